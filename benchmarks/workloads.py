@@ -1,0 +1,155 @@
+"""Benchmark workloads: each is plain Python/NumPy source plus a hand-written gradient.
+
+The workload functions look up `math` and `np` as module globals, so a peer can run the very
+same code on its own array library by rebinding those names (see `rebind`).
+"""
+
+import math
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def e(a, b):
+    return (a + b) * (b + 1)
+
+
+def e_grad(a, b):
+    return b + 1, a + 2 * b + 1
+
+
+def sqrt_sin(x):
+    return math.sqrt(3 * math.sin(x))
+
+
+def sqrt_sin_grad(x):
+    return 3 * math.cos(x) / (2 * math.sqrt(3 * math.sin(x)))
+
+
+def exp_sin(x):
+    return math.exp(math.exp(x) + math.exp(x) ** 2) + math.sin(math.exp(x) + math.exp(x) ** 2)
+
+
+def exp_sin_grad(x):
+    u = math.exp(x)
+    v = u + u * u
+    return (math.exp(v) + math.cos(v)) * (u + 2 * u * u)
+
+
+def mlp_loss(w1, w2, x, y):
+    a1 = w1 @ x
+    z1 = np.tanh(a1)
+    yhat = w2 @ z1
+    return 0.5 * np.sum((yhat - y) ** 2)
+
+
+def mlp_loss_grad(w1, w2, x, y):
+    z1 = np.tanh(w1 @ x)
+    delta = w2 @ z1 - y
+    dz1 = (w2.T @ delta) * (1 - z1 * z1)
+    return np.outer(dz1, x), np.outer(delta, z1)
+
+
+def linreg_cost(m, c, xs, ys, n):
+    return np.sum((ys - (m * xs + c)) ** 2) / (2 * n)
+
+
+def linreg_cost_grad(m, c, xs, ys, n):
+    r = ys - (m * xs + c)
+    return -np.dot(r, xs) / n, -np.sum(r) / n
+
+
+def _e_args():
+    return 1.5, -0.75
+
+
+def _sqrt_sin_args():
+    return (0.7,)
+
+
+def _exp_sin_args():
+    return (0.3,)
+
+
+def _mlp_args():
+    rng = np.random.default_rng(0)
+    w1 = rng.standard_normal((64, 32)) / np.sqrt(32)
+    w2 = rng.standard_normal((10, 64)) / np.sqrt(64)
+    return w1, w2, rng.standard_normal(32), rng.standard_normal(10)
+
+
+def _linreg_args():
+    rng = np.random.default_rng(1)
+    xs = rng.uniform(-2.0, 2.0, 1000)
+    ys = 3.0 * xs - 0.5 + 0.1 * rng.standard_normal(1000)
+    return 2.5, 0.25, xs, ys, float(xs.shape[0])
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    description: str
+    func: Callable
+    hand_grad: Callable
+    wrt: tuple[int, ...]
+    make_args: Callable[[], tuple]
+
+    @property
+    def scalar_wrt(self):
+        return len(self.wrt) == 1
+
+
+WORKLOADS = [
+    Workload(
+        "e",
+        "(a+b)*(b+1) on Python floats, d/d(a, b)",
+        e,
+        e_grad,
+        (0, 1),
+        _e_args,
+    ),
+    Workload(
+        "sqrt_sin",
+        "sqrt(3*sin(x)) with math, scalar",
+        sqrt_sin,
+        sqrt_sin_grad,
+        (0,),
+        _sqrt_sin_args,
+    ),
+    Workload(
+        "exp_sin",
+        "exp(exp(x)+exp(x)**2) + sin(exp(x)+exp(x)**2) with math, scalar",
+        exp_sin,
+        exp_sin_grad,
+        (0,),
+        _exp_sin_args,
+    ),
+    Workload(
+        "mlp",
+        "tanh MLP loss, w1 (64,32), w2 (10,64), x (32,), y (10,), d/d(w1, w2)",
+        mlp_loss,
+        mlp_loss_grad,
+        (0, 1),
+        _mlp_args,
+    ),
+    Workload(
+        "linreg",
+        "linear regression cost on 1000 points, d/d(m, c)",
+        linreg_cost,
+        linreg_cost_grad,
+        (0, 1),
+        _linreg_args,
+    ),
+]
+
+BY_NAME = {w.name: w for w in WORKLOADS}
+
+
+def rebind(func, **names):
+    """Return a copy of `func` whose global names in `names` point at other objects."""
+    scope = {**func.__globals__, **names}
+    return types.FunctionType(
+        func.__code__, scope, func.__name__, func.__defaults__, func.__closure__
+    )

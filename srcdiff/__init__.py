@@ -1,0 +1,11 @@
+"""srcdiff: source-to-source automatic differentiation for Python and NumPy.
+
+``gradient(f)`` compiles ``f``'s derivative into ordinary Python source that you can read
+(``source(f)``, or the ``srcdiff`` command) and runs it at the speed of hand-written code.
+"""
+
+from .api import gradient, source, value_and_grad
+from .errors import SrcdiffError
+
+__version__ = "0.1.0"
+__all__ = ["SrcdiffError", "gradient", "source", "value_and_grad", "__version__"]

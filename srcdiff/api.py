@@ -1,0 +1,205 @@
+"""The public API: ``gradient``, ``value_and_grad`` and ``source``."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+
+from . import avals, build, lower, parse
+from .errors import SrcdiffError
+from .reverse import Wrt
+from .scope import RuntimeScope
+
+_families = weakref.WeakKeyDictionary()
+
+
+def gradient(f=None, *, wrt=None):
+    """The gradient of ``f``'s scalar result with respect to the parameters in ``wrt``.
+
+    Use it as ``@gradient``, ``@gradient(wrt=...)`` or ``gradient(f, wrt=...)``. ``wrt`` is
+    a parameter index or name (that gradient alone), or a tuple or list of them (a tuple of
+    gradients in that order); ``None`` means the first parameter. Each gradient has the type
+    and shape of its argument.
+    """
+    if f is None:
+        return functools.partial(gradient, wrt=wrt)
+    return _derivative(f, wrt, with_value=False, suffix="_grad")
+
+
+def value_and_grad(f=None, *, wrt=None):
+    """Like :func:`gradient`, but the function returns ``(value, gradient)``."""
+    if f is None:
+        return functools.partial(value_and_grad, wrt=wrt)
+    return _derivative(f, wrt, with_value=True, suffix="_value_and_grad")
+
+
+def source(f, *, wrt=None, args=None):
+    """The generated derivative source of ``f``, as the ``srcdiff`` command prints it.
+
+    Without ``args`` the parameters are taken to be what their annotations say, and Python
+    floats where they have none. With ``args`` (example arguments, a tuple), the source is
+    the code specialized for arguments like them, as ``gradient`` runs it.
+    """
+    spec = getattr(f, "__srcdiff__", None)
+    if spec is not None:
+        f, wrt_given, with_value = spec
+        wrt = wrt_given if wrt is None else wrt
+    else:
+        with_value = False
+    fn = _function(f)
+    fn_ir, scope = _lowered(fn)
+    names = normalize_wrt(fn_ir.param_names, wrt, fn.__name__)
+    if args is None:
+        param_avals = assumed_avals(fn_ir, scope)
+    else:
+        values = build.Family(fn, fn_ir, scope, names, with_value).bind(tuple(args), {})
+        param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
+    return build.derive(fn_ir, scope, param_avals, names, with_value=with_value).text
+
+
+def _derivative(f, wrt, *, with_value, suffix):
+    fn = _function(f)
+    names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
+    family = _Lazy(fn, names, with_value)
+    holder = build.make_holder(family, fn.__name__ + suffix)
+    holder.__module__ = fn.__module__
+    holder.__doc__ = fn.__doc__
+    holder.__qualname__ = fn.__qualname__ + suffix
+    holder.__srcdiff__ = (fn, wrt, with_value)
+    return holder
+
+
+class _Lazy:
+    """A family that reads and lowers the source at the first call, not at decoration.
+
+    Module-level names the function uses may be bound after the ``def`` runs; at the first
+    call they are there, as Python itself would see them.
+    """
+
+    def __init__(self, fn, wrt, with_value):
+        self.fn = fn
+        self.wrt = wrt
+        self.with_value = with_value
+        self.family = None
+        params = _parameters(fn)
+        self.fn_ir = _ParamsOnly(params)
+
+    def dispatch(self, holder, args, kwargs):
+        if self.family is None:
+            self.family = _family(self.fn, self.wrt, self.with_value)
+        return self.family.dispatch(holder, args, kwargs)
+
+
+class _ParamsOnly:
+    def __init__(self, params):
+        self.params = params
+
+
+def _family(fn, wrt, with_value):
+    code = fn.__code__
+    cells = tuple(id(c) for c in fn.__closure__ or ())
+    key = (id(fn.__globals__), cells, tuple(wrt), wrt.multiple, with_value)
+    per_code = _families.setdefault(code, {})
+    family = per_code.get(key)
+    if family is None:
+        fn_ir, scope = _lowered(fn)
+        family = build.Family(fn, fn_ir, scope, wrt, with_value)
+        per_code[key] = family
+    return family
+
+
+def _function(f):
+    if getattr(f, "__srcdiff__", None) is not None:
+        raise SrcdiffError("differentiating a derivative (higher order) is not supported yet",
+                           hint="differentiate the original function")
+    if isinstance(f, functools.partial) or not inspect.isfunction(f):
+        raise SrcdiffError(f"{f!r} is not a Python function; srcdiff differentiates functions "
+                           "defined with def or lambda")
+    return f
+
+
+def _lowered(fn):
+    source, node = parse.function_source(fn)
+    return lower.lower(source, node, RuntimeScope(fn)), RuntimeScope(fn)
+
+
+class _Param:
+    def __init__(self, name, kind):
+        self.name = name
+        self.kind = kind
+
+
+def _parameters(fn):
+    kinds = {inspect.Parameter.POSITIONAL_ONLY: "positional_only",
+             inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional",
+             inspect.Parameter.KEYWORD_ONLY: "keyword_only"}
+    params = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind not in kinds:
+            raise SrcdiffError(f"{fn.__name__}: *args and **kwargs parameters are not supported",
+                               hint="name each parameter")
+        params.append(_Param(p.name, kinds[p.kind]))
+    return params
+
+
+def _parameter_names(fn):
+    return [p.name for p in _parameters(fn)]
+
+
+def normalize_wrt(params, wrt, fname):
+    """``wrt`` as parameter names, remembering whether a tuple of gradients was asked for."""
+    if not params:
+        raise SrcdiffError(f"{fname} has no parameters to differentiate with respect to")
+    if wrt is None:
+        return Wrt([params[0]], multiple=False)
+    if isinstance(wrt, (tuple, list)):
+        if not wrt:
+            raise SrcdiffError("wrt is empty; name at least one parameter")
+        names = [_one_wrt(params, w, fname) for w in wrt]
+        if len(set(names)) != len(names):
+            raise SrcdiffError(f"wrt={wrt!r} names a parameter twice")
+        return Wrt(names, multiple=True)
+    return Wrt([_one_wrt(params, wrt, fname)], multiple=False)
+
+
+def _one_wrt(params, item, fname):
+    if isinstance(item, bool) or not isinstance(item, (int, str)):
+        raise SrcdiffError(f"wrt must be parameter indices or names, not {item!r}")
+    if isinstance(item, int):
+        if not -len(params) <= item < len(params):
+            raise SrcdiffError(f"wrt={item} is out of range: {fname} has {len(params)} "
+                               f"parameter{'s' if len(params) != 1 else ''} "
+                               f"({', '.join(params)})")
+        return params[item]
+    if item not in params:
+        raise SrcdiffError(f"{fname} has no parameter named {item!r}",
+                           hint=f"its parameters are: {', '.join(params)}")
+    return item
+
+
+def assumed_avals(fn_ir, scope):
+    """Parameter kinds for code printed without example arguments: annotations, or float."""
+    return {p.name: annotation_aval(p.annotation, scope) for p in fn_ir.params}
+
+
+def annotation_aval(annotation, scope):
+    import gast
+    import numpy as np
+
+    from .scope import Live
+    if annotation is None:
+        return avals.PY_FLOAT
+    target = None
+    if isinstance(annotation, gast.Name):
+        found = scope.lookup(annotation.id)
+        target = found.value if isinstance(found, Live) else None
+    elif isinstance(annotation, gast.Attribute) and isinstance(annotation.value, gast.Name):
+        found = scope.lookup(annotation.value.id)
+        if isinstance(found, Live):
+            target = getattr(found.value, annotation.attr, None)
+    if target in (float, int, bool, complex):
+        return avals.AVal(avals.PY, target)
+    if target is np.ndarray:
+        return avals.array(None, np.float64)
+    return avals.PY_FLOAT

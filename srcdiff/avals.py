@@ -1,0 +1,158 @@
+"""Abstract values: what the compiler knows about a variable's type, shape and dtype.
+
+A derivative is specialized on the abstract values of its arguments. Knowing that two
+operands have the same shape lets the adjoint skip a broadcasting reduction; knowing that
+every operand is a Python float lets it use ``math`` and plain arithmetic. What is not
+known stays ``None`` and the emitted code falls back to a general (still exact) form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PY, NP, ARRAY, OTHER, UNKNOWN = "py", "np", "array", "other", "unknown"
+
+
+@dataclass(frozen=True)
+class AVal:
+    kind: str
+    dtype: object = None
+    shape: tuple | None = ()
+    pytype: type | None = None
+
+    @property
+    def is_scalar(self):
+        return self.kind in (PY, NP)
+
+    @property
+    def is_py(self):
+        return self.kind == PY
+
+    @property
+    def known_shape(self):
+        """The shape when every dimension is known, else None."""
+        if self.kind in (PY, NP):
+            return ()
+        if self.kind == ARRAY and self.shape is not None and None not in self.shape:
+            return self.shape
+        return None
+
+    @property
+    def ndim(self):
+        if self.kind in (PY, NP):
+            return 0
+        if self.kind == ARRAY and self.shape is not None:
+            return len(self.shape)
+        return None
+
+    @property
+    def differentiable(self):
+        if self.kind == UNKNOWN:
+            return True
+        if self.kind == PY:
+            return self.dtype in (float, complex)
+        if self.kind in (NP, ARRAY):
+            return self.dtype is None or self.dtype.kind in "fc"
+        return False
+
+    def describe(self):
+        if self.kind == PY:
+            return self.dtype.__name__
+        if self.kind == NP:
+            return f"numpy.{self.dtype.name}"
+        if self.kind == ARRAY:
+            dtype = self.dtype.name if self.dtype is not None else "ndarray"
+            if self.shape is None:
+                return f"{dtype}[...]"
+            dims = ", ".join("?" if d is None else str(d) for d in self.shape)
+            return f"{dtype}[{dims}]"
+        if self.kind == OTHER:
+            return self.pytype.__name__
+        return "unknown"
+
+
+UNKNOWN_AVAL = AVal(UNKNOWN, shape=None)
+PY_FLOAT = AVal(PY, float)
+PY_INT = AVal(PY, int)
+PY_BOOL = AVal(PY, bool)
+
+
+def of_value(value):
+    kind = type(value)
+    if kind in (float, int, bool, complex):
+        return AVal(PY, kind)
+    if isinstance(value, np.ndarray):
+        return AVal(ARRAY, value.dtype, tuple(value.shape))
+    if isinstance(value, np.generic):
+        return AVal(NP, value.dtype)
+    if isinstance(value, (float, int, complex)):
+        return AVal(PY, float if isinstance(value, float) else type(value).__mro__[1])
+    return AVal(OTHER, pytype=kind)
+
+
+def array(ndim=None, dtype=None):
+    return AVal(ARRAY, None if dtype is None else np.dtype(dtype),
+                None if ndim is None else (None,) * ndim)
+
+
+def generalize(aval):
+    """Forget the sizes of an array's dimensions, keeping its rank and dtype."""
+    if aval.kind == ARRAY and aval.shape is not None:
+        return AVal(ARRAY, aval.dtype, (None,) * len(aval.shape))
+    return aval
+
+
+def broadcast_shapes(*shapes):
+    """NumPy's broadcasting on shapes whose dimensions may be unknown (None)."""
+    if any(s is None for s in shapes):
+        return None
+    ndim = max((len(s) for s in shapes), default=0)
+    result = []
+    for axis in range(ndim):
+        dims = [s[axis - ndim + len(s)] for s in shapes if axis - ndim + len(s) >= 0]
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            raise ValueError(f"shapes {shapes} cannot be broadcast together")
+        if known:
+            result.append(known.pop())
+        elif None in dims:
+            result.append(None)
+        else:
+            result.append(1)
+    return tuple(result)
+
+
+def shape_of(aval):
+    if aval.kind in (PY, NP):
+        return ()
+    if aval.kind == ARRAY:
+        return aval.shape
+    return None
+
+
+SAMPLES = {"real": 0.5, "positive": 0.5, "unit": 0.5, "nonzero": 0.5, "above1": 1.5, "int": 2}
+
+
+def sample(aval, domain="real"):
+    """A small concrete value of the same kind and dtype, for evaluating result types."""
+    value = SAMPLES.get(domain, 0.5)
+    if aval.kind == PY:
+        return aval.dtype(value) if aval.dtype is not bool else True
+    dtype = aval.dtype if aval.dtype is not None else np.dtype(float)
+    if dtype.kind in "iub":
+        value = 1
+    if aval.kind == NP:
+        return dtype.type(value)
+    if aval.kind == ARRAY:
+        return np.full((1,) * (aval.ndim or 0), value, dtype=dtype)
+    raise TypeError(aval)
+
+
+def from_result(value, shape):
+    """The abstract value of a sample result, with the real (broadcast) shape."""
+    aval = of_value(value)
+    if aval.kind == ARRAY:
+        return AVal(ARRAY, aval.dtype, shape)
+    return aval

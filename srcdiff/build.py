@@ -1,0 +1,339 @@
+"""Stage 7: compile derivatives once, cache them, and dispatch calls at almost no cost.
+
+A derivative is specialized on its arguments' abstract values (Python float, or an array's
+shape and dtype). The function a user holds starts as a trampoline; its first call compiles
+a specialization and installs that code *into the held function itself*, preceded by a
+one-line type guard. Later calls with the same kinds of arguments run the generated code
+directly, with no wrapper call. Other kinds of arguments fail the guard and go through
+:meth:`Family.dispatch`, which finds or compiles their specialization.
+
+Compiled code refers to modules and helpers through constants patched into the code object
+(see :func:`srcdiff.emit.to_python_ast`), and reads the user's globals live. The generated
+text is registered with ``linecache`` so tracebacks and ``inspect.getsource`` show it.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import linecache
+import types
+import warnings
+
+import gast
+import numpy as np
+
+from . import activity, avals, code, emit, infer, reverse
+from .avals import ARRAY, NP, OTHER, PY
+from .code import OBJ
+from .errors import SrcdiffError
+from .optimize import eliminate_dead_code
+
+MAX_SHAPE_SPECIALIZATIONS = 8
+
+
+class Stats:
+    """Counters that tests use to check caching (how often the pipeline ran)."""
+
+    transforms = 0
+    compiles = 0
+
+
+def derive(fn_ir, scope, param_avals, wrt, *, with_value=False, prologue=(), name=None):
+    """Run the pipeline from lowered IR to printed source for one specialization."""
+    Stats.transforms += 1
+    located = fn_ir.source.located
+    _check_wrt_types(fn_ir, param_avals, wrt, located)
+    program = infer.specialize(fn_ir, param_avals, located)
+    _check_result(program, located)
+    act = activity.analyze(program, wrt)
+    out = reverse.transform(program, act, wrt, with_value=with_value, name=name)
+    eliminate_dead_code(out)
+    out.prologue = list(prologue)
+    header = [_header(fn_ir, wrt, param_avals, with_value)]
+    return emit.emit(out, fn_ir, scope, header)
+
+
+def _header(fn_ir, wrt, param_avals, with_value):
+    what = "value and gradient" if with_value else "gradient"
+    respect = ", ".join(wrt)
+    if wrt.multiple:
+        respect = f"({respect})"
+    kinds = ", ".join(f"{p}: {param_avals[p].describe()}" for p in fn_ir.param_names)
+    return f"{what} of {fn_ir.name} with respect to {respect}; {kinds}"
+
+
+def _check_wrt_types(fn_ir, param_avals, wrt, located):
+    for name in wrt:
+        aval = param_avals[name]
+        if not aval.differentiable:
+            node = next(a for a in _param_nodes(fn_ir.node) if a.id == name)
+            raise located.error(node, f"cannot differentiate with respect to {name}: it is "
+                                f"{_article(aval.describe())}",
+                                "pass a float (or a float array) for the parameters in wrt")
+
+
+def _article(kind):
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+def _param_nodes(node):
+    args = node.args
+    return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+
+
+def _check_result(program, located):
+    result_stmt = program.fn.result
+    if program.result is None:
+        operand = result_stmt.value
+        aval = program.aval(len(program.fn.body) - 1, operand)
+    else:
+        aval = program.avals[program.result]
+    if aval.kind == ARRAY and aval.ndim:
+        raise located.error(result_stmt.origin.node,
+                            f"{program.fn.name} returns an array ({aval.describe()}); gradient "
+                            "needs a scalar result",
+                            "reduce it to a scalar, e.g. with np.sum (vector results come "
+                            "with vjp/jacobian)")
+    if aval.kind == OTHER:
+        raise located.error(result_stmt.origin.node,
+                            f"{program.fn.name} returns {_article(aval.describe())}; gradient "
+                            "needs a scalar number")
+
+
+# compiling
+
+
+_counter = itertools.count(1)
+
+
+class Compiled:
+    def __init__(self, emitted, filename):
+        self.emitted = emitted
+        self.filename = filename
+        self.placeholders = {}
+        self.code = self._compile()
+
+    def placeholder(self, obj):
+        key = f"\x00srcdiff:{len(self.placeholders)}"
+        self.placeholders[key] = obj
+        return key
+
+    def _compile(self):
+        Stats.compiles += 1
+        emitted = self.emitted
+        body = [emit.to_python_ast(stmt, lineno, emitted.references, self.placeholder)
+                for stmt, lineno in emitted.statements]
+        line = emitted.def_line
+        function = ast.FunctionDef(
+            name=emitted.name, args=_arguments(emitted.arguments), body=body,
+            decorator_list=[], returns=None, type_comment=None, type_params=[],
+            lineno=line, col_offset=0, end_lineno=line, end_col_offset=0)
+        module = ast.Module(body=[function], type_ignores=[])
+        with warnings.catch_warnings():
+            # Calls through patched constants look like calls of a string to the compiler.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            module_code = compile(module, self.filename, "exec")
+        function_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+        linecache.cache[self.filename] = (len(emitted.text), None,
+                                          emitted.text.splitlines(True), self.filename)
+        return self._patch(function_code)
+
+    def _patch(self, code_object):
+        consts = tuple(
+            self.placeholders.get(c, c) if isinstance(c, str) else
+            (self._patch(c) if isinstance(c, types.CodeType) else c)
+            for c in code_object.co_consts)
+        return code_object.replace(co_consts=consts)
+
+
+def _arguments(params):
+    """The parameter list without defaults: defaults live on the function object."""
+    def plain(kind):
+        return [ast.arg(arg=p.name, annotation=None, type_comment=None, lineno=1, col_offset=0)
+                for p in params if p.kind == kind]
+    keyword = plain("keyword_only")
+    return ast.arguments(posonlyargs=plain("positional_only"), args=plain("positional"),
+                         vararg=None, kwonlyargs=keyword, kw_defaults=[None] * len(keyword),
+                         kwarg=None, defaults=[])
+
+
+# dispatching
+
+
+class Family:
+    """All specializations of one derivative: (function code, wrt, options)."""
+
+    def __init__(self, fn, fn_ir, scope, wrt, with_value):
+        self.fn = fn
+        self.fn_ir = fn_ir
+        self.scope = scope
+        self.wrt = wrt
+        self.with_value = with_value
+        self.signature = inspect.signature(fn)
+        self.specializations = {}
+        self.shapes_seen = 0
+        self.fast_key = None
+        self.fast_code = None
+
+    def key_of(self, values):
+        general = self.shapes_seen >= MAX_SHAPE_SPECIALIZATIONS
+        return tuple(_value_key(v, general) for v in values)
+
+    def bind(self, args, kwargs):
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{self.fn.__name__}: {exc}") from None
+        bound.apply_defaults()
+        return [bound.arguments[p] for p in self.fn_ir.param_names]
+
+    def dispatch(self, holder, args, kwargs):
+        values = self.bind(args, kwargs)
+        key = self.key_of(values)
+        function = self.specializations.get(key)
+        if function is None:
+            function = self.specialize(key, values, holder)
+        elif key == self.fast_key and holder.__code__ is not self.fast_code:
+            holder.__code__ = self.fast_code
+        return function(*args, **kwargs)
+
+    def specialize(self, key, values, holder):
+        param_avals = {p: _aval_for(v, general=any(k[0] == "general" for k in key if
+                                                   isinstance(k, tuple)))
+                       for p, v in zip(self.fn_ir.param_names, values)}
+        if any(a.kind == ARRAY for a in param_avals.values()):
+            self.shapes_seen += 1
+        first = self.fast_key is None and holder is not None
+        prologue = [self._guard(param_avals, holder)] if first else []
+        emitted = derive(self.fn_ir, self.scope, param_avals, self.wrt,
+                         with_value=self.with_value, prologue=prologue,
+                         name=holder.__name__ if holder is not None else None)
+        filename = f"<srcdiff {emitted.name} #{next(_counter)}>"
+        compiled = Compiled(emitted, filename)
+        if first:
+            holder.__code__ = compiled.code
+            function = holder
+            self.fast_key, self.fast_code = key, compiled.code
+        else:
+            function = types.FunctionType(compiled.code, self.fn.__globals__, emitted.name,
+                                          self.fn.__defaults__)
+            function.__kwdefaults__ = self.fn.__kwdefaults__
+        self.specializations[key] = function
+        return function
+
+    def _guard(self, param_avals, holder):
+        tests = []
+        for p in self.fn_ir.params:
+            tests.extend(_guard_tests(p.name, param_avals[p.name]))
+        positional = [p for p in self.fn_ir.params if p.kind != "keyword_only"]
+        keyword = [p for p in self.fn_ir.params if p.kind == "keyword_only"]
+        call = gast.Call(func=code.ref(OBJ, holder.__srcdiff_dispatch__),
+                         args=[_name(p.name) for p in positional],
+                         keywords=[gast.keyword(arg=p.name, value=_name(p.name)) for p in keyword])
+        test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+        if not tests:
+            test = code.const(False)
+        return gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
+
+
+def _name(identifier):
+    return gast.Name(id=identifier, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _type_is_not(name, cls):
+    call = gast.Call(func=code.ref(OBJ, type), args=[_name(name)], keywords=[])
+    return gast.Compare(left=call, ops=[gast.IsNot()], comparators=[code.ref(OBJ, cls)])
+
+
+def _guard_tests(name, aval):
+    if aval.kind == PY:
+        return [_type_is_not(name, aval.dtype)]
+    if aval.kind == NP:
+        return [_type_is_not(name, aval.dtype.type)]
+    if aval.kind == OTHER:
+        return [_type_is_not(name, aval.pytype)]
+    if aval.kind == ARRAY:
+        tests = [_type_is_not(name, np.ndarray)]
+        attribute = gast.Attribute(value=_name(name), attr="dtype", ctx=gast.Load())
+        tests.append(gast.Compare(left=attribute, ops=[gast.NotEq()],
+                                  comparators=[code.ref(OBJ, aval.dtype.type)]))
+        if aval.known_shape is not None:
+            shape = gast.Attribute(value=_name(name), attr="shape", ctx=gast.Load())
+            tests.append(gast.Compare(left=shape, ops=[gast.NotEq()],
+                                      comparators=[code.const(aval.known_shape)]))
+        else:
+            ndim = gast.Attribute(value=_name(name), attr="ndim", ctx=gast.Load())
+            tests.append(gast.Compare(left=ndim, ops=[gast.NotEq()],
+                                      comparators=[code.const(aval.ndim)]))
+        return tests
+    return []
+
+
+def _value_key(value, general):
+    kind = type(value)
+    if kind is np.ndarray:
+        if general:
+            return ("general", value.ndim, value.dtype)
+        return (kind, value.shape, value.dtype)
+    if isinstance(value, np.generic):
+        return (kind,)
+    return kind
+
+
+def _aval_for(value, general):
+    aval = avals.of_value(value)
+    return avals.generalize(aval) if general else aval
+
+
+def make_holder(family, name):
+    """The function object users hold; its ``__code__`` is replaced by the first compile.
+
+    It is a plain function with the user's globals, so that the generated code installed in
+    it later reads the user's module-level values live; until then it forwards every call
+    to the family's dispatcher.
+    """
+    holder = None
+
+    def dispatch(*args, **kwargs):
+        try:
+            return family.dispatch(holder, args, kwargs)
+        except SrcdiffError as error:
+            raise error.with_traceback(None) from None
+
+    params = family.fn_ir.params
+    func = code.ref(OBJ, dispatch)
+    func.id = "dispatch"
+    call = gast.Call(func=func,
+                     args=[_name(p.name) for p in params if p.kind != "keyword_only"],
+                     keywords=[gast.keyword(arg=p.name, value=_name(p.name))
+                               for p in params if p.kind == "keyword_only"])
+    statement = gast.Return(value=call)
+    text = f"def {name}({emit_signature(family.fn_ir)}):\n    {emit.render(statement)}\n"
+    emitted = emit.Emitted(name, text, [], [(statement, 2)], {id(call.func): dispatch},
+                           params, 1)
+    compiled = Compiled(emitted, f"<srcdiff {name} #{next(_counter)}>")
+    holder = types.FunctionType(compiled.code, family.fn.__globals__, name,
+                                family.fn.__defaults__)
+    holder.__kwdefaults__ = family.fn.__kwdefaults__
+    holder.__srcdiff_dispatch__ = dispatch
+    return holder
+
+
+def emit_signature(fn_ir):
+    """Parameter names only; defaults are carried by the function object."""
+    parts = []
+    params = fn_ir.params
+    posonly = [p.name for p in params if p.kind == "positional_only"]
+    plain = [p.name for p in params if p.kind == "positional"]
+    keyword = [p.name for p in params if p.kind == "keyword_only"]
+    parts.extend(posonly)
+    if posonly:
+        parts.append("/")
+    parts.extend(plain)
+    if keyword:
+        parts.append("*")
+        parts.extend(keyword)
+    return ", ".join(parts)
+

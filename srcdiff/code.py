@@ -1,0 +1,78 @@
+"""The output program: gast expressions whose names are still symbolic, plus comments.
+
+Names in generated expressions refer to *definitions* (a primal value), to the *adjoint* of
+a definition, or to a Python *object* (a module, a NumPy function, a runtime helper). They
+become text only in :mod:`srcdiff.emit`, after the optimizer has decided which values the
+reverse sweep needs and which definitions may therefore share a name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+DEF, ADJ, OBJ = "def", "adj", "obj"
+
+
+def ref(kind, key):
+    node = gast.Name(id=f"<{kind}>", ctx=gast.Load(), annotation=None, type_comment=None)
+    node.srcdiff_ref = (kind, key)
+    return node
+
+
+def ref_of(node):
+    return getattr(node, "srcdiff_ref", None)
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def is_const(node, *values):
+    return (isinstance(node, gast.Constant) and not isinstance(node.value, bool)
+            and isinstance(node.value, (int, float)) and (not values or node.value in values))
+
+
+def clone(node):
+    """Deep copy of a gast tree that shares (does not copy) the symbolic references."""
+    if isinstance(node, list):
+        return [clone(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    copied = type(node)(**{name: clone(value) for name, value in gast.iter_fields(node)})
+    for attribute in ("lineno", "col_offset", "end_lineno", "end_col_offset", "srcdiff_ref"):
+        if hasattr(node, attribute):
+            setattr(copied, attribute, getattr(node, attribute))
+    return copied
+
+
+def refs(node, kind=None):
+    return [r for n in gast.walk(node) if (r := ref_of(n)) is not None
+            and (kind is None or r[0] == kind)]
+
+
+@dataclass
+class Assign:
+    target: tuple
+    value: object
+
+
+@dataclass
+class Comment:
+    text: str
+
+
+@dataclass
+class Return:
+    value: object
+
+
+@dataclass
+class Output:
+    """A generated function before naming: params are primal definitions."""
+
+    name: str
+    params: list
+    body: list = field(default_factory=list)
+    prologue: list = field(default_factory=list)

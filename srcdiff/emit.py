@@ -1,0 +1,283 @@
+"""Stage 6: name every value and print the derivative as Python source with comments.
+
+Neither ``ast.unparse`` nor astor prints comments, so the function is printed statement by
+statement: each statement through ``gast.unparse``, comments and indentation by this module.
+The same pass builds the AST that :mod:`srcdiff.build` compiles, with every statement on the
+line it has in the printed text, so tracebacks point at the lines a user reads.
+
+Naming: a value keeps its source name; a reassigned variable whose old value the reverse
+sweep still reads gets a numbered name (``y``, ``y_2``, ...). The adjoint of ``v`` is
+``v_bar``. Modules and helpers are spelled as the user's module spells them where possible.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import types
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from . import code, runtime
+from .code import ADJ, DEF, OBJ
+from .optimize import reverse_reads
+
+INDENT = "    "
+_CANONICAL = {math: ("math", "import math"), np: ("np", "import numpy as np")}
+
+
+@dataclass
+class Emitted:
+    name: str
+    text: str
+    imports: list
+    statements: list = field(repr=False, default_factory=list)
+    references: dict = field(repr=False, default_factory=dict)
+    arguments: object = field(repr=False, default=None)
+    def_line: int = 1
+
+
+def emit(out, fn, scope, header=()):
+    return _Printer(out, fn, scope).run(header)
+
+
+class _Printer:
+    def __init__(self, out, fn, scope):
+        self.out = out
+        self.fn = fn
+        self.scope = scope
+        self.user_names = _user_names(fn)
+        self.used = self.user_names | {out.name}
+        self.names = {}
+        self.imports = []
+        self.spellings = {}
+        self.references = {}
+
+    def run(self, header):
+        self.name_definitions()
+        lines = [f"# {h}" for h in header]
+        lines.append(f"def {self.out.name}({self.signature()}):")
+        def_line = len(lines)
+        statements = []
+        for line in list(self.out.prologue) + list(self.out.body):
+            if isinstance(line, code.Comment):
+                lines.append(INDENT + "# " + line.text)
+                continue
+            stmt = self.statement(line)
+            statements.append((stmt, len(lines) + 1))
+            for text in render(stmt).splitlines():
+                lines.append(INDENT + text)
+        return Emitted(self.out.name, "\n".join(lines) + "\n", self.imports, statements,
+                       self.references, self.fn.params, def_line)
+
+    # names
+
+    def name_definitions(self):
+        reads = reverse_reads(self.out)
+        current = {}
+        for p in self.fn.params:
+            self.names[("param", p.name)] = p.name
+            current[p.name] = ("param", p.name)
+        counters = {}
+        for index, stmt in enumerate(self.fn.body):
+            target = getattr(stmt, "target", None)
+            if target is None:
+                continue
+            previous = current.get(target)
+            if previous is None:
+                self.names[index] = target
+            elif previous in reads:
+                self.names[index] = self.numbered(target, counters)
+            else:
+                self.names[index] = self.names[previous]
+            current[target] = index
+
+    def numbered(self, base, counters):
+        while True:
+            counters[base] = counters.get(base, 1) + 1
+            name = f"{base}_{counters[base]}"
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+    def adjoint_name(self, definition):
+        name = self.names[definition] + "_bar"
+        while name in self.user_names:
+            name += "_"
+        return name
+
+    def spell(self, obj):
+        if id(obj) in self.spellings:
+            return self.spellings[id(obj)]
+        spelling = self._spell(obj)
+        self.spellings[id(obj)] = spelling
+        return spelling
+
+    def _spell(self, obj):
+        local = self.scope.spelling_of(obj) if self.scope is not None else None
+        if local is not None and local not in self.locals():
+            return local
+        if obj in _CANONICAL:
+            name, statement = _CANONICAL[obj]
+            self.need(statement)
+            return name
+        if isinstance(obj, types.ModuleType):
+            self.need(f"import {obj.__name__}")
+            return obj.__name__
+        if getattr(obj, "__module__", None) == runtime.__name__:
+            self.need(f"from srcdiff.runtime import {obj.__name__}")
+            return obj.__name__
+        if obj is float:
+            return "float"
+        if isinstance(obj, type) and issubclass(obj, np.generic):
+            return f"{self.spell(np)}.{obj.__name__}"
+        return getattr(obj, "__name__", repr(obj))
+
+    def need(self, statement):
+        if statement not in self.imports:
+            self.imports.append(statement)
+
+    def locals(self):
+        return set(self.names.values())
+
+    # statements
+
+    def signature(self):
+        node = self.fn.node
+        parts = []
+        args = node.args
+        positional = list(args.posonlyargs) + list(args.args)
+        first_default = len(positional) - len(args.defaults)
+        for i, arg in enumerate(positional):
+            text = arg.id
+            if i >= first_default:
+                text += "=" + self.fn.source.located.segment(args.defaults[i - first_default])
+            parts.append(text)
+            if args.posonlyargs and i == len(args.posonlyargs) - 1:
+                parts.append("/")
+        if args.kwonlyargs:
+            parts.append("*")
+            for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+                text = arg.id
+                if default is not None:
+                    text += "=" + self.fn.source.located.segment(default)
+                parts.append(text)
+        return ", ".join(parts)
+
+    def statement(self, line):
+        if isinstance(line, gast.stmt):
+            return self._resolve(code.clone(line))
+        if isinstance(line, code.Return):
+            return gast.Return(value=self.expr(line.value))
+        kind, key = line.target
+        name = self.names[key] if kind == DEF else self.adjoint_name(key)
+        target = gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+        return gast.Assign(targets=[target], value=self.expr(line.value), type_comment=None)
+
+    def expr(self, node):
+        node = code.clone(node)
+        return self._resolve(node)
+
+    def _resolve(self, node):
+        reference = code.ref_of(node)
+        if reference is not None and isinstance(node, gast.Name):
+            kind, key = reference
+            if kind == DEF:
+                node.id = self.names[key]
+            elif kind == ADJ:
+                node.id = self.adjoint_name(key)
+            else:
+                node.id = self.spell(key)
+                self.references[id(node)] = key
+            return node
+        if reference is not None and reference[0] == OBJ:
+            self.references[id(node)] = reference[1]
+        elif isinstance(node, gast.Attribute) and _module_ref(node.value):
+            self.references[id(node)] = getattr(code.ref_of(node.value)[1], node.attr)
+        for field_name, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                setattr(node, field_name, [self._resolve(v) if isinstance(v, gast.AST) else v
+                                           for v in value])
+            elif isinstance(value, gast.AST):
+                setattr(node, field_name, self._resolve(value))
+        return node
+
+
+def render(node):
+    """Python source for a gast node (the stdlib unparser, after conversion)."""
+    converted = ast.fix_missing_locations(gast.gast_to_ast(node))
+    if isinstance(converted, ast.Return) and isinstance(converted.value, ast.Tuple) and (
+            converted.value.elts):
+        return "return " + ", ".join(ast.unparse(e) for e in converted.value.elts)
+    return ast.unparse(converted).strip()
+
+
+def _module_ref(node):
+    reference = code.ref_of(node)
+    return reference is not None and reference[0] == OBJ and isinstance(
+        reference[1], types.ModuleType)
+
+
+def _user_names(fn):
+    return {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)} | set(
+        fn.param_names)
+
+
+def to_python_ast(stmt, lineno, references, placeholder):
+    """The stdlib AST of a printed statement, on ``lineno``, with references replaced.
+
+    ``placeholder(obj)`` gives a unique string constant that :mod:`srcdiff.build` swaps for
+    ``obj`` in the compiled code object, so generated code never looks names up in, or adds
+    names to, the user's module, and loads each helper as fast as a constant.
+    """
+    stmt = _replace_references(stmt, references, placeholder)
+    converted = gast.gast_to_ast(stmt)
+    for node in ast.walk(converted):
+        if "lineno" in node._attributes:
+            node.lineno = node.end_lineno = lineno
+            node.col_offset = node.end_col_offset = 0
+    return converted
+
+
+def _replace_references(node, references, placeholder):
+    if id(node) in references:
+        return code.const(placeholder(references[id(node)]))
+    for field_name, value in gast.iter_fields(node):
+        if isinstance(value, list):
+            setattr(node, field_name, [_replace_references(v, references, placeholder)
+                                       if isinstance(v, gast.AST) else v for v in value])
+        elif isinstance(value, gast.AST):
+            setattr(node, field_name, _replace_references(value, references, placeholder))
+    return node
+
+
+def lowered_source(fn):
+    """The three-address form of a lowered function, one primitive per line."""
+    lines = [f"def {fn.name}({', '.join(fn.param_names)}):"]
+    for stmt in fn.body:
+        if hasattr(stmt, "target"):
+            lines.append(f"{INDENT}{stmt.target} = {_lowered_value(stmt.value)}")
+        else:
+            lines.append(f"{INDENT}return {_lowered_value(stmt.value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _lowered_value(value):
+    if not hasattr(value, "rule"):
+        return _operand_text(value)
+    args = [_operand_text(a) for a in value.args]
+    symbol = value.rule.symbol
+    if value.spelling is None and symbol is not None:
+        if len(args) == 1:
+            return f"{symbol} {args[0]}" if symbol == "not" else f"{symbol}{args[0]}"
+        return f" {symbol} ".join(args)
+    args += [f"{k}={_operand_text(v)}" for k, v in value.keywords]
+    return f"{value.spelling}({', '.join(args)})"
+
+
+def _operand_text(operand):
+    if hasattr(operand, "name"):
+        return operand.name
+    return operand.text

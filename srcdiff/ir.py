@@ -1,0 +1,111 @@
+"""The three-address intermediate form: one primitive per statement.
+
+Operands are variables, literals or module-level names (which are never differentiated).
+Statements keep the source statement they were lowered from, so adjoints can quote it.
+Control flow will nest blocks of these statements; straight-line code is a flat list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+
+
+@dataclass(frozen=True)
+class Const:
+    value: object
+    text: str
+
+
+@dataclass(frozen=True)
+class Global:
+    """A name from outside the function (a module constant such as ``N`` or ``math.pi``)."""
+
+    text: str
+    value: object = None
+    known: bool = False
+
+
+Operand = Var | Const | Global
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The source statement a lowered statement came from."""
+
+    lineno: int
+    col_offset: int
+    text: str
+    node: object = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass
+class Call:
+    """``target = rule(args)``; ``spelling`` is how the source named the callee."""
+
+    rule: object
+    args: tuple
+    keywords: tuple = ()
+    spelling: str | None = None
+
+    def bound(self):
+        """Operands by rule parameter name, with the rule's defaults filled in."""
+        result = dict(zip(self.rule.params, self.args))
+        result.update(self.keywords)
+        for param, default in self.rule.defaults.items():
+            result.setdefault(param, Const(default, repr(default)))
+        return result
+
+
+@dataclass
+class Assign:
+    target: str
+    value: Call | Operand
+    origin: Origin
+    augmented: bool = False
+
+    @property
+    def is_copy(self):
+        return not isinstance(self.value, Call)
+
+    def operands(self):
+        if isinstance(self.value, Call):
+            return list(self.value.args) + [op for _, op in self.value.keywords]
+        return [self.value]
+
+
+@dataclass
+class Return:
+    value: Operand
+    origin: Origin
+
+
+@dataclass
+class Param:
+    name: str
+    default: object = None
+    has_default: bool = False
+    kind: str = "positional"
+    annotation: object = None
+
+
+@dataclass
+class Function:
+    name: str
+    params: list
+    body: list
+    origin: Origin
+    source: object = field(repr=False, default=None)
+    node: object = field(repr=False, default=None)
+
+    @property
+    def param_names(self):
+        return [p.name for p in self.params]
+
+    @property
+    def result(self):
+        return self.body[-1]

@@ -1,0 +1,449 @@
+"""Stage 2: lower a parsed function to three-address code (one primitive per statement).
+
+Sub-expressions get temporaries ``t1, t2, ...``; a statement's own result keeps the user's
+name. Every construct outside the supported language is refused here with a located
+``SrcdiffError``, so later stages only ever see code they can differentiate.
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+
+import gast
+
+from . import ir
+from .rules import REGISTRY
+from .scope import Live, Opaque, Unresolved, UserFunction
+
+BINARY = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+}
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
+COMPARE = {
+    gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
+    gast.Eq: operator.eq, gast.NotEq: operator.ne,
+}
+
+LATER = "srcdiff differentiates straight-line code for now"
+REFUSED_STATEMENTS = {
+    gast.For: ("loops are not supported yet", LATER + "; unroll the loop by hand"),
+    gast.AsyncFor: ("async loops cannot be differentiated", None),
+    gast.While: ("loops are not supported yet", LATER + "; unroll the loop by hand"),
+    gast.If: ("branches are not supported yet",
+              LATER + "; np.where(cond, a, b) selects between values without a branch"),
+    gast.With: ("'with' blocks cannot be differentiated", "move the block out of the function"),
+    gast.AsyncWith: ("'async with' blocks cannot be differentiated", None),
+    gast.Try: ("try/except cannot be differentiated", "handle errors outside the function"),
+    gast.TryStar: ("try/except* cannot be differentiated", "handle errors outside the function"),
+    gast.Raise: ("raise cannot be differentiated", "check inputs before calling the gradient"),
+    gast.FunctionDef: ("nested functions are not supported yet",
+                       "define the helper at module level and inline it for now"),
+    gast.AsyncFunctionDef: ("async functions cannot be differentiated", None),
+    gast.ClassDef: ("class definitions inside a differentiated function are not supported",
+                    "define the class at module level"),
+    gast.Global: ("'global' statements are not supported",
+                  "pass the value in as an argument and return what changes"),
+    gast.Nonlocal: ("'nonlocal' statements are not supported",
+                    "pass the value in as an argument and return what changes"),
+    gast.Delete: ("'del' is not supported", "remove the del statement"),
+    gast.Import: ("imports inside a differentiated function are not supported",
+                  "import at module level"),
+    gast.ImportFrom: ("imports inside a differentiated function are not supported",
+                      "import at module level"),
+    gast.Match: ("match statements are not supported yet", LATER),
+}
+REFUSED_EXPRESSIONS = {
+    gast.IfExp: ("conditional expressions are not supported yet",
+                 LATER + "; np.where(cond, a, b) selects without a branch"),
+    gast.BoolOp: ("'and'/'or' are not supported yet", LATER),
+    gast.Lambda: ("lambdas inside a differentiated function are not supported yet", None),
+    gast.ListComp: ("list comprehensions are not supported yet", LATER),
+    gast.SetComp: ("set comprehensions are not supported", None),
+    gast.DictComp: ("dict comprehensions are not supported yet", None),
+    gast.GeneratorExp: ("generator expressions are not supported", None),
+    gast.Await: ("await cannot be differentiated", None),
+    gast.Yield: ("generators cannot be differentiated", "return a value instead of yielding"),
+    gast.YieldFrom: ("generators cannot be differentiated", "return a value instead"),
+    gast.NamedExpr: ("assignment expressions (:=) are not supported",
+                     "assign in a statement of its own"),
+    gast.Subscript: ("indexing is not supported yet", None),
+    gast.List: ("lists are not supported yet", None),
+    gast.Dict: ("dicts are not supported yet", None),
+    gast.Set: ("sets are not supported", None),
+    gast.JoinedStr: ("f-strings cannot be differentiated", None),
+    gast.Starred: ("starred expressions are not supported", None),
+    gast.Slice: ("slices are not supported yet", None),
+}
+
+
+def lower(source, node, scope):
+    return _Lowerer(source, node, scope).run()
+
+
+class _Lowerer:
+    def __init__(self, source, node, scope):
+        self.source = source
+        self.loc = source.located
+        self.node = node
+        self.scope = scope
+        self.body = []
+        self.name = node.name if isinstance(node, gast.FunctionDef) else "f"
+        self.params = self._params(node.args)
+        self.used = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+        self.used |= {p.name for p in self.params} | {self.name}
+        self.locals = {p.name for p in self.params} | {
+            n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        self.defined = {p.name for p in self.params}
+        self.counter = 0
+        self.origin = None
+
+    def error(self, node, message, hint=None):
+        return self.loc.error(node, message, hint)
+
+    def run(self):
+        node = self.node
+        if isinstance(node, gast.Lambda):
+            statements = [gast.Return(value=node.body)]
+            gast.copy_location(statements[0], node.body)
+        else:
+            statements = list(node.body)
+            if statements and _is_docstring(statements[0]):
+                statements = statements[1:]
+        for index, stmt in enumerate(statements):
+            if isinstance(stmt, gast.Return) and index != len(statements) - 1:
+                raise self.error(stmt, "an early return is not supported yet",
+                                 LATER + "; keep a single return at the end")
+            self.statement(stmt)
+        if not self.body or not isinstance(self.body[-1], ir.Return):
+            where = statements[-1] if statements else node
+            raise self.error(where, f"{self.name} does not return a value",
+                             "a differentiated function must end with 'return <scalar>'")
+        origin = ir.Origin(node.lineno, node.col_offset, self.name, node)
+        return ir.Function(self.name, self.params, self.body, origin, self.source, node)
+
+    def _params(self, args):
+        if args.vararg is not None:
+            raise self.error(args.vararg, "*args parameters are not supported",
+                             "name each parameter")
+        if args.kwarg is not None:
+            raise self.error(args.kwarg, "**kwargs parameters are not supported",
+                             "name each parameter")
+        params = []
+        positional = list(args.posonlyargs) + list(args.args)
+        first_default = len(positional) - len(args.defaults)
+        for i, arg in enumerate(positional):
+            default = args.defaults[i - first_default] if i >= first_default else None
+            kind = "positional_only" if i < len(args.posonlyargs) else "positional"
+            params.append(self._param(arg, default, kind))
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+            params.append(self._param(arg, default, "keyword_only"))
+        return params
+
+    def _param(self, arg, default, kind):
+        return ir.Param(arg.id, default=default, has_default=default is not None, kind=kind,
+                        annotation=arg.annotation)
+
+    def fresh(self):
+        while True:
+            self.counter += 1
+            name = f"t{self.counter}"
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+    def emit(self, target, value, augmented=False):
+        self.body.append(ir.Assign(target, value, self.origin, augmented))
+        self.defined.add(target)
+
+    # statements
+
+    def statement(self, stmt):
+        self.origin = ir.Origin(stmt.lineno, stmt.col_offset, self.loc.segment(stmt), stmt)
+        if isinstance(stmt, gast.Assign):
+            if len(stmt.targets) != 1:
+                raise self.error(stmt, "chained assignment (a = b = ...) is not supported",
+                                 "assign one name at a time")
+            self.assign(stmt.targets[0], stmt.value)
+        elif isinstance(stmt, gast.AnnAssign):
+            if stmt.value is None:
+                return
+            self.assign(stmt.target, stmt.value)
+        elif isinstance(stmt, gast.AugAssign):
+            self.augassign(stmt)
+        elif isinstance(stmt, gast.Return):
+            self.return_(stmt)
+        elif isinstance(stmt, gast.Pass):
+            return
+        elif isinstance(stmt, gast.Expr):
+            if _is_docstring(stmt):
+                return
+            raise self.error(stmt, "an expression statement has no effect on the result",
+                             "remove it, or assign its value")
+        elif isinstance(stmt, gast.Assert):
+            raise self.error(stmt, "assert statements are not supported",
+                             "check inputs before calling the gradient")
+        else:
+            message, hint = REFUSED_STATEMENTS.get(
+                type(stmt), (f"{type(stmt).__name__} statements are not supported", None))
+            raise self.error(stmt, message, hint)
+
+    def assign(self, target, value):
+        if isinstance(target, gast.Name):
+            self.emit(target.id, self.value(value))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.unpack(target, value)
+        elif isinstance(target, gast.Subscript):
+            raise self.error(target, "assignment into an element is not supported yet",
+                             "build the value with arithmetic or np.where for now")
+        elif isinstance(target, gast.Attribute):
+            raise self.error(target, "assignment to an attribute is not supported",
+                             "return the value instead")
+        else:
+            raise self.error(target, "this assignment target is not supported")
+
+    def unpack(self, target, value):
+        if not isinstance(value, (gast.Tuple, gast.List)):
+            raise self.error(value, "only a literal tuple can be unpacked here",
+                             "write one assignment per name")
+        if any(isinstance(e, gast.Starred) for e in target.elts):
+            raise self.error(target, "starred unpacking is not supported")
+        if len(target.elts) != len(value.elts):
+            raise self.error(value, f"cannot unpack {len(value.elts)} values into "
+                                    f"{len(target.elts)} names")
+        written = {n.id for e in target.elts for n in gast.walk(e) if isinstance(n, gast.Name)}
+        read = {n.id for e in value.elts for n in gast.walk(e) if isinstance(n, gast.Name)}
+        if written & read:
+            staged = [self.operand(e) for e in value.elts]
+            for elt, operand in zip(target.elts, staged):
+                if isinstance(elt, gast.Name):
+                    self.emit(elt.id, operand)
+                else:
+                    raise self.error(elt, "nested unpacking of swapped names is not supported")
+            return
+        for elt, val in zip(target.elts, value.elts):
+            self.assign(elt, val)
+
+    def augassign(self, stmt):
+        target = stmt.target
+        if not isinstance(target, gast.Name):
+            raise self.error(target, "augmented assignment into an element is not supported yet",
+                             "write it as a plain assignment")
+        op = BINARY.get(type(stmt.op))
+        if op is None:
+            raise self.error(stmt, f"the operator {type(stmt.op).__name__} is not supported")
+        if target.id not in self.defined:
+            raise self.error(target, f"{target.id} is used before it is assigned")
+        call = self.call_rule(op, [ir.Var(target.id), self.operand(stmt.value)], stmt,
+                              spelling=None)
+        self.emit(target.id, call, augmented=True)
+
+    def return_(self, stmt):
+        if stmt.value is None:
+            raise self.error(stmt, f"{self.name} returns None",
+                             "a differentiated function must return a scalar")
+        if isinstance(stmt.value, (gast.Tuple, gast.List)):
+            raise self.error(stmt.value, "the function returns a tuple; gradient needs a single "
+                                         "scalar result",
+                             "return one scalar (vector results come with vjp/jacobian)")
+        value = self.value(stmt.value)
+        if isinstance(value, ir.Call):
+            name = self.name if self._result_name_free() else self.fresh()
+            self.emit(name, value)
+            value = ir.Var(name)
+        self.body.append(ir.Return(value, self.origin))
+
+    def _result_name_free(self):
+        """The result takes the function's name (``e = c * d``) unless the body uses it."""
+        return self.name not in self.locals and not any(
+            isinstance(n, gast.Name) and n.id == self.name for n in gast.walk(self.node))
+
+    # expressions
+
+    def operand(self, node):
+        value = self.value(node)
+        if isinstance(value, ir.Call):
+            name = self.fresh()
+            self.emit(name, value)
+            return ir.Var(name)
+        return value
+
+    def value(self, node):
+        if isinstance(node, gast.Constant):
+            return ir.Const(node.value, self.loc.segment(node))
+        if isinstance(node, gast.Name):
+            return self.name_load(node)
+        if isinstance(node, gast.Attribute):
+            return self.attribute_load(node)
+        if isinstance(node, gast.BinOp):
+            op = BINARY.get(type(node.op))
+            if op is None:
+                raise self.error(node, f"the operator {_op_symbol(node.op)} is not supported")
+            return self.call_rule(op, [self.operand(node.left), self.operand(node.right)], node)
+        if isinstance(node, gast.UnaryOp):
+            return self.unary(node)
+        if isinstance(node, gast.Compare):
+            if len(node.ops) != 1:
+                raise self.error(node, "chained comparisons are not supported yet",
+                                 "compare two values at a time")
+            op = COMPARE.get(type(node.ops[0]))
+            if op is None:
+                raise self.error(node, f"the comparison {type(node.ops[0]).__name__} "
+                                       "is not supported")
+            return self.call_rule(op, [self.operand(node.left),
+                                       self.operand(node.comparators[0])], node)
+        if isinstance(node, gast.Call):
+            return self.call(node)
+        if isinstance(node, (gast.Tuple,)):
+            raise self.error(node, "tuples are only supported on the right of an unpacking "
+                                   "assignment")
+        message, hint = REFUSED_EXPRESSIONS.get(
+            type(node), (f"{type(node).__name__} expressions are not supported", None))
+        raise self.error(node, message, hint)
+
+    def unary(self, node):
+        if (isinstance(node.op, (gast.USub, gast.UAdd)) and isinstance(node.operand, gast.Constant)
+                and isinstance(node.operand.value, (int, float, complex))
+                and not isinstance(node.operand.value, bool)):
+            value = node.operand.value
+            return ir.Const(-value if isinstance(node.op, gast.USub) else value,
+                            self.loc.segment(node))
+        op = UNARY.get(type(node.op))
+        if op is None:
+            raise self.error(node, f"the operator {_op_symbol(node.op)} is not supported")
+        return self.call_rule(op, [self.operand(node.operand)], node)
+
+    def name_load(self, node):
+        name = node.id
+        if name in self.locals:
+            if name not in self.defined:
+                raise self.error(node, f"{name} is used before it is assigned")
+            return ir.Var(name)
+        found = self.lookup(node, name)
+        if isinstance(found, Opaque):
+            return ir.Global(name)
+        value = found.value
+        if isinstance(value, types.ModuleType) or callable(value):
+            raise self.error(node, f"{name} is a {_what(value)}, not a value that can be "
+                                   "differentiated")
+        return ir.Global(name, value, known=True)
+
+    def attribute_load(self, node):
+        if self._rooted_in_local(node):
+            raise self.error(node, "attribute access on a variable is not supported yet",
+                             "array attributes and methods (.T, .shape, .sum()) come with "
+                             "fuller NumPy support")
+        found = self.resolve(node)
+        value = found.value
+        if isinstance(value, types.ModuleType) or callable(value):
+            raise self.error(node, f"{self.loc.segment(node)} is a {_what(value)}, not a value")
+        return ir.Global(self.loc.segment(node), value, known=True)
+
+    def _rooted_in_local(self, node):
+        while isinstance(node, gast.Attribute):
+            node = node.value
+        return not isinstance(node, gast.Name) or node.id in self.locals
+
+    def lookup(self, node, name):
+        found = self.scope.lookup(name)
+        if found is None:
+            raise self.error(node, f"name {name!r} is not defined")
+        if isinstance(found, Unresolved):
+            where = ""
+            if found.node is not None and getattr(found.node, "lineno", None):
+                where = f" (bound at line {found.node.lineno})"
+            raise self.error(node, f"cannot resolve {name!r}: {found.reason}{where}",
+                             "srcdiff reads the file without running it; import math, numpy "
+                             "or names from them")
+        if isinstance(found, UserFunction):
+            raise self.error(node, f"calls to user functions ({name}) are not supported yet",
+                             LATER + "; inline the helper for now")
+        return found
+
+    def resolve(self, node):
+        """Resolve a callee or module attribute to a live object."""
+        if isinstance(node, gast.Name):
+            if node.id in self.locals:
+                raise self.error(node, f"{node.id} is a local variable, not a function")
+            found = self.lookup(node, node.id)
+            if isinstance(found, Opaque):
+                raise self.error(node, f"cannot resolve {node.id!r} without running the file",
+                                 "srcdiff reads the file without running it")
+            return found
+        if isinstance(node, gast.Attribute):
+            if self._rooted_in_local(node):
+                raise self.error(node, "method calls on a variable are not supported yet",
+                                 "call the NumPy function instead, e.g. np.sum(x)")
+            base = self.resolve(node.value).value
+            try:
+                return Live(getattr(base, node.attr))
+            except AttributeError:
+                raise self.error(node, f"{self.loc.segment(node.value)} has no attribute "
+                                       f"{node.attr!r}") from None
+        raise self.error(node, "only named functions can be called here")
+
+    def call(self, node):
+        callee = self.resolve(node.func).value
+        spelling = self.loc.segment(node.func)
+        for arg in node.args:
+            if isinstance(arg, gast.Starred):
+                raise self.error(arg, "*args in a call is not supported",
+                                 "pass the arguments one by one")
+        if any(k.arg is None for k in node.keywords):
+            raise self.error(node, "**kwargs in a call is not supported")
+        overloads = REGISTRY.lookup(callee)
+        if not overloads:
+            raise self._no_rule(node, callee, spelling)
+        keywords = [k.arg for k in node.keywords]
+        rule = next((r for r in overloads if r.bind(len(node.args), keywords) is not None),
+                    None)
+        if rule is None:
+            forms = "; ".join(f"{overloads[0].name}({', '.join(r.params)})" for r in overloads)
+            raise self.error(node, f"{spelling} is not supported with these arguments",
+                             f"supported forms: {forms}")
+        args = [self.operand(a) for a in node.args]
+        kwargs = tuple((k.arg, self.operand(k.value)) for k in node.keywords)
+        return ir.Call(rule, tuple(args), kwargs, spelling)
+
+    def call_rule(self, op, args, node, spelling=None):
+        overloads = REGISTRY.lookup(op)
+        rule = next((r for r in overloads if r.bind(len(args), ()) is not None), None)
+        if rule is None:
+            raise self.error(node, f"the operator {getattr(op, '__name__', op)} is not supported")
+        return ir.Call(rule, tuple(args), (), spelling)
+
+    def _no_rule(self, node, callee, spelling):
+        if getattr(callee, "__code__", None) is not None:
+            return self.error(node.func, f"calls to user functions ({spelling}) are not "
+                                         "supported yet",
+                              LATER + "; inline the helper, or register a rule for it with "
+                                      "srcdiff.defvjp")
+        module = getattr(callee, "__module__", None) or ""
+        name = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", spelling)
+        qualified = f"{_public_module(module)}.{name}" if module else name
+        return self.error(node.func, f"no derivative rule for {qualified}",
+                          "register one with srcdiff.defvjp")
+
+
+def _public_module(module):
+    if module.startswith("numpy"):
+        parts = module.split(".")
+        return ".".join(p for p in parts if not p.startswith("_"))
+    return module
+
+
+def _is_docstring(stmt):
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
+            and isinstance(stmt.value.value, str))
+
+
+def _what(value):
+    return "module" if isinstance(value, types.ModuleType) else "function"
+
+
+def _op_symbol(op):
+    return {gast.BitAnd: "&", gast.BitOr: "|", gast.BitXor: "^", gast.LShift: "<<",
+            gast.RShift: ">>", gast.Invert: "~"}.get(type(op), type(op).__name__)

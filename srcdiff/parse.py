@@ -1,0 +1,101 @@
+"""Stage 1: find a function's source and parse it with gast, in file coordinates.
+
+The whole file (or notebook cell) is parsed rather than the function's dedented text, so
+that every node keeps the line and column a user sees in their editor; errors quote them.
+"""
+
+from __future__ import annotations
+
+import linecache
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import Located, SrcdiffError
+
+
+@dataclass
+class SourceFile:
+    filename: str
+    text: str
+    tree: gast.Module = field(repr=False)
+
+    @property
+    def lines(self):
+        return self.text.splitlines()
+
+    @property
+    def located(self):
+        return Located(self.filename, self.lines)
+
+
+def parse_text(text, filename):
+    try:
+        tree = gast.parse(text, filename=filename)
+    except SyntaxError as exc:
+        lines = text.splitlines()
+        line = lines[exc.lineno - 1] if exc.lineno and exc.lineno <= len(lines) else None
+        raise SrcdiffError(f"invalid syntax: {exc.msg}", filename=filename, lineno=exc.lineno,
+                           col_offset=(exc.offset or 1) - 1, source_line=line) from None
+    return SourceFile(filename, text, tree)
+
+
+def read_file(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise SrcdiffError(f"cannot read {path}: {exc.strerror}") from None
+    return parse_text(text, str(path))
+
+
+_FUNCTION_NODES = (gast.FunctionDef, gast.Lambda)
+
+
+def function_source(fn):
+    """The parsed file holding ``fn`` and ``fn``'s own FunctionDef or Lambda node."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise SrcdiffError(f"{fn!r} is not a Python function; srcdiff differentiates functions "
+                           "written in Python")
+    filename = code.co_filename
+    lines = linecache.getlines(filename, getattr(fn, "__globals__", None))
+    if not lines:
+        raise SrcdiffError(
+            f"cannot read the source of {code.co_name} (defined in {filename})",
+            hint="define the function in a file or a notebook cell; source typed at the "
+                 "interactive prompt or passed to exec() is not kept by Python")
+    source = parse_text("".join(lines), filename)
+    node = _find_function(source.tree, code)
+    if node is None:
+        raise SrcdiffError(
+            f"cannot find the definition of {code.co_name} at {filename}:{code.co_firstlineno}",
+            hint="the file may have changed since it was imported; reload it")
+    return source, node
+
+
+def _find_function(tree, code):
+    candidates = []
+    for node in gast.walk(tree):
+        if not isinstance(node, _FUNCTION_NODES):
+            continue
+        if isinstance(node, gast.Lambda):
+            if code.co_name == "<lambda>" and node.lineno == code.co_firstlineno:
+                candidates.append(node)
+            continue
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        if node.name == code.co_name and code.co_firstlineno in (first, node.lineno):
+            candidates.append(node)
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) > 1 and code.co_name == "<lambda>":
+        raise SrcdiffError(
+            "several lambdas start on this line; srcdiff cannot tell which one to differentiate",
+            filename=code.co_filename, lineno=code.co_firstlineno, col_offset=0,
+            source_line=linecache.getline(code.co_filename, code.co_firstlineno),
+            hint="give the function a name with def")
+    return candidates[0] if candidates else None
+
+
+def top_level_functions(source):
+    return [node for node in source.tree.body if isinstance(node, gast.FunctionDef)]

@@ -1,0 +1,29 @@
+"""Python's arithmetic operators. ``xp`` is ``math`` for Python scalars and ``np`` otherwise."""
+
+import operator as op
+
+from .registry import MATMUL, NONDIFF, declare
+
+declare(op.add, "x, y", "g", "g", symbol="+", name="x + y")
+declare(op.sub, "x, y", "g", "-g", symbol="-", name="x - y")
+declare(op.mul, "x, y", "g * y", "g * x", symbol="*", name="x * y")
+declare(op.truediv, "x, y", "g / y", "-g * ans / y", symbol="/", name="x / y",
+        domain={"y": "nonzero"})
+declare(op.pow, "x, y", "g * y * x ** (y - 1)", "g * ans * xp.log(x)", symbol="**",
+        name="x ** y", domain={"x": "positive"},
+        notes="the exponent's adjoint needs x > 0")
+declare(op.neg, "x", "-g", symbol="-", name="-x")
+declare(op.pos, "x", "g", symbol="+", name="+x")
+declare(op.mod, "x, y", "g", "-g * xp.floor(x / y)", symbol="%", name="x % y",
+        domain={"y": "positive"}, notes="piecewise; not differentiable where x / y is whole")
+declare(op.matmul, "a, b", "matmul_lhs_vjp(g, a, b)", "matmul_rhs_vjp(g, a, b)",
+        kind=MATMUL, symbol="@", name="a @ b",
+        cases={(2, 2): ("g @ b.T", "a.T @ g"),
+               (2, 1): ("np.outer(g, b)", "a.T @ g"),
+               (1, 2): ("b @ g", "np.outer(a, g)"),
+               (1, 1): ("g * b", "g * a")})
+
+for fn, symbol in [(op.floordiv, "//"), (op.lt, "<"), (op.le, "<="), (op.gt, ">"),
+                   (op.ge, ">="), (op.eq, "=="), (op.ne, "!=")]:
+    declare(fn, "x, y", kind=NONDIFF, symbol=symbol, name=f"x {symbol} y")
+declare(op.not_, "x", kind=NONDIFF, symbol="not", name="not x")

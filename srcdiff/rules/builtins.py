@@ -1,0 +1,23 @@
+"""Python builtins. Ties in max and min go to the first argument, as Python's own choice."""
+
+import builtins as py
+
+from .registry import NONDIFF, SCALAR, declare
+
+declare(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0")
+declare(py.max, "x, y", "g * (x >= y)", "g * (y > x)", kind=SCALAR, name="max",
+        notes="a tie goes to the first argument")
+declare(py.max, "x, y, z", "g * (x >= y and x >= z)", "g * (y > x and y >= z)",
+        "g * (z > x and z > y)", kind=SCALAR, name="max",
+        notes="a tie goes to the earliest argument")
+declare(py.min, "x, y", "g * (x <= y)", "g * (y < x)", kind=SCALAR, name="min",
+        notes="a tie goes to the first argument")
+declare(py.min, "x, y, z", "g * (x <= y and x <= z)", "g * (y < x and y <= z)",
+        "g * (z < x and z < y)", kind=SCALAR, name="min",
+        notes="a tie goes to the earliest argument")
+declare(py.pow, "x, y", "g * y * x ** (y - 1)", "g * ans * xp.log(x)", name="pow",
+        domain={"x": "positive"})
+declare(py.float, "x", "g", kind=SCALAR, name="float")
+declare(py.int, "x", kind=NONDIFF, name="int")
+declare(py.round, "x", kind=NONDIFF, name="round")
+declare(py.bool, "x", kind=NONDIFF, name="bool")

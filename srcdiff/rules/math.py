@@ -1,0 +1,43 @@
+"""The ``math`` module. Results are Python floats; adjoints reuse ``ans`` where it helps."""
+
+import math
+
+from .registry import NONDIFF, SCALAR, declare
+
+
+def _scalar(fn, signature, *templates, **options):
+    declare(fn, signature, *templates, kind=SCALAR, name=f"math.{fn.__name__}", **options)
+
+
+_scalar(math.sin, "x", "g * math.cos(x)")
+_scalar(math.cos, "x", "-g * math.sin(x)")
+_scalar(math.tan, "x", "g * (1.0 + ans * ans)")
+_scalar(math.exp, "x", "g * ans")
+_scalar(math.expm1, "x", "g * (ans + 1.0)")
+_scalar(math.log, "x", "g / x", domain={"x": "positive"})
+_scalar(math.log, "x, base", "g / (x * math.log(base))", "-g * ans / (base * math.log(base))",
+        domain={"x": "positive", "base": "above1"})
+_scalar(math.log1p, "x", "g / (1.0 + x)", domain={"x": "positive"})
+_scalar(math.log2, "x", "g / (x * math.log(2.0))", domain={"x": "positive"})
+_scalar(math.log10, "x", "g / (x * math.log(10.0))", domain={"x": "positive"})
+_scalar(math.sqrt, "x", "g * 0.5 / ans", domain={"x": "positive"})
+_scalar(math.tanh, "x", "g * (1.0 - ans * ans)")
+_scalar(math.sinh, "x", "g * math.cosh(x)")
+_scalar(math.cosh, "x", "g * math.sinh(x)")
+_scalar(math.asinh, "x", "g / math.sqrt(x * x + 1.0)")
+_scalar(math.acosh, "x", "g / math.sqrt(x * x - 1.0)", domain={"x": "above1"})
+_scalar(math.atanh, "x", "g / (1.0 - x * x)", domain={"x": "unit"})
+_scalar(math.atan, "x", "g / (1.0 + x * x)")
+_scalar(math.asin, "x", "g / math.sqrt(1.0 - x * x)", domain={"x": "unit"})
+_scalar(math.acos, "x", "-g / math.sqrt(1.0 - x * x)", domain={"x": "unit"})
+_scalar(math.atan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)")
+_scalar(math.hypot, "x, y", "g * x / ans", "g * y / ans")
+_scalar(math.pow, "x, y", "g * y * math.pow(x, y - 1.0)", "g * ans * math.log(x)",
+        domain={"x": "positive"})
+_scalar(math.fabs, "x", "g * np.sign(x)", notes="fabs'(0) = 0")
+_scalar(math.erf, "x", "g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)")
+_scalar(math.erfc, "x", "-g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)")
+_scalar(math.degrees, "x", "g * (180.0 / math.pi)")
+_scalar(math.radians, "x", "g * (math.pi / 180.0)")
+for _fn in (math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite):
+    declare(_fn, "x", kind=NONDIFF, name=f"math.{_fn.__name__}")
