@@ -14,6 +14,18 @@ from .scope import RuntimeScope
 _families = weakref.WeakKeyDictionary()
 
 
+def _public(function):
+    """Errors from the public API carry the user's location, not the compiler's frames."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except SrcdiffError as error:
+            raise error.with_traceback(None) from None
+    return wrapper
+
+
+@_public
 def gradient(f=None, *, wrt=None):
     """The gradient of ``f``'s scalar result with respect to the parameters in ``wrt``.
 
@@ -27,6 +39,7 @@ def gradient(f=None, *, wrt=None):
     return _derivative(f, wrt, with_value=False, suffix="_grad")
 
 
+@_public
 def value_and_grad(f=None, *, wrt=None):
     """Like :func:`gradient`, but the function returns ``(value, gradient)``."""
     if f is None:
@@ -34,6 +47,7 @@ def value_and_grad(f=None, *, wrt=None):
     return _derivative(f, wrt, with_value=True, suffix="_value_and_grad")
 
 
+@_public
 def source(f, *, wrt=None, args=None):
     """The generated derivative source of ``f``, as the ``srcdiff`` command prints it.
 

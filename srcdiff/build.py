@@ -18,6 +18,7 @@ import ast
 import inspect
 import itertools
 import linecache
+import os
 import types
 import warnings
 
@@ -42,6 +43,23 @@ class Stats:
 
 def derive(fn_ir, scope, param_avals, wrt, *, with_value=False, prologue=(), name=None):
     """Run the pipeline from lowered IR to printed source for one specialization."""
+    try:
+        return _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name)
+    except SrcdiffError:
+        raise
+    except Exception as exc:
+        if os.environ.get("SRCDIFF_DEBUG"):
+            raise
+        located = fn_ir.source.located
+        error = located.error(fn_ir.node, f"internal error while differentiating {fn_ir.name}: "
+                              f"{type(exc).__name__}: {exc}",
+                              "this is a bug in srcdiff; please report it with this function "
+                              "(set SRCDIFF_DEBUG=1 to see the compiler's traceback)")
+        error.internal = exc
+        raise error from None
+
+
+def _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name):
     Stats.transforms += 1
     located = fn_ir.source.located
     _check_wrt_types(fn_ir, param_avals, wrt, located)

@@ -52,6 +52,14 @@ def refs(node, kind=None):
             and (kind is None or r[0] == kind)]
 
 
+@dataclass(frozen=True, eq=False)
+class CellContents:
+    """The current value of a closure cell: generated code reads ``cell.cell_contents``."""
+
+    cell: object
+    name: str
+
+
 @dataclass
 class Assign:
     target: tuple

@@ -66,6 +66,8 @@ class _Printer:
                 lines.append(INDENT + "# " + line.text)
                 continue
             stmt = self.statement(line)
+            if _self_assignment(stmt):
+                continue
             statements.append((stmt, len(lines) + 1))
             for text in render(stmt).splitlines():
                 lines.append(INDENT + text)
@@ -116,6 +118,8 @@ class _Printer:
         return spelling
 
     def _spell(self, obj):
+        if isinstance(obj, code.CellContents):
+            return obj.name
         local = self.scope.spelling_of(obj) if self.scope is not None else None
         if local is not None and local not in self.locals():
             return local
@@ -205,6 +209,12 @@ class _Printer:
         return node
 
 
+def _self_assignment(stmt):
+    """``a_bar = a_bar``: an adjoint passed through unchanged to an older version of a name."""
+    return (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
+            and stmt.targets[0].id == stmt.value.id)
+
+
 def render(node):
     """Python source for a gast node (the stdlib unparser, after conversion)."""
     converted = ast.fix_missing_locations(gast.gast_to_ast(node))
@@ -243,7 +253,11 @@ def to_python_ast(stmt, lineno, references, placeholder):
 
 def _replace_references(node, references, placeholder):
     if id(node) in references:
-        return code.const(placeholder(references[id(node)]))
+        obj = references[id(node)]
+        if isinstance(obj, code.CellContents):
+            return gast.Attribute(value=code.const(placeholder(obj.cell)), attr="cell_contents",
+                                  ctx=gast.Load())
+        return code.const(placeholder(obj))
     for field_name, value in gast.iter_fields(node):
         if isinstance(value, list):
             setattr(node, field_name, [_replace_references(v, references, placeholder)

@@ -8,7 +8,6 @@ own promotion rules decide them; shapes follow broadcasting or the rule's kind.
 
 from __future__ import annotations
 
-import types
 import warnings
 from dataclasses import dataclass, field
 
@@ -53,6 +52,7 @@ def global_aval(operand):
 def specialize(fn, param_avals, located):
     program = Program(fn)
     current = {}
+    aliased = set()
     for p in fn.params:
         program.avals[param(p.name)] = param_avals[p.name]
         current[p.name] = param(p.name)
@@ -62,12 +62,33 @@ def specialize(fn, param_avals, located):
         if isinstance(stmt, ir.Return):
             program.result = program.definition(index, stmt.value)
             continue
+        if stmt.augmented:
+            _check_in_place(program, index, stmt, current, aliased, located)
         if stmt.is_copy:
             program.avals[index] = program.aval(index, stmt.value)
+            source = program.definition(index, stmt.value)
+            if source is not None:
+                aliased.update((source, index))
         else:
             program.avals[index] = _result(program, index, stmt, located)
         current[stmt.target] = index
     return program
+
+
+def _check_in_place(program, index, stmt, current, aliased, located):
+    """``y += v`` updates an array in place; srcdiff lowers it to ``y = y + v``, which is the
+    same only when nobody else can see the old array."""
+    previous = current[stmt.target]
+    if program.avals[previous].is_scalar:
+        return
+    if isinstance(previous, tuple):
+        raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would change the caller's "
+                            f"array {stmt.target} in place",
+                            f"write {stmt.target} = {stmt.target} ... to make a new array")
+    if previous in aliased:
+        raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would also change every "
+                            f"other name for the same array",
+                            f"write {stmt.target} = {stmt.target} ... to make a new array")
 
 
 def _operands(stmt):
@@ -146,6 +167,3 @@ def _matmul_shape(a, b):
         return a[:-1]
     return avals.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])
 
-
-def is_module(value):
-    return isinstance(value, types.ModuleType)

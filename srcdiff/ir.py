@@ -28,6 +28,7 @@ class Global:
     text: str
     value: object = None
     known: bool = False
+    cell: object = None
 
 
 Operand = Var | Const | Global

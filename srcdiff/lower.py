@@ -27,6 +27,7 @@ COMPARE = {
     gast.Eq: operator.eq, gast.NotEq: operator.ne,
 }
 
+LIBRARIES = ("numpy", "math", "cmath", "builtins", "scipy", "operator", "srcdiff")
 LATER = "srcdiff differentiates straight-line code for now"
 REFUSED_STATEMENTS = {
     gast.For: ("loops are not supported yet", LATER + "; unroll the loop by hand"),
@@ -114,10 +115,10 @@ class _Lowerer:
             if statements and _is_docstring(statements[0]):
                 statements = statements[1:]
         for index, stmt in enumerate(statements):
+            self.statement(stmt)
             if isinstance(stmt, gast.Return) and index != len(statements) - 1:
                 raise self.error(stmt, "an early return is not supported yet",
                                  LATER + "; keep a single return at the end")
-            self.statement(stmt)
         if not self.body or not isinstance(self.body[-1], ir.Return):
             where = statements[-1] if statements else node
             raise self.error(where, f"{self.name} does not return a value",
@@ -181,6 +182,9 @@ class _Lowerer:
         elif isinstance(stmt, gast.Expr):
             if _is_docstring(stmt):
                 return
+            if type(stmt.value) in REFUSED_EXPRESSIONS:
+                message, hint = REFUSED_EXPRESSIONS[type(stmt.value)]
+                raise self.error(stmt.value, message, hint)
             raise self.error(stmt, "an expression statement has no effect on the result",
                              "remove it, or assign its value")
         elif isinstance(stmt, gast.Assert):
@@ -217,7 +221,7 @@ class _Lowerer:
         written = {n.id for e in target.elts for n in gast.walk(e) if isinstance(n, gast.Name)}
         read = {n.id for e in value.elts for n in gast.walk(e) if isinstance(n, gast.Name)}
         if written & read:
-            staged = [self.operand(e) for e in value.elts]
+            staged = [self.staged(e, written) for e in value.elts]
             for elt, operand in zip(target.elts, staged):
                 if isinstance(elt, gast.Name):
                     self.emit(elt.id, operand)
@@ -226,6 +230,15 @@ class _Lowerer:
             return
         for elt, val in zip(target.elts, value.elts):
             self.assign(elt, val)
+
+    def staged(self, node, written):
+        """An operand that keeps its value while the names in ``written`` are reassigned."""
+        operand = self.operand(node)
+        if isinstance(operand, ir.Var) and operand.name in written:
+            name = self.fresh()
+            self.emit(name, operand)
+            return ir.Var(name)
+        return operand
 
     def augassign(self, stmt):
         target = stmt.target
@@ -329,7 +342,7 @@ class _Lowerer:
         if isinstance(value, types.ModuleType) or callable(value):
             raise self.error(node, f"{name} is a {_what(value)}, not a value that can be "
                                    "differentiated")
-        return ir.Global(name, value, known=True)
+        return ir.Global(name, value, known=True, cell=self.scope.cell(name))
 
     def attribute_load(self, node):
         if self._rooted_in_local(node):
@@ -383,6 +396,9 @@ class _Lowerer:
             except AttributeError:
                 raise self.error(node, f"{self.loc.segment(node.value)} has no attribute "
                                        f"{node.attr!r}") from None
+        if type(node) in REFUSED_EXPRESSIONS:
+            message, hint = REFUSED_EXPRESSIONS[type(node)]
+            raise self.error(node, message, hint)
         raise self.error(node, "only named functions can be called here")
 
     def call(self, node):
@@ -416,12 +432,13 @@ class _Lowerer:
         return ir.Call(rule, tuple(args), (), spelling)
 
     def _no_rule(self, node, callee, spelling):
-        if getattr(callee, "__code__", None) is not None:
+        module = getattr(callee, "__module__", None) or ""
+        library = module.split(".")[0] in LIBRARIES
+        if getattr(callee, "__code__", None) is not None and not library:
             return self.error(node.func, f"calls to user functions ({spelling}) are not "
                                          "supported yet",
                               LATER + "; inline the helper, or register a rule for it with "
                                       "srcdiff.defvjp")
-        module = getattr(callee, "__module__", None) or ""
         name = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", spelling)
         qualified = f"{_public_module(module)}.{name}" if module else name
         return self.error(node.func, f"no derivative rule for {qualified}",

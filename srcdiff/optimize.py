@@ -49,9 +49,10 @@ class _Simplifier:
 
     def binop(self, node):
         left, right, op = node.left, node.right, node.op
-        if code.is_const(left) and code.is_const(right) and isinstance(
-                op, (gast.Add, gast.Sub, gast.Mult)):
-            return code.const(_FOLD[type(op)](left.value, right.value))
+        if code.is_const(left) and code.is_const(right):
+            folded = _fold(op, left.value, right.value)
+            if folded is not None:
+                return code.const(folded)
         if isinstance(op, gast.Mult):
             return self.mult(node, left, right)
         if isinstance(op, gast.Div) and code.is_const(right, 1):
@@ -85,7 +86,16 @@ class _Simplifier:
 
 
 _FOLD = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
-         gast.Mult: lambda a, b: a * b}
+         gast.Mult: lambda a, b: a * b, gast.Div: lambda a, b: a / b}
+
+
+def _fold(op, a, b):
+    """Fold constant arithmetic when the result prints as briefly as a person would write it."""
+    fold = _FOLD.get(type(op))
+    if fold is None or (isinstance(op, gast.Div) and b == 0):
+        return None
+    value = fold(a, b)
+    return value if len(repr(value)) <= 8 else None
 
 
 def _negated(node):

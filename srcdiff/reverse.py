@@ -80,6 +80,8 @@ class _Reverse:
             return code.ref(DEF, self.program.definition(index, op))
         if isinstance(op, ir.Const):
             return code.const(op.value)
+        if op.cell is not None:
+            return code.ref(OBJ, code.CellContents(op.cell, op.text))
         return gast.parse(op.text, mode="eval").body
 
     def primal(self, index, stmt):

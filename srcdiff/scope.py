@@ -54,9 +54,9 @@ class RuntimeScope:
         self.fn = fn
         self.globals = fn.__globals__
         code = fn.__code__
-        cells = fn.__closure__ or ()
+        self.cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
         self.closure = {}
-        for name, cell in zip(code.co_freevars, cells):
+        for name, cell in self.cells.items():
             try:
                 self.closure[name] = cell.cell_contents
             except ValueError:
@@ -70,6 +70,10 @@ class RuntimeScope:
         else:
             value = getattr(builtins, name, _MISSING)
         return None if value is _MISSING else Live(value)
+
+    def cell(self, name):
+        """The closure cell behind ``name``, when the function reads it from an outer scope."""
+        return self.cells.get(name)
 
     def spelling_of(self, obj):
         """A global name bound to ``obj`` in this scope, if any."""
@@ -135,6 +139,9 @@ class StaticScope:
                 return Live(importlib.import_module(f"{module.__name__}.{attr}"))
             except ImportError:
                 return Unresolved(f"{module.__name__} has no name {attr!r}", node)
+
+    def cell(self, name):
+        return None
 
     def lookup(self, name):
         if name in self.names:

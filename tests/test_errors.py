@@ -1,0 +1,124 @@
+"""Every construct outside the supported language is refused with a located SrcdiffError."""
+
+import numpy as np
+import pytest
+
+from srcdiff import SrcdiffError, gradient
+
+REFUSED = [
+    ("for i in range(3):\n        x = x * 2.0", "loops are not supported", 0),
+    ("while x < 3.0:\n        x = x * 2.0", "loops are not supported", 0),
+    ("if x > 0.0:\n        x = -x", "branches are not supported", 0),
+    ("with open('f') as h:\n        x = x * 2.0", "'with' blocks", 0),
+    ("try:\n        x = x * 2.0\n    except ValueError:\n        pass", "try/except", 0),
+    ("raise ValueError('no')", "raise cannot be differentiated", 0),
+    ("def helper(y):\n        return y\n    x = x * 2.0", "nested functions", 0),
+    ("class C:\n        pass", "class definitions", 0),
+    ("global G\n    G = x", "'global' statements", 0),
+    ("del x\n    x = 1.0", "'del'", 0),
+    ("import os", "imports inside", 0),
+    ("x = (lambda y: y)(x)", "lambdas inside", 5),
+    ("x = [x, x]", "lists are not supported", 4),
+    ("x = x if x > 0.0 else -x", "conditional expressions", 4),
+    ("x = x > 0.0 and x", "'and'/'or'", 4),
+    ("x = (x, x)[0]", "indexing is not supported", 4),
+    ("x = x.T", "attribute access on a variable", 4),
+    ("x = x.sum()", "method calls on a variable", 4),
+    ("x = 0.0 < x < 1.0", "chained comparisons", 4),
+    ("x = np.sin(*[x])", "*args in a call", 11),
+    ("x = helper(x)", "calls to user functions (helper)", 4),
+    ("x = np.ones(3) * x", "no derivative rule for numpy.ones", 4),
+    ("x = np.sum(x, axis=0)", "np.sum is not supported with these arguments", 4),
+    ("x = undefined_name * x", "name 'undefined_name' is not defined", 4),
+    ("x = [y for y in (x,)][0]", "indexing", 4),
+    ("print(x)", "expression statement", 0),
+    ("assert x > 0.0", "assert", 0),
+    ("x = (y := x * 2.0)", "assignment expressions", 5),
+    ("x = f'{x}'", "f-strings", 4),
+    ("x = x % 2.0 // 1.0 << 2", "operator <<", 4),
+    ("a = b = x", "chained assignment", 0),
+    ("x[0] = 1.0", "assignment into an element", 0),
+    ("return x, x", "returns a tuple", 7),
+    ("return", "returns None", 0),
+    ("return x\n    x = 2.0", "early return", 0),
+    ("x = y * 2.0\n    y = 1.0", "y is used before it is assigned", 4),
+    ("yield x", "generators cannot be differentiated", 0),
+]
+
+
+def helper(y):
+    return y
+
+
+@pytest.mark.parametrize("body, message, column", REFUSED, ids=[r[1] for r in REFUSED])
+def test_refused_construct_is_located(module_from, body, message, column):
+    source = (f"import numpy as np\nfrom {__name__} import helper\n\n\n"
+              f"def f(x):\n    {body}\n    return x\n")
+    mod = module_from(source)
+    with pytest.raises(SrcdiffError) as info:
+        gradient(mod.f)(1.0)
+    error = info.value
+    assert message in error.message
+    assert error.filename == mod.__file__
+    assert error.lineno == 6
+    assert error.col_offset == 4 + column
+    text = str(error)
+    assert text.startswith(f"{mod.__file__}:6:{5 + column}: ")
+    assert body.splitlines()[0].strip() in text
+    assert "^" in text
+
+
+def test_every_refusal_has_a_hint_where_one_helps(module_from):
+    mod = module_from("def f(x):\n    for i in range(2):\n        x = x * 2.0\n    return x\n")
+    with pytest.raises(SrcdiffError) as info:
+        gradient(mod.f)(1.0)
+    assert info.value.hint and "hint:" in str(info.value)
+
+
+def test_no_return(module_from):
+    mod = module_from("def f(x):\n    y = x * 2.0\n")
+    with pytest.raises(SrcdiffError, match="does not return a value") as info:
+        gradient(mod.f)(1.0)
+    assert info.value.lineno == 2
+
+
+def test_star_parameters(module_from):
+    mod = module_from("def f(*xs):\n    return 1.0\n")
+    with pytest.raises(SrcdiffError, match=r"\*args"):
+        gradient(mod.f)
+
+
+def test_async_function(module_from):
+    mod = module_from("async def f(x):\n    return x\n")
+    with pytest.raises(SrcdiffError, match="async"):
+        gradient(mod.f)(1.0)
+
+
+def test_errors_do_not_show_compiler_frames(module_from):
+    mod = module_from("def f(x):\n    while x < 1.0:\n        x = x * 2.0\n    return x\n")
+    g = gradient(mod.f)
+    with pytest.raises(SrcdiffError) as info:
+        g(0.5)
+    frames = [str(entry.path) for entry in info.traceback]
+    assert not any("srcdiff/lower.py" in f or "srcdiff/infer.py" in f for f in frames)
+
+
+def test_primitive_applied_to_the_wrong_kind_is_located(module_from):
+    mod = module_from("import math\n\ndef f(x):\n    return math.sin(x)\n")
+    with pytest.raises(SrcdiffError, match="math.sin cannot be applied") as info:
+        gradient(mod.f)(np.ones(3))
+    assert info.value.lineno == 4
+
+
+def test_mismatched_shapes_are_located(module_from):
+    mod = module_from("import numpy as np\n\ndef f(x, y):\n    return np.sum(x * y)\n")
+    with pytest.raises(SrcdiffError, match="do not match") as info:
+        gradient(mod.f)(np.ones(3), np.ones(4))
+    assert info.value.lineno == 4
+
+
+def test_in_place_update_of_a_caller_array_is_refused(module_from):
+    mod = module_from("import numpy as np\n\ndef f(x):\n    x += 1.0\n    return np.sum(x)\n")
+    with pytest.raises(SrcdiffError, match="caller") as info:
+        gradient(mod.f)(np.ones(3))
+    assert info.value.lineno == 4
