@@ -6,10 +6,13 @@ import functools
 import inspect
 import weakref
 
+import gast
+import numpy as np
+
 from . import avals, build, lower, parse
 from .errors import SrcdiffError
 from .reverse import Wrt
-from .scope import RuntimeScope
+from .scope import Live, RuntimeScope
 
 _families = weakref.WeakKeyDictionary()
 
@@ -192,18 +195,23 @@ def _one_wrt(params, item, fname):
     return item
 
 
-def assumed_avals(fn_ir, scope):
-    """Parameter kinds for code printed without example arguments: annotations, or float."""
-    return {p.name: annotation_aval(p.annotation, scope) for p in fn_ir.params}
+def assumed_avals(fn_ir, scope, overrides=None):
+    """Parameter kinds for code printed without example arguments: ``overrides`` (specs by
+    name, see :func:`srcdiff.avals.parse_spec`), else annotations, else Python floats."""
+    overrides = overrides or {}
+    return {p.name: overrides[p.name] if p.name in overrides else annotation_aval(
+        p.annotation, scope, fn_ir.source.located) for p in fn_ir.params}
 
 
-def annotation_aval(annotation, scope):
-    import gast
-    import numpy as np
-
-    from .scope import Live
+def annotation_aval(annotation, scope, located):
     if annotation is None:
         return avals.PY_FLOAT
+    if isinstance(annotation, gast.Constant) and isinstance(annotation.value, str):
+        try:
+            return avals.parse_spec(annotation.value)
+        except ValueError as exc:
+            raise located.error(annotation, f"cannot read the annotation: {exc}",
+                                "write e.g. 'float', 'array[n]' or 'float32[n, 3]'") from None
     target = None
     if isinstance(annotation, gast.Name):
         found = scope.lookup(annotation.id)

@@ -105,7 +105,8 @@ def generalize(aval):
 
 
 def broadcast_shapes(*shapes):
-    """NumPy's broadcasting on shapes whose dimensions may be unknown (None)."""
+    """NumPy's broadcasting on shapes whose dimensions may be unknown (None) or symbolic
+    (a name such as ``"n"``: some fixed size, equal to every other ``"n"``)."""
     if any(s is None for s in shapes):
         return None
     ndim = max((len(s) for s in shapes), default=0)
@@ -114,14 +115,40 @@ def broadcast_shapes(*shapes):
         dims = [s[axis - ndim + len(s)] for s in shapes if axis - ndim + len(s) >= 0]
         known = {d for d in dims if d is not None and d != 1}
         if len(known) > 1:
-            raise ValueError(f"shapes {shapes} cannot be broadcast together")
-        if known:
+            if all(isinstance(d, int) for d in known):
+                raise ValueError(f"shapes {shapes} cannot be broadcast together")
+            result.append(None)
+        elif known:
             result.append(known.pop())
         elif None in dims:
             result.append(None)
         else:
             result.append(1)
     return tuple(result)
+
+
+def parse_spec(text):
+    """An abstract value from a written spec: ``float``, ``int``, ``array``, ``float32[n, 3]``.
+
+    Dimensions are sizes or names; equal names are equal sizes. ``array`` means float64.
+    """
+    text = text.strip()
+    python = {"float": float, "int": int, "bool": bool, "complex": complex}
+    if text in python:
+        return AVal(PY, python[text])
+    head, _, rest = text.partition("[")
+    head = head.strip()
+    try:
+        dtype = np.dtype(float) if head in ("array", "ndarray") else np.dtype(head)
+    except TypeError:
+        raise ValueError(f"unknown kind {head!r} in {text!r}") from None
+    if not rest:
+        return AVal(ARRAY, dtype, None)
+    if not rest.endswith("]"):
+        raise ValueError(f"missing ']' in {text!r}")
+    dims = [d.strip() for d in rest[:-1].split(",") if d.strip()]
+    shape = tuple(int(d) if d.isdigit() else (None if d == "?" else d) for d in dims)
+    return AVal(ARRAY, dtype, shape)
 
 
 def shape_of(aval):
@@ -151,8 +178,12 @@ def sample(aval, domain="real"):
 
 
 def from_result(value, shape):
-    """The abstract value of a sample result, with the real (broadcast) shape."""
+    """The abstract value of a sample result, with the real (broadcast) shape.
+
+    Samples of arrays whose rank is unknown are 0-d, so a sample result may be a scalar
+    where the real one is an array: the shape, not the sample, decides."""
     aval = of_value(value)
-    if aval.kind == ARRAY:
-        return AVal(ARRAY, aval.dtype, shape)
+    if shape is None or len(shape) > 0:
+        dtype = aval.dtype if aval.kind in (NP, ARRAY) else np.result_type(value)
+        return AVal(ARRAY, dtype, shape)
     return aval

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import __version__, build, emit, lower, parse
+from . import __version__, avals, build, emit, lower, parse
 from .api import assumed_avals, normalize_wrt
 from .errors import SrcdiffError
 from .scope import StaticScope
@@ -28,6 +28,10 @@ def parser():
     p.add_argument("--wrt", metavar="A,B",
                    help="parameters to differentiate with respect to, by name or index, "
                         "comma-separated (default: the first parameter)")
+    p.add_argument("--arg", metavar="NAME=KIND", action="append", default=[],
+                   help="what a parameter holds, for specializing the printed code: float "
+                        "(the default), int, array, or a dtype with a shape such as "
+                        "float64[n, 3] (sizes or names; equal names are equal sizes)")
     p.add_argument("--show", choices=SHOW, default="derivative",
                    help="print the derivative (default), the three-address form, or both")
     p.add_argument("--version", action="version", version=f"srcdiff {__version__}")
@@ -37,15 +41,18 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        text = render(args.file, args.names, args.wrt, args.show)
+        kinds = _parse_args(args.arg)
+        text, errors = render(args.file, args.names, args.wrt, args.show, kinds)
     except SrcdiffError as error:
         print(error, file=sys.stderr)
         return 1
     sys.stdout.write(text)
-    return 0
+    for error in errors:
+        print(error, file=sys.stderr)
+    return 1 if errors else 0
 
 
-def render(path, names=(), wrt=None, show="derivative"):
+def render(path, names=(), wrt=None, show="derivative", kinds=None):
     source = parse.read_file(path)
     scope = StaticScope(source)
     functions = parse.top_level_functions(source)
@@ -58,20 +65,45 @@ def render(path, names=(), wrt=None, show="derivative"):
                                hint=f"functions in the file: "
                                     f"{', '.join(by_name) or '(none)'}")
         functions = [by_name[n] for n in names]
+    else:
+        functions = [f for f in functions if _has_parameters(f)]
     if not functions:
-        raise SrcdiffError(f"{path}: no top-level functions to differentiate")
-    blocks, imports = [], []
+        raise SrcdiffError(f"{path}: no top-level functions with parameters to differentiate")
+    blocks, imports, errors = [], [], []
     for node in functions:
-        fn_ir = lower.lower(source, node, scope)
-        if show in ("lowered", "both"):
-            blocks.append(emit.lowered_source(fn_ir))
-        if show in ("derivative", "both"):
-            wanted = normalize_wrt(fn_ir.param_names, _parse_wrt(wrt), fn_ir.name)
-            emitted = build.derive(fn_ir, scope, assumed_avals(fn_ir, scope), wanted)
-            imports += [i for i in emitted.imports if i not in imports]
-            blocks.append(emitted.text)
+        try:
+            fn_ir = lower.lower(source, node, scope)
+            if show in ("lowered", "both"):
+                blocks.append(emit.lowered_source(fn_ir))
+            if show in ("derivative", "both"):
+                wanted = normalize_wrt(fn_ir.param_names, _parse_wrt(wrt), fn_ir.name)
+                emitted = build.derive(fn_ir, scope, assumed_avals(fn_ir, scope, kinds), wanted)
+                imports += [i for i in emitted.imports if i not in imports]
+                blocks.append(emitted.text)
+        except SrcdiffError as error:
+            if names or len(functions) == 1:
+                raise
+            errors.append(error)
     header = "\n".join(imports) + "\n\n\n" if imports else ""
-    return header + "\n\n".join(blocks)
+    return header + "\n\n".join(blocks), errors
+
+
+def _has_parameters(node):
+    args = node.args
+    return bool(args.posonlyargs or args.args or args.kwonlyargs)
+
+
+def _parse_args(items):
+    kinds = {}
+    for item in items:
+        name, sep, spec = item.partition("=")
+        if not sep or not name.strip():
+            raise SrcdiffError(f"--arg {item!r}: write NAME=KIND, e.g. x=float64[n]")
+        try:
+            kinds[name.strip()] = avals.parse_spec(spec)
+        except ValueError as exc:
+            raise SrcdiffError(f"--arg {item!r}: {exc}") from None
+    return kinds
 
 
 def _parse_wrt(text):

@@ -157,7 +157,7 @@ def _matmul_shape(a, b):
     if len(a) == 0 or len(b) == 0:
         return avals.broadcast_shapes(a, b)
     inner_a, inner_b = a[-1], (b[-2] if len(b) > 1 else b[0])
-    if inner_a is not None and inner_b is not None and inner_a != inner_b:
+    if isinstance(inner_a, int) and isinstance(inner_b, int) and inner_a != inner_b:
         return _FAILED
     if len(a) == 1 and len(b) == 1:
         return ()

@@ -287,6 +287,9 @@ class _Lowerer:
     def value(self, node):
         if isinstance(node, gast.Constant):
             return ir.Const(node.value, self.loc.segment(node))
+        folded = _constant_value(node)
+        if folded is not None:
+            return ir.Const(folded, repr(folded))
         if isinstance(node, gast.Name):
             return self.name_load(node)
         if isinstance(node, gast.Attribute):
@@ -443,6 +446,31 @@ class _Lowerer:
         qualified = f"{_public_module(module)}.{name}" if module else name
         return self.error(node.func, f"no derivative rule for {qualified}",
                           "register one with srcdiff.defvjp")
+
+
+_FOLDABLE = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+             gast.Div: operator.truediv, gast.Pow: operator.pow}
+
+
+def _constant_value(node):
+    """The value of arithmetic on number literals (``2.0 * 10``), folded at lowering."""
+    if isinstance(node, gast.BinOp) and type(node.op) in _FOLDABLE:
+        left, right = _number(node.left), _number(node.right)
+        if left is not None and right is not None:
+            try:
+                return _FOLDABLE[type(node.op)](left, right)
+            except (ArithmeticError, ValueError):
+                return None
+    return None
+
+
+def _number(node):
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _number(node.operand)
+        return None if inner is None else -inner
+    return _constant_value(node)
 
 
 def _public_module(module):

@@ -150,6 +150,11 @@ class _Reverse:
             contributions.setdefault(definition, []).append(simplify(expr, self.scalar))
         return contributions
 
+    def scalar_definition(self, definition):
+        """Constant adjoints of scalars (``t_bar = 1.0``) are folded into their uses."""
+        aval = self.program.avals.get(definition)
+        return aval is not None and aval.kind in (PY, NP) and not isinstance(definition, tuple)
+
     def scalar(self, node):
         """Whether a name node is known to hold a scalar (so ``1.0 * x`` may become ``x``)."""
         r = code.ref_of(node)
@@ -166,12 +171,17 @@ class _Reverse:
             return _name_of(self.fn, definition) == target_name
 
         for definition in sorted(contributions, key=shares_name):
-            exprs = contributions[definition]
+            exprs = _merge_repeats(contributions[definition])
             if definition in self.adjoint:
                 exprs = [code.ref(ADJ, definition)] + exprs
+            if definition in self.adjoint and code.is_const(self.adjoint[definition]):
+                exprs[0] = self.adjoint[definition]
             value = exprs[0]
             for extra in exprs[1:]:
                 value = simplify(gast.BinOp(left=value, op=gast.Add(), right=extra), self.scalar)
+            if code.is_const(value) and self.scalar_definition(definition):
+                self.adjoint[definition] = value
+                continue
             lines.append(code.Assign((ADJ, definition), value))
             self.adjoint[definition] = code.ref(ADJ, definition)
         return lines
@@ -214,6 +224,18 @@ class Wrt(list):
     def __init__(self, names, multiple):
         super().__init__(names)
         self.multiple = multiple
+
+
+def _merge_repeats(exprs):
+    """``g * r + g * r`` (from ``r * r``) reads better as ``2.0 * g * r``; doubling is exact."""
+    if len(exprs) == 2 and gast.dump(exprs[0]) == gast.dump(exprs[1]) and code.refs(
+            exprs[0]) == code.refs(exprs[1]):
+        first = exprs[0]
+        if isinstance(first, gast.BinOp) and isinstance(first.op, gast.Mult):
+            doubled = gast.BinOp(left=code.const(2.0), op=gast.Mult(), right=first.left)
+            return [gast.BinOp(left=doubled, op=gast.Mult(), right=first.right)]
+        return [gast.BinOp(left=code.const(2.0), op=gast.Mult(), right=first)]
+    return exprs
 
 
 def instantiate(template, g, names, all_python):

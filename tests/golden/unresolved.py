@@ -1,0 +1,5 @@
+import scipy.special as sp
+
+
+def f(x):
+    return sp.expit(x) * 2.0

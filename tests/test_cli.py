@@ -1,0 +1,160 @@
+"""The srcdiff command: golden output, the lowered form, errors, and never running FILE."""
+
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import cli
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+SEEDS = GOLDEN / "seeds.py"
+UPDATE = os.environ.get("SRCDIFF_UPDATE_GOLDEN")
+
+CASES = {
+    "e": ["e", "--wrt", "a,b"],
+    "f": ["f"],
+    "exp_sin": ["exp_sin"],
+    "cost": ["cost", "--wrt", "m,c"],
+    "loss": ["loss", "--wrt", "w1,w2", "--arg", "w1=array[h, n]", "--arg", "w2=array[k, h]",
+             "--arg", "x=array[n]", "--arg", "y=array[k]"],
+    "reassigned": ["reassigned", "--wrt", "0,1"],
+    "lowered": ["--show", "lowered"],
+    "both": ["e", "--show", "both"],
+}
+
+
+def run_cli(args, capsys):
+    status = cli.main([str(args[0]), *args[1:]])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_golden_output(name, capsys):
+    status, out, err = run_cli([SEEDS, *CASES[name]], capsys)
+    assert status == 0, err
+    golden = GOLDEN / f"seeds.{name}.out"
+    if UPDATE:
+        golden.write_text(out)
+    assert out == golden.read_text()
+
+
+@pytest.mark.parametrize("name", ["e", "f", "exp_sin", "reassigned"])
+def test_printed_derivative_runs_and_is_right(name, capsys):
+    _, out, _ = run_cli([SEEDS, *CASES[name]], capsys)
+    namespace = {"math": math, "np": np, "GAMMA": 0.04}
+    exec(compile(out, f"<{name}>", "exec"), namespace)
+    printed = namespace[f"{name}_grad"]
+    args = [0.7, 1.3][:printed.__code__.co_argcount]
+    fn = getattr(_seeds_module(), name)
+    wrt = tuple(range(len(args))) if len(args) > 1 else 0
+    expected = srcdiff.gradient(fn, wrt=wrt)(*args)
+    assert printed(*args) == pytest.approx(expected)
+    assert srcdiff.source(fn, wrt=wrt) == out
+
+
+def _seeds_module():
+    """The seed functions, taken from the golden file without running its top level."""
+    import ast
+    import linecache
+    text = SEEDS.read_text()
+    tree = ast.parse(text)
+    tree.body = [n for n in tree.body if not isinstance(n, ast.Raise)]
+    filename = str(SEEDS)
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"__name__": "seeds"}
+    exec(compile(tree, filename, "exec"), namespace)
+    return type("Seeds", (), {k: staticmethod(v) for k, v in namespace.items()
+                               if callable(v) and not isinstance(v, type)})
+
+
+def test_every_lowered_statement_is_one_primitive(capsys):
+    _, out, _ = run_cli([SEEDS, "--show", "lowered"], capsys)
+    import ast
+    for fn in ast.parse(out).body:
+        for stmt in fn.body:
+            value = stmt.value
+            inner = [n for n in ast.walk(value) if isinstance(n, (ast.BinOp, ast.Call,
+                                                                  ast.UnaryOp))]
+            assert len(inner) <= 1, ast.unparse(stmt)
+
+
+def test_file_is_not_executed(tmp_path, capsys):
+    marker = tmp_path / "ran"
+    source = tmp_path / "side_effects.py"
+    source.write_text(f"open({str(marker)!r}, 'w').write('x')\n"
+                      "raise RuntimeError('top level ran')\n\n"
+                      "def f(x):\n    return x * x\n")
+    status, out, err = run_cli([source], capsys)
+    assert status == 0, err
+    assert "def f_grad(x):" in out
+    assert not marker.exists()
+
+
+def test_error_exit_status_and_location(capsys):
+    status, out, err = run_cli([GOLDEN / "bad.py"], capsys)
+    assert status == 1
+    assert "def fine_grad(x):" in out and "looping" not in out
+    first = err.splitlines()[0]
+    assert first.startswith(f"{GOLDEN / 'bad.py'}:9:5: loops are not supported")
+    assert "    for i in range(3):" in err
+    assert "    ^" in err
+
+
+def test_a_named_function_that_fails_prints_nothing(capsys):
+    status, out, err = run_cli([GOLDEN / "bad.py", "looping"], capsys)
+    assert status == 1 and out == ""
+    assert ":9:5: loops are not supported" in err
+
+
+def test_unresolvable_import_is_refused_where_used(capsys):
+    status, _, err = run_cli([GOLDEN / "unresolved.py"], capsys)
+    assert status == 1
+    assert err.startswith(f"{GOLDEN / 'unresolved.py'}:5:12: cannot resolve 'sp'")
+    assert "bound at line 1" in err
+
+
+def test_unknown_function_name(capsys):
+    status, _, err = run_cli([SEEDS, "nope"], capsys)
+    assert status == 1
+    assert "no top-level function named 'nope'" in err
+
+
+def test_bad_wrt(capsys):
+    status, _, err = run_cli([SEEDS, "e", "--wrt", "z"], capsys)
+    assert status == 1
+    assert "no parameter named 'z'" in err
+
+
+def test_bad_arg_spec(capsys):
+    status, _, err = run_cli([SEEDS, "cost", "--arg", "xs=banana[n]"], capsys)
+    assert status == 1
+    assert "--arg" in err
+
+
+def test_missing_file(capsys):
+    status, _, err = run_cli([GOLDEN / "missing.py"], capsys)
+    assert status == 1
+    assert "cannot read" in err
+
+
+def test_help_version_and_module_entry_point():
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(srcdiff.__file__).parents[1]))
+    run = [sys.executable, "-m", "srcdiff"]
+    help_text = subprocess.run(run + ["--help"], capture_output=True, text=True, env=env)
+    assert help_text.returncode == 0 and "--wrt" in help_text.stdout
+    version = subprocess.run(run + ["--version"], capture_output=True, text=True, env=env)
+    assert version.stdout.strip() == f"srcdiff {srcdiff.__version__}"
+    out = subprocess.run(run + [str(SEEDS), "e", "--wrt", "a,b"], capture_output=True,
+                         text=True, env=env)
+    assert out.returncode == 0
+    assert out.stdout == (GOLDEN / "seeds.e.out").read_text()
+    bad = subprocess.run(run + [str(GOLDEN / "bad.py")], capture_output=True, text=True,
+                         env=env)
+    assert bad.returncode == 1 and ":9:5:" in bad.stderr and "Traceback" not in bad.stderr

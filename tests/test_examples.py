@@ -1,0 +1,44 @@
+"""The example scripts run, check themselves, and print their key numbers."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EXPECTED = {
+    "backprop_basics.py": ["def e_grad(a, b):", "de/da = 2.0", "de/db = 5.0", "1*2 + 1*3"],
+    "sqrt_sin.py": ["def f_grad(x):", "-0.3779412091869595", "1.6516332160855343"],
+    "exp_sin.py": ["def f_grad(x):", "f'(0.5) = 555.97196790150"],
+    "linear_regression.py": ["def cost_grad(m, c, xs, ys, n):", "dL/dm = -78.1",
+                             "Recovered m = 2.0000", "c = 0.9998"],
+}
+
+
+def run(*args):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_every_example_is_tested():
+    assert sorted(p.name for p in (ROOT / "examples").glob("*.py")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_runs_and_checks_itself(name):
+    result = run(str(Path("examples") / name))
+    assert result.returncode == 0, f"{name} failed:\n{result.stdout}\n{result.stderr}"
+    for text in EXPECTED[name]:
+        assert text in result.stdout, f"{name} did not print {text!r}:\n{result.stdout}"
+
+
+def test_cli_reads_backprop_basics():
+    result = run("-m", "srcdiff", "examples/backprop_basics.py", "--wrt", "a,b")
+    assert result.returncode == 0, result.stderr
+    assert "def e_grad(a, b):" in result.stdout
+    assert "return a_bar, b_bar" in result.stdout
