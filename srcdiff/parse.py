@@ -59,6 +59,7 @@ def function_source(fn):
         raise SrcdiffError(f"{fn!r} is not a Python function; srcdiff differentiates functions "
                            "written in Python")
     filename = code.co_filename
+    linecache.checkcache(filename)
     lines = linecache.getlines(filename, getattr(fn, "__globals__", None))
     if not lines:
         raise SrcdiffError(

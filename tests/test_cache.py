@@ -1,0 +1,107 @@
+"""Compile once, reuse, and recompile only for new code or new kinds of arguments."""
+
+import inspect
+import traceback
+
+import numpy as np
+import pytest
+
+from srcdiff import gradient, value_and_grad
+from srcdiff.build import Stats
+
+
+def counts():
+    return Stats.transforms, Stats.compiles
+
+
+def test_many_calls_one_transformation():
+    def f(x, y):
+        return x * y + x
+
+    g = gradient(f, wrt=(0, 1))
+    before = counts()
+    for i in range(200):
+        assert g(float(i), 2.0) == (3.0, float(i))
+    transforms, compiles = counts()
+    assert transforms - before[0] == 1
+    assert compiles - before[1] == 1
+
+
+def test_the_held_function_runs_the_generated_code_directly():
+    def f(x):
+        return x * x
+
+    g = gradient(f)
+    g(1.0)
+    assert g.__code__.co_filename.startswith("<srcdiff f_grad")
+    assert "x_bar" in inspect.getsource(g)
+
+
+def test_gradient_objects_share_one_transformation():
+    def f(x):
+        return x * x * x
+
+    gradient(f)(1.0)
+    before = counts()
+    assert gradient(f)(2.0) == 12.0
+    assert counts()[0] == before[0]
+
+
+def test_redefinition_gives_a_new_derivative(module_from):
+    mod = module_from("def f(x):\n    return x * x\n")
+    first = gradient(mod.f)
+    assert first(3.0) == 6.0
+    text = "def f(x):\n    return x * x * x\n"
+    with open(mod.__file__, "w") as handle:
+        handle.write(text)
+    exec(compile(text, mod.__file__, "exec"), vars(mod))
+    second = gradient(mod.f)
+    assert second(3.0) == 27.0
+    assert first(3.0) == 6.0
+
+
+def test_new_argument_kinds_compile_once_each():
+    def f(x):
+        return np.sum(x * x)
+
+    g = gradient(f)
+    before = counts()
+    for _ in range(3):
+        g(1.0)
+        g(np.ones(3))
+        g(np.ones((2, 2)))
+        g(np.ones(3, dtype=np.float32))
+    assert counts()[0] - before[0] == 4
+    assert g(np.ones(3, dtype=np.float32)).dtype == np.float32
+
+
+def test_many_shapes_fall_back_to_one_derivative_per_rank():
+    def f(x):
+        return np.sum(np.sin(x))
+
+    g = gradient(f)
+    before = counts()
+    for n in range(1, 30):
+        np.testing.assert_allclose(g(np.linspace(0, 1, n)), np.cos(np.linspace(0, 1, n)))
+    assert counts()[0] - before[0] <= 9
+
+
+def test_value_and_grad_is_cached_separately():
+    def f(x):
+        return x * x
+
+    assert value_and_grad(f)(3.0) == (9.0, 6.0)
+    assert gradient(f)(3.0) == 6.0
+
+
+def test_tracebacks_show_generated_lines():
+    def f(x):
+        return x / x
+
+    g = gradient(f)
+    g(1.0)
+    with pytest.raises(ZeroDivisionError) as info:
+        g(0.0)
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert frames[-1].filename.startswith("<srcdiff f_grad")
+    assert "/" in frames[-1].line
