@@ -16,8 +16,8 @@ UNARY = [
     "math.log(2.0 + math.cos({}))", "np.exp(np.cos({}))", "-{}", "({}) ** 2",
     "math.hypot({}, 1.5)", "np.square({})",
 ]
-BINARY = ["{} + {}", "{} - {}", "{} * {}", "{} / (2.0 + math.cos({}))", "math.atan2({}, 3.0 + {} ** 2)",
-          "np.maximum({}, {} + 0.25)"]
+BINARY = ["{} + {}", "{} - {}", "{} * {}", "{} / (2.0 + math.cos({}))",
+          "math.atan2({}, 3.0 + {} ** 2)", "np.maximum({}, {} + 0.25)"]
 AUGMENTED = ["+=", "-=", "*="]
 
 _names = itertools.count()
