@@ -144,6 +144,8 @@ class _Reverse:
             if template is None or definition is None or not self.activity.active(definition):
                 continue
             expr = instantiate(template.expr, g, names, all_python)
+            if not all_python:
+                expr = _python_calls_to_math(expr, self.program)
             if rule.kind == ELEMENTWISE:
                 expr = reduce_to(expr, operand_avals[p], self.program.avals[index],
                                  names[p])
@@ -224,6 +226,23 @@ class Wrt(list):
     def __init__(self, names, multiple):
         super().__init__(names)
         self.multiple = multiple
+
+
+def _python_calls_to_math(expr, program):
+    """``np.log(x)`` on a Python float would make a float64 NumPy scalar and promote a float32
+    adjoint; ``math.log(x)`` gives a Python float, which NumPy treats as weakly typed."""
+    for node in gast.walk(expr):
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
+            continue
+        base = code.ref_of(node.func.value)
+        if base != (OBJ, np) or not hasattr(math, node.func.attr) or len(node.args) != 1:
+            continue
+        leaves = code.refs(node.args[0])
+        if not leaves or not all(kind == DEF and program.avals[key].kind == PY
+                                 for kind, key in leaves):
+            continue
+        node.func.value = code.ref(OBJ, math)
+    return expr
 
 
 def _merge_repeats(exprs):
