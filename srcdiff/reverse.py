@@ -132,10 +132,10 @@ class _Reverse:
             return {}
         bound = call.bound()
         operand_avals = {p: self.program.aval(index, op) for p, op in bound.items()}
-        ndims = tuple(operand_avals[p].ndim for p in rule.params)
-        templates = rule.templates_for(ndims)
+        templates = rule.select(operand_avals, bound)
         all_python = all(a.kind == PY for a in operand_avals.values())
-        names = {p: self.operand(index, op) for p, op in bound.items()}
+        names = {name: code.ref(OBJ, obj) for name, obj in rule.helpers.items()}
+        names.update((p, self.operand(index, op)) for p, op in bound.items())
         names["ans"] = code.ref(DEF, index)
         contributions = {}
         for p, template in zip(rule.params, templates):

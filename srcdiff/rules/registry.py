@@ -70,6 +70,8 @@ class Rule:
     symbol: str | None = None
     shape: object = None
     user: bool = False
+    helpers: dict = field(default_factory=dict)
+    selector: object = None
 
     @property
     def differentiable(self):
@@ -80,6 +82,15 @@ class Rule:
             if case.ndims == ndims:
                 return case.templates
         return self.templates
+
+    def select(self, avals, bound):
+        """The templates for operands with these abstract values (``avals`` by parameter;
+        ``bound`` holds the operands, so constant arguments such as ``axis`` can decide).
+        A rule's ``selector(rule, avals, bound)`` may choose; by default, ``cases`` are
+        matched on the operands' numbers of dimensions."""
+        if self.selector is not None:
+            return self.selector(self, avals, bound)
+        return self.templates_for(tuple(avals[p].ndim for p in self.params))
 
     def bind(self, nargs, keywords):
         """Map a call's positional count and keyword names onto parameters, or None."""
@@ -157,28 +168,38 @@ REGISTRY = Registry()
 
 
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
-            notes="", symbol=None, shape=None, user=False):
-    """Declare a primitive's reverse rule; one template (or None) per parameter."""
+            notes="", symbol=None, shape=None, user=False, helpers=None, selector=None):
+    """Declare a primitive's reverse rule; one template (or None) per parameter.
+
+    ``helpers`` maps extra template names to objects (a user's VJP function, say); generated
+    code calls them by that name. ``shape(avals, bound)`` gives the result's abstract value
+    where the kind's own rule does not; ``selector`` picks templates (see ``Rule.select``).
+    """
     if kind not in KINDS:
         raise RuleError(f"unknown rule kind {kind!r}")
     params, defaults = parse_signature(signature)
-    allowed = set(params) | {"g", "ans"}
+    helpers = dict(helpers or {})
+    allowed = set(params) | {"g", "ans"} | set(helpers)
     if kind == NONDIFF:
         templates = (None,) * len(params)
     if len(templates) != len(params):
         raise RuleError(f"{_display(fn, name)}: {len(params)} parameters but "
                         f"{len(templates)} templates")
-    parsed = tuple(None if t is None else Template.parse(t, allowed) for t in templates)
+    parsed = parse_templates(templates, allowed)
     parsed_cases = tuple(
-        Case(tuple(ndims), tuple(None if t is None else Template.parse(t, allowed) for t in ts))
-        for ndims, ts in (cases or {}).items())
+        Case(tuple(ndims), parse_templates(ts, allowed)) for ndims, ts in (cases or {}).items())
     for param in (domain or {}):
         if param not in params or domain[param] not in DOMAINS:
             raise RuleError(f"{_display(fn, name)}: bad domain {param}={domain[param]!r}")
     rule = Rule(fn=fn, name=_display(fn, name), params=params, defaults=defaults,
                 templates=parsed, kind=kind, cases=parsed_cases, domain=dict(domain or {}),
-                notes=notes, symbol=symbol, shape=shape, user=user)
+                notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,
+                selector=selector)
     return REGISTRY.add(rule)
+
+
+def parse_templates(templates, allowed):
+    return tuple(None if t is None else Template.parse(t, allowed) for t in templates)
 
 
 def _display(fn, name):
