@@ -290,6 +290,9 @@ class _Lowerer:
         folded = _constant_value(node)
         if folded is not None:
             return ir.Const(folded, repr(folded))
+        literal = _literal_tuple(node)
+        if literal is not None:
+            return ir.Const(literal, self.loc.segment(node))
         if isinstance(node, gast.Name):
             return self.name_load(node)
         if isinstance(node, gast.Attribute):
@@ -462,6 +465,24 @@ def _constant_value(node):
             except (ArithmeticError, ValueError):
                 return None
     return None
+
+
+def _literal_tuple(node):
+    """A tuple of literals (``(0, 1)``, ``(3, -1)``) as one constant, for shape arguments."""
+    if not isinstance(node, gast.Tuple):
+        return None
+    values = []
+    for elt in node.elts:
+        if isinstance(elt, gast.Tuple):
+            value = _literal_tuple(elt)
+        elif isinstance(elt, gast.Constant) and not isinstance(elt.value, str):
+            value = elt.value
+        else:
+            value = _number(elt)
+        if value is None and not (isinstance(elt, gast.Constant) and elt.value is None):
+            return None
+        values.append(value)
+    return tuple(values)
 
 
 def _number(node):
