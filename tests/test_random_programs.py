@@ -68,6 +68,16 @@ def central_difference(f, args, index, step=1e-6):
     return (f(*up) - f(*down)) / (2 * step)
 
 
+def smooth(f, args, index, slope, step=1e-4):
+    """Whether f is differentiable here: one-sided differences agree (max ties are kinks)."""
+    moved = list(args)
+    moved[index] += step
+    right = (f(*moved) - f(*args)) / step
+    moved[index] -= 2 * step
+    left = (f(*args) - f(*moved)) / step
+    return abs(right - left) <= 1e-2 * max(1.0, abs(slope))
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5))
 def test_random_straight_line_program(program, x, y):
@@ -81,6 +91,8 @@ def test_random_straight_line_program(program, x, y):
     gx, gy = gradient(f, wrt=(0, 1))(x, y)
     for index, got in enumerate((gx, gy)):
         expected = central_difference(f, (x, y), index)
+        if not smooth(f, (x, y), index, expected):
+            continue
         assert math.isfinite(got), text
         assert abs(got - expected) <= 1e-5 * max(1.0, abs(expected)), (text, index, got, expected)
 
