@@ -1,8 +1,8 @@
-"""Stage 3: activity analysis.
+"""Stage 3: activity analysis over SSA values.
 
-A definition is *varied* when it depends on a ``wrt`` parameter through differentiable
-operations, and *useful* when the result depends on it the same way. Only definitions that
-are both (active) get an adjoint. Integers, booleans and comparisons are never active.
+A value is *varied* when it depends on a ``wrt`` parameter through differentiable
+operations, and *useful* when the result depends on it the same way. Only values that are
+both (active) get an adjoint. Integers, booleans and comparisons are never active.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import ir
-from .infer import param
+from .ssa import UNDEFINED, Param
 
 
 @dataclass
@@ -18,30 +18,43 @@ class Activity:
     varied: set
     useful: set
 
-    def active(self, definition):
-        return definition in self.varied and definition in self.useful
+    def active(self, value):
+        return value in self.varied and value in self.useful
 
 
 def analyze(program, wrt):
-    fn = program.fn
-    varied = {param(name) for name in wrt if program.avals[param(name)].differentiable}
-    for index, stmt in enumerate(fn.body):
-        if isinstance(stmt, ir.Return) or not program.avals[index].differentiable:
-            continue
-        if any(program.definition(index, op) in varied for op in differentiable_operands(stmt)):
-            varied.add(index)
-    useful = set()
-    if program.result is not None:
-        useful.add(program.result)
-    for index in range(len(fn.body) - 1, -1, -1):
-        stmt = fn.body[index]
-        if isinstance(stmt, ir.Return) or index not in useful:
-            continue
-        for op in differentiable_operands(stmt):
-            definition = program.definition(index, op)
-            if definition is not None:
-                useful.add(definition)
+    ssa = program.ssa
+    inputs = {}
+    for stmt in ir.walk(program.fn.body):
+        if isinstance(stmt, ir.Assign):
+            aval = program.avals.get(stmt)
+            if aval is not None and aval.differentiable:
+                inputs[stmt] = [ssa.read(stmt, op) for op in differentiable_operands(stmt)
+                                if isinstance(op, ir.Var)]
+    for phi in ssa.phis:
+        aval = program.avals.get(phi)
+        if aval is not None and aval.differentiable:
+            inputs[phi] = [v for v in phi.inputs if v is not UNDEFINED]
+    consumers = {}
+    for value, sources in inputs.items():
+        for source in sources:
+            consumers.setdefault(source, []).append(value)
+    varied = _closure([Param(n) for n in wrt if program.avals[Param(n)].differentiable],
+                      consumers)
+    useful = _closure([program.result] if program.result is not None else [], inputs)
     return Activity(varied, useful)
+
+
+def _closure(start, edges):
+    seen = set()
+    stack = list(start)
+    while stack:
+        value = stack.pop()
+        if value in seen or value is UNDEFINED:
+            continue
+        seen.add(value)
+        stack.extend(edges.get(value, ()))
+    return seen
 
 
 def differentiable_operands(stmt):

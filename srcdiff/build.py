@@ -29,7 +29,6 @@ from . import activity, avals, code, emit, infer, reverse
 from .avals import ARRAY, NP, OTHER, PY
 from .code import OBJ
 from .errors import SrcdiffError
-from .optimize import eliminate_dead_code
 
 MAX_SHAPE_SPECIALIZATIONS = 8
 
@@ -67,7 +66,6 @@ def _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name):
     _check_result(program, located)
     act = activity.analyze(program, wrt)
     out = reverse.transform(program, act, wrt, with_value=with_value, name=name)
-    eliminate_dead_code(out)
     out.prologue = list(prologue)
     header = [_header(fn_ir, wrt, param_avals, with_value)]
     return emit.emit(out, fn_ir, scope, header)
@@ -141,8 +139,8 @@ class Compiled:
     def _compile(self):
         Stats.compiles += 1
         emitted = self.emitted
-        body = [emit.to_python_ast(stmt, lineno, emitted.references, self.placeholder)
-                for stmt, lineno in emitted.statements]
+        body = [emit.to_python_ast(stmt, stmt.lineno, emitted.references, self.placeholder)
+                for stmt in emitted.statements]
         line = emitted.def_line
         function = ast.FunctionDef(
             name=emitted.name, args=_arguments(emitted.arguments), body=body,
@@ -328,8 +326,9 @@ def make_holder(family, name):
                      keywords=[gast.keyword(arg=p.name, value=_name(p.name))
                                for p in params if p.kind == "keyword_only"])
     statement = gast.Return(value=call)
+    statement.lineno = 2
     text = f"def {name}({emit_signature(family.fn_ir)}):\n    {emit.render(statement)}\n"
-    emitted = emit.Emitted(name, text, [], [(statement, 2)], {id(call.func): dispatch},
+    emitted = emit.Emitted(name, text, [], [statement], {id(call.func): dispatch},
                            params, 1)
     compiled = Compiled(emitted, f"<srcdiff {name} #{next(_counter)}>")
     holder = types.FunctionType(compiled.code, family.fn.__globals__, name,

@@ -1,9 +1,11 @@
 """The output program: gast expressions whose names are still symbolic, plus comments.
 
-Names in generated expressions refer to *definitions* (a primal value), to the *adjoint* of
-a definition, or to a Python *object* (a module, a NumPy function, a runtime helper). They
-become text only in :mod:`srcdiff.emit`, after the optimizer has decided which values the
-reverse sweep needs and which definitions may therefore share a name.
+Names in generated expressions refer to a *variable* (a web of SSA values, see
+:mod:`srcdiff.ssa`), to the *adjoint* of a variable, or to a Python *object* (a module, a
+NumPy function, a runtime helper). They become text only in :mod:`srcdiff.emit`, once it is
+known which values the reverse sweep reads and which variables may therefore share a name.
+Statements mirror Python's (assignment, ``if``, ``for``, ``while``, ``break``), plus the
+tape operations ``Push`` and ``Pop`` of the restore discipline (see :mod:`srcdiff.tape`).
 """
 
 from __future__ import annotations
@@ -77,6 +79,59 @@ class Return:
 
 
 @dataclass
+class If:
+    test: object
+    body: list
+    orelse: list = field(default_factory=list)
+
+
+@dataclass
+class For:
+    """``for target in iterable``; ``target`` is a variable key or None for ``_``."""
+
+    target: object
+    iterable: object
+    body: list
+
+
+@dataclass
+class While:
+    test: object
+    body: list
+
+
+@dataclass
+class Break:
+    pass
+
+
+@dataclass
+class Push:
+    """``v_tape.append(v)``: save a variable's value before it is overwritten."""
+
+    variable: object
+
+
+@dataclass
+class Pop:
+    """``v = v_tape.pop()``: give a variable back the value it had."""
+
+    variable: object
+
+
+@dataclass
+class TapeInit:
+    variable: object
+
+
+@dataclass
+class Init:
+    """``v = None``: bind a variable that is pushed before its first assignment."""
+
+    variable: object
+
+
+@dataclass
 class Output:
     """A generated function before naming: params are primal definitions."""
 
@@ -84,3 +139,10 @@ class Output:
     params: list
     body: list = field(default_factory=list)
     prologue: list = field(default_factory=list)
+
+
+def clone_statement(stmt):
+    """A copy of an output statement (for code printed twice, like a loop's test)."""
+    if isinstance(stmt, Assign):
+        return Assign(stmt.target, clone(stmt.value))
+    return stmt

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import code, runtime
+from . import code, ir, runtime
 from .code import ADJ, DEF, OBJ
-from .optimize import reverse_reads
+from .ssa import UNDEFINED
+from .tape import web_values
 
 INDENT = "    "
 _CANONICAL = {math: ("math", "import math"), np: ("np", "import numpy as np")}
@@ -56,47 +57,139 @@ class _Printer:
         self.references = {}
 
     def run(self, header):
-        self.name_definitions()
-        lines = [f"# {h}" for h in header]
-        lines.append(f"def {self.out.name}({self.signature()}):")
-        def_line = len(lines)
-        statements = []
-        for line in list(self.out.prologue) + list(self.out.body):
-            if isinstance(line, code.Comment):
-                lines.append(INDENT + "# " + line.text)
-                continue
-            stmt = self.statement(line)
-            if _self_assignment(stmt):
-                continue
-            statements.append((stmt, len(lines) + 1))
-            for text in render(stmt).splitlines():
-                lines.append(INDENT + text)
-        return Emitted(self.out.name, "\n".join(lines) + "\n", self.imports, statements,
+        self.name_variables()
+        self.text = [f"# {h}" for h in header]
+        self.text.append(f"def {self.out.name}({self.signature()}):")
+        def_line = len(self.text)
+        statements = self.block(list(self.out.prologue) + list(self.out.body), 1)
+        return Emitted(self.out.name, "\n".join(self.text) + "\n", self.imports, statements,
                        self.references, self.fn.params, def_line)
+
+    # printing
+
+    def line(self, depth, text):
+        self.text.append(INDENT * depth + text)
+        return len(self.text)
+
+    def block(self, lines, depth):
+        """Print output statements; return their gast nodes, located on printed lines."""
+        statements = []
+        for line in lines:
+            if isinstance(line, code.Comment):
+                self.line(depth, "# " + line.text)
+                continue
+            stmt = self.statement(line, depth)
+            if stmt is not None:
+                statements.append(stmt)
+        if not statements:
+            statements.append(_located(gast.Pass(), self.line(depth, "pass")))
+        return statements
+
+    def statement(self, line, depth):
+        if isinstance(line, gast.stmt):
+            stmt = self._resolve(code.clone(line))
+            return self.simple(stmt, depth)
+        if isinstance(line, code.If):
+            test = self.expr(line.test)
+            node = gast.If(test=test, body=[], orelse=[])
+            _located(node, self.line(depth, f"if {render(test)}:"))
+            node.body = self.block(line.body, depth + 1)
+            if line.orelse:
+                self.line(depth, "else:")
+                node.orelse = self.block(line.orelse, depth + 1)
+            return node
+        if isinstance(line, code.For):
+            target = self.variable(line.target) if line.target is not None else "_"
+            iterable = self.expr(line.iterable)
+            node = gast.For(target=_store(target), iter=iterable, body=[], orelse=[],
+                            type_comment=None)
+            _located(node, self.line(depth, f"for {target} in {render(iterable)}:"))
+            node.body = self.block(line.body, depth + 1)
+            return node
+        if isinstance(line, code.While):
+            test = self.expr(line.test)
+            node = gast.While(test=test, body=[], orelse=[])
+            _located(node, self.line(depth, f"while {render(test)}:"))
+            node.body = self.block(line.body, depth + 1)
+            return node
+        if isinstance(line, code.Break):
+            return self.simple(gast.Break(), depth)
+        if isinstance(line, code.Return):
+            return self.simple(gast.Return(value=self.expr(line.value)), depth)
+        if isinstance(line, (code.Push, code.Pop, code.TapeInit, code.Init)):
+            return self.simple(self.tape(line), depth)
+        kind, key = line.target
+        name = self.variable(key) if kind == DEF else self.adjoint_name(key)
+        stmt = gast.Assign(targets=[_store(name)], value=self.expr(line.value),
+                           type_comment=None)
+        if _self_assignment(stmt):
+            return None
+        return self.simple(stmt, depth)
+
+    def simple(self, stmt, depth):
+        first = None
+        for text in render(stmt).splitlines():
+            number = self.line(depth, text)
+            first = first or number
+        return _located(stmt, first)
+
+    def tape(self, line):
+        name = self.variable(line.variable)
+        tape = self.tape_name(line.variable)
+        if isinstance(line, code.TapeInit):
+            return gast.Assign(targets=[_store(tape)], value=gast.List(elts=[], ctx=gast.Load()),
+                               type_comment=None)
+        if isinstance(line, code.Init):
+            return gast.Assign(targets=[_store(name)], value=code.const(None), type_comment=None)
+        method = "append" if isinstance(line, code.Push) else "pop"
+        call = gast.Call(func=gast.Attribute(value=_load(tape), attr=method, ctx=gast.Load()),
+                         args=[_load(name)] if method == "append" else [], keywords=[])
+        if isinstance(line, code.Push):
+            return gast.Expr(value=call)
+        return gast.Assign(targets=[_store(name)], value=call, type_comment=None)
 
     # names
 
-    def name_definitions(self):
-        reads = reverse_reads(self.out)
-        current = {}
-        for p in self.fn.params:
-            self.names[("param", p.name)] = p.name
-            current[p.name] = ("param", p.name)
+    def name_variables(self):
+        """A name per variable (web): the source name, numbered where an older variable of
+        the same name is still read by the reverse sweep after this one is assigned."""
+        ssa, plan = self.out.ssa, self.out.plan
+        for p in ssa.params:
+            self.names[ssa.web(p)] = p.name
         counters = {}
-        for index, stmt in enumerate(self.fn.body):
-            target = getattr(stmt, "target", None)
-            if target is None:
+        for stmt in ir.walk(self.fn.body):
+            if not isinstance(stmt, (ir.Assign, ir.For)):
                 continue
-            previous = current.get(target)
-            if previous is None:
-                self.names[index] = target
-            elif previous in reads:
-                self.names[index] = self.numbered(target, counters)
+            web = ssa.web(stmt)
+            if web in self.names:
+                continue
+            olds = [ssa.web(v) for v in ssa.concrete(ssa.before[stmt]) if v is not UNDEFINED]
+            olds = [w for w in olds if w is not web and w in self.names]
+            clash = any(v in plan.reads for w in olds for v in web_values(ssa, w))
+            if clash:
+                self.names[web] = self.numbered(stmt.target, counters)
+            elif olds:
+                self.names[web] = self.names[olds[0]]
             else:
-                self.names[index] = self.names[previous]
-            current[target] = index
+                self.names[web] = stmt.target
+        if any(code.refs(line.value, DEF) for line in self.out.body
+               if isinstance(line, code.Assign) and line.target == (DEF, "value")):
+            self.names["value"] = self.numbered("value", counters, first=True)
+        self.names.setdefault("value", "value")
 
-    def numbered(self, base, counters):
+    def variable(self, key):
+        return self.names[key]
+
+    def tape_name(self, key):
+        name = self.names[key] + "_tape"
+        while name in self.user_names:
+            name += "_"
+        return name
+
+    def numbered(self, base, counters, first=False):
+        if first and base not in self.used:
+            self.used.add(base)
+            return base
         while True:
             counters[base] = counters.get(base, 1) + 1
             name = f"{base}_{counters[base]}"
@@ -104,8 +197,8 @@ class _Printer:
                 self.used.add(name)
                 return name
 
-    def adjoint_name(self, definition):
-        name = self.names[definition] + "_bar"
+    def adjoint_name(self, key):
+        name = self.names[key] + "_bar"
         while name in self.user_names:
             name += "_"
         return name
@@ -170,16 +263,6 @@ class _Printer:
                 parts.append(text)
         return ", ".join(parts)
 
-    def statement(self, line):
-        if isinstance(line, gast.stmt):
-            return self._resolve(code.clone(line))
-        if isinstance(line, code.Return):
-            return gast.Return(value=self.expr(line.value))
-        kind, key = line.target
-        name = self.names[key] if kind == DEF else self.adjoint_name(key)
-        target = gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
-        return gast.Assign(targets=[target], value=self.expr(line.value), type_comment=None)
-
     def expr(self, node):
         node = code.clone(node)
         return self._resolve(node)
@@ -188,7 +271,7 @@ class _Printer:
         reference = code.ref_of(node)
         if reference is not None and isinstance(node, gast.Name):
             kind, key = reference
-            if kind == DEF:
+            if kind in (DEF, "old"):
                 node.id = self.names[key]
             elif kind == ADJ:
                 node.id = self.adjoint_name(key)
@@ -207,6 +290,19 @@ class _Printer:
             elif isinstance(value, gast.AST):
                 setattr(node, field_name, self._resolve(value))
         return node
+
+
+def _store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _located(stmt, lineno):
+    stmt.lineno = lineno
+    return stmt
 
 
 def _self_assignment(stmt):
@@ -244,11 +340,19 @@ def to_python_ast(stmt, lineno, references, placeholder):
     """
     stmt = _replace_references(stmt, references, placeholder)
     converted = gast.gast_to_ast(stmt)
-    for node in ast.walk(converted):
-        if "lineno" in node._attributes:
-            node.lineno = node.end_lineno = lineno
-            node.col_offset = node.end_col_offset = 0
+    _place(converted, lineno)
     return converted
+
+
+def _place(node, lineno):
+    """Every node on its statement's printed line (nested statements keep their own)."""
+    if isinstance(node, ast.stmt) and getattr(node, "lineno", None):
+        lineno = node.lineno
+    if "lineno" in node._attributes:
+        node.lineno = node.end_lineno = lineno
+        node.col_offset = node.end_col_offset = 0
+    for child in ast.iter_child_nodes(node):
+        _place(child, lineno)
 
 
 def _replace_references(node, references, placeholder):

@@ -1,45 +1,44 @@
-"""Specialization: abstract values for every definition, given the arguments' values.
+"""Specialization: abstract values for every SSA value, given the arguments' values.
 
-Straight-line code is in SSA form implicitly: each assignment is a definition, identified by
-its index in the body; parameters are definitions ``("param", name)``. Result types come from
-evaluating the primitive itself on tiny samples of the operands' kinds and dtypes, so NumPy's
-own promotion rules decide them; shapes follow broadcasting or the rule's kind.
+Result types come from evaluating the primitive itself on tiny samples of the operands'
+kinds and dtypes, so NumPy's own promotion rules decide them; shapes follow broadcasting or
+the rule's kind. Loops are iterated to a fixed point: a value whose kind or shape differs
+between iterations is generalized (sizes forgotten, or kind unknown), never guessed.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import avals, ir
-from .avals import ARRAY, NP, PY, UNKNOWN, AVal
+from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .rules.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
+from .ssa import SSA, UNDEFINED, Param, Phi
+
+MAX_PASSES = 12
 
 
-@dataclass
 class Program:
-    """A lowered function with its definitions resolved and their abstract values."""
+    """A lowered function with its SSA values and their abstract values."""
 
-    fn: ir.Function
-    avals: dict = field(default_factory=dict)
-    uses: dict = field(default_factory=dict)
-    result: object = None
+    def __init__(self, fn, ssa):
+        self.fn = fn
+        self.ssa = ssa
+        self.avals = {}
+        self.result = None
 
-    def aval(self, index, operand):
+    def aval(self, stmt, operand):
         if isinstance(operand, ir.Var):
-            return self.avals[self.uses[index][operand.name]]
+            value = self.ssa.read(stmt, operand)
+            return self.avals.get(value) or avals.UNKNOWN_AVAL
         if isinstance(operand, ir.Global):
             return global_aval(operand)
         return avals.of_value(operand.value)
 
-    def definition(self, index, operand):
-        return self.uses[index].get(operand.name) if isinstance(operand, ir.Var) else None
-
-
-def param(name):
-    return ("param", name)
+    def definition(self, stmt, operand):
+        return self.ssa.read(stmt, operand) if isinstance(operand, ir.Var) else None
 
 
 def global_aval(operand):
@@ -50,56 +49,110 @@ def global_aval(operand):
 
 
 def specialize(fn, param_avals, located):
-    program = Program(fn)
-    current = {}
-    aliased = set()
-    for p in fn.params:
-        program.avals[param(p.name)] = param_avals[p.name]
-        current[p.name] = param(p.name)
-    for index, stmt in enumerate(fn.body):
-        program.uses[index] = {op.name: current[op.name] for op in _operands(stmt)
-                               if isinstance(op, ir.Var)}
-        if isinstance(stmt, ir.Return):
-            program.result = program.definition(index, stmt.value)
-            continue
-        if stmt.augmented:
-            _check_in_place(program, index, stmt, current, aliased, located)
-        if stmt.is_copy:
-            program.avals[index] = program.aval(index, stmt.value)
-            source = program.definition(index, stmt.value)
-            if source is not None:
-                aliased.update((source, index))
-        else:
-            program.avals[index] = _result(program, index, stmt, located)
-        current[stmt.target] = index
+    program = Program(fn, SSA(fn))
+    for p in program.ssa.params:
+        program.avals[p] = param_avals[p.name]
+    for _ in range(MAX_PASSES):
+        if not _pass(program, located):
+            break
+    else:
+        for value in list(program.avals):
+            if isinstance(value, Phi):
+                program.avals[value] = avals.UNKNOWN_AVAL
+    returned = fn.result
+    program.result = program.definition(returned, returned.value)
+    _check_in_place(program, located)
     return program
 
 
-def _check_in_place(program, index, stmt, current, aliased, located):
-    """``y += v`` updates an array in place; srcdiff lowers it to ``y = y + v``, which is the
-    same only when nobody else can see the old array."""
-    previous = current[stmt.target]
-    if program.avals[previous].is_scalar:
-        return
-    if isinstance(previous, tuple):
-        raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would change the caller's "
-                            f"array {stmt.target} in place",
-                            f"write {stmt.target} = {stmt.target} ... to make a new array")
-    if previous in aliased:
-        raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would also change every "
-                            f"other name for the same array",
-                            f"write {stmt.target} = {stmt.target} ... to make a new array")
+def _pass(program, located):
+    changed = False
+
+    def update(value, aval):
+        nonlocal changed
+        old = program.avals.get(value)
+        new = aval if old is None else join(old, aval)
+        if new != old:
+            program.avals[value] = new
+            changed = True
+
+    ssa = program.ssa
+    phis_by_node = {}
+    for phi in ssa.phis:
+        phis_by_node.setdefault(id(phi.node), []).append(phi)
+
+    def settle(node):
+        for phi in phis_by_node.get(id(node), []):
+            known = [program.avals.get(v) for v in phi.inputs if v is not UNDEFINED]
+            known = [a for a in known if a is not None]
+            if known:
+                merged = known[0]
+                for a in known[1:]:
+                    merged = join(merged, a)
+                update(phi, merged)
+
+    def block(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, ir.Assign):
+                if any(isinstance(op, ir.Var) and program.avals.get(ssa.read(stmt, op)) is None
+                       for op in stmt.operands()):
+                    continue
+                if stmt.is_copy:
+                    update(stmt, program.aval(stmt, stmt.value))
+                else:
+                    update(stmt, _result(program, stmt, located))
+            elif isinstance(stmt, ir.If):
+                block(stmt.body)
+                block(stmt.orelse)
+                settle(stmt)
+            elif isinstance(stmt, ir.LOOPS):
+                settle(stmt)
+                if isinstance(stmt, ir.For):
+                    update(stmt, _element(program, stmt, located))
+                else:
+                    block(stmt.test_body)
+                block(stmt.body)
+                settle(stmt)
+
+    block(program.fn.body)
+    return changed
 
 
-def _operands(stmt):
-    return [stmt.value] if isinstance(stmt, ir.Return) else stmt.operands()
+def join(a, b):
+    """The least abstract value covering both (the kind of a variable across paths)."""
+    if a == b:
+        return a
+    if a.kind == UNKNOWN or b.kind == UNKNOWN:
+        return avals.UNKNOWN_AVAL
+    if a.kind == PY and b.kind == PY and {a.dtype, b.dtype} <= {bool, int, float, complex}:
+        order = [bool, int, float, complex]
+        return AVal(PY, max(a.dtype, b.dtype, key=order.index))
+    if {a.kind, b.kind} <= {PY, NP} and a.differentiable and b.differentiable:
+        dtype = np.result_type(*(x.dtype if x.kind == NP else x.dtype(0) for x in (a, b)))
+        return AVal(NP, dtype)
+    if a.kind == ARRAY and b.kind == ARRAY:
+        dtype = np.result_type(a.dtype, b.dtype) if a.dtype and b.dtype else None
+        if a.shape is None or b.shape is None or len(a.shape) != len(b.shape):
+            return AVal(ARRAY, dtype, None)
+        return AVal(ARRAY, dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
+    if a.kind == OTHER and b.kind == OTHER and a.pytype is b.pytype:
+        return a
+    return avals.UNKNOWN_AVAL
 
 
-def _result(program, index, stmt, located):
+def _element(program, stmt, located):
+    iterable = program.aval(stmt, stmt.iterable)
+    if iterable.kind == OTHER and iterable.pytype is range:
+        return avals.PY_INT
+    raise located.error(stmt.origin.node, f"cannot loop over {iterable.describe()} yet",
+                        "loop over range(...) and index inside the loop")
+
+
+def _result(program, stmt, located):
     call = stmt.value
     rule = call.rule
     bound = call.bound()
-    args = {p: program.aval(index, op) for p, op in bound.items()}
+    args = {p: program.aval(stmt, op) for p, op in bound.items()}
     if rule.shape is not None:
         return rule.shape(args, bound)
     if any(a.kind == UNKNOWN for a in args.values()):
@@ -167,3 +220,29 @@ def _matmul_shape(a, b):
         return a[:-1]
     return avals.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])
 
+
+def _check_in_place(program, located):
+    """``y += v`` updates an array in place; srcdiff lowers it to ``y = y + v``, which is the
+    same only when nobody else can see the old array."""
+    ssa = program.ssa
+    aliased = set()
+    for stmt in ir.walk(program.fn.body):
+        if isinstance(stmt, ir.Assign) and stmt.is_copy and isinstance(stmt.value, ir.Var):
+            source = ssa.read(stmt, stmt.value)
+            aliased.update(ssa.concrete(source) + [stmt])
+    for stmt in ir.walk(program.fn.body):
+        if not (isinstance(stmt, ir.Assign) and stmt.augmented):
+            continue
+        previous = ssa.before[stmt]
+        if all((program.avals.get(v) or avals.UNKNOWN_AVAL).is_scalar
+               for v in ssa.concrete(previous) if v is not UNDEFINED):
+            continue
+        olds = ssa.concrete(previous)
+        if any(isinstance(v, Param) for v in olds):
+            raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would change the "
+                                f"caller's array {stmt.target} in place",
+                                f"write {stmt.target} = {stmt.target} ... to make a new array")
+        if any(v in aliased for v in olds):
+            raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would also change "
+                                "every other name for the same array",
+                                f"write {stmt.target} = {stmt.target} ... to make a new array")

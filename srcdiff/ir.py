@@ -62,12 +62,16 @@ class Call:
         return result
 
 
-@dataclass
+@dataclass(eq=False)
 class Assign:
+    """``target = value``. ``restore=False`` marks a bookkeeping update (a trip counter's
+    increment) whose old value the reverse sweep never needs."""
+
     target: str
     value: Call | Operand
     origin: Origin
     augmented: bool = False
+    restore: bool = True
 
     @property
     def is_copy(self):
@@ -79,10 +83,94 @@ class Assign:
         return [self.value]
 
 
-@dataclass
+@dataclass(eq=False)
 class Return:
     value: Operand
     origin: Origin
+
+    def operands(self):
+        return [self.value]
+
+
+@dataclass(eq=False)
+class If:
+    test: Operand
+    body: list
+    orelse: list
+    origin: Origin
+
+    def operands(self):
+        return [self.test]
+
+    def blocks(self):
+        return [self.body, self.orelse]
+
+
+@dataclass(eq=False)
+class For:
+    """``for target in iterable``; ``iterable`` is an operand (a range or a sequence).
+    ``orelse`` runs when the loop ends without ``break``; ``trips`` names the counter of
+    started iterations where the reverse sweep needs one."""
+
+    target: str
+    iterable: Operand
+    body: list
+    orelse: list
+    origin: Origin
+    trips: str | None = None
+
+    def operands(self):
+        return [self.iterable]
+
+    def blocks(self):
+        return [self.body, self.orelse]
+
+
+@dataclass(eq=False)
+class While:
+    """``while test``: ``test_body`` recomputes ``test`` before every check."""
+
+    test_body: list
+    test: Operand
+    body: list
+    orelse: list
+    origin: Origin
+    trips: str | None = None
+
+    def operands(self):
+        return [self.test]
+
+    def blocks(self):
+        return [self.test_body, self.body, self.orelse]
+
+
+@dataclass(eq=False)
+class Break:
+    origin: Origin
+
+    def operands(self):
+        return []
+
+
+@dataclass(eq=False)
+class Continue:
+    origin: Origin
+
+    def operands(self):
+        return []
+
+
+LOOPS = (For, While)
+COMPOUND = (If, For, While)
+JUMPS = (Break, Continue, Return)
+
+
+def walk(block):
+    """Every statement in a block, nested ones included, in program order."""
+    for stmt in block:
+        yield stmt
+        for inner in getattr(stmt, "blocks", lambda: [])():
+            yield from walk(inner)
 
 
 @dataclass
@@ -110,3 +198,7 @@ class Function:
     @property
     def result(self):
         return self.body[-1]
+
+    @property
+    def statements(self):
+        return list(walk(self.body))

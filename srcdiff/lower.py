@@ -12,7 +12,7 @@ import types
 
 import gast
 
-from . import ir
+from . import flow, ir
 from .rules import REGISTRY
 from .scope import Live, Opaque, Unresolved, UserFunction
 
@@ -30,11 +30,7 @@ COMPARE = {
 LIBRARIES = ("numpy", "math", "cmath", "builtins", "scipy", "operator", "srcdiff")
 LATER = "srcdiff differentiates straight-line code for now"
 REFUSED_STATEMENTS = {
-    gast.For: ("loops are not supported yet", LATER + "; unroll the loop by hand"),
     gast.AsyncFor: ("async loops cannot be differentiated", None),
-    gast.While: ("loops are not supported yet", LATER + "; unroll the loop by hand"),
-    gast.If: ("branches are not supported yet",
-              LATER + "; np.where(cond, a, b) selects between values without a branch"),
     gast.With: ("'with' blocks cannot be differentiated", "move the block out of the function"),
     gast.AsyncWith: ("'async with' blocks cannot be differentiated", None),
     gast.Try: ("try/except cannot be differentiated", "handle errors outside the function"),
@@ -57,9 +53,6 @@ REFUSED_STATEMENTS = {
     gast.Match: ("match statements are not supported yet", LATER),
 }
 REFUSED_EXPRESSIONS = {
-    gast.IfExp: ("conditional expressions are not supported yet",
-                 LATER + "; np.where(cond, a, b) selects without a branch"),
-    gast.BoolOp: ("'and'/'or' are not supported yet", LATER),
     gast.Lambda: ("lambdas inside a differentiated function are not supported yet", None),
     gast.ListComp: ("list comprehensions are not supported yet", LATER),
     gast.SetComp: ("set comprehensions are not supported", None),
@@ -101,6 +94,7 @@ class _Lowerer:
         self.defined = {p.name for p in self.params}
         self.counter = 0
         self.origin = None
+        self.result_name = self.name if self._result_name_free() else self.fresh()
 
     def error(self, node, message, hint=None):
         return self.loc.error(node, message, hint)
@@ -114,17 +108,23 @@ class _Lowerer:
             statements = list(node.body)
             if statements and _is_docstring(statements[0]):
                 statements = statements[1:]
-        for index, stmt in enumerate(statements):
-            self.statement(stmt)
-            if isinstance(stmt, gast.Return) and index != len(statements) - 1:
-                raise self.error(stmt, "an early return is not supported yet",
-                                 LATER + "; keep a single return at the end")
-        if not self.body or not isinstance(self.body[-1], ir.Return):
-            where = statements[-1] if statements else node
-            raise self.error(where, f"{self.name} does not return a value",
-                             "a differentiated function must end with 'return <scalar>'")
+        self.statements(statements)
         origin = ir.Origin(node.lineno, node.col_offset, self.name, node)
-        return ir.Function(self.name, self.params, self.body, origin, self.source, node)
+        fn = ir.Function(self.name, self.params, self.body, origin, self.source, node)
+        return flow.normalize(fn, self.result_name, self.named, self.loc)
+
+    def statements(self, statements):
+        for stmt in statements:
+            self.statement(stmt)
+
+    def block(self, statements):
+        """Lower statements into a new block (a branch or a loop body)."""
+        outer, self.body = self.body, []
+        try:
+            self.statements(statements)
+            return self.body
+        finally:
+            self.body = outer
 
     def _params(self, args):
         if args.vararg is not None:
@@ -147,6 +147,15 @@ class _Lowerer:
     def _param(self, arg, default, kind):
         return ir.Param(arg.id, default=default, has_default=default is not None, kind=kind,
                         annotation=arg.annotation)
+
+    def named(self, base):
+        """A new variable called ``base`` (or ``base_2``, ...) for srcdiff's bookkeeping."""
+        name, n = base, 1
+        while name in self.used:
+            n += 1
+            name = f"{base}_{n}"
+        self.used.add(name)
+        return name
 
     def fresh(self):
         while True:
@@ -177,6 +186,16 @@ class _Lowerer:
             self.augassign(stmt)
         elif isinstance(stmt, gast.Return):
             self.return_(stmt)
+        elif isinstance(stmt, gast.If):
+            self.if_(stmt)
+        elif isinstance(stmt, gast.For):
+            self.for_(stmt)
+        elif isinstance(stmt, gast.While):
+            self.while_(stmt)
+        elif isinstance(stmt, gast.Break):
+            self.body.append(ir.Break(self.origin))
+        elif isinstance(stmt, gast.Continue):
+            self.body.append(ir.Continue(self.origin))
         elif isinstance(stmt, gast.Pass):
             return
         elif isinstance(stmt, gast.Expr):
@@ -264,10 +283,33 @@ class _Lowerer:
                              "return one scalar (vector results come with vjp/jacobian)")
         value = self.value(stmt.value)
         if isinstance(value, ir.Call):
-            name = self.name if self._result_name_free() else self.fresh()
-            self.emit(name, value)
-            value = ir.Var(name)
+            self.emit(self.result_name, value)
+            value = ir.Var(self.result_name)
         self.body.append(ir.Return(value, self.origin))
+
+    def if_(self, stmt):
+        test = self.operand(stmt.test)
+        origin = self.origin
+        body, orelse = self.block(stmt.body), self.block(stmt.orelse)
+        self.body.append(ir.If(test, body, orelse, origin))
+
+    def for_(self, stmt):
+        if not isinstance(stmt.target, gast.Name):
+            raise self.error(stmt.target, "only a single name can be the loop variable here",
+                             "unpack inside the loop body")
+        iterable = self.operand(stmt.iter)
+        origin = self.origin
+        self.defined.add(stmt.target.id)
+        body, orelse = self.block(stmt.body), self.block(stmt.orelse)
+        self.body.append(ir.For(stmt.target.id, iterable, body, orelse, origin))
+
+    def while_(self, stmt):
+        origin = self.origin
+        outer, self.body = self.body, []
+        test = self.operand(stmt.test)
+        test_body, self.body = self.body, outer
+        body, orelse = self.block(stmt.body), self.block(stmt.orelse)
+        self.body.append(ir.While(test_body, test, body, orelse, origin))
 
     def _result_name_free(self):
         """The result takes the function's name (``e = c * d``) unless the body uses it."""
@@ -305,15 +347,11 @@ class _Lowerer:
         if isinstance(node, gast.UnaryOp):
             return self.unary(node)
         if isinstance(node, gast.Compare):
-            if len(node.ops) != 1:
-                raise self.error(node, "chained comparisons are not supported yet",
-                                 "compare two values at a time")
-            op = COMPARE.get(type(node.ops[0]))
-            if op is None:
-                raise self.error(node, f"the comparison {type(node.ops[0]).__name__} "
-                                       "is not supported")
-            return self.call_rule(op, [self.operand(node.left),
-                                       self.operand(node.comparators[0])], node)
+            return self.compare(node)
+        if isinstance(node, gast.IfExp):
+            return self.conditional(node)
+        if isinstance(node, gast.BoolOp):
+            return self.boolean(node)
         if isinstance(node, gast.Call):
             return self.call(node)
         if isinstance(node, (gast.Tuple,)):
@@ -322,6 +360,59 @@ class _Lowerer:
         message, hint = REFUSED_EXPRESSIONS.get(
             type(node), (f"{type(node).__name__} expressions are not supported", None))
         raise self.error(node, message, hint)
+
+    def comparison(self, op_node, left, right, node):
+        op = COMPARE.get(type(op_node))
+        if op is None:
+            raise self.error(node, f"the comparison {type(op_node).__name__} is not supported")
+        return self.call_rule(op, [left, right], node)
+
+    def compare(self, node):
+        """``a < b < c`` is ``a < b and b < c`` with ``b`` evaluated once."""
+        return self.chained(node, self.operand(node.left))
+
+    def chained(self, node, left):
+        right = self.operand(node.comparators[0])
+        first = self.comparison(node.ops[0], left, right, node)
+        if len(node.ops) == 1:
+            return first
+        rest = gast.Compare(left=node.comparators[0], ops=node.ops[1:],
+                            comparators=node.comparators[1:])
+        gast.copy_location(rest, node)
+        result = self.fresh()
+        self.emit(result, first)
+        outer, self.body = self.body, []
+        self.emit(result, self.chained(rest, right))
+        inner, self.body = self.body, outer
+        self.body.append(ir.If(ir.Var(result), inner, [], self.origin))
+        return ir.Var(result)
+
+    def conditional(self, node):
+        """``a if c else b``: only the chosen side is evaluated, as in Python."""
+        test = self.operand(node.test)
+        result = self.fresh()
+        outer, self.body = self.body, []
+        self.emit(result, self.value(node.body))
+        body, self.body = self.body, []
+        self.emit(result, self.value(node.orelse))
+        orelse, self.body = self.body, outer
+        self.body.append(ir.If(test, body, orelse, self.origin))
+        return ir.Var(result)
+
+    def boolean(self, node):
+        """``x and y`` is ``y`` if ``x`` is true, else ``x`` (``or`` the other way round);
+        later operands are evaluated only when needed."""
+        result = self.fresh()
+        self.emit(result, self.value(node.values[0]))
+        for value in node.values[1:]:
+            outer, self.body = self.body, []
+            self.emit(result, self.value(value))
+            inner, self.body = self.body, outer
+            if isinstance(node.op, gast.And):
+                self.body.append(ir.If(ir.Var(result), inner, [], self.origin))
+            else:
+                self.body.append(ir.If(ir.Var(result), [], inner, self.origin))
+        return ir.Var(result)
 
     def unary(self, node):
         if (isinstance(node.op, (gast.USub, gast.UAdd)) and isinstance(node.operand, gast.Constant)

@@ -4,8 +4,6 @@
   ``x ** 1``, multiplication by the unit seed, ``a + -b``, and puts a constant factor first
   (``3.0 * t2_bar``). ``1.0 * x`` is kept when ``x`` may be an array the caller owns, so a
   gradient never aliases an input.
-* ``eliminate_dead_code`` drops forward-sweep statements that neither the reverse sweep nor
-  the returned value reads.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from __future__ import annotations
 import gast
 
 from . import code
-from .code import ADJ, DEF
 
 
 def simplify(node, is_scalar):
@@ -105,25 +102,3 @@ def _negated(node):
             and isinstance(node.left, gast.UnaryOp) and isinstance(node.left.op, gast.USub)):
         return gast.BinOp(left=node.left.operand, op=gast.Mult(), right=node.right)
     return None
-
-
-def eliminate_dead_code(out):
-    """Keep the forward statements that later statements (or the return) read."""
-    needed = set()
-    kept = []
-    for line in reversed(out.body):
-        if isinstance(line, code.Assign) and line.target[0] == DEF and line.target not in needed:
-            continue
-        if isinstance(line, (code.Assign, code.Return)):
-            needed.update(code.refs(line.value))
-        kept.append(line)
-    out.body = list(reversed(kept))
-    return out
-
-
-def reverse_reads(out):
-    """Primal definitions read after the forward sweep: by adjoints or by the return."""
-    return {key for line in out.body
-            if isinstance(line, code.Return) or (isinstance(line, code.Assign)
-                                                 and line.target[0] == ADJ)
-            for kind, key in code.refs(line.value) if kind == DEF}

@@ -2,26 +2,36 @@
 
 Each active statement ``z = op(a, b)`` becomes, walking backwards, contributions
 ``a_bar (+)= template_a(g=z_bar, ans=z, a, b)``. The first contribution to an adjoint is
-assigned and later ones are added, so nothing is initialized with zeros. Contributions of
-elementwise rules are reduced back to their operand's shape where broadcasting happened.
+assigned and later ones are added, so straight-line code never initializes with zeros;
+where control flow joins paths on which an adjoint was and was not assigned, the other path
+sets it to zero. Branches are replayed from their recorded conditions and loops run
+backwards over the same iterations (see :mod:`srcdiff.tape` for what is saved).
 """
 
 from __future__ import annotations
 
-import math
 import operator
 
 import gast
 import numpy as np
 
 from . import code, ir
+from .adjoints import (
+    instantiate,
+    merge_repeats,
+    np_call,
+    python_calls_to_math,
+    python_expr,
+    reduce_to,
+    zero_like,
+)
 from .avals import NP, PY
 from .code import ADJ, DEF, OBJ
-from .infer import param
+from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF
-
-_NAMESPACE = {"math": math, "np": np}
+from .ssa import UNDEFINED, Param
+from .tape import plan
 
 _BINOPS = {
     operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
@@ -33,191 +43,7 @@ _COMPARE = {
     operator.lt: gast.Lt, operator.le: gast.LtE, operator.gt: gast.Gt, operator.ge: gast.GtE,
     operator.eq: gast.Eq, operator.ne: gast.NotEq,
 }
-
-
-def transform(program, activity, wrt, *, with_value=False, name=None):
-    return _Reverse(program, activity, wrt, with_value).run(name)
-
-
-class _Reverse:
-    def __init__(self, program, activity, wrt, with_value):
-        self.program = program
-        self.fn = program.fn
-        self.activity = activity
-        self.wrt = wrt
-        self.with_value = with_value
-        self.adjoint = {}
-        self.body = []
-
-    def run(self, name):
-        fn = self.fn
-        suffix = "_value_and_grad" if self.with_value else "_grad"
-        out = code.Output(name or fn.name + suffix, [param(p.name) for p in fn.params])
-        for index, stmt in enumerate(fn.body):
-            if isinstance(stmt, ir.Assign):
-                self.body.append(code.Assign((DEF, index), self.primal(index, stmt)))
-        self.seed()
-        origin = None
-        for index in range(len(fn.body) - 1, -1, -1):
-            stmt = fn.body[index]
-            if isinstance(stmt, ir.Return) or index not in self.adjoint:
-                continue
-            if not self.activity.active(index):
-                continue
-            lines = self.adjoint_of(index, stmt)
-            if lines and stmt.origin != origin:
-                origin = stmt.origin
-                self.body.append(code.Comment(f"{origin.text}   (line {origin.lineno})"))
-            self.body.extend(lines)
-        self.body.append(code.Return(self.result()))
-        out.body = self.body
-        return out
-
-    # forward sweep
-
-    def operand(self, index, op):
-        if isinstance(op, ir.Var):
-            return code.ref(DEF, self.program.definition(index, op))
-        if isinstance(op, ir.Const):
-            return code.const(op.value)
-        if op.cell is not None:
-            return code.ref(OBJ, code.CellContents(op.cell, op.text))
-        return gast.parse(op.text, mode="eval").body
-
-    def primal(self, index, stmt):
-        if stmt.is_copy:
-            return self.operand(index, stmt.value)
-        call = stmt.value
-        rule = call.rule
-        args = [self.operand(index, a) for a in call.args]
-        fn = rule.fn
-        if call.spelling is None and fn in _BINOPS:
-            return gast.BinOp(left=args[0], op=_BINOPS[fn](), right=args[1])
-        if call.spelling is None and fn in _UNARY:
-            return gast.UnaryOp(op=_UNARY[fn](), operand=args[0])
-        if call.spelling is None and fn in _COMPARE:
-            return gast.Compare(left=args[0], ops=[_COMPARE[fn]()], comparators=[args[1]])
-        func = gast.parse(call.spelling, mode="eval").body
-        func.srcdiff_ref = (OBJ, fn)
-        keywords = [gast.keyword(arg=k, value=self.operand(index, v)) for k, v in call.keywords]
-        return gast.Call(func=func, args=args, keywords=keywords)
-
-    # reverse sweep
-
-    def seed(self):
-        result = self.program.result
-        if result is None or not self.activity.active(result):
-            return
-        self.adjoint[result] = code.const(1.0)
-        aval = self.program.avals[result]
-        if aval.kind not in (PY, NP):
-            self.body.append(code.Assign((ADJ, result), code.const(1.0)))
-            self.adjoint[result] = code.ref(ADJ, result)
-
-    def adjoint_of(self, index, stmt):
-        g = self.adjoint[index]
-        contributions = {}
-        if stmt.is_copy:
-            source = self.program.definition(index, stmt.value)
-            if source is not None and self.activity.active(source):
-                contributions[source] = [code.clone(g)]
-        else:
-            contributions = self.call_adjoint(index, stmt, g)
-        return self.accumulate(index, stmt, contributions)
-
-    def call_adjoint(self, index, stmt, g):
-        call = stmt.value
-        rule = call.rule
-        if rule.kind == NONDIFF:
-            return {}
-        bound = call.bound()
-        operand_avals = {p: self.program.aval(index, op) for p, op in bound.items()}
-        templates = rule.select(operand_avals, bound)
-        all_python = all(a.kind == PY for a in operand_avals.values())
-        names = {name: code.ref(OBJ, obj) for name, obj in rule.helpers.items()}
-        names.update((p, self.operand(index, op)) for p, op in bound.items())
-        names["ans"] = code.ref(DEF, index)
-        contributions = {}
-        for p, template in zip(rule.params, templates):
-            operand = bound[p]
-            definition = self.program.definition(index, operand)
-            if template is None or definition is None or not self.activity.active(definition):
-                continue
-            expr = instantiate(template.expr, g, names, all_python)
-            if not all_python:
-                expr = _python_calls_to_math(expr, self.program)
-            if rule.kind == ELEMENTWISE:
-                expr = reduce_to(expr, operand_avals[p], self.program.avals[index],
-                                 names[p])
-            contributions.setdefault(definition, []).append(simplify(expr, self.scalar))
-        return contributions
-
-    def scalar_definition(self, definition):
-        """Constant adjoints of scalars (``t_bar = 1.0``) are folded into their uses."""
-        aval = self.program.avals.get(definition)
-        return aval is not None and aval.kind in (PY, NP) and not isinstance(definition, tuple)
-
-    def scalar(self, node):
-        """Whether a name node is known to hold a scalar (so ``1.0 * x`` may become ``x``)."""
-        r = code.ref_of(node)
-        if r is None or r[0] == OBJ:
-            return r is not None
-        aval = self.program.avals.get(r[1])
-        return aval is not None and aval.kind in (PY, NP)
-
-    def accumulate(self, index, stmt, contributions):
-        lines = []
-        target_name = stmt.target
-
-        def shares_name(definition):
-            return _name_of(self.fn, definition) == target_name
-
-        for definition in sorted(contributions, key=shares_name):
-            exprs = _merge_repeats(contributions[definition])
-            if definition in self.adjoint:
-                exprs = [code.ref(ADJ, definition)] + exprs
-            if definition in self.adjoint and code.is_const(self.adjoint[definition]):
-                exprs[0] = self.adjoint[definition]
-            value = exprs[0]
-            for extra in exprs[1:]:
-                value = simplify(gast.BinOp(left=value, op=gast.Add(), right=extra), self.scalar)
-            if code.is_const(value) and self.scalar_definition(definition):
-                self.adjoint[definition] = value
-                continue
-            lines.append(code.Assign((ADJ, definition), value))
-            self.adjoint[definition] = code.ref(ADJ, definition)
-        return lines
-
-    def result(self):
-        grads = [self.gradient(name) for name in self.wrt]
-        value = grads[0] if len(grads) == 1 and not self.wrt.multiple else gast.Tuple(
-            elts=grads, ctx=gast.Load())
-        if not self.with_value:
-            return value
-        result = self.program.result
-        fn = self.fn
-        ret = fn.result.value
-        primal = code.ref(DEF, result) if result is not None else self.operand(len(fn.body) - 1,
-                                                                                ret)
-        return gast.Tuple(elts=[primal, value], ctx=gast.Load())
-
-    def gradient(self, name):
-        definition = param(name)
-        aval = self.program.avals[definition]
-        if definition not in self.adjoint:
-            return zero_like(aval, code.ref(DEF, definition))
-        adjoint = code.ref(ADJ, definition)
-        if aval.kind == PY and aval.dtype is float and not self.python_adjoints().get(definition):
-            return gast.Call(func=code.ref(OBJ, float), args=[adjoint], keywords=[])
-        return adjoint
-
-    def python_adjoints(self):
-        """Which adjoints are certainly Python floats (every contribution built from them)."""
-        python = {}
-        for line in self.body:
-            if isinstance(line, code.Assign) and line.target[0] == ADJ:
-                python[line.target[1]] = _python_expr(line.value, self.program, python)
-        return python
+VALUE = "value"
 
 
 class Wrt(list):
@@ -228,137 +54,437 @@ class Wrt(list):
         self.multiple = multiple
 
 
-def _python_calls_to_math(expr, program):
-    """``np.log(x)`` on a Python float would make a float64 NumPy scalar and promote a float32
-    adjoint; ``math.log(x)`` gives a Python float, which NumPy treats as weakly typed."""
-    for node in gast.walk(expr):
-        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
-            continue
-        base = code.ref_of(node.func.value)
-        if base != (OBJ, np) or not hasattr(math, node.func.attr) or len(node.args) != 1:
-            continue
-        leaves = code.refs(node.args[0])
-        if not leaves or not all(kind == DEF and program.avals[key].kind == PY
-                                 for kind, key in leaves):
-            continue
-        node.func.value = code.ref(OBJ, math)
-    return expr
+def transform(program, activity, wrt, *, with_value=False, name=None):
+    return _Reverse(program, activity, wrt, with_value).run(name)
 
 
-def _merge_repeats(exprs):
-    """``g * r + g * r`` (from ``r * r``) reads better as ``2.0 * g * r``; doubling is exact."""
-    if len(exprs) == 2 and gast.dump(exprs[0]) == gast.dump(exprs[1]) and code.refs(
-            exprs[0]) == code.refs(exprs[1]):
-        first = exprs[0]
-        if isinstance(first, gast.BinOp) and isinstance(first.op, gast.Mult):
-            doubled = gast.BinOp(left=code.const(2.0), op=gast.Mult(), right=first.left)
-            return [gast.BinOp(left=doubled, op=gast.Mult(), right=first.right)]
-        return [gast.BinOp(left=code.const(2.0), op=gast.Mult(), right=first)]
-    return exprs
+class _Reverse:
+    def __init__(self, program, activity, wrt, with_value):
+        self.program = program
+        self.ssa = program.ssa
+        self.fn = program.fn
+        self.activity = activity
+        self.wrt = wrt
+        self.with_value = with_value
+        self.plan = plan(program, activity, wrt, with_value)
+        self.web_avals = self._web_avals()
 
+    def run(self, name):
+        fn = self.fn
+        suffix = "_value_and_grad" if self.with_value else "_grad"
+        out = code.Output(name or fn.name + suffix,
+                          [self.web(Param(p.name)) for p in fn.params])
+        out.plan = self.plan
+        out.ssa = self.ssa
+        body = [code.Init(w) for w in sorted(self.plan.unbound, key=self._order)]
+        body += [code.TapeInit(w) for w in self._tapes()]
+        body += self.forward(fn.body[:-1])
+        returned = fn.body[-1]
+        if self.with_value and self._result_restored():
+            body.append(code.Assign((DEF, VALUE), self.operand(returned, returned.value)))
+        state = {}
+        result = self.program.result
+        if result is not None and self.activity.active(result):
+            state[self.web(result)] = code.const(1.0)
+            if self.web_avals[self.web(result)].kind not in (PY, NP):
+                body.append(code.Assign((ADJ, self.web(result)), code.const(1.0)))
+                state[self.web(result)] = code.ref(ADJ, self.web(result))
+        body += self.reverse(fn.body[:-1], state)
+        self.body_lines = body
+        body.append(code.Return(self.result(state, returned)))
+        out.body = body
+        return out
 
-def instantiate(template, g, names, all_python):
-    expr = code.clone(template)
-    replacements = []
-    for parent in gast.walk(expr):
-        for field_name, value in gast.iter_fields(parent):
-            items = value if isinstance(value, list) else [value]
-            for position, child in enumerate(items):
-                if isinstance(child, gast.Name) and code.ref_of(child) is None:
-                    replacements.append((parent, field_name, position, isinstance(value, list),
-                                         child))
-    for parent, field_name, position, is_list, child in replacements:
-        new = _replacement(child.id, g, names, all_python)
-        if is_list:
-            getattr(parent, field_name)[position] = new
+    # names and kinds
+
+    def web(self, value):
+        return self.ssa.web(value)
+
+    def _web_avals(self):
+        merged = {}
+        for value, aval in self.program.avals.items():
+            key = self.web(value)
+            merged[key] = aval if key not in merged else join(merged[key], aval)
+        return merged
+
+    def aval_of(self, key):
+        from .avals import UNKNOWN_AVAL
+        return self.web_avals.get(key, UNKNOWN_AVAL)
+
+    def _order(self, web):
+        return str(getattr(web, "name", None) or getattr(web, "target", ""))
+
+    def _tapes(self):
+        seen = []
+        for stmt in ir.walk(self.fn.body):
+            webs = [self.web(stmt)] if stmt in self.plan.pushed else []
+            for web in webs + self.plan.checkpoints.get(stmt, []):
+                if web not in seen:
+                    seen.append(web)
+        return seen
+
+    def _result_restored(self):
+        result = self.program.result
+        return result is not None and self.web(result) in self._tapes()
+
+    # forward sweep
+
+    def operand(self, stmt, op):
+        if isinstance(op, ir.Var):
+            return code.ref(DEF, self.web(self.ssa.read(stmt, op)))
+        if isinstance(op, ir.Const):
+            return code.const(op.value)
+        if op.cell is not None:
+            return code.ref(OBJ, code.CellContents(op.cell, op.text))
+        return gast.parse(op.text, mode="eval").body
+
+    def primal(self, stmt):
+        if stmt.is_copy:
+            return self.operand(stmt, stmt.value)
+        call = stmt.value
+        fn = call.rule.fn
+        args = [self.operand(stmt, a) for a in call.args]
+        if call.spelling is None and fn in _BINOPS:
+            return gast.BinOp(left=args[0], op=_BINOPS[fn](), right=args[1])
+        if call.spelling is None and fn in _UNARY:
+            return gast.UnaryOp(op=_UNARY[fn](), operand=args[0])
+        if call.spelling is None and fn in _COMPARE:
+            return gast.Compare(left=args[0], ops=[_COMPARE[fn]()], comparators=[args[1]])
+        func = gast.parse(call.spelling, mode="eval").body
+        func.srcdiff_ref = (OBJ, fn)
+        keywords = [gast.keyword(arg=k, value=self.operand(stmt, v)) for k, v in call.keywords]
+        return gast.Call(func=func, args=args, keywords=keywords)
+
+    def forward(self, block):
+        out = []
+        kept = self.plan.kept
+        for stmt in block:
+            if stmt not in kept:
+                continue
+            out += [code.Push(w) for w in self.plan.checkpoints.get(stmt, [])]
+            if isinstance(stmt, ir.Assign):
+                if stmt in self.plan.pushed:
+                    out.append(code.Push(self.web(stmt)))
+                out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
+            elif isinstance(stmt, ir.If):
+                out.append(code.If(self.operand(stmt, stmt.test), self.forward(stmt.body),
+                                   self.forward(stmt.orelse)))
+            elif isinstance(stmt, ir.For):
+                out.append(code.For(self.web(stmt), self.operand(stmt, stmt.iterable),
+                                    self.forward(stmt.body)))
+            elif isinstance(stmt, ir.While):
+                test = self.forward(stmt.test_body)
+                out += test
+                body = self.forward(stmt.body) + [code.clone_statement(s) for s in test]
+                out.append(code.While(self.operand(stmt, stmt.test), body))
+            elif isinstance(stmt, ir.Break):
+                out.append(code.Break())
+        return out
+
+    # reverse sweep
+
+    def reverse(self, block, state):
+        out = []
+        origin = None
+        for stmt in reversed(block):
+            if isinstance(stmt, ir.Assign):
+                lines = self.reverse_assign(stmt, state)
+            elif isinstance(stmt, ir.If):
+                lines = self.reverse_if(stmt, state)
+            elif isinstance(stmt, ir.LOOPS):
+                lines = self.reverse_loop(stmt, state)
+            else:
+                continue
+            if lines and stmt.origin is not None and stmt.origin != origin and not isinstance(
+                    stmt, ir.COMPOUND):
+                origin = stmt.origin
+                out.append(code.Comment(f"{origin.text}   (line {origin.lineno})"))
+            elif isinstance(stmt, ir.COMPOUND):
+                origin = None
+            out.extend(lines)
+        return out
+
+    def reverse_assign(self, stmt, state):
+        web = self.web(stmt)
+        pushed = stmt in self.plan.pushed
+        g = state.get(web)
+        if not self.activity.active(stmt) or g is None:
+            state.pop(web, None)
+            return [code.Pop(web)] if pushed else []
+        contributions = self.contributions(stmt, g)
+        lines = []
+        own = contributions.pop(web, [])
+        old = [e for exprs in contributions.values() for e in exprs] + own
+        reads_old = any(code.refs(e, "old") for e in old)
+        if pushed and reads_old:
+            lines.append(code.Pop(web))
+            pushed = False
+            for exprs in list(contributions.values()) + [own]:
+                for e in exprs:
+                    _rename_refs(e, "old", DEF)
+        lines += self.accumulate(contributions, state, last=web)
+        state.pop(web, None)
+        if own:
+            lines += self.accumulate({web: own}, state)
+        if pushed:
+            lines.append(code.Pop(web))
+        return lines
+
+    def contributions(self, stmt, g):
+        if stmt.is_copy:
+            source = self.program.definition(stmt, stmt.value)
+            if source is None or not self.activity.active(source):
+                return {}
+            return {self.web(source): [code.clone(g)]}
+        call = stmt.value
+        rule = call.rule
+        if rule.kind == NONDIFF:
+            return {}
+        bound = call.bound()
+        operand_avals = {p: self.program.aval(stmt, op) for p, op in bound.items()}
+        templates = rule.select(operand_avals, bound)
+        all_python = all(a.kind == PY for a in operand_avals.values())
+        names = {name: code.ref(OBJ, obj) for name, obj in rule.helpers.items()}
+        for p, op in bound.items():
+            names[p] = self.argument(stmt, op)
+        names["ans"] = code.ref(DEF, self.web(stmt))
+        result = {}
+        for p, template in zip(rule.params, templates):
+            operand = bound[p]
+            source = self.program.definition(stmt, operand)
+            if template is None or source is None or not self.activity.active(source):
+                continue
+            expr = instantiate(template.expr, g, names, all_python)
+            if not all_python:
+                expr = python_calls_to_math(expr, self.aval_of)
+            if rule.kind == ELEMENTWISE:
+                expr = reduce_to(expr, operand_avals[p], self.program.avals[stmt], names[p])
+            result.setdefault(self.web(source), []).append(simplify(expr, self.scalar))
+        return result
+
+    def argument(self, stmt, op):
+        """An operand as the adjoint reads it: an old value of the target's own variable is
+        marked, so that it can be restored before it is read."""
+        node = self.operand(stmt, op)
+        if isinstance(op, ir.Var) and self.web(self.ssa.read(stmt, op)) is self.web(stmt):
+            node.srcdiff_ref = ("old", self.web(stmt))
+        return node
+
+    def scalar(self, node):
+        """Whether a name node is known to hold a scalar (so ``1.0 * x`` may become ``x``)."""
+        r = code.ref_of(node)
+        if r is None or r[0] == OBJ:
+            return r is not None
+        return self.aval_of(r[1]).kind in (PY, NP)
+
+    def accumulate(self, contributions, state, last=None):
+        """First contributions are assigned, later ones added; an adjoint sharing its name
+        with ``last`` (the variable being walked back over) is written last."""
+        lines = []
+        shares = self._shares_name_with(last)
+        for web in sorted(contributions, key=shares):
+            exprs = merge_repeats(contributions[web])
+            current = state.get(web)
+            if current is not None:
+                exprs = [code.clone(current)] + exprs
+            value = exprs[0]
+            for extra in exprs[1:]:
+                value = simplify(gast.BinOp(left=value, op=gast.Add(), right=extra), self.scalar)
+            if code.is_const(value) and self.aval_of(web).kind in (PY, NP) and not isinstance(
+                    web, Param):
+                state[web] = value
+                continue
+            lines.append(code.Assign((ADJ, web), value))
+            state[web] = code.ref(ADJ, web)
+        return lines
+
+    def _shares_name_with(self, last):
+        name = _base_name(last)
+
+        def shares(web):
+            return last is not None and web is not last and _base_name(web) == name
+        return shares
+
+    def zero(self, web):
+        aval = self.aval_of(web)
+        shape = aval.known_shape
+        if aval.kind == "array" and shape is not None and all(isinstance(d, int) for d in shape):
+            return np_call("zeros", [code.const(shape)], dtype=gast.Attribute(
+                value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load()))
+        return zero_like(aval, code.ref(DEF, web))
+
+    def materialize(self, web, state, lines):
+        """Make the adjoint a variable: zero if undefined, or its folded constant."""
+        current = state.get(web)
+        if current is None:
+            lines.append(code.Assign((ADJ, web), self.zero(web)))
+        elif not code.ref_of(current):
+            lines.append(code.Assign((ADJ, web), current))
+        state[web] = code.ref(ADJ, web)
+
+    def checkpoint(self, stmt):
+        """An inactive ``if`` or loop is undone as a whole: the variables it changes that
+        the reverse sweep reads were saved before it and are restored here."""
+        return [code.Pop(w) for w in reversed(self.plan.checkpoints.get(stmt, []))]
+
+    def reverse_if(self, stmt, state):
+        if id(stmt) not in self.plan.active_blocks:
+            return self.checkpoint(stmt)
+        before = dict(state)
+        body_state, else_state = dict(state), dict(state)
+        body = self.reverse(stmt.body, body_state)
+        orelse = self.reverse(stmt.orelse, else_state)
+        outside = self._outside(stmt)
+        state.clear()
+        for web in set(body_state) | set(else_state) | set(before):
+            a, b = body_state.get(web), else_state.get(web)
+            if a is None and b is None:
+                continue
+            if web not in outside and web not in before:
+                continue
+            if _same(a, b):
+                state[web] = a
+                continue
+            self.materialize(web, body_state, body)
+            self.materialize(web, else_state, orelse)
+            state[web] = code.ref(ADJ, web)
+        if not body and not orelse:
+            return []
+        lines = [code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})")]
+        return lines + [code.If(self.operand(stmt, stmt.test), body, orelse)]
+
+    def _outside(self, stmt):
+        """Variables whose adjoints matter outside ``stmt``: defined or read outside it."""
+        inside = set(ir.walk([stmt]))
+        outside = set()
+        for other in ir.walk(self.fn.body):
+            if other in inside:
+                continue
+            for value in self.ssa.uses.get(other, {}).values():
+                outside.add(self.web(value))
+            if isinstance(other, (ir.Assign, ir.For)):
+                outside.add(self.web(other))
+        outside.update(self.web(p) for p in self.ssa.params)
+        return outside
+
+    def reverse_loop(self, stmt, state):
+        if id(stmt) not in self.plan.active_blocks:
+            return self.checkpoint(stmt)
+        outside = self._outside(stmt)
+        touched = self._touched(stmt)
+        lines = []
+        carried = [w for w in touched if w in outside]
+        for web in sorted(carried, key=self._order):
+            if web in state or self._receives(stmt, web):
+                self.materialize(web, state, lines)
+        body_state = {w: v for w, v in state.items() if w in outside}
+        body = self.reverse(stmt.body, body_state)
+        for web in sorted(carried, key=self._order):
+            if web in state and body_state.get(web) != state.get(web):
+                if body_state.get(web) is None or not code.ref_of(body_state[web]):
+                    self.materialize(web, body_state, body)
+        for web in carried:
+            if body_state.get(web) is not None:
+                state[web] = code.ref(ADJ, web)
+        if not body:
+            return lines
+        if isinstance(stmt, ir.While):
+            iterable = gast.Call(func=code.ref(OBJ, range), args=[self._trips(stmt)],
+                                 keywords=[])
+            target = None
         else:
-            setattr(parent, field_name, new)
-    if isinstance(expr, gast.Name) and code.ref_of(expr) is None:
-        return _replacement(expr.id, g, names, all_python)
-    return expr
+            iterable = self.operand(stmt, stmt.iterable)
+            if stmt.trips:
+                iterable = gast.Subscript(value=iterable, slice=gast.Slice(
+                    lower=None, upper=self._trips(stmt), step=None), ctx=gast.Load())
+            iterable = gast.Call(func=code.ref(OBJ, reversed), args=[iterable], keywords=[])
+            target = self.web(stmt)
+        comment = code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})")
+        return lines + [comment, code.For(target, iterable, body)]
+
+    def _trips(self, stmt):
+        counter = next(s for s in ir.walk(self.fn.body)
+                       if isinstance(s, ir.Assign) and s.target == stmt.trips)
+        return code.ref(DEF, self.web(counter))
+
+    def _touched(self, stmt):
+        touched = set()
+        for inner in ir.walk(stmt.body):
+            if isinstance(inner, ir.Assign) and self.activity.active(inner):
+                touched.add(self.web(inner))
+                for value in self.ssa.uses.get(inner, {}).values():
+                    if value is not UNDEFINED and self.activity.active(value):
+                        touched.add(self.web(value))
+        return touched
+
+    def _receives(self, stmt, web):
+        """Whether the loop adds to this adjoint (rather than only consuming it)."""
+        for inner in ir.walk(stmt.body):
+            if isinstance(inner, ir.Assign) and self.activity.active(inner):
+                for value in self.ssa.uses.get(inner, {}).values():
+                    if value is not UNDEFINED and self.web(value) is web:
+                        return True
+        return False
+
+    # the result
+
+    def result(self, state, returned):
+        grads = [self.gradient(name, state) for name in self.wrt]
+        value = grads[0] if len(grads) == 1 and not self.wrt.multiple else gast.Tuple(
+            elts=grads, ctx=gast.Load())
+        if not self.with_value:
+            return value
+        if self._result_restored():
+            primal = code.ref(DEF, VALUE)
+        else:
+            primal = self.operand(returned, returned.value)
+        return gast.Tuple(elts=[primal, value], ctx=gast.Load())
+
+    def gradient(self, name, state):
+        web = self.web(Param(name))
+        aval = self.program.avals[Param(name)]
+        current = state.get(web)
+        if current is None:
+            return zero_like(aval, code.ref(DEF, web))
+        if not code.ref_of(current):
+            return current
+        if aval.kind == PY and aval.dtype is float and not self.python_adjoint(web):
+            return gast.Call(func=code.ref(OBJ, float), args=[current], keywords=[])
+        return current
+
+    def python_adjoint(self, web):
+        """Whether an adjoint is certainly a Python float (built from Python floats only)."""
+        python = {}
+        for line in _assignments(self.body_lines):
+            if line.target[0] == ADJ:
+                python[line.target[1]] = python_expr(line.value, self.aval_of, python) and \
+                    python.get(line.target[1], True)
+        return python.get(web, False)
 
 
-def _replacement(name, g, names, all_python):
-    if name == "g":
-        return code.clone(g)
-    if name in names:
-        return code.clone(names[name])
-    if name == "xp":
-        return code.ref(OBJ, math if all_python else np)
-    if name in _NAMESPACE:
-        return code.ref(OBJ, _NAMESPACE[name])
-    from . import runtime
-    return code.ref(OBJ, getattr(runtime, name))
+def _assignments(lines):
+    for line in lines:
+        if isinstance(line, code.Assign):
+            yield line
+        for block in ("body", "orelse"):
+            yield from _assignments(getattr(line, block, []))
 
 
-def reduce_to(expr, operand, result, operand_expr):
-    """Sum an elementwise contribution back to the operand's shape if it was broadcast."""
-    if operand.kind in (PY, NP):
-        if result.kind in (PY, NP):
-            return expr
-        return _np_call("sum", [expr])
-    target, source = operand.known_shape, result.known_shape
-    if target is not None and target == source:
-        return expr
-    if target is not None and source is not None:
-        lead = len(source) - len(target)
-        kept = tuple(i for i, n in enumerate(target) if n == 1 and source[lead + i] != 1)
-        if lead and not kept:
-            return _np_call("sum", [expr], axis=_axis(range(lead)))
-        if kept and not lead:
-            return _np_call("sum", [expr], axis=_axis(kept), keepdims=True)
-    from . import runtime
-    return gast.Call(func=code.ref(OBJ, runtime.unbroadcast), args=[expr, code.clone(operand_expr)],
-                     keywords=[])
-
-
-def _axis(axes):
-    axes = tuple(axes)
-    if len(axes) == 1:
-        return code.const(axes[0])
-    return gast.Tuple(elts=[code.const(a) for a in axes], ctx=gast.Load())
-
-
-def _np_call(name, args, **keywords):
-    func = gast.Attribute(value=code.ref(OBJ, np), attr=name, ctx=gast.Load())
-    func.srcdiff_ref = (OBJ, getattr(np, name))
-    kws = [gast.keyword(arg=k, value=v if isinstance(v, gast.AST) else code.const(v))
-           for k, v in keywords.items()]
-    return gast.Call(func=func, args=args, keywords=kws)
-
-
-def zero_like(aval, operand):
-    if aval.kind == PY:
-        return code.const(aval.dtype(0))
-    if aval.kind == NP:
-        return gast.Call(func=code.ref(OBJ, aval.dtype.type), args=[code.const(0.0)],
-                         keywords=[])
-    return _np_call("zeros_like", [operand])
-
-
-def _python_expr(node, program, python_adjoints):
-    """A conservative check that an adjoint expression evaluates to a Python float."""
+def _rename_refs(node, old, new):
     for sub in gast.walk(node):
         r = code.ref_of(sub)
-        if r is None:
-            continue
-        kind, key = r
-        if kind == OBJ:
-            if key is math or key is float or getattr(key, "__module__", None) == "math":
-                continue
-            return False
-        if kind == ADJ:
-            if not python_adjoints.get(key):
-                return False
-            continue
-        aval = program.avals.get(key)
-        if aval is None or aval.kind != PY:
-            return False
-    return True
+        if r is not None and r[0] == old:
+            sub.srcdiff_ref = (new, r[1])
 
 
-def _name_of(fn, definition):
-    if isinstance(definition, tuple):
-        return definition[1]
-    return fn.body[definition].target
+def _same(a, b):
+    if a is None or b is None:
+        return a is b
+    return gast.dump(a) == gast.dump(b) and code.ref_of(a) == code.ref_of(b)
+
+
+def _base_name(web):
+    if web is None:
+        return None
+    return getattr(web, "name", None) or getattr(web, "target", None)
 

@@ -6,9 +6,6 @@ import pytest
 from srcdiff import SrcdiffError, gradient
 
 REFUSED = [
-    ("for i in range(3):\n        x = x * 2.0", "loops are not supported", 0),
-    ("while x < 3.0:\n        x = x * 2.0", "loops are not supported", 0),
-    ("if x > 0.0:\n        x = -x", "branches are not supported", 0),
     ("with open('f') as h:\n        x = x * 2.0", "'with' blocks", 0),
     ("try:\n        x = x * 2.0\n    except ValueError:\n        pass", "try/except", 0),
     ("raise ValueError('no')", "raise cannot be differentiated", 0),
@@ -19,12 +16,9 @@ REFUSED = [
     ("import os", "imports inside", 0),
     ("x = (lambda y: y)(x)", "lambdas inside", 5),
     ("x = [x, x]", "lists are not supported", 4),
-    ("x = x if x > 0.0 else -x", "conditional expressions", 4),
-    ("x = x > 0.0 and x", "'and'/'or'", 4),
     ("x = (x, x)[0]", "indexing is not supported", 4),
     ("x = x.T", "attribute access on a variable", 4),
     ("x = x.sum()", "method calls on a variable", 4),
-    ("x = 0.0 < x < 1.0", "chained comparisons", 4),
     ("x = np.sin(*[x])", "*args in a call", 11),
     ("x = helper(x)", "calls to user functions (helper)", 4),
     ("x = np.ones(3) * x", "no derivative rule for numpy.ones", 4),
@@ -40,7 +34,6 @@ REFUSED = [
     ("x[0] = 1.0", "assignment into an element", 0),
     ("return x, x", "returns a tuple", 7),
     ("return", "returns None", 0),
-    ("return x\n    x = 2.0", "early return", 0),
     ("x = y * 2.0\n    y = 1.0", "y is used before it is assigned", 4),
     ("yield x", "generators cannot be differentiated", 0),
 ]
@@ -69,7 +62,7 @@ def test_refused_construct_is_located(module_from, body, message, column):
 
 
 def test_every_refusal_has_a_hint_where_one_helps(module_from):
-    mod = module_from("def f(x):\n    for i in range(2):\n        x = x * 2.0\n    return x\n")
+    mod = module_from("def f(x):\n    with open('f') as h:\n        x = x * 2.0\n    return x\n")
     with pytest.raises(SrcdiffError) as info:
         gradient(mod.f)(1.0)
     assert info.value.hint and "hint:" in str(info.value)
@@ -79,7 +72,14 @@ def test_no_return(module_from):
     mod = module_from("def f(x):\n    y = x * 2.0\n")
     with pytest.raises(SrcdiffError, match="does not return a value") as info:
         gradient(mod.f)(1.0)
-    assert info.value.lineno == 2
+    assert info.value.lineno == 1
+
+
+def test_a_path_without_return(module_from):
+    mod = module_from("def f(x):\n    if x > 0.0:\n        return x\n")
+    with pytest.raises(SrcdiffError, match="not every path through f returns") as info:
+        gradient(mod.f)(1.0)
+    assert info.value.lineno == 1
 
 
 def test_star_parameters(module_from):
@@ -95,7 +95,8 @@ def test_async_function(module_from):
 
 
 def test_errors_do_not_show_compiler_frames(module_from):
-    mod = module_from("def f(x):\n    while x < 1.0:\n        x = x * 2.0\n    return x\n")
+    mod = module_from("def f(x):\n    try:\n        x = x * 2.0\n    finally:\n        pass\n"
+                      "    return x\n")
     g = gradient(mod.f)
     with pytest.raises(SrcdiffError) as info:
         g(0.5)

@@ -21,3 +21,9 @@ declare(py.float, "x", "g", kind=SCALAR, name="float")
 declare(py.int, "x", kind=NONDIFF, name="int")
 declare(py.round, "x", kind=NONDIFF, name="round")
 declare(py.bool, "x", kind=NONDIFF, name="bool")
+declare(py.range, "stop", kind=NONDIFF, name="range", domain={"stop": "int"})
+declare(py.range, "start, stop", kind=NONDIFF, name="range",
+        domain={"start": "int", "stop": "int"})
+declare(py.range, "start, stop, step", kind=NONDIFF, name="range",
+        domain={"start": "int", "stop": "int", "step": "int"})
+declare(py.len, "x", kind=NONDIFF, name="len")

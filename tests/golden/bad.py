@@ -5,7 +5,9 @@ def fine(x):
     return math.sin(x)
 
 
-def looping(x):
-    for i in range(3):
+def guarded(x):
+    try:
         x = x * 2.0
+    except ValueError:
+        pass
     return x

@@ -1,0 +1,161 @@
+"""Adjoint expressions from rule templates: substitution, broadcasting, tidy algebra.
+
+A template such as ``g * np.cos(x)`` becomes an expression over symbolic references
+(:mod:`srcdiff.code`): ``g`` is the adjoint flowing in, ``ans`` the primitive's result, and
+parameter names the operands. ``xp`` is ``math`` when every operand is a Python scalar and
+``np`` otherwise; other free names are helpers from :mod:`srcdiff.runtime`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import gast
+import numpy as np
+
+from . import code, runtime
+from .avals import NP, PY
+from .code import ADJ, DEF, OBJ
+
+_NAMESPACE = {"math": math, "np": np}
+
+
+def python_calls_to_math(expr, aval_of):
+    """``np.log(x)`` on a Python float would make a float64 NumPy scalar and promote a float32
+    adjoint; ``math.log(x)`` gives a Python float, which NumPy treats as weakly typed."""
+    for node in gast.walk(expr):
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
+            continue
+        base = code.ref_of(node.func.value)
+        if base != (OBJ, np) or not hasattr(math, node.func.attr) or len(node.args) != 1:
+            continue
+        leaves = code.refs(node.args[0])
+        if not leaves or not all(kind == DEF and aval_of(key).kind == PY
+                                 for kind, key in leaves):
+            continue
+        node.func.value = code.ref(OBJ, math)
+    return expr
+
+
+def merge_repeats(exprs):
+    """``g * r + g * r`` (from ``r * r``) reads better as ``2.0 * g * r``; doubling is exact."""
+    if len(exprs) == 2 and gast.dump(exprs[0]) == gast.dump(exprs[1]) and code.refs(
+            exprs[0]) == code.refs(exprs[1]):
+        first = exprs[0]
+        if isinstance(first, gast.BinOp) and isinstance(first.op, gast.Mult):
+            doubled = gast.BinOp(left=code.const(2.0), op=gast.Mult(), right=first.left)
+            return [gast.BinOp(left=doubled, op=gast.Mult(), right=first.right)]
+        return [gast.BinOp(left=code.const(2.0), op=gast.Mult(), right=first)]
+    return exprs
+
+
+def instantiate(template, g, names, all_python):
+    expr = code.clone(template)
+    replacements = []
+    for parent in gast.walk(expr):
+        for field_name, value in gast.iter_fields(parent):
+            items = value if isinstance(value, list) else [value]
+            for position, child in enumerate(items):
+                if isinstance(child, gast.Name) and code.ref_of(child) is None:
+                    replacements.append((parent, field_name, position, isinstance(value, list),
+                                         child))
+    for parent, field_name, position, is_list, child in replacements:
+        new = _replacement(child.id, g, names, all_python)
+        if is_list:
+            getattr(parent, field_name)[position] = new
+        else:
+            setattr(parent, field_name, new)
+    if isinstance(expr, gast.Name) and code.ref_of(expr) is None:
+        return _replacement(expr.id, g, names, all_python)
+    return expr
+
+
+def _replacement(name, g, names, all_python):
+    if name == "g":
+        return code.clone(g)
+    if name in names:
+        return code.clone(names[name])
+    if name == "xp":
+        return code.ref(OBJ, math if all_python else np)
+    if name in _NAMESPACE:
+        return code.ref(OBJ, _NAMESPACE[name])
+    return code.ref(OBJ, getattr(runtime, name))
+
+
+def reduction(operand, result):
+    """How an elementwise contribution returns to its operand's shape: ``None`` (it has it),
+    ``("sum", axis, keepdims)`` when the shapes say which axes were broadcast, or
+    ``("unbroadcast",)`` when only run time can tell."""
+    if operand.kind in (PY, NP):
+        return None if result.kind in (PY, NP) else ("sum", None, False)
+    target, source = operand.known_shape, result.known_shape
+    if target is not None and target == source:
+        return None
+    if target is not None and source is not None:
+        lead = len(source) - len(target)
+        kept = tuple(i for i, n in enumerate(target) if n == 1 and source[lead + i] != 1)
+        if lead and not kept:
+            return ("sum", tuple(range(lead)), False)
+        if kept and not lead:
+            return ("sum", kept, True)
+    return ("unbroadcast",)
+
+
+def reduce_to(expr, operand, result, operand_expr):
+    """Sum an elementwise contribution back to the operand's shape if it was broadcast."""
+    how = reduction(operand, result)
+    if how is None:
+        return expr
+    if how[0] == "unbroadcast":
+        return gast.Call(func=code.ref(OBJ, runtime.unbroadcast),
+                         args=[expr, code.clone(operand_expr)], keywords=[])
+    _, axes, keepdims = how
+    if axes is None:
+        return np_call("sum", [expr])
+    if keepdims:
+        return np_call("sum", [expr], axis=_axis(axes), keepdims=True)
+    return np_call("sum", [expr], axis=_axis(axes))
+
+
+def _axis(axes):
+    axes = tuple(axes)
+    if len(axes) == 1:
+        return code.const(axes[0])
+    return gast.Tuple(elts=[code.const(a) for a in axes], ctx=gast.Load())
+
+
+def np_call(name, args, **keywords):
+    func = gast.Attribute(value=code.ref(OBJ, np), attr=name, ctx=gast.Load())
+    func.srcdiff_ref = (OBJ, getattr(np, name))
+    kws = [gast.keyword(arg=k, value=v if isinstance(v, gast.AST) else code.const(v))
+           for k, v in keywords.items()]
+    return gast.Call(func=func, args=args, keywords=kws)
+
+
+def zero_like(aval, operand):
+    if aval.kind == PY:
+        return code.const(aval.dtype(0))
+    if aval.kind == NP:
+        return gast.Call(func=code.ref(OBJ, aval.dtype.type), args=[code.const(0.0)],
+                         keywords=[])
+    return np_call("zeros_like", [operand])
+
+
+def python_expr(node, aval_of, python_adjoints):
+    """A conservative check that an adjoint expression evaluates to a Python float."""
+    for sub in gast.walk(node):
+        r = code.ref_of(sub)
+        if r is None:
+            continue
+        kind, key = r
+        if kind == OBJ:
+            if key is math or key is float or getattr(key, "__module__", None) == "math":
+                continue
+            return False
+        if kind == ADJ:
+            if not python_adjoints.get(key):
+                return False
+            continue
+        if aval_of(key).kind != PY:
+            return False
+    return True

@@ -1,0 +1,180 @@
+"""SSA values over the structured IR: which definition each variable read sees.
+
+A *definition* is a parameter, an assignment, or a ``for`` statement (which defines its
+target on every iteration). Where control flow merges (after an ``if``, at a loop's head and
+exit), a :class:`Phi` stands for "one of these". Definitions joined through phis form a
+*web*: one variable in the generated code. Different webs of the same source name are
+different variables that happen to share it (``y = y * x`` after ``y = ...``); the emitter
+renames one of them when both must be alive at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ir
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+
+
+class _Undefined:
+    name = None
+
+    def __repr__(self):
+        return "UNDEFINED"
+
+
+UNDEFINED = _Undefined()
+
+
+@dataclass(eq=False)
+class Phi:
+    name: str
+    node: object
+    inputs: list = field(default_factory=list)
+
+    def __repr__(self):
+        return f"Phi({self.name})"
+
+
+def target_of(value):
+    if isinstance(value, Param):
+        return value.name
+    if isinstance(value, Phi):
+        return value.name
+    if isinstance(value, ir.Assign):
+        return value.target
+    if isinstance(value, ir.For):
+        return value.target
+    return None
+
+
+class SSA:
+    def __init__(self, fn):
+        self.fn = fn
+        self.uses = {}
+        self.before = {}
+        self.phis = []
+        self.breaks = []
+        self.params = [Param(p.name) for p in fn.params]
+        env = {p.name: p for p in self.params}
+        self.exit = self.block(fn.body, env)
+        self.webs = self._webs()
+
+    def read(self, stmt, operand):
+        """The value that ``operand`` (a Var) reads at ``stmt``."""
+        return self.uses[stmt][operand.name]
+
+    def _record(self, stmt, env, operands):
+        self.uses[stmt] = {op.name: env.get(op.name, UNDEFINED)
+                           for op in operands if isinstance(op, ir.Var)}
+
+    def block(self, stmts, env):
+        for stmt in stmts:
+            if isinstance(stmt, ir.Assign):
+                self._record(stmt, env, stmt.operands())
+                self.before[stmt] = env.get(stmt.target, UNDEFINED)
+                env[stmt.target] = stmt
+            elif isinstance(stmt, ir.Return):
+                self._record(stmt, env, [stmt.value])
+            elif isinstance(stmt, ir.If):
+                self._record(stmt, env, [stmt.test])
+                outs = [self.block(stmt.body, dict(env)), self.block(stmt.orelse, dict(env))]
+                env = self.merge(stmt, [o for o in outs if o is not None])
+                if env is None:
+                    return None
+            elif isinstance(stmt, ir.LOOPS):
+                env = self.loop(stmt, env)
+            elif isinstance(stmt, ir.Break):
+                self.breaks[-1].append(dict(env))
+                return None
+        return env
+
+    def merge(self, node, envs):
+        if not envs:
+            return None
+        if len(envs) == 1:
+            return envs[0]
+        merged = {}
+        for name in set().union(*envs):
+            values = [e.get(name, UNDEFINED) for e in envs]
+            if all(v is values[0] for v in values):
+                merged[name] = values[0]
+            else:
+                phi = Phi(name, node, values)
+                self.phis.append(phi)
+                merged[name] = phi
+        return merged
+
+    def loop(self, stmt, env):
+        assigned = {s.target for s in ir.walk(stmt.body) if isinstance(s, ir.Assign)}
+        if isinstance(stmt, ir.While):
+            assigned |= {s.target for s in ir.walk(stmt.test_body) if isinstance(s, ir.Assign)}
+        else:
+            self._record(stmt, env, [stmt.iterable])
+            self.before[stmt] = env.get(stmt.target, UNDEFINED)
+            assigned.add(stmt.target)
+        head = {}
+        for name in sorted(assigned):
+            phi = Phi(name, stmt, [env.get(name, UNDEFINED)])
+            self.phis.append(phi)
+            head[name] = phi
+        env = {**env, **head}
+        if isinstance(stmt, ir.While):
+            env = self.block(stmt.test_body, env)
+            self._record(stmt, env, [stmt.test])
+            body_env = dict(env)
+        else:
+            body_env = {**env, stmt.target: stmt}
+        self.breaks.append([])
+        end = self.block(stmt.body, body_env)
+        breaks = self.breaks.pop()
+        if end is not None:
+            for name, phi in head.items():
+                phi.inputs.append(end.get(name, UNDEFINED))
+        return self.merge(stmt, [env] + breaks)
+
+    def _webs(self):
+        parent = {}
+
+        def find(v):
+            while parent.setdefault(v, v) is not v:
+                parent[v] = parent[parent[v]]
+                v = parent[v]
+            return v
+
+        for phi in self.phis:
+            for value in phi.inputs:
+                if value is not UNDEFINED:
+                    parent[find(value)] = find(phi)
+        for value in self.definitions():
+            find(value)
+        for phi in self.phis:
+            find(phi)
+        return {value: find(value) for value in parent}
+
+    def definitions(self):
+        yield from self.params
+        for stmt in ir.walk(self.fn.body):
+            if isinstance(stmt, (ir.Assign, ir.For)):
+                yield stmt
+
+    def web(self, value):
+        return self.webs.get(value, value)
+
+    def concrete(self, value):
+        """The definitions (not phis) that ``value`` may stand for."""
+        seen, out, stack = set(), [], [value]
+        while stack:
+            v = stack.pop()
+            if id(v) in seen:
+                continue
+            seen.add(id(v))
+            if isinstance(v, Phi):
+                stack.extend(v.inputs)
+            else:
+                out.append(v)
+        return out

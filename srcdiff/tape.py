@@ -1,0 +1,210 @@
+"""What the reverse sweep reads, what must be saved for it, and what the forward sweep keeps.
+
+The restore discipline: walking backwards over ``z = op(...)``, the reverse sweep gives
+``z`` back the value it had before, so at every point of the reverse sweep each variable
+holds the value it held at the matching point of the forward sweep. Adjoints then read
+operands by their plain names. Only values the reverse sweep actually reads are saved:
+before an assignment overwrites a value that the reverse sweep will read, the forward sweep
+pushes it (``z_tape.append(z)``) and the reverse sweep pops it back (``z = z_tape.pop()``).
+In straight-line code a new name (``z_2``) does the same job without a tape.
+
+Memory: one tape entry per execution of an assignment that overwrites a value the reverse
+sweep reads: the loop-carried values that adjoints use, branch decisions taken inside
+loops, and inner loops' trip counts. Nothing is recorded for values the adjoints never read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from . import ir
+from .adjoints import reduction
+from .rules.registry import ELEMENTWISE, NONDIFF
+from .ssa import UNDEFINED, Param
+
+
+@dataclass
+class Plan:
+    reads: set = field(default_factory=set)
+    pushed: set = field(default_factory=set)
+    checkpoints: dict = field(default_factory=dict)
+    unbound: set = field(default_factory=set)
+    kept: set = field(default_factory=set)
+    active_blocks: set = field(default_factory=set)
+
+
+def plan(program, activity, wrt, with_value):
+    ssa = program.ssa
+    result = Plan()
+    reads = result.reads
+    for stmt in ir.walk(program.fn.body):
+        if isinstance(stmt, ir.Assign) and activity.active(stmt):
+            reads.update(_template_reads(program, activity, stmt))
+    _mark_active_blocks(program.fn.body, activity, result.active_blocks)
+    for stmt in ir.walk(program.fn.body):
+        if id(stmt) not in result.active_blocks:
+            continue
+        if isinstance(stmt, ir.If) and isinstance(stmt.test, ir.Var):
+            reads.add(ssa.read(stmt, stmt.test))
+        elif isinstance(stmt, ir.For) and isinstance(stmt.iterable, ir.Var):
+            reads.add(ssa.read(stmt, stmt.iterable))
+    for stmt in ir.walk(program.fn.body):
+        if isinstance(stmt, ir.LOOPS) and stmt.trips and id(stmt) in result.active_blocks:
+            reads.update(_trips_values(ssa, stmt))
+    reads.update(Param(name) for name in wrt)
+    for value in list(reads):
+        reads.update(ssa.concrete(value))
+    for value in list(reads):
+        aval = program.avals.get(value)
+        if aval is not None and aval.kind == "array" and aval.known_shape is None:
+            reads.update(v for v, w in ssa.webs.items() if w is ssa.web(value))
+    _keep(program, result, with_value)
+    _saves(program.fn.body, program, result)
+    return result
+
+
+def _saves(block, program, result):
+    """Which assignments push, and which inactive branches and loops are saved whole."""
+    ssa = program.ssa
+    reads = result.reads
+    for stmt in block:
+        if stmt not in result.kept:
+            continue
+        if isinstance(stmt, ir.Assign):
+            if not stmt.restore:
+                continue
+            olds = ssa.concrete(ssa.before[stmt])
+            same = [v for v in olds if v is not UNDEFINED and ssa.web(v) is ssa.web(stmt)]
+            if any(v in reads for v in same):
+                result.pushed.add(stmt)
+                if UNDEFINED in olds:
+                    result.unbound.add(ssa.web(stmt))
+        elif isinstance(stmt, ir.COMPOUND) and id(stmt) in result.active_blocks:
+            for sub in stmt.blocks():
+                _saves(sub, program, result)
+        elif isinstance(stmt, ir.COMPOUND):
+            changed = []
+            for inner in ir.walk([stmt]):
+                if isinstance(inner, (ir.Assign, ir.For)) and inner in result.kept:
+                    web = ssa.web(inner)
+                    if web not in changed and any(v in reads for v in web_values(ssa, web)):
+                        changed.append(web)
+                        result.unbound.add(web)
+            if changed:
+                result.checkpoints[stmt] = changed
+
+
+def _template_reads(program, activity, stmt):
+    ssa = program.ssa
+    if stmt.is_copy:
+        return set()
+    call = stmt.value
+    rule = call.rule
+    if rule.kind == NONDIFF:
+        return set()
+    bound = call.bound()
+    operand_avals = {p: program.aval(stmt, op) for p, op in bound.items()}
+    templates = rule.select(operand_avals, bound)
+    reads = set()
+    for p, template in zip(rule.params, templates):
+        operand = bound[p]
+        if template is None or not isinstance(operand, ir.Var):
+            continue
+        if not activity.active(ssa.read(stmt, operand)):
+            continue
+        names = {n.id for n in gast.walk(template.expr) if isinstance(n, gast.Name)}
+        for q, other in bound.items():
+            if q in names and isinstance(other, ir.Var):
+                reads.add(ssa.read(stmt, other))
+        if "ans" in names:
+            reads.add(stmt)
+        if rule.kind == ELEMENTWISE and reduction(
+                operand_avals[p], program.avals[stmt]) == ("unbroadcast",):
+            reads.add(ssa.read(stmt, operand))
+    return reads
+
+
+def _trips_values(ssa, loop):
+    return {v for v, web in ssa.webs.items()
+            if isinstance(v, ir.Assign) and v.target == loop.trips}
+
+
+def _mark_active_blocks(block, activity, marked):
+    found = False
+    for stmt in block:
+        if isinstance(stmt, ir.Assign):
+            found = found or activity.active(stmt)
+        elif isinstance(stmt, ir.COMPOUND):
+            inner = False
+            for sub in stmt.blocks():
+                inner = _mark_active_blocks(sub, activity, marked) or inner
+            if inner:
+                marked.add(id(stmt))
+                found = True
+    return found
+
+
+def _keep(program, result, with_value):
+    """Forward statements worth running: those whose values are read later, and the
+    control flow around them (with its breaks, which decide what runs)."""
+    ssa = program.ssa
+    kept = result.kept
+    needed = set(result.reads)
+    if with_value and program.result is not None:
+        needed.add(program.result)
+    done = set()
+    while True:
+        before = len(kept)
+        for value in list(needed):
+            if id(value) in done:
+                continue
+            done.add(id(value))
+            for concrete in ssa.concrete(value):
+                if isinstance(concrete, (ir.Assign, ir.For)) and concrete not in kept:
+                    kept.add(concrete)
+                    needed.update(ssa.uses.get(concrete, {}).values())
+        _keep_control(program.fn.body, kept, needed, ssa, result)
+        if len(kept) == before and all(id(v) in done for v in needed):
+            return
+
+
+def _keep_control(block, kept, needed, ssa, result):
+    any_kept = False
+    for stmt in block:
+        if isinstance(stmt, ir.Assign) or isinstance(stmt, ir.Return):
+            any_kept = any_kept or stmt in kept
+            continue
+        if isinstance(stmt, ir.Break):
+            continue
+        inner = any([_keep_control(sub, kept, needed, ssa, result) for sub in stmt.blocks()])
+        if inner or stmt in kept or id(stmt) in result.active_blocks:
+            if stmt not in kept:
+                kept.add(stmt)
+            needed.update(ssa.uses.get(stmt, {}).values())
+            if isinstance(stmt, ir.LOOPS):
+                _keep_breaks(stmt.body, kept, needed, ssa)
+            any_kept = True
+    return any_kept
+
+
+def _keep_breaks(block, kept, needed, ssa):
+    """A kept loop keeps every path to its breaks: they decide how many times it runs."""
+    found = False
+    for stmt in block:
+        if isinstance(stmt, ir.Break):
+            kept.add(stmt)
+            found = True
+        elif isinstance(stmt, ir.If):
+            inner = _keep_breaks(stmt.body, kept, needed, ssa)
+            inner = _keep_breaks(stmt.orelse, kept, needed, ssa) or inner
+            if inner:
+                kept.add(stmt)
+                needed.update(ssa.uses.get(stmt, {}).values())
+                found = True
+    return found
+
+
+def web_values(ssa, web):
+    return [v for v, w in ssa.webs.items() if w is web and v is not UNDEFINED]
