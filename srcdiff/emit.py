@@ -90,13 +90,15 @@ class _Printer:
             stmt = self._resolve(code.clone(line))
             return self.simple(stmt, depth)
         if isinstance(line, code.If):
-            test = self.expr(line.test)
+            test, body, orelse = self.expr(line.test), line.body, line.orelse
+            if not _has_code(body) and _has_code(orelse):
+                test, body, orelse = gast.UnaryOp(op=gast.Not(), operand=test), orelse, body
             node = gast.If(test=test, body=[], orelse=[])
             _located(node, self.line(depth, f"if {render(test)}:"))
-            node.body = self.block(line.body, depth + 1)
-            if line.orelse:
+            node.body = self.block(body, depth + 1)
+            if _has_code(orelse):
                 self.line(depth, "else:")
-                node.orelse = self.block(line.orelse, depth + 1)
+                node.orelse = self.block(orelse, depth + 1)
             return node
         if isinstance(line, code.For):
             target = self.variable(line.target) if line.target is not None else "_"
@@ -290,6 +292,10 @@ class _Printer:
             elif isinstance(value, gast.AST):
                 setattr(node, field_name, self._resolve(value))
         return node
+
+
+def _has_code(lines):
+    return any(not isinstance(line, code.Comment) for line in lines)
 
 
 def _store(name):

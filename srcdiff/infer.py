@@ -141,6 +141,8 @@ def join(a, b):
 
 
 def _element(program, stmt, located):
+    if isinstance(stmt.iterable, ir.Call):
+        return avals.PY_INT
     iterable = program.aval(stmt, stmt.iterable)
     if iterable.kind == OTHER and iterable.pytype is range:
         return avals.PY_INT

@@ -113,13 +113,15 @@ class For:
     started iterations where the reverse sweep needs one."""
 
     target: str
-    iterable: Operand
+    iterable: Operand | Call
     body: list
     orelse: list
     origin: Origin
     trips: str | None = None
 
     def operands(self):
+        if isinstance(self.iterable, Call):
+            return list(self.iterable.args)
         return [self.iterable]
 
     def blocks(self):

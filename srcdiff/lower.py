@@ -172,7 +172,10 @@ class _Lowerer:
     # statements
 
     def statement(self, stmt):
-        self.origin = ir.Origin(stmt.lineno, stmt.col_offset, self.loc.segment(stmt), stmt)
+        text = self.loc.segment(stmt)
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            text = self.loc.line(stmt.lineno).strip()
+        self.origin = ir.Origin(stmt.lineno, stmt.col_offset, text, stmt)
         if isinstance(stmt, gast.Assign):
             if len(stmt.targets) != 1:
                 raise self.error(stmt, "chained assignment (a = b = ...) is not supported",
@@ -297,11 +300,29 @@ class _Lowerer:
         if not isinstance(stmt.target, gast.Name):
             raise self.error(stmt.target, "only a single name can be the loop variable here",
                              "unpack inside the loop body")
-        iterable = self.operand(stmt.iter)
+        iterable = self.iterable(stmt)
         origin = self.origin
         self.defined.add(stmt.target.id)
         body, orelse = self.block(stmt.body), self.block(stmt.orelse)
         self.body.append(ir.For(stmt.target.id, iterable, body, orelse, origin))
+
+    def iterable(self, stmt):
+        """``range(...)`` stays in the ``for`` statement (and its reverse) when the loop does
+        not reassign its bounds; other iterables are evaluated into a variable first."""
+        node = stmt.iter
+        if isinstance(node, gast.Call) and not node.keywords:
+            try:
+                callee = self.resolve(node.func).value
+            except Exception:
+                callee = None
+            assigned = {n.id for s in stmt.body for n in gast.walk(s)
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            reads = {n.id for a in node.args for n in gast.walk(a) if isinstance(n, gast.Name)}
+            if callee is range and not reads & assigned:
+                value = self.value(node)
+                if isinstance(value, ir.Call):
+                    return value
+        return self.operand(node)
 
     def while_(self, stmt):
         origin = self.origin

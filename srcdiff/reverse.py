@@ -141,7 +141,14 @@ class _Reverse:
     def primal(self, stmt):
         if stmt.is_copy:
             return self.operand(stmt, stmt.value)
-        call = stmt.value
+        return self.call(stmt, stmt.value)
+
+    def iterable(self, stmt):
+        if isinstance(stmt.iterable, ir.Call):
+            return self.call(stmt, stmt.iterable)
+        return self.operand(stmt, stmt.iterable)
+
+    def call(self, stmt, call):
         fn = call.rule.fn
         args = [self.operand(stmt, a) for a in call.args]
         if call.spelling is None and fn in _BINOPS:
@@ -170,8 +177,9 @@ class _Reverse:
                 out.append(code.If(self.operand(stmt, stmt.test), self.forward(stmt.body),
                                    self.forward(stmt.orelse)))
             elif isinstance(stmt, ir.For):
-                out.append(code.For(self.web(stmt), self.operand(stmt, stmt.iterable),
-                                    self.forward(stmt.body)))
+                body = self.forward(stmt.body)
+                if body or stmt in self.plan.reads:
+                    out.append(code.For(self.web(stmt), self.iterable(stmt), body))
             elif isinstance(stmt, ir.While):
                 test = self.forward(stmt.test_body)
                 out += test
@@ -393,7 +401,7 @@ class _Reverse:
                                  keywords=[])
             target = None
         else:
-            iterable = self.operand(stmt, stmt.iterable)
+            iterable = self.iterable(stmt)
             if stmt.trips:
                 iterable = gast.Subscript(value=iterable, slice=gast.Slice(
                     lower=None, upper=self._trips(stmt), step=None), ctx=gast.Load())

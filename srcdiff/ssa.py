@@ -114,7 +114,7 @@ class SSA:
         if isinstance(stmt, ir.While):
             assigned |= {s.target for s in ir.walk(stmt.test_body) if isinstance(s, ir.Assign)}
         else:
-            self._record(stmt, env, [stmt.iterable])
+            self._record(stmt, env, stmt.operands())
             self.before[stmt] = env.get(stmt.target, UNDEFINED)
             assigned.add(stmt.target)
         head = {}

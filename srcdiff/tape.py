@@ -28,6 +28,8 @@ from .ssa import UNDEFINED, Param
 @dataclass
 class Plan:
     reads: set = field(default_factory=set)
+    sites: dict = field(default_factory=dict)
+    places: dict = field(default_factory=dict)
     pushed: set = field(default_factory=set)
     checkpoints: dict = field(default_factory=dict)
     unbound: set = field(default_factory=set)
@@ -35,34 +37,72 @@ class Plan:
     active_blocks: set = field(default_factory=set)
 
 
+END = "end"
+
+
 def plan(program, activity, wrt, with_value):
     ssa = program.ssa
     result = Plan()
-    reads = result.reads
+    sites = result.sites
+
+    def read(values, site):
+        for value in values:
+            for concrete in [value, *ssa.concrete(value)]:
+                result.reads.add(concrete)
+                sites.setdefault(concrete, set()).add(site)
+
     for stmt in ir.walk(program.fn.body):
         if isinstance(stmt, ir.Assign) and activity.active(stmt):
-            reads.update(_template_reads(program, activity, stmt))
+            read(_template_reads(program, activity, stmt), stmt)
     _mark_active_blocks(program.fn.body, activity, result.active_blocks)
     for stmt in ir.walk(program.fn.body):
         if id(stmt) not in result.active_blocks:
             continue
-        if isinstance(stmt, ir.If) and isinstance(stmt.test, ir.Var):
-            reads.add(ssa.read(stmt, stmt.test))
-        elif isinstance(stmt, ir.For) and isinstance(stmt.iterable, ir.Var):
-            reads.add(ssa.read(stmt, stmt.iterable))
-    for stmt in ir.walk(program.fn.body):
-        if isinstance(stmt, ir.LOOPS) and stmt.trips and id(stmt) in result.active_blocks:
-            reads.update(_trips_values(ssa, stmt))
-    reads.update(Param(name) for name in wrt)
-    for value in list(reads):
-        reads.update(ssa.concrete(value))
-    for value in list(reads):
+        read([ssa.read(stmt, op) for op in stmt.operands() if isinstance(op, ir.Var)], stmt)
+        if isinstance(stmt, ir.LOOPS) and stmt.trips:
+            read(_trips_values(ssa, stmt), stmt)
+    read([Param(name) for name in wrt], END)
+    for value in list(result.reads):
         aval = program.avals.get(value)
         if aval is not None and aval.kind == "array" and aval.known_shape is None:
-            reads.update(v for v, w in ssa.webs.items() if w is ssa.web(value))
+            read(web_values(ssa, ssa.web(value)), None)
     _keep(program, result, with_value)
+    result.places = _places(program.fn.body)
     _saves(program.fn.body, program, result)
     return result
+
+
+def _places(body):
+    """Each statement's position in program order and the compound statements around it."""
+    places = {}
+
+    def visit(block, around):
+        for stmt in block:
+            places[stmt] = (len(places), around)
+            if isinstance(stmt, ir.COMPOUND):
+                for sub in stmt.blocks():
+                    visit(sub, around + (stmt,))
+                places[stmt] = (places[stmt][0], around, len(places) - 1)
+    visit(body, ())
+    return places
+
+
+def _needs_restoring(stmt, value, result):
+    """Whether the reverse sweep reads ``value`` after walking back over ``stmt``, which
+    overwrites it. A read that follows the outermost loop around ``stmt`` sees only the
+    loop's final value, before the loop is undone; it needs nothing restored."""
+    position, around = result.places[stmt][:2]
+    loops = [s for s in around if isinstance(s, ir.LOOPS)]
+    for site in result.sites.get(value, ()):
+        if site == END:
+            continue
+        if site is None or not loops:
+            return True
+        outer = loops[0]
+        site_position, site_around = result.places[site][:2]
+        if outer in site_around or site is outer or site_position <= result.places[outer][2]:
+            return True
+    return False
 
 
 def _saves(block, program, result):
@@ -77,7 +117,7 @@ def _saves(block, program, result):
                 continue
             olds = ssa.concrete(ssa.before[stmt])
             same = [v for v in olds if v is not UNDEFINED and ssa.web(v) is ssa.web(stmt)]
-            if any(v in reads for v in same):
+            if any(v in reads and _needs_restoring(stmt, v, result) for v in same):
                 result.pushed.add(stmt)
                 if UNDEFINED in olds:
                     result.unbound.add(ssa.web(stmt))

@@ -8,10 +8,23 @@ substitutes operands into the template, so the template's text becomes the emitt
 Modules in templates: ``math`` and ``np`` mean themselves; ``xp`` means ``math`` when every
 operand is a Python scalar and ``np`` otherwise. Any other free name is a helper from
 :mod:`srcdiff.runtime`.
+
+Kinds say how the result's abstract value is found and whether adjoints are summed back over
+broadcast axes: ``elementwise`` (broadcasting; contributions of the result's shape are reduced
+to each operand's), ``scalar`` (Python scalars), ``reduce`` and ``general`` (the rule's
+``shape`` hook gives the result; contributions already have their operand's shape),
+``matmul``, and ``nondiff`` (no adjoint at all).
+
+A rule may also carry ``forms``: named alternative templates that its ``selector`` picks by
+constant arguments (``axis=None`` or an int, ``keepdims``), so that the emitted code is the
+plain one for the case at hand. Form templates may hold ``{placeholders}`` that the selector
+fills with text (a count such as ``a.shape[0]``) before they are parsed.
 """
 
 from __future__ import annotations
 
+import functools
+import string
 from dataclasses import dataclass, field
 
 import gast
@@ -19,10 +32,10 @@ import gast
 from .. import runtime
 
 TEMPLATE_MODULES = ("math", "np", "xp")
-ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF = (
-    "elementwise", "scalar", "reduce", "matmul", "nondiff")
-KINDS = (ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF)
-DOMAINS = ("real", "positive", "unit", "nonzero", "above1", "int")
+ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL = (
+    "elementwise", "scalar", "reduce", "matmul", "nondiff", "general")
+KINDS = (ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL)
+DOMAINS = ("real", "positive", "unit", "nonzero", "above1", "int", "invertible", "spd")
 
 
 class RuleError(ValueError):
@@ -72,6 +85,9 @@ class Rule:
     user: bool = False
     helpers: dict = field(default_factory=dict)
     selector: object = None
+    forms: dict = field(default_factory=dict)
+    positional: int | None = None
+    positional_only: int = 0
 
     @property
     def differentiable(self):
@@ -92,43 +108,93 @@ class Rule:
             return self.selector(self, avals, bound)
         return self.templates_for(tuple(avals[p].ndim for p in self.params))
 
+    def form(self, label, **text):
+        """The templates of the form ``label``, with its placeholders filled by ``text``."""
+        return _parse_form(self.forms[label], frozenset(self.allowed()),
+                           tuple(sorted(text.items())))
+
+    def allowed(self):
+        return set(self.params) | {"g", "ans"} | set(self.helpers)
+
     def bind(self, nargs, keywords):
         """Map a call's positional count and keyword names onto parameters, or None."""
-        if nargs > len(self.params):
+        positional = len(self.params) if self.positional is None else self.positional
+        if nargs > positional:
             return None
         names = list(self.params[:nargs])
         for key in keywords:
-            if key not in self.params or key in names:
+            if key not in self.params or key in names or key in self.params[:self.positional_only]:
                 return None
             names.append(key)
         missing = [p for p in self.params if p not in names and p not in self.defaults]
         return None if missing else names
 
 
+@functools.lru_cache(maxsize=None)
+def _parse_form(texts, allowed, text):
+    values = dict(text)
+    return tuple(None if t is None else Template.parse(t.format(**values), allowed)
+                 for t in texts)
+
+
+@dataclass(frozen=True)
+class Signature:
+    params: tuple
+    defaults: dict
+    positional: int
+    positional_only: int
+
+
 def parse_signature(signature):
-    """``"x, base=10.0"`` -> (("x", "base"), {"base": 10.0})."""
+    """``"x, base=10.0"`` -> (("x", "base"), {"base": 10.0}); see :func:`signature_of`."""
+    parsed = signature_of(signature)
+    return parsed.params, parsed.defaults
+
+
+def signature_of(signature):
+    """Parameters, literal defaults, and how many may be passed by position (``*`` ends them)
+    or only by position (``/`` ends those), as in a ``def``."""
     try:
         node = gast.parse(f"def _({signature}): pass").body[0]
     except SyntaxError:
         raise RuleError(f"bad rule signature {signature!r}") from None
     args = node.args
-    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-        raise RuleError(f"rule signature {signature!r}: only plain parameters are supported")
-    params = tuple(a.id for a in args.args)
+    if args.vararg or args.kwarg:
+        raise RuleError(f"rule signature {signature!r}: *args and **kwargs are not supported")
+    positional = list(args.posonlyargs) + list(args.args)
+    params = tuple(a.id for a in positional + list(args.kwonlyargs))
+    pairs = list(zip([a.id for a in positional[len(positional) - len(args.defaults):]],
+                     args.defaults))
+    pairs += [(a.id, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
     defaults = {}
-    for param, default in zip(params[len(params) - len(args.defaults):], args.defaults):
-        if not isinstance(default, gast.Constant):
-            raise RuleError(f"rule signature {signature!r}: defaults must be literals")
-        defaults[param] = default.value
-    return params, defaults
+    for param, default in pairs:
+        try:
+            defaults[param] = _literal(default)
+        except ValueError:
+            raise RuleError(f"rule signature {signature!r}: defaults must be literals") from None
+    return Signature(params, defaults, len(positional), len(args.posonlyargs))
+
+
+def _literal(node):
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple):
+        return tuple(_literal(e) for e in node.elts)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        value = _literal(node.operand)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value
+    raise ValueError(node)
 
 
 class Registry:
     def __init__(self):
         self._by_fn = {}
         self._order = []
+        self.version = 0
 
     def add(self, rule):
+        self.version += 1
         overloads = self._by_fn.setdefault(_key(rule.fn), [])
         overloads[:] = [r for r in overloads if r.params != rule.params]
         overloads.append(rule)
@@ -168,34 +234,54 @@ REGISTRY = Registry()
 
 
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
-            notes="", symbol=None, shape=None, user=False, helpers=None, selector=None):
+            notes="", symbol=None, shape=None, user=False, helpers=None, selector=None,
+            forms=None):
     """Declare a primitive's reverse rule; one template (or None) per parameter.
 
+    ``signature`` is written as in a ``def``: literal defaults, ``/`` and ``*`` allowed.
     ``helpers`` maps extra template names to objects (a user's VJP function, say); generated
     code calls them by that name. ``shape(avals, bound)`` gives the result's abstract value
-    where the kind's own rule does not; ``selector`` picks templates (see ``Rule.select``).
+    where the kind's own rule does not (``general`` rules must have one); ``selector`` picks
+    templates (see ``Rule.select``), among ``forms`` (label -> one template per parameter).
     """
+    label = _display(fn, name)
     if kind not in KINDS:
         raise RuleError(f"unknown rule kind {kind!r}")
-    params, defaults = parse_signature(signature)
+    if kind == GENERAL and shape is None:
+        raise RuleError(f"{label}: a general rule needs a shape hook")
+    parsed_signature = signature_of(signature)
+    params = parsed_signature.params
     helpers = dict(helpers or {})
     allowed = set(params) | {"g", "ans"} | set(helpers)
     if kind == NONDIFF:
         templates = (None,) * len(params)
     if len(templates) != len(params):
-        raise RuleError(f"{_display(fn, name)}: {len(params)} parameters but "
-                        f"{len(templates)} templates")
+        raise RuleError(f"{label}: {len(params)} parameters but {len(templates)} templates")
     parsed = parse_templates(templates, allowed)
     parsed_cases = tuple(
         Case(tuple(ndims), parse_templates(ts, allowed)) for ndims, ts in (cases or {}).items())
+    forms = {key: tuple(ts) for key, ts in (forms or {}).items()}
+    for key, texts in forms.items():
+        if len(texts) != len(params):
+            raise RuleError(f"{label}: form {key!r} has {len(texts)} templates")
+        _check_form(texts, allowed)
     for param in (domain or {}):
         if param not in params or domain[param] not in DOMAINS:
-            raise RuleError(f"{_display(fn, name)}: bad domain {param}={domain[param]!r}")
-    rule = Rule(fn=fn, name=_display(fn, name), params=params, defaults=defaults,
+            raise RuleError(f"{label}: bad domain {param}={domain[param]!r}")
+    rule = Rule(fn=fn, name=label, params=params, defaults=parsed_signature.defaults,
                 templates=parsed, kind=kind, cases=parsed_cases, domain=dict(domain or {}),
                 notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,
-                selector=selector)
+                selector=selector, forms=forms, positional=parsed_signature.positional,
+                positional_only=parsed_signature.positional_only)
     return REGISTRY.add(rule)
+
+
+def _check_form(texts, allowed):
+    for text in texts:
+        if text is None:
+            continue
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        Template.parse(text.format(**{f: "1" for f in fields}), allowed)
 
 
 def parse_templates(templates, allowed):
