@@ -22,8 +22,6 @@ import numpy as np
 
 from . import code, ir, runtime
 from .code import ADJ, DEF, OBJ
-from .ssa import UNDEFINED
-from .tape import web_values
 
 INDENT = "    "
 _CANONICAL = {math: ("math", "import math"), np: ("np", "import numpy as np")}
@@ -136,8 +134,8 @@ class _Printer:
         return _located(stmt, first)
 
     def tape(self, line):
-        name = self.variable(line.variable)
-        tape = self.tape_name(line.variable)
+        name = line.variable
+        tape = self.tape_name(name)
         if isinstance(line, code.TapeInit):
             return gast.Assign(targets=[_store(tape)], value=gast.List(elts=[], ctx=gast.Load()),
                                type_comment=None)
@@ -153,51 +151,18 @@ class _Printer:
     # names
 
     def name_variables(self):
-        """A name per variable (web): the source name, numbered where an older variable of
-        the same name is still read by the reverse sweep after this one is assigned."""
-        ssa, plan = self.out.ssa, self.out.plan
-        for p in ssa.params:
-            self.names[ssa.web(p)] = p.name
-        counters = {}
-        for stmt in ir.walk(self.fn.body):
-            if not isinstance(stmt, (ir.Assign, ir.For)):
-                continue
-            web = ssa.web(stmt)
-            if web in self.names:
-                continue
-            olds = [ssa.web(v) for v in ssa.concrete(ssa.before[stmt]) if v is not UNDEFINED]
-            olds = [w for w in olds if w is not web and w in self.names]
-            clash = any(v in plan.reads for w in olds for v in web_values(ssa, w))
-            if clash:
-                self.names[web] = self.numbered(stmt.target, counters)
-            elif olds:
-                self.names[web] = self.names[olds[0]]
-            else:
-                self.names[web] = stmt.target
-        if any(code.refs(line.value, DEF) for line in self.out.body
-               if isinstance(line, code.Assign) and line.target == (DEF, "value")):
-            self.names["value"] = self.numbered("value", counters, first=True)
-        self.names.setdefault("value", "value")
+        self.names = dict(self.out.plan.names)
+        self.names["value"] = "value"
+        self.used |= set(self.names.values())
 
     def variable(self, key):
         return self.names[key]
 
-    def tape_name(self, key):
-        name = self.names[key] + "_tape"
+    def tape_name(self, variable):
+        name = variable + "_tape"
         while name in self.user_names:
             name += "_"
         return name
-
-    def numbered(self, base, counters, first=False):
-        if first and base not in self.used:
-            self.used.add(base)
-            return base
-        while True:
-            counters[base] = counters.get(base, 1) + 1
-            name = f"{base}_{counters[base]}"
-            if name not in self.used:
-                self.used.add(name)
-                return name
 
     def adjoint_name(self, key):
         name = self.names[key] + "_bar"

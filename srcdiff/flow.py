@@ -67,7 +67,7 @@ class _Normalizer:
             if isinstance(stmt, ir.If):
                 if _jumps(stmt):
                     body, body_falls = self.seal(stmt.body + rest, in_loop)
-                    orelse, else_falls = self.seal(stmt.orelse + rest, in_loop)
+                    orelse, else_falls = self.seal(stmt.orelse + ir.copy_block(rest), in_loop)
                     out.append(ir.If(stmt.test, body, orelse, stmt.origin))
                     return out, body_falls or else_falls
                 stmt.body = self.seal(stmt.body, in_loop)[0]
@@ -129,7 +129,8 @@ class _Normalizer:
 class _Exit:
     """Marks the end of a path that has returned (removed once the body is sealed)."""
 
-    origin = None
+    def __init__(self, origin=None):
+        self.origin = origin
 
     def operands(self):
         return []

@@ -156,7 +156,12 @@ def _result(program, stmt, located):
     bound = call.bound()
     args = {p: program.aval(stmt, op) for p, op in bound.items()}
     if rule.shape is not None:
-        return rule.shape(args, bound)
+        try:
+            return rule.shape(args, bound)
+        except (TypeError, ValueError, IndexError) as exc:
+            raise located.error(stmt.origin.node, f"{_spelled(call)} cannot be applied to "
+                                f"{', '.join(a.describe() for a in args.values())}: "
+                                f"{exc}") from None
     if any(a.kind == UNKNOWN for a in args.values()):
         return AVal(PY, float) if rule.kind == SCALAR else avals.UNKNOWN_AVAL
     try:

@@ -167,6 +167,28 @@ COMPOUND = (If, For, While)
 JUMPS = (Break, Continue, Return)
 
 
+def copy_block(block):
+    """Fresh statement objects (analyses key on statements, so code that appears twice after
+    restructuring must be two sets of statements); operands and calls are shared."""
+    return [_copy(stmt) for stmt in block]
+
+
+def _copy(stmt):
+    if isinstance(stmt, Assign):
+        return Assign(stmt.target, stmt.value, stmt.origin, stmt.augmented, stmt.restore)
+    if isinstance(stmt, If):
+        return If(stmt.test, copy_block(stmt.body), copy_block(stmt.orelse), stmt.origin)
+    if isinstance(stmt, For):
+        return For(stmt.target, stmt.iterable, copy_block(stmt.body), copy_block(stmt.orelse),
+                   stmt.origin, stmt.trips)
+    if isinstance(stmt, While):
+        return While(copy_block(stmt.test_body), stmt.test, copy_block(stmt.body),
+                     copy_block(stmt.orelse), stmt.origin, stmt.trips)
+    if isinstance(stmt, Return):
+        return Return(stmt.value, stmt.origin)
+    return type(stmt)(stmt.origin)
+
+
 def walk(block):
     """Every statement in a block, nested ones included, in program order."""
     for stmt in block:

@@ -76,8 +76,8 @@ class _Reverse:
                           [self.web(Param(p.name)) for p in fn.params])
         out.plan = self.plan
         out.ssa = self.ssa
-        body = [code.Init(w) for w in sorted(self.plan.unbound, key=self._order)]
-        body += [code.TapeInit(w) for w in self._tapes()]
+        body = [code.Init(name) for name in sorted(self.plan.unbound)]
+        body += [code.TapeInit(name) for name in self._tapes()]
         body += self.forward(fn.body[:-1])
         returned = fn.body[-1]
         if self.with_value and self._result_restored():
@@ -114,18 +114,22 @@ class _Reverse:
     def _order(self, web):
         return str(getattr(web, "name", None) or getattr(web, "target", ""))
 
+    def name(self, value):
+        """The generated code's variable holding ``value``."""
+        return self.plan.names[self.web(value)]
+
     def _tapes(self):
         seen = []
         for stmt in ir.walk(self.fn.body):
-            webs = [self.web(stmt)] if stmt in self.plan.pushed else []
-            for web in webs + self.plan.checkpoints.get(stmt, []):
-                if web not in seen:
-                    seen.append(web)
+            names = [self.name(stmt)] if stmt in self.plan.pushed else []
+            for name in names + self.plan.checkpoints.get(stmt, []):
+                if name not in seen:
+                    seen.append(name)
         return seen
 
     def _result_restored(self):
         result = self.program.result
-        return result is not None and self.web(result) in self._tapes()
+        return result is not None and self.name(result) in self._tapes()
 
     # forward sweep
 
@@ -171,7 +175,7 @@ class _Reverse:
             out += [code.Push(w) for w in self.plan.checkpoints.get(stmt, [])]
             if isinstance(stmt, ir.Assign):
                 if stmt in self.plan.pushed:
-                    out.append(code.Push(self.web(stmt)))
+                    out.append(code.Push(self.name(stmt)))
                 out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
             elif isinstance(stmt, ir.If):
                 out.append(code.If(self.operand(stmt, stmt.test), self.forward(stmt.body),
@@ -218,14 +222,14 @@ class _Reverse:
         g = state.get(web)
         if not self.activity.active(stmt) or g is None:
             state.pop(web, None)
-            return [code.Pop(web)] if pushed else []
+            return [code.Pop(self.name(stmt))] if pushed else []
         contributions = self.contributions(stmt, g)
         lines = []
         own = contributions.pop(web, [])
         old = [e for exprs in contributions.values() for e in exprs] + own
         reads_old = any(code.refs(e, "old") for e in old)
         if pushed and reads_old:
-            lines.append(code.Pop(web))
+            lines.append(code.Pop(self.name(stmt)))
             pushed = False
             for exprs in list(contributions.values()) + [own]:
                 for e in exprs:
@@ -235,7 +239,7 @@ class _Reverse:
         if own:
             lines += self.accumulate({web: own}, state)
         if pushed:
-            lines.append(code.Pop(web))
+            lines.append(code.Pop(self.name(stmt)))
         return lines
 
     def contributions(self, stmt, g):
@@ -274,8 +278,8 @@ class _Reverse:
         """An operand as the adjoint reads it: an old value of the target's own variable is
         marked, so that it can be restored before it is read."""
         node = self.operand(stmt, op)
-        if isinstance(op, ir.Var) and self.web(self.ssa.read(stmt, op)) is self.web(stmt):
-            node.srcdiff_ref = ("old", self.web(stmt))
+        if isinstance(op, ir.Var) and self.name(self.ssa.read(stmt, op)) == self.name(stmt):
+            node.srcdiff_ref = ("old", self.web(self.ssa.read(stmt, op)))
         return node
 
     def scalar(self, node):
@@ -298,8 +302,7 @@ class _Reverse:
             value = exprs[0]
             for extra in exprs[1:]:
                 value = simplify(gast.BinOp(left=value, op=gast.Add(), right=extra), self.scalar)
-            if code.is_const(value) and self.aval_of(web).kind in (PY, NP) and not isinstance(
-                    web, Param):
+            if code.is_const(value) and self.aval_of(web).kind in (PY, NP):
                 state[web] = value
                 continue
             lines.append(code.Assign((ADJ, web), value))

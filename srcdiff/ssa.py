@@ -53,14 +53,21 @@ def target_of(value):
 
 
 class SSA:
-    def __init__(self, fn):
+    """SSA over ``fn``. ``rename(stmt)`` and ``renamed(stmt, operand)`` give the variable
+    each definition writes and each read reads; by default the source names. Run again
+    with the generated code's names, it tells what each variable physically holds."""
+
+    def __init__(self, fn, rename=None, renamed=None):
         self.fn = fn
+        self.rename = rename or target_of
+        self.renamed = renamed or (lambda stmt, op: op.name)
         self.uses = {}
         self.before = {}
+        self.entry = {}
         self.phis = []
         self.breaks = []
         self.params = [Param(p.name) for p in fn.params]
-        env = {p.name: p for p in self.params}
+        env = {self.rename(p): p for p in self.params}
         self.exit = self.block(fn.body, env)
         self.webs = self._webs()
 
@@ -69,24 +76,26 @@ class SSA:
         return self.uses[stmt][operand.name]
 
     def _record(self, stmt, env, operands):
-        self.uses[stmt] = {op.name: env.get(op.name, UNDEFINED)
+        self.uses[stmt] = {op.name: env.get(self.renamed(stmt, op), UNDEFINED)
                            for op in operands if isinstance(op, ir.Var)}
 
     def block(self, stmts, env):
         for stmt in stmts:
             if isinstance(stmt, ir.Assign):
                 self._record(stmt, env, stmt.operands())
-                self.before[stmt] = env.get(stmt.target, UNDEFINED)
-                env[stmt.target] = stmt
+                self.before[stmt] = env.get(self.rename(stmt), UNDEFINED)
+                env[self.rename(stmt)] = stmt
             elif isinstance(stmt, ir.Return):
                 self._record(stmt, env, [stmt.value])
             elif isinstance(stmt, ir.If):
+                self.entry[stmt] = dict(env)
                 self._record(stmt, env, [stmt.test])
                 outs = [self.block(stmt.body, dict(env)), self.block(stmt.orelse, dict(env))]
                 env = self.merge(stmt, [o for o in outs if o is not None])
                 if env is None:
                     return None
             elif isinstance(stmt, ir.LOOPS):
+                self.entry[stmt] = dict(env)
                 env = self.loop(stmt, env)
             elif isinstance(stmt, ir.Break):
                 self.breaks[-1].append(dict(env))
@@ -110,13 +119,14 @@ class SSA:
         return merged
 
     def loop(self, stmt, env):
-        assigned = {s.target for s in ir.walk(stmt.body) if isinstance(s, ir.Assign)}
+        assigned = {self.rename(s) for s in ir.walk(stmt.body) if isinstance(s, ir.Assign)}
         if isinstance(stmt, ir.While):
-            assigned |= {s.target for s in ir.walk(stmt.test_body) if isinstance(s, ir.Assign)}
+            assigned |= {self.rename(s) for s in ir.walk(stmt.test_body)
+                         if isinstance(s, ir.Assign)}
         else:
             self._record(stmt, env, stmt.operands())
-            self.before[stmt] = env.get(stmt.target, UNDEFINED)
-            assigned.add(stmt.target)
+            self.before[stmt] = env.get(self.rename(stmt), UNDEFINED)
+            assigned.add(self.rename(stmt))
         head = {}
         for name in sorted(assigned):
             phi = Phi(name, stmt, [env.get(name, UNDEFINED)])
@@ -128,7 +138,7 @@ class SSA:
             self._record(stmt, env, [stmt.test])
             body_env = dict(env)
         else:
-            body_env = {**env, stmt.target: stmt}
+            body_env = {**env, self.rename(stmt): stmt}
         self.breaks.append([])
         end = self.block(stmt.body, body_env)
         breaks = self.breaks.pop()

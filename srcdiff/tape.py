@@ -22,7 +22,7 @@ import gast
 from . import ir
 from .adjoints import reduction
 from .rules.registry import ELEMENTWISE, NONDIFF
-from .ssa import UNDEFINED, Param
+from .ssa import SSA, UNDEFINED, Param
 
 
 @dataclass
@@ -32,6 +32,8 @@ class Plan:
     places: dict = field(default_factory=dict)
     pushed: set = field(default_factory=set)
     checkpoints: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
+    physical: object = None
     unbound: set = field(default_factory=set)
     kept: set = field(default_factory=set)
     active_blocks: set = field(default_factory=set)
@@ -68,8 +70,56 @@ def plan(program, activity, wrt, with_value):
             read(web_values(ssa, ssa.web(value)), None)
     _keep(program, result, with_value)
     result.places = _places(program.fn.body)
-    _saves(program.fn.body, program, result)
+    result.names = _names(program, result)
+    ssa = result.physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
+                                lambda stmt, op: _physical_read(program.ssa, result.names,
+                                                                stmt, op))
+    _saves(program.fn.body, ssa, result)
     return result
+
+
+def _physical_read(ssa, names, stmt, op):
+    value = ssa.read(stmt, op)
+    return op.name if value is UNDEFINED else names[ssa.web(value)]
+
+
+def _names(program, result):
+    """A name per web: the source name, numbered (``y_2``) where an older web of that name
+    is overwritten while the reverse sweep still reads it. (Correctness does not rest on
+    this choice: pushes are decided on what each named variable physically holds.)"""
+    ssa = program.ssa
+    fn = program.fn
+    used = {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)}
+    used |= set(fn.param_names) | {fn.name, "value"}
+    names = {ssa.web(p): p.name for p in ssa.params}
+    counters = {}
+    for stmt in ir.walk(fn.body):
+        if not isinstance(stmt, (ir.Assign, ir.For)):
+            continue
+        web = ssa.web(stmt)
+        if web in names:
+            continue
+        olds = [ssa.web(v) for v in ssa.concrete(ssa.before[stmt]) if v is not UNDEFINED]
+        olds = [w for w in olds if w is not web and w in names]
+        if any(v in result.reads for w in olds for v in web_values(ssa, w)):
+            names[web] = _numbered(stmt.target, counters, used)
+        else:
+            names[web] = names[olds[0]] if olds else stmt.target
+    return names
+
+
+def _numbered(base, counters, used):
+    while True:
+        counters[base] = counters.get(base, 1) + 1
+        name = f"{base}_{counters[base]}"
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def _dropped(value, result):
+    """A definition the forward sweep leaves out: its variable may never have been bound."""
+    return isinstance(value, (ir.Assign, ir.For)) and value not in result.kept
 
 
 def _places(body):
@@ -105,9 +155,9 @@ def _needs_restoring(stmt, value, result):
     return False
 
 
-def _saves(block, program, result):
-    """Which assignments push, and which inactive branches and loops are saved whole."""
-    ssa = program.ssa
+def _saves(block, ssa, result):
+    """Which assignments push, and which inactive branches and loops are saved whole.
+    ``ssa`` is over the generated code's names: what each variable physically holds."""
     reads = result.reads
     for stmt in block:
         if stmt not in result.kept:
@@ -116,22 +166,25 @@ def _saves(block, program, result):
             if not stmt.restore:
                 continue
             olds = ssa.concrete(ssa.before[stmt])
-            same = [v for v in olds if v is not UNDEFINED and ssa.web(v) is ssa.web(stmt)]
-            if any(v in reads and _needs_restoring(stmt, v, result) for v in same):
+            if any(v in reads and _needs_restoring(stmt, v, result) for v in olds):
                 result.pushed.add(stmt)
-                if UNDEFINED in olds:
-                    result.unbound.add(ssa.web(stmt))
+                if any(v is UNDEFINED or _dropped(v, result) for v in olds):
+                    result.unbound.add(ssa.rename(stmt))
         elif isinstance(stmt, ir.COMPOUND) and id(stmt) in result.active_blocks:
             for sub in stmt.blocks():
-                _saves(sub, program, result)
+                _saves(sub, ssa, result)
         elif isinstance(stmt, ir.COMPOUND):
             changed = []
             for inner in ir.walk([stmt]):
                 if isinstance(inner, (ir.Assign, ir.For)) and inner in result.kept:
-                    web = ssa.web(inner)
-                    if web not in changed and any(v in reads for v in web_values(ssa, web)):
-                        changed.append(web)
-                        result.unbound.add(web)
+                    name = ssa.rename(inner)
+                    if name not in changed and any(v in reads for v in
+                                                   web_values(ssa, ssa.web(inner))):
+                        changed.append(name)
+                        bound = ssa.entry[stmt].get(name, UNDEFINED)
+                        if any(v is UNDEFINED or _dropped(v, result)
+                               for v in ssa.concrete(bound)):
+                            result.unbound.add(name)
             if changed:
                 result.checkpoints[stmt] = changed
 

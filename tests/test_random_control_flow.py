@@ -1,0 +1,145 @@
+"""Property-based tests: random programs with branches and loops, against finite differences.
+
+Loops run for literal trip counts of 0, 1 and several, and while loops for counters with an
+active condition, so every program terminates; conditions on active values and on loop
+counters send the branches both ways across examples.
+"""
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_random_programs import compile_program, smooth
+
+from srcdiff import gradient
+
+EXPRESSIONS = [
+    "math.sin({a}) * {b}", "{a} * 0.5 + {b}", "math.tanh({a} + {b})", "{a} - math.cos({b})",
+    "{a} * {b} * 0.3", "math.exp(math.sin({a}))", "{a} / (2.0 + math.cos({b}))",
+    "np.sin({a}) + {b} * {b} * 0.1",
+]
+TRIPS = ["0", "1", "3", "n"]
+
+
+class Writer:
+    def __init__(self, draw):
+        self.draw = draw
+        self.counters = 0
+
+    def pick(self, options):
+        return self.draw(st.sampled_from(options))
+
+    def expression(self, names):
+        return self.pick(EXPRESSIONS).format(a=self.pick(names), b=self.pick(names))
+
+    def block(self, names, depth, loop, indent):
+        lines = []
+        for _ in range(self.draw(st.integers(1, 3))):
+            kinds = ["assign", "assign", "augmented"]
+            if depth < 2:
+                kinds += ["if", "for", "while"]
+            if loop:
+                kinds += ["break", "continue"]
+            if depth > 0:
+                kinds += ["return"]
+            lines += self.statement(self.pick(kinds), names, depth, loop, indent)
+        return lines
+
+    def statement(self, kind, names, depth, loop, indent):
+        pad = "    " * indent
+        target = self.pick(names)
+        if kind == "assign":
+            return [f"{pad}{target} = {self.expression(names)}"]
+        if kind == "augmented":
+            return [f"{pad}{target} {self.pick(['+=', '-=', '*='])} math.sin({self.pick(names)})"]
+        if kind == "return":
+            return [f"{pad}return {self.expression(names)}"]
+        if kind in ("break", "continue"):
+            condition = self.condition(names, loop)
+            return [f"{pad}if {condition}:", f"{pad}    {kind}"]
+        if kind == "if":
+            lines = [f"{pad}if {self.condition(names, loop)}:"]
+            lines += self.block(names, depth + 1, loop, indent + 1)
+            if self.draw(st.booleans()):
+                lines += [f"{pad}else:"] + self.block(names, depth + 1, loop, indent + 1)
+            return lines
+        if kind == "for":
+            self.counters += 1
+            index = f"i{self.counters}"
+            lines = [f"{pad}for {index} in range({self.pick(TRIPS)}):"]
+            return lines + self.block(names, depth + 1, index, indent + 1)
+        self.counters += 1
+        counter = f"c{self.counters}"
+        bound = self.pick(TRIPS[1:])
+        value = self.pick(names)
+        lines = [f"{pad}{counter} = 0",
+                 f"{pad}while {counter} < {bound} and {value} < {self.draw(st.sampled_from(['0.5', '2.0', '9.0']))}:",
+                 f"{pad}    {counter} += 1"]
+        return lines + self.block(names, depth + 1, counter, indent + 1)
+
+    def condition(self, names, loop):
+        options = [f"{self.pick(names)} > {self.draw(st.sampled_from(['-0.5', '0.0', '0.4']))}"]
+        if loop:
+            options.append(f"{loop} % 2 == 0")
+            options.append(f"{loop} > 1 and {self.pick(names)} < 1.0")
+        return self.pick(options)
+
+
+@st.composite
+def programs(draw):
+    writer = Writer(draw)
+    names = ["x", "y", "v"]
+    lines = ["v = x * y"] + [line[4:] for line in writer.block(names, 0, None, 1)]
+    return lines, f"{writer.expression(names)} + v"
+
+
+def compile_looping(lines, result):
+    f, text = compile_program(lines, result)
+    return f, text.replace("def f(x, y):", "def f(x, y, n=2):")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs(), st.floats(-1.2, 1.2), st.floats(-1.2, 1.2))
+def test_random_program_with_control_flow(program, x, y):
+    lines, result = program
+    body = "".join(f"    {line}\n" for line in lines)
+    text = (f"import math\nimport numpy as np\n\n\ndef f(x, y, n=2):\n{body}"
+            f"    return {result}\n")
+    f = _exec(text)
+    try:
+        value = f(x, y)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return
+    if not math.isfinite(value) or abs(value) > 1e6:
+        return
+    gx, gy = gradient(f, wrt=(0, 1))(x, y)
+    for index, got in enumerate((gx, gy)):
+        expected = _slope(f, (x, y), index)
+        if expected is None or not smooth(f, (x, y), index, expected):
+            continue
+        assert math.isfinite(got), text
+        assert abs(got - expected) <= 1e-5 * max(1.0, abs(expected)), (text, index, got,
+                                                                          expected)
+
+
+def _exec(text):
+    import itertools
+    import linecache
+    filename = f"<control flow program {next(_count)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace["f"]
+
+
+def _slope(f, args, index, step=1e-6):
+    up, down = list(args), list(args)
+    up[index] += step
+    down[index] -= step
+    try:
+        return (f(*up) - f(*down)) / (2 * step)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
+_count = __import__("itertools").count()
