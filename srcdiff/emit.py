@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import code, ir, runtime
+from . import code, runtime
 from .code import ADJ, DEF, OBJ
 
 INDENT = "    "

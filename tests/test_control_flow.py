@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from finite_diff import central_difference
 
 from srcdiff import gradient
-
-from finite_diff import central_difference
 
 
 def check(f, *args, wrt=None, rtol=1e-6):

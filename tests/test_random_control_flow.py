@@ -72,8 +72,9 @@ class Writer:
         counter = f"c{self.counters}"
         bound = self.pick(TRIPS[1:])
         value = self.pick(names)
+        limit = self.pick(["0.5", "2.0", "9.0"])
         lines = [f"{pad}{counter} = 0",
-                 f"{pad}while {counter} < {bound} and {value} < {self.draw(st.sampled_from(['0.5', '2.0', '9.0']))}:",
+                 f"{pad}while {counter} < {bound} and {value} < {limit}:",
                  f"{pad}    {counter} += 1"]
         return lines + self.block(names, depth + 1, counter, indent + 1)
 
@@ -123,7 +124,6 @@ def test_random_program_with_control_flow(program, x, y):
 
 
 def _exec(text):
-    import itertools
     import linecache
     filename = f"<control flow program {next(_count)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
