@@ -72,7 +72,7 @@ def source(f, *, wrt=None, args=None):
     else:
         values = build.Family(fn, fn_ir, scope, names, with_value).bind(tuple(args), {})
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
-    return build.derive(fn_ir, scope, param_avals, names, with_value=with_value).text
+    return build.derive(fn_ir, scope, param_avals, names, with_value=with_value).full_text
 
 
 def _derivative(f, wrt, *, with_value, suffix):

@@ -25,7 +25,7 @@ import warnings
 import gast
 import numpy as np
 
-from . import activity, avals, code, emit, infer, reverse
+from . import activity, avals, calls, code, emit, infer, reverse
 from .avals import ARRAY, NP, OTHER, PY
 from .code import OBJ
 from .errors import SrcdiffError
@@ -40,10 +40,18 @@ class Stats:
     compiles = 0
 
 
-def derive(fn_ir, scope, param_avals, wrt, *, with_value=False, prologue=(), name=None):
-    """Run the pipeline from lowered IR to printed source for one specialization."""
+def derive(fn_ir, scope, param_avals, wrt, *, with_value=False, prologue=(), name=None,
+           vjp=False, linker=None):
+    """Run the pipeline from lowered IR to printed source for one specialization.
+
+    ``vjp`` makes a vector-Jacobian product (the result's adjoint is a parameter, as for a
+    callee); ``linker`` provides the VJPs of the user functions it calls."""
+    linker = linker or Linker(compiled=False)
     try:
-        return _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name)
+        emitted = _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name, vjp,
+                          linker)
+        emitted.callees = list(linker.emitted)
+        return emitted
     except SrcdiffError:
         raise
     except Exception as exc:
@@ -58,21 +66,67 @@ def derive(fn_ir, scope, param_avals, wrt, *, with_value=False, prologue=(), nam
         raise error from None
 
 
-def _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name):
+def _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name, vjp, linker):
     Stats.transforms += 1
     located = fn_ir.source.located
-    _check_wrt_types(fn_ir, param_avals, wrt, located)
+    if not vjp:
+        _check_wrt_types(fn_ir, param_avals, wrt, located)
     program = infer.specialize(fn_ir, param_avals, located)
-    _check_result(program, located)
+    if not vjp:
+        _check_result(program, located)
     act = activity.analyze(program, wrt)
-    out = reverse.transform(program, act, wrt, with_value=with_value, name=name)
+    out = reverse.transform(program, act, wrt, with_value=with_value, name=name, vjp=vjp,
+                            linker=linker)
     out.prologue = list(prologue)
-    header = [_header(fn_ir, wrt, param_avals, with_value)]
+    header = [_header(fn_ir, wrt, param_avals, with_value, vjp)]
     return emit.emit(out, fn_ir, scope, header)
 
 
-def _header(fn_ir, wrt, param_avals, with_value):
+class Linker:
+    """Generates (and, for running code, compiles) the VJPs of called user functions."""
+
+    def __init__(self, compiled):
+        self.compiled = compiled
+        self.emitted = []
+        self.made = {}
+
+    def vjp(self, callee, arg_avals, active, located, node):
+        key = (callee.key, tuple(arg_avals.items()), tuple(active))
+        cache = _VJPS if self.compiled else self.made
+        if key in cache:
+            return cache[key]
+        calls.RECURSION.enter(callee, located, node)
+        try:
+            callee_ir, scope = callee.lower()
+            wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
+            emitted = _derive(callee_ir, scope, arg_avals, wrt, False, (),
+                              f"{callee.name}_vjp", True, self)
+        finally:
+            calls.RECURSION.leave()
+        self.emitted.append(emitted)
+        if self.compiled:
+            compiled = Compiled(emitted, f"<srcdiff {emitted.name} #{next(_counter)}>")
+            made = types.FunctionType(compiled.code, callee.fn.__globals__, emitted.name)
+        else:
+            made = _Named(emitted.name)
+        cache[key] = made
+        return made
+
+
+class _Named:
+    """Stands for a generated function in printed code (nothing runs it)."""
+
+    def __init__(self, name):
+        self.__name__ = name
+
+
+_VJPS = {}
+
+
+def _header(fn_ir, wrt, param_avals, with_value, vjp=False):
     what = "value and gradient" if with_value else "gradient"
+    if vjp:
+        what = "vector-Jacobian product"
     respect = ", ".join(wrt)
     if wrt.multiple:
         respect = f"({respect})"
@@ -225,7 +279,8 @@ class Family:
         prologue = [self._guard(param_avals, holder)] if first else []
         emitted = derive(self.fn_ir, self.scope, param_avals, self.wrt,
                          with_value=self.with_value, prologue=prologue,
-                         name=holder.__name__ if holder is not None else None)
+                         name=holder.__name__ if holder is not None else None,
+                         linker=Linker(compiled=True))
         filename = f"<srcdiff {emitted.name} #{next(_counter)}>"
         compiled = Compiled(emitted, filename)
         if first:

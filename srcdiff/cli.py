@@ -78,8 +78,9 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None):
             if show in ("derivative", "both"):
                 wanted = normalize_wrt(fn_ir.param_names, _parse_wrt(wrt), fn_ir.name)
                 emitted = build.derive(fn_ir, scope, assumed_avals(fn_ir, scope, kinds), wanted)
-                imports += [i for i in emitted.imports if i not in imports]
-                blocks.append(emitted.text)
+                for part in emitted.callees + [emitted]:
+                    imports += [i for i in part.imports if i not in imports]
+                blocks.append(emitted.full_text)
         except SrcdiffError as error:
             if names or len(functions) == 1:
                 raise

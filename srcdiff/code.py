@@ -139,6 +139,7 @@ class Output:
     params: list
     body: list = field(default_factory=list)
     prologue: list = field(default_factory=list)
+    seed: object = None
 
 
 def clone_statement(stmt):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import code, runtime
+from . import code, ir, runtime
 from .code import ADJ, DEF, OBJ
 
 INDENT = "    "
@@ -36,6 +36,12 @@ class Emitted:
     references: dict = field(repr=False, default_factory=dict)
     arguments: object = field(repr=False, default=None)
     def_line: int = 1
+    callees: list = field(repr=False, default_factory=list)
+
+    @property
+    def full_text(self):
+        """This function's source after the VJPs of the functions it calls."""
+        return "\n\n".join([c.text for c in self.callees] + [self.text])
 
 
 def emit(out, fn, scope, header=()):
@@ -60,8 +66,11 @@ class _Printer:
         self.text.append(f"def {self.out.name}({self.signature()}):")
         def_line = len(self.text)
         statements = self.block(list(self.out.prologue) + list(self.out.body), 1)
+        arguments = list(self.fn.params)
+        if self.out.seed is not None:
+            arguments.append(ir.Param(self.adjoint_name(self.out.seed)))
         return Emitted(self.out.name, "\n".join(self.text) + "\n", self.imports, statements,
-                       self.references, self.fn.params, def_line)
+                       self.references, arguments, def_line)
 
     # printing
 
@@ -118,10 +127,12 @@ class _Printer:
             return self.simple(gast.Return(value=self.expr(line.value)), depth)
         if isinstance(line, (code.Push, code.Pop, code.TapeInit, code.Init)):
             return self.simple(self.tape(line), depth)
-        kind, key = line.target
-        name = self.variable(key) if kind == DEF else self.adjoint_name(key)
-        stmt = gast.Assign(targets=[_store(name)], value=self.expr(line.value),
-                           type_comment=None)
+        if isinstance(line.target[0], tuple):
+            targets = [_store(self.target_name(t)) for t in line.target]
+            target = gast.Tuple(elts=targets, ctx=gast.Store())
+        else:
+            target = _store(self.target_name(line.target))
+        stmt = gast.Assign(targets=[target], value=self.expr(line.value), type_comment=None)
         if _self_assignment(stmt):
             return None
         return self.simple(stmt, depth)
@@ -164,7 +175,13 @@ class _Printer:
             name += "_"
         return name
 
+    def target_name(self, target):
+        kind, key = target
+        return self.variable(key) if kind == DEF else self.adjoint_name(key)
+
     def adjoint_name(self, key):
+        if isinstance(key, tuple) and key and key[0] == "part":
+            return f"{self.adjoint_name(key[1])}_{key[2]}"
         name = self.names[key] + "_bar"
         while name in self.user_names:
             name += "_"
@@ -216,7 +233,7 @@ class _Printer:
         first_default = len(positional) - len(args.defaults)
         for i, arg in enumerate(positional):
             text = arg.id
-            if i >= first_default:
+            if i >= first_default and self.out.seed is None:
                 text += "=" + self.fn.source.located.segment(args.defaults[i - first_default])
             parts.append(text)
             if args.posonlyargs and i == len(args.posonlyargs) - 1:
@@ -228,6 +245,8 @@ class _Printer:
                 if default is not None:
                     text += "=" + self.fn.source.located.segment(default)
                 parts.append(text)
+        if self.out.seed is not None:
+            parts.append(self.adjoint_name(self.out.seed))
         return ", ".join(parts)
 
     def expr(self, node):

@@ -48,7 +48,7 @@ class _Normalizer:
         return self._done(body)
 
     def _done(self, body):
-        self.fn.body = body
+        self.fn.body = _stable_tests(body, self.named)
         return self.fn
 
     def seal(self, block, in_loop):
@@ -172,6 +172,29 @@ def _flag_breaks(block, flag):
         elif isinstance(stmt, ir.If):
             _flag_breaks(stmt.body, flag)
             _flag_breaks(stmt.orelse, flag)
+
+
+def _stable_tests(block, named):
+    """The reverse sweep replays an ``if`` from its test's value, read after the branch ran;
+    a branch that reassigns the test's variable gets a copy of the test taken before it."""
+    out = []
+    for stmt in block:
+        if isinstance(stmt, ir.If):
+            stmt.body = _stable_tests(stmt.body, named)
+            stmt.orelse = _stable_tests(stmt.orelse, named)
+            test = stmt.test
+            if isinstance(test, ir.Var) and any(
+                    isinstance(s, ir.Assign) and s.target == test.name
+                    for s in ir.walk(stmt.body + stmt.orelse)):
+                copy = named("test")
+                out.append(ir.Assign(copy, test, stmt.origin))
+                stmt.test = ir.Var(copy)
+        elif isinstance(stmt, ir.LOOPS):
+            stmt.body = _stable_tests(stmt.body, named)
+            if isinstance(stmt, ir.While):
+                stmt.test_body = _stable_tests(stmt.test_body, named)
+        out.append(stmt)
+    return out
 
 
 def _drop_exits(block):

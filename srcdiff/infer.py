@@ -12,8 +12,9 @@ import warnings
 
 import numpy as np
 
-from . import avals, ir
+from . import avals, calls, ir
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
+from .calls import USER
 from .rules.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
 from .ssa import SSA, UNDEFINED, Param, Phi
 
@@ -155,6 +156,8 @@ def _result(program, stmt, located):
     rule = call.rule
     bound = call.bound()
     args = {p: program.aval(stmt, op) for p, op in bound.items()}
+    if rule.kind == USER:
+        return _callee_result(rule.fn, args, located, stmt.origin.node)
     if rule.shape is not None:
         try:
             return rule.shape(args, bound)
@@ -174,6 +177,29 @@ def _result(program, stmt, located):
         raise located.error(stmt.origin.node, f"{_spelled(call)}: operand shapes "
                             f"{', '.join(a.describe() for a in args.values())} do not match")
     return avals.from_result(value, shape)
+
+
+def _callee_result(callee, args, located, node):
+    """What a user function returns for arguments of these kinds (specializing it)."""
+    key = (callee.key, tuple(args.items()))
+    if key not in _CALLEE_RESULTS:
+        calls.RECURSION.enter(callee, located, node)
+        try:
+            callee_ir, _ = callee.lower()
+            program = specialize(callee_ir, args, callee_ir.source.located)
+        finally:
+            calls.RECURSION.leave()
+        result = program.avals.get(program.result) if program.result is not None else None
+        _CALLEE_RESULTS[key] = result or program.aval(callee_ir.result, callee_ir.result.value)
+    aval = _CALLEE_RESULTS[key]
+    if aval.kind == OTHER:
+        raise located.error(node, f"{callee.name} returns {aval.describe()}; calls into "
+                            "functions that return tuples or other containers are not "
+                            "supported yet", "return one number or array")
+    return aval
+
+
+_CALLEE_RESULTS = {}
 
 
 def _spelled(call):

@@ -12,7 +12,7 @@ import types
 
 import gast
 
-from . import flow, ir
+from . import calls, flow, ir
 from .rules import REGISTRY
 from .scope import Live, Opaque, Unresolved, UserFunction
 
@@ -490,8 +490,8 @@ class _Lowerer:
                              "srcdiff reads the file without running it; import math, numpy "
                              "or names from them")
         if isinstance(found, UserFunction):
-            raise self.error(node, f"calls to user functions ({name}) are not supported yet",
-                             LATER + "; inline the helper for now")
+            return Live(calls.Callee(name, node=found.node, source=self.source,
+                                     scope=self.scope))
         return found
 
     def resolve(self, node):
@@ -529,6 +529,10 @@ class _Lowerer:
         if any(k.arg is None for k in node.keywords):
             raise self.error(node, "**kwargs in a call is not supported")
         overloads = REGISTRY.lookup(callee)
+        if not overloads and _user_function(callee):
+            callee = calls.Callee(callee.__name__, fn=callee)
+        if isinstance(callee, calls.Callee):
+            overloads = [calls.callee_rule(callee, self.loc, node)]
         if not overloads:
             raise self._no_rule(node, callee, spelling)
         keywords = [k.arg for k in node.keywords]
@@ -551,12 +555,6 @@ class _Lowerer:
 
     def _no_rule(self, node, callee, spelling):
         module = getattr(callee, "__module__", None) or ""
-        library = module.split(".")[0] in LIBRARIES
-        if getattr(callee, "__code__", None) is not None and not library:
-            return self.error(node.func, f"calls to user functions ({spelling}) are not "
-                                         "supported yet",
-                              LATER + "; inline the helper, or register a rule for it with "
-                                      "srcdiff.defvjp")
         name = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", spelling)
         qualified = f"{_public_module(module)}.{name}" if module else name
         return self.error(node.func, f"no derivative rule for {qualified}",
@@ -604,6 +602,12 @@ def _number(node):
         inner = _number(node.operand)
         return None if inner is None else -inner
     return _constant_value(node)
+
+
+def _user_function(callee):
+    """A Python function of the user's (not a library's), to be differentiated through."""
+    module = (getattr(callee, "__module__", None) or "").split(".")[0]
+    return isinstance(callee, types.FunctionType) and module not in LIBRARIES
 
 
 def _public_module(module):

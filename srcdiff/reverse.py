@@ -26,6 +26,7 @@ from .adjoints import (
     zero_like,
 )
 from .avals import NP, PY
+from .calls import USER
 from .code import ADJ, DEF, OBJ
 from .infer import join
 from .optimize import simplify
@@ -54,12 +55,14 @@ class Wrt(list):
         self.multiple = multiple
 
 
-def transform(program, activity, wrt, *, with_value=False, name=None):
-    return _Reverse(program, activity, wrt, with_value).run(name)
+def transform(program, activity, wrt, *, with_value=False, name=None, vjp=False, linker=None):
+    return _Reverse(program, activity, wrt, with_value, vjp, linker).run(name)
 
 
 class _Reverse:
-    def __init__(self, program, activity, wrt, with_value):
+    def __init__(self, program, activity, wrt, with_value, vjp=False, linker=None):
+        self.vjp = vjp
+        self.linker = linker
         self.program = program
         self.ssa = program.ssa
         self.fn = program.fn
@@ -84,7 +87,11 @@ class _Reverse:
             body.append(code.Assign((DEF, VALUE), self.operand(returned, returned.value)))
         state = {}
         result = self.program.result
-        if result is not None and self.activity.active(result):
+        if self.vjp:
+            out.seed = self.web(result) if result is not None else "result"
+            if result is not None:
+                state[self.web(result)] = code.ref(ADJ, self.web(result))
+        elif result is not None and self.activity.active(result):
             state[self.web(result)] = code.const(1.0)
             if self.web_avals[self.web(result)].kind not in (PY, NP):
                 body.append(code.Assign((ADJ, self.web(result)), code.const(1.0)))
@@ -162,7 +169,10 @@ class _Reverse:
         if call.spelling is None and fn in _COMPARE:
             return gast.Compare(left=args[0], ops=[_COMPARE[fn]()], comparators=[args[1]])
         func = gast.parse(call.spelling, mode="eval").body
-        func.srcdiff_ref = (OBJ, fn)
+        if call.rule.kind == USER:
+            fn = fn.fn
+        if fn is not None:
+            func.srcdiff_ref = (OBJ, fn)
         keywords = [gast.keyword(arg=k, value=self.operand(stmt, v)) for k, v in call.keywords]
         return gast.Call(func=func, args=args, keywords=keywords)
 
@@ -223,8 +233,11 @@ class _Reverse:
         if not self.activity.active(stmt) or g is None:
             state.pop(web, None)
             return [code.Pop(self.name(stmt))] if pushed else []
-        contributions = self.contributions(stmt, g)
         lines = []
+        if not stmt.is_copy and stmt.value.rule.kind == USER:
+            contributions = self.user_call(stmt, g, state, lines)
+        else:
+            contributions = self.contributions(stmt, g)
         own = contributions.pop(web, [])
         old = [e for exprs in contributions.values() for e in exprs] + own
         reads_old = any(code.refs(e, "old") for e in old)
@@ -273,6 +286,40 @@ class _Reverse:
                 expr = reduce_to(expr, operand_avals[p], self.program.avals[stmt], names[p])
             result.setdefault(self.web(source), []).append(simplify(expr, self.scalar))
         return result
+
+    def user_call(self, stmt, g, state, lines):
+        """``a_bar, b_bar = h_vjp(a, b, z_bar)``, straight into adjoints not yet assigned,
+        else into parts that are then added."""
+        call = stmt.value
+        rule = call.rule
+        bound = call.bound()
+        active = [p for p in rule.params if isinstance(bound[p], ir.Var)
+                  and self.activity.active(self.program.definition(stmt, bound[p]))]
+        if not active:
+            return {}
+        avals = {p: self.program.aval(stmt, bound[p]) for p in rule.params}
+        made = self.linker.vjp(rule.fn, avals, active, self.fn.source.located,
+                               stmt.origin.node)
+        args = [self.argument(stmt, bound[p]) for p in rule.params] + [code.clone(g)]
+        value = gast.Call(func=code.ref(OBJ, made), args=args, keywords=[])
+        webs = [self.web(self.program.definition(stmt, bound[p])) for p in active]
+        if len(webs) == 1:
+            return {webs[0]: [value]}
+        targets, contributions = [], {}
+        for web in webs:
+            direct = (state.get(web) is None and webs.count(web) == 1
+                      and _base_name(web) != _base_name(self.web(stmt)))
+            if direct:
+                targets.append((ADJ, web))
+                state[web] = code.ref(ADJ, web)
+            else:
+                repeat = sum(1 for t in targets
+                             if isinstance(t[1], tuple) and t[1][:2] == ("part", web))
+                part = ("part", web, rule.name if not repeat else f"{rule.name}_{repeat + 1}")
+                targets.append((ADJ, part))
+                contributions.setdefault(web, []).append(code.ref(ADJ, part))
+        lines.append(code.Assign(tuple(targets), value))
+        return contributions
 
     def argument(self, stmt, op):
         """An operand as the adjoint reads it: an old value of the target's own variable is
@@ -458,6 +505,8 @@ class _Reverse:
         if current is None:
             return zero_like(aval, code.ref(DEF, web))
         if not code.ref_of(current):
+            return current
+        if self.vjp:
             return current
         if aval.kind == PY and aval.dtype is float and not self.python_adjoint(web):
             return gast.Call(func=code.ref(OBJ, float), args=[current], keywords=[])

@@ -21,6 +21,7 @@ import gast
 
 from . import ir
 from .adjoints import reduction
+from .calls import USER
 from .rules.registry import ELEMENTWISE, NONDIFF
 from .ssa import SSA, UNDEFINED, Param
 
@@ -75,6 +76,7 @@ def plan(program, activity, wrt, with_value):
                                 lambda stmt, op: _physical_read(program.ssa, result.names,
                                                                 stmt, op))
     _saves(program.fn.body, ssa, result)
+    result.unbound -= set(program.fn.param_names)
     return result
 
 
@@ -198,6 +200,8 @@ def _template_reads(program, activity, stmt):
     if rule.kind == NONDIFF:
         return set()
     bound = call.bound()
+    if rule.kind == USER:
+        return {ssa.read(stmt, op) for op in bound.values() if isinstance(op, ir.Var)}
     operand_avals = {p: program.aval(stmt, op) for p, op in bound.items()}
     templates = rule.select(operand_avals, bound)
     reads = set()

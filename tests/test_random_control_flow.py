@@ -6,6 +6,7 @@ counters send the branches both ways across examples.
 """
 
 import math
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -99,7 +100,8 @@ def compile_looping(lines, result):
     return f, text.replace("def f(x, y):", "def f(x, y, n=2):")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=int(os.environ.get("SRCDIFF_RANDOM_PROGRAMS", "1500")), deadline=None,
+          suppress_health_check=list(HealthCheck))
 @given(programs(), st.floats(-1.2, 1.2), st.floats(-1.2, 1.2))
 def test_random_program_with_control_flow(program, x, y):
     lines, result = program
