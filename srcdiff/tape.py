@@ -61,7 +61,9 @@ def plan(program, activity, wrt, with_value):
     for stmt in ir.walk(program.fn.body):
         if id(stmt) not in result.active_blocks:
             continue
-        read([ssa.read(stmt, op) for op in stmt.operands() if isinstance(op, ir.Var)], stmt)
+        if not isinstance(stmt, ir.While):
+            read([ssa.read(stmt, op) for op in stmt.operands() if isinstance(op, ir.Var)],
+                 stmt)
         if isinstance(stmt, ir.LOOPS) and stmt.trips:
             read(_trips_values(ssa, stmt), stmt)
     read([Param(name) for name in wrt], END)

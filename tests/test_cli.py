@@ -27,6 +27,13 @@ CASES = {
     "lowered": ["--show", "lowered"],
     "both": ["e", "--show", "both"],
 }
+FLOW = GOLDEN / "flow.py"
+FLOW_CASES = {
+    "loop": ["many_sines"],
+    "branch": ["relu_or_square", "--wrt", "x,y"],
+    "while": ["halvings"],
+    "call": ["smooth_sum", "--arg", "n=int"],
+}
 
 
 def run_cli(args, capsys):
@@ -43,6 +50,18 @@ def test_golden_output(name, capsys):
     if UPDATE:
         golden.write_text(out)
     assert out == golden.read_text()
+
+
+@pytest.mark.parametrize("name", FLOW_CASES)
+def test_golden_control_flow(name, capsys):
+    status, out, err = run_cli([FLOW, *FLOW_CASES[name]], capsys)
+    assert status == 0, err
+    golden = GOLDEN / f"flow.{name}.out"
+    if UPDATE:
+        golden.write_text(out)
+    assert out == golden.read_text()
+    namespace = {"math": math, "np": np}
+    exec(compile(out, f"<{name}>", "exec"), namespace)
 
 
 @pytest.mark.parametrize("name", ["e", "f", "exp_sin", "reassigned"])
