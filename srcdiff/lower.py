@@ -554,6 +554,10 @@ class _Lowerer:
         return ir.Call(rule, tuple(args), (), spelling)
 
     def _no_rule(self, node, callee, spelling):
+        if callee in (exec, eval, compile, globals, locals, vars):
+            return self.error(node.func, f"{spelling}() cannot be differentiated: srcdiff "
+                                         "needs the code it differentiates as source",
+                              "write the computation out in the function")
         module = getattr(callee, "__module__", None) or ""
         name = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", spelling)
         qualified = f"{_public_module(module)}.{name}" if module else name

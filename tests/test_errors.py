@@ -36,6 +36,8 @@ REFUSED = [
     ("return", "returns None", 0),
     ("x = y * 2.0\n    y = 1.0", "y is used before it is assigned", 4),
     ("yield x", "generators cannot be differentiated", 0),
+    ("x = eval('x * 2.0')", "eval() cannot be differentiated", 4),
+    ("exec('x = 1.0')", "expression statement", 0),
 ]
 
 
