@@ -156,6 +156,7 @@ def python_expr(node, aval_of, python_adjoints):
             if not python_adjoints.get(key):
                 return False
             continue
-        if aval_of(key).kind != PY:
+        aval = aval_of(key)
+        if aval.kind != PY or aval.dtype is not float:
             return False
     return True

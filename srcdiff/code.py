@@ -106,6 +106,16 @@ class Break:
 
 
 @dataclass
+class AddAt:
+    """``x_bar[index] += value`` (or ``np.add.at`` where positions may repeat)."""
+
+    target: object
+    index: object
+    value: object
+    repeats: bool = False
+
+
+@dataclass
 class Push:
     """``v_tape.append(v)``: save a variable's value before it is overwritten."""
 

@@ -121,6 +121,19 @@ class _Printer:
             _located(node, self.line(depth, f"while {render(test)}:"))
             node.body = self.block(line.body, depth + 1)
             return node
+        if isinstance(line, code.AddAt):
+            target = _load(self.target_name(line.target))
+            index, value = self.expr(line.index), self.expr(line.value)
+            if line.repeats:
+                add = gast.Attribute(value=self.expr(code.ref(code.OBJ, np)), attr="add",
+                                     ctx=gast.Load())
+                call = gast.Call(func=gast.Attribute(value=add, attr="at", ctx=gast.Load()),
+                                 args=[target, index, value], keywords=[])
+                return self.simple(gast.Expr(value=call), depth)
+            element = gast.Subscript(value=_load(self.target_name(line.target)), slice=index,
+                                     ctx=gast.Store())
+            return self.simple(gast.AugAssign(target=element, op=gast.Add(), value=value),
+                               depth)
         if isinstance(line, code.Break):
             return self.simple(gast.Break(), depth)
         if isinstance(line, code.Return):

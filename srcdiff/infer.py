@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from . import avals, calls, ir
+from . import avals, calls, indexing, ir
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .calls import USER
 from .rules.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
@@ -158,6 +158,9 @@ def _result(program, stmt, located):
     args = {p: program.aval(stmt, op) for p, op in bound.items()}
     if rule.kind == USER:
         return _callee_result(rule.fn, args, located, stmt.origin.node)
+    if rule.kind == indexing.INDEX:
+        parts = [args[p] for p in rule.params[1:]]
+        return indexing.result_aval(args["x"], parts, call.index, located, stmt.origin.node)
     if rule.shape is not None:
         try:
             return rule.shape(args, bound)

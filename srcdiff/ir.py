@@ -52,6 +52,7 @@ class Call:
     args: tuple
     keywords: tuple = ()
     spelling: str | None = None
+    index: object = None
 
     def bound(self):
         """Operands by rule parameter name, with the rule's defaults filled in."""

@@ -12,7 +12,7 @@ import types
 
 import gast
 
-from . import calls, flow, ir
+from . import calls, flow, indexing, ir
 from .rules import REGISTRY
 from .scope import Live, Opaque, Unresolved, UserFunction
 
@@ -28,7 +28,7 @@ COMPARE = {
 }
 
 LIBRARIES = ("numpy", "math", "cmath", "builtins", "scipy", "operator", "srcdiff")
-LATER = "srcdiff differentiates straight-line code for now"
+LATER = "srcdiff does not support this yet; see the README's table of what is supported"
 REFUSED_STATEMENTS = {
     gast.AsyncFor: ("async loops cannot be differentiated", None),
     gast.With: ("'with' blocks cannot be differentiated", "move the block out of the function"),
@@ -63,7 +63,6 @@ REFUSED_EXPRESSIONS = {
     gast.YieldFrom: ("generators cannot be differentiated", "return a value instead"),
     gast.NamedExpr: ("assignment expressions (:=) are not supported",
                      "assign in a statement of its own"),
-    gast.Subscript: ("indexing is not supported yet", None),
     gast.List: ("lists are not supported yet", None),
     gast.Dict: ("dicts are not supported yet", None),
     gast.Set: ("sets are not supported", None),
@@ -297,14 +296,85 @@ class _Lowerer:
         self.body.append(ir.If(test, body, orelse, origin))
 
     def for_(self, stmt):
-        if not isinstance(stmt.target, gast.Name):
-            raise self.error(stmt.target, "only a single name can be the loop variable here",
-                             "unpack inside the loop body")
-        iterable = self.iterable(stmt)
+        sequence = self.sequence_loop(stmt)
+        if sequence is not None:
+            index, items, count = sequence
+        else:
+            if not isinstance(stmt.target, gast.Name):
+                raise self.error(stmt.target, "only a single name can be the loop variable "
+                                 "here", "unpack inside the loop body")
+            index, items, count = stmt.target.id, [], self.iterable(stmt)
         origin = self.origin
-        self.defined.add(stmt.target.id)
-        body, orelse = self.block(stmt.body), self.block(stmt.orelse)
-        self.body.append(ir.For(stmt.target.id, iterable, body, orelse, origin))
+        self.defined.add(index)
+        outer, self.body = self.body, []
+        for name, seq in items:
+            self.emit(name, ir.Call(indexing.rule(1), (seq, ir.Var(index)), (), None,
+                                    indexing.placeholder(0)))
+        self.statements(stmt.body)
+        body, self.body = self.body, outer
+        orelse = self.block(stmt.orelse)
+        self.body.append(ir.For(index, count, body, orelse, origin))
+
+    def sequence_loop(self, stmt):
+        """``for v in xs``, ``for i, v in enumerate(xs)`` and ``for a, b in zip(xs, ys)``
+        loop over positions: ``for k in range(len(xs)): v = xs[k]``. None for other loops."""
+        node, target = stmt.iter, stmt.target
+        kind = None
+        if isinstance(node, gast.Call) and not node.keywords and isinstance(
+                node.func, gast.Name) and node.func.id not in self.locals:
+            found = self.scope.lookup(node.func.id)
+            value = found.value if isinstance(found, Live) else None
+            kind = {range: "range", enumerate: "enumerate", zip: "zip"}.get(value)
+        if kind == "range":
+            return None
+        assigned = {n.id for s in stmt.body for n in gast.walk(s)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        names = [e.id if isinstance(e, gast.Name) else None
+                 for e in (target.elts if isinstance(target, gast.Tuple) else [target])]
+        if None in names:
+            raise self.error(target, "only names can be the loop variables here",
+                             "unpack inside the loop body")
+        if kind == "enumerate":
+            if len(node.args) != 1 or len(names) != 2:
+                raise self.error(node, "only enumerate(xs) with two loop variables is "
+                                 "supported", "write for i, x in enumerate(xs)")
+            sequences, index = [node.args[0]], names[0]
+            names = names[1:]
+        elif kind == "zip":
+            if len(node.args) != len(names):
+                raise self.error(target, f"zip of {len(node.args)} sequences needs "
+                                 f"{len(node.args)} loop variables")
+            sequences, index = list(node.args), self.named("k")
+        else:
+            if len(names) != 1:
+                raise self.error(target, "unpacking loop variables is supported for enumerate "
+                                 "and zip only", "unpack inside the loop body")
+            sequences, index = [node], self.named("k")
+        operands = [self.stable(self.operand(seq), assigned) for seq in sequences]
+        lengths = [self.operand_of(ir.Call(self._builtin_rule(len, 1), (op,), (), "len"))
+                   for op in operands]
+        count = lengths[0]
+        for other in lengths[1:]:
+            count = self.operand_of(ir.Call(self._builtin_rule(min, 2), (count, other), (),
+                                            "min"))
+        return index, list(zip(names, operands)), ir.Call(self._builtin_rule(range, 1),
+                                                          (count,), (), "range")
+
+    def stable(self, operand, assigned):
+        """A sequence the loop body reassigns is iterated as it was when the loop began."""
+        if isinstance(operand, ir.Var) and operand.name in assigned:
+            name = self.fresh()
+            self.emit(name, operand)
+            return ir.Var(name)
+        return operand
+
+    def operand_of(self, value):
+        name = self.fresh()
+        self.emit(name, value)
+        return ir.Var(name)
+
+    def _builtin_rule(self, fn, arity):
+        return next(r for r in REGISTRY.lookup(fn) if r.bind(arity, ()) is not None)
 
     def iterable(self, stmt):
         """``range(...)`` stays in the ``for`` statement (and its reverse) when the loop does
@@ -375,12 +445,37 @@ class _Lowerer:
             return self.boolean(node)
         if isinstance(node, gast.Call):
             return self.call(node)
+        if isinstance(node, gast.Subscript):
+            return self.subscript(node)
         if isinstance(node, (gast.Tuple,)):
             raise self.error(node, "tuples are only supported on the right of an unpacking "
                                    "assignment")
         message, hint = REFUSED_EXPRESSIONS.get(
             type(node), (f"{type(node).__name__} expressions are not supported", None))
         raise self.error(node, message, hint)
+
+    def subscript(self, node):
+        """``x[index]``: the index stays as written, its variable parts become operands."""
+        x = self.operand(node.value)
+        parts = []
+
+        def part(n):
+            if n is None:
+                return None
+            if isinstance(n, gast.Slice):
+                return gast.Slice(lower=part(n.lower), upper=part(n.upper), step=part(n.step))
+            if isinstance(n, gast.Tuple):
+                return gast.Tuple(elts=[part(e) for e in n.elts], ctx=gast.Load())
+            operand = self.operand(n)
+            if isinstance(operand, ir.Const) or (
+                    isinstance(operand, ir.Global) and operand.known
+                    and (operand.value is None or isinstance(operand.value, int))):
+                return gast.Constant(value=operand.value, kind=None)
+            parts.append(operand)
+            return indexing.placeholder(len(parts) - 1)
+
+        index = part(node.slice)
+        return ir.Call(indexing.rule(len(parts)), (x, *parts), (), None, index)
 
     def comparison(self, op_node, left, right, node):
         op = COMPARE.get(type(op_node))

@@ -15,7 +15,8 @@ import operator
 import gast
 import numpy as np
 
-from . import code, ir
+from . import code, indexing, ir
+from .indexing import INDEX
 from .adjoints import (
     instantiate,
     merge_repeats,
@@ -45,6 +46,7 @@ _COMPARE = {
     operator.eq: gast.Eq, operator.ne: gast.NotEq,
 }
 VALUE = "value"
+OWNED = "owned"
 
 
 class Wrt(list):
@@ -118,8 +120,14 @@ class _Reverse:
         from .avals import UNKNOWN_AVAL
         return self.web_avals.get(key, UNKNOWN_AVAL)
 
-    def _order(self, web):
-        return str(getattr(web, "name", None) or getattr(web, "target", ""))
+    def position(self, web):
+        """A deterministic order of variables: where each is first defined."""
+        if not hasattr(self, "_positions"):
+            self._positions = {}
+            for value in list(self.ssa.params) + list(ir.walk(self.fn.body)):
+                if isinstance(value, (Param, ir.Assign, ir.For)):
+                    self._positions.setdefault(self.web(value), len(self._positions))
+        return self._positions.get(web, len(self._positions))
 
     def name(self, value):
         """The generated code's variable holding ``value``."""
@@ -160,6 +168,10 @@ class _Reverse:
         return self.operand(stmt, stmt.iterable)
 
     def call(self, stmt, call):
+        if call.rule.kind == INDEX:
+            parts = [self.operand(stmt, a) for a in call.args[1:]]
+            return gast.Subscript(value=self.operand(stmt, call.args[0]),
+                                  slice=indexing.fill(call.index, parts), ctx=gast.Load())
         fn = call.rule.fn
         args = [self.operand(stmt, a) for a in call.args]
         if call.spelling is None and fn in _BINOPS:
@@ -236,6 +248,8 @@ class _Reverse:
         lines = []
         if not stmt.is_copy and stmt.value.rule.kind == USER:
             contributions = self.user_call(stmt, g, state, lines)
+        elif not stmt.is_copy and stmt.value.rule.kind == INDEX:
+            contributions = self.index_adjoint(stmt, g, state, lines)
         else:
             contributions = self.contributions(stmt, g)
         own = contributions.pop(web, [])
@@ -321,6 +335,31 @@ class _Reverse:
         lines.append(code.Assign(tuple(targets), value))
         return contributions
 
+    def index_adjoint(self, stmt, g, state, lines):
+        """``x_bar[index] += g``, into an array this sweep owns (made here if need be)."""
+        call = stmt.value
+        source = self.program.definition(stmt, call.args[0])
+        if source is None or not self.activity.active(source):
+            return {}
+        web = self.web(source)
+        owned = state.setdefault(OWNED, set())
+        if state.get(web) is None:
+            lines.append(code.Assign((ADJ, web), self.zero(web)))
+        elif not code.ref_of(state[web]) or web not in owned:
+            current = state[web]
+            value = (np_call("array", [current], copy=True) if not code.ref_of(current)
+                     else gast.Call(func=gast.Attribute(value=current, attr="copy",
+                                                        ctx=gast.Load()),
+                                    args=[], keywords=[]))
+            lines.append(code.Assign((ADJ, web), value))
+        state[web] = code.ref(ADJ, web)
+        owned.add(web)
+        parts = [self.argument(stmt, a) for a in call.args[1:]]
+        part_avals = [self.program.aval(stmt, a) for a in call.args[1:]]
+        lines.append(code.AddAt((ADJ, web), indexing.fill(call.index, parts), code.clone(g),
+                                indexing.repeats(part_avals)))
+        return {}
+
     def argument(self, stmt, op):
         """An operand as the adjoint reads it: an old value of the target's own variable is
         marked, so that it can be restored before it is read."""
@@ -354,6 +393,11 @@ class _Reverse:
                 continue
             lines.append(code.Assign((ADJ, web), value))
             state[web] = code.ref(ADJ, web)
+            owned = state.setdefault(OWNED, set())
+            if isinstance(value, gast.BinOp):
+                owned.add(web)
+            else:
+                owned.discard(web)
         return lines
 
     def _shares_name_with(self, last):
@@ -376,6 +420,7 @@ class _Reverse:
         current = state.get(web)
         if current is None:
             lines.append(code.Assign((ADJ, web), self.zero(web)))
+            state.setdefault(OWNED, set()).add(web)
         elif not code.ref_of(current):
             lines.append(code.Assign((ADJ, web), current))
         state[web] = code.ref(ADJ, web)
@@ -394,7 +439,8 @@ class _Reverse:
         orelse = self.reverse(stmt.orelse, else_state)
         outside = self._outside(stmt)
         state.clear()
-        for web in set(body_state) | set(else_state) | set(before):
+        keys = (set(body_state) | set(else_state) | set(before)) - {OWNED}
+        for web in sorted(keys, key=self.position):
             a, b = body_state.get(web), else_state.get(web)
             if a is None and b is None:
                 continue
@@ -406,6 +452,7 @@ class _Reverse:
             self.materialize(web, body_state, body)
             self.materialize(web, else_state, orelse)
             state[web] = code.ref(ADJ, web)
+        state[OWNED] = body_state.get(OWNED, set()) & else_state.get(OWNED, set())
         if not body and not orelse:
             return []
         lines = [code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})")]
@@ -432,18 +479,20 @@ class _Reverse:
         touched = self._touched(stmt)
         lines = []
         carried = [w for w in touched if w in outside]
-        for web in sorted(carried, key=self._order):
+        for web in sorted(carried, key=self.position):
             if web in state or self._receives(stmt, web):
                 self.materialize(web, state, lines)
         body_state = {w: v for w, v in state.items() if w in outside}
+        body_state[OWNED] = set(state.get(OWNED, set()))
         body = self.reverse(stmt.body, body_state)
-        for web in sorted(carried, key=self._order):
+        for web in sorted(carried, key=self.position):
             if web in state and body_state.get(web) != state.get(web):
                 if body_state.get(web) is None or not code.ref_of(body_state[web]):
                     self.materialize(web, body_state, body)
         for web in carried:
             if body_state.get(web) is not None:
                 state[web] = code.ref(ADJ, web)
+        state[OWNED] = state.get(OWNED, set()) & body_state.get(OWNED, set())
         if not body:
             return lines
         if isinstance(stmt, ir.While):

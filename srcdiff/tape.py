@@ -22,6 +22,7 @@ import gast
 from . import ir
 from .adjoints import reduction
 from .calls import USER
+from .indexing import INDEX
 from .rules.registry import ELEMENTWISE, NONDIFF
 from .ssa import SSA, UNDEFINED, Param
 
@@ -204,6 +205,12 @@ def _template_reads(program, activity, stmt):
     bound = call.bound()
     if rule.kind == USER:
         return {ssa.read(stmt, op) for op in bound.values() if isinstance(op, ir.Var)}
+    if rule.kind == INDEX:
+        reads = {ssa.read(stmt, op) for op in call.args[1:] if isinstance(op, ir.Var)}
+        x = call.args[0]
+        if isinstance(x, ir.Var) and program.aval(stmt, x).known_shape is None:
+            reads.add(ssa.read(stmt, x))
+        return reads
     operand_avals = {p: program.aval(stmt, op) for p, op in bound.items()}
     templates = rule.select(operand_avals, bound)
     reads = set()

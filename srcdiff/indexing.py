@@ -1,0 +1,118 @@
+"""Indexing reads, ``y = x[index]``: the primitive, its result's kind, and its adjoint.
+
+The index is kept as written (``x[i, 1:]``, ``x[:, None]``, ``x[mask]``): a gast expression
+whose variable parts are operands of the statement. The adjoint adds ``g`` into the indexed
+part of ``x_bar`` in place (``x_bar[i, 1:] += g``), on an array the reverse sweep made itself,
+or with ``np.add.at`` where an integer array index may repeat positions.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import gast
+import numpy as np
+
+from . import avals, code
+from .avals import ARRAY, NP, PY, AVal
+from .rules.registry import Rule
+
+INDEX = "index"
+PLACEHOLDER = "\x00index"
+_ACTIVE = object()
+
+
+def rule(count):
+    """The getitem rule for an index with ``count`` variable parts."""
+    params = ("x",) + tuple(f"i{k}" for k in range(count))
+    return Rule(fn=operator.getitem, name="x[index]", params=params, defaults={},
+                templates=(_ACTIVE,) + (None,) * count, kind=INDEX)
+
+
+def placeholder(k):
+    return gast.Name(id=f"{PLACEHOLDER}{k}", ctx=gast.Load(), annotation=None,
+                     type_comment=None)
+
+
+def slot(node):
+    """Which operand a placeholder name stands for, or None."""
+    if isinstance(node, gast.Name) and node.id.startswith(PLACEHOLDER):
+        return int(node.id[len(PLACEHOLDER):])
+    return None
+
+
+def fill(index, parts):
+    """The index expression with each placeholder replaced by ``parts[k]`` (gast nodes)."""
+    index = code.clone(index)
+
+    def visit(node):
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                setattr(node, field, [parts[slot(v)] if slot(v) is not None else visit(v)
+                                      for v in value])
+            elif isinstance(value, gast.AST):
+                setattr(node, field, parts[slot(value)] if slot(value) is not None
+                        else visit(value))
+        return node
+    if slot(index) is not None:
+        return parts[slot(index)]
+    return visit(index)
+
+
+def result_aval(x, parts, index, located, node):
+    """The kind and shape of ``x[index]``."""
+    if x.kind not in (ARRAY, NP):
+        raise located.error(node, f"indexing {x.describe()} is not supported yet",
+                            "index NumPy arrays; lists and tuples come later")
+    shape = x.known_shape
+    samples = [_sample(p) for p in parts]
+    if shape is not None and all(isinstance(d, int) for d in shape) and None not in samples:
+        probe = np.empty(shape, dtype=x.dtype)
+        try:
+            value = _evaluate(probe, index, samples)
+        except (IndexError, TypeError, ValueError) as exc:
+            raise located.error(node, f"cannot index {x.describe()} this way: {exc}") from None
+        result = avals.of_value(value)
+        return result if result.kind != PY else AVal(NP, x.dtype)
+    if _plain_integer(index, parts) and x.shape is not None and len(x.shape) >= 1:
+        rest = x.shape[1:]
+        return AVal(ARRAY, x.dtype, rest) if rest else AVal(NP, x.dtype)
+    return AVal(ARRAY, x.dtype, None)
+
+
+def _plain_integer(index, parts):
+    k = slot(index)
+    if k is not None:
+        return parts[k].kind == PY and parts[k].dtype in (int, bool)
+    return isinstance(index, gast.Constant) and isinstance(index.value, int)
+
+
+def _sample(part):
+    if part.kind == PY and part.dtype in (int, bool):
+        return 0
+    if part.kind == ARRAY and part.known_shape is not None and all(
+            isinstance(d, int) for d in part.known_shape):
+        if part.dtype.kind == "b":
+            return None
+        return np.zeros(part.known_shape, dtype=part.dtype)
+    return None
+
+
+def _evaluate(probe, index, samples):
+    """``probe[index]`` with the index's variable parts set to samples."""
+    import ast
+
+    names = [gast.Name(id=f"_p{k}", ctx=gast.Load(), annotation=None, type_comment=None)
+             for k in range(len(samples))]
+    subscript = gast.Subscript(value=gast.Name(id="_x", ctx=gast.Load(), annotation=None,
+                                               type_comment=None),
+                               slice=fill(index, names), ctx=gast.Load())
+    text = ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(subscript)))
+    scope = {f"_p{k}": sample for k, sample in enumerate(samples)}
+    scope["_x"] = probe
+    return eval(text, {"__builtins__": {}}, scope)  # noqa: S307 (our own index expression)
+
+
+def repeats(parts):
+    """Whether an index may name a position twice (an integer array part)."""
+    return any(p.kind == ARRAY and (p.dtype is None or p.dtype.kind in "iu") for p in parts)
