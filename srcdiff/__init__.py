@@ -6,6 +6,8 @@
 
 from .api import gradient, source, value_and_grad
 from .errors import SrcdiffError
+from .userrules import defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
-__all__ = ["SrcdiffError", "gradient", "source", "value_and_grad", "__version__"]
+__all__ = ["SrcdiffError", "defvjp", "gradient", "nondifferentiable", "source",
+           "value_and_grad", "vjp_of", "__version__"]

@@ -16,7 +16,6 @@ import gast
 import numpy as np
 
 from . import code, indexing, ir
-from .indexing import INDEX
 from .adjoints import (
     instantiate,
     merge_repeats,
@@ -29,6 +28,7 @@ from .adjoints import (
 from .avals import NP, PY
 from .calls import USER
 from .code import ADJ, DEF, OBJ
+from .indexing import INDEX
 from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF

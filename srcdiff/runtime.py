@@ -6,12 +6,14 @@ import numpy as np
 
 __all__ = [
     "unbroadcast", "matmul_lhs_vjp", "matmul_rhs_vjp", "dot_lhs_vjp", "dot_rhs_vjp",
-    "check_scalar", "expand_reduced", "tie_weights", "product_of_others", "reverse_cumsum",
+    "check_scalar", "expand_reduced", "unit", "tie_weights", "product_of_others", "median_weights",
+    "reverse_cumsum",
     "cumprod_vjp", "norm_vjp", "untile", "unrepeat", "unpad", "untake", "untake_along_axis",
     "unsort", "undiagonal", "untrace", "diff_vjp", "pad_to_full", "tensordot_lhs_vjp",
     "tensordot_rhs_vjp", "inner_lhs_vjp", "inner_rhs_vjp", "einsum_vjp", "solve_lhs_vjp",
     "solve_rhs_vjp", "cholesky_vjp", "eigvalsh_vjp", "svdvals_vjp", "matrix_power_vjp",
-    "kron_vjp", "cast_like", "average_vjp", "polyval_coefficients_vjp", "linspace_vjp",
+    "kron_vjp", "cast_like", "average_vjp", "polyval_coefficients_vjp", "polyval_derivative",
+    "linspace_vjp",
 ]
 
 
@@ -36,7 +38,7 @@ def matmul_lhs_vjp(g, a, b):
     if b.ndim == 1:
         result = np.multiply.outer(g, b) if a.ndim > 1 else g * b
     elif a.ndim == 1:
-        result = b @ g
+        result = (b @ g[..., None])[..., 0]
     else:
         result = g @ np.swapaxes(b, -1, -2)
     return unbroadcast(result, a)
@@ -45,7 +47,7 @@ def matmul_lhs_vjp(g, a, b):
 def matmul_rhs_vjp(g, a, b):
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
     if a.ndim == 1:
-        result = np.multiply.outer(a, g) if b.ndim > 1 else g * a
+        result = a[:, None] * g[..., None, :] if b.ndim > 1 else g * a
     elif b.ndim == 1:
         result = np.swapaxes(a, -1, -2) @ g[..., None]
         result = result[..., 0]
@@ -117,6 +119,13 @@ def expand_reduced(g, axis=None, keepdims=False):
     return np.expand_dims(g, axis)
 
 
+def unit(x, norm):
+    """``x / norm``, and 0 where the norm is 0 (the 2-norm's subgradient there)."""
+    x = np.asarray(x)
+    return np.divide(x, norm, out=np.zeros(np.broadcast_shapes(x.shape, np.shape(norm)),
+                                           dtype=np.result_type(x, norm)), where=norm != 0)
+
+
 def tie_weights(a, m, axis=None):
     """1/k on each of the k elements of ``a`` equal to ``m`` along ``axis`` (0 elsewhere):
     a maximum's or minimum's adjoint is split equally among tied elements."""
@@ -138,6 +147,24 @@ def product_of_others(a, axis=None):
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     return np.moveaxis((before * after).reshape(moved.shape), ends, axes)
+
+
+def median_weights(a, axis=None):
+    """The derivative of ``np.median(a, axis)``: 1 on the middle element along ``axis``, or
+    1/2 on each of the two middle ones for an even count, 0 elsewhere."""
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    ends = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.moveaxis(a, axes, ends)
+    work = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
+    n = work.shape[-1]
+    middle = np.zeros(n, dtype=a.dtype if a.dtype.kind in "fc" else np.dtype(float))
+    middle[(n - 1) // 2] += 0.5
+    middle[n // 2] += 0.5
+    weights = np.empty(work.shape, dtype=middle.dtype)
+    np.put_along_axis(weights, np.argsort(work, axis=-1, kind="stable"),
+                      np.broadcast_to(middle, work.shape), axis=-1)
+    return np.moveaxis(weights.reshape(moved.shape), ends, axes)
 
 
 def reverse_cumsum(g, a, axis=None, include_initial=False):
@@ -177,12 +204,17 @@ def cumprod_vjp(g, ans, a, axis=None, include_initial=False):
     return cast_like(np.moveaxis(before * suffix, -1, axis).reshape(shape), a)
 
 
-def norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False):
+def norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False, vector=False):
     """The adjoint of ``np.linalg.norm(x, ord, axis, keepdims)`` for every vector and matrix
-    order NumPy accepts. Ties (in the max and min orders, and at equal singular values) are
-    split equally; at x = 0 the 2-norm's subgradient 0 is used."""
+    order NumPy accepts (``vector=True``: ``np.linalg.vector_norm``, which flattens). Ties (in
+    the max and min orders, and at equal singular values) are split equally; at x = 0 the
+    2-norm's subgradient 0 is used."""
     x = np.asarray(x)
-    if axis is None:
+    if vector:
+        axes = tuple(range(x.ndim)) if axis is None else tuple(
+            a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+        matrix = False
+    elif axis is None:
         if ord is None or x.ndim == 1:
             axes = tuple(range(x.ndim))
             matrix = False
@@ -204,7 +236,7 @@ def norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False):
 
 def _vector_norm_vjp(g, ans, x, ord, axes):
     if ord is None or ord == 2:
-        return g * np.divide(x, ans, out=np.zeros_like(x), where=ans != 0)
+        return g * unit(x, ans)
     if ord == 0:
         return np.zeros_like(x)
     if ord == 1:
@@ -216,7 +248,7 @@ def _vector_norm_vjp(g, ans, x, ord, axes):
 
 def _matrix_norm_vjp(g, ans, x, ord, axes):
     if ord in (None, "fro"):
-        return g * np.divide(x, ans, out=np.zeros_like(x), where=ans != 0)
+        return g * unit(x, ans)
     rows, cols = axes
     if ord in (1, -1, np.inf, -np.inf):
         summed = cols if ord in (np.inf, -np.inf) else rows
@@ -304,6 +336,7 @@ def untake(g, a, indices, axis=None):
     repeated indices accumulate."""
     shape = np.shape(a)
     out = np.zeros(shape, dtype=np.result_type(g, a))
+    indices = np.asarray(indices)
     if axis is None:
         flat = out.reshape(-1)
         np.add.at(flat, indices, g)
@@ -317,6 +350,7 @@ def untake_along_axis(g, arr, indices, axis=-1):
     """The adjoint of ``np.take_along_axis(arr, indices, axis)``, accumulating repeats."""
     shape = np.shape(arr)
     out = np.zeros(shape, dtype=np.result_type(g, arr))
+    indices = np.asarray(indices)
     if axis is None:
         np.add.at(out.reshape(-1), indices, g)
         return out
@@ -451,7 +485,7 @@ def kron_vjp(g, a, b, wrt="a"):
     return cast_like(result.reshape(b.shape), b)
 
 
-def _einsum_parse(subscripts, ndims):
+def einsum_labels(subscripts, ndims):
     """Input and output labels with any ellipsis spelled out in capital letters."""
     text = subscripts.replace(" ", "")
     inputs, arrow, output = text.partition("->")
@@ -478,7 +512,7 @@ def einsum_vjp(g, subscripts, operands, index):
     """The adjoint of ``operands[index]`` in ``np.einsum(subscripts, *operands)``: for any
     subscripts, with ellipses, repeated labels (diagonals) and broadcasting."""
     operands = [np.asarray(x) for x in operands]
-    terms, output = _einsum_parse(subscripts, [x.ndim for x in operands])
+    terms, output = einsum_labels(subscripts, [x.ndim for x in operands])
     target = operands[index]
     term = terms[index]
     others = [t for i, t in enumerate(terms) if i != index]
@@ -579,6 +613,11 @@ def matrix_power_vjp(g, a, n):
         powers.append(powers[-1] @ at)
     total = sum(powers[k] @ g @ powers[n - 1 - k] for k in range(n))
     return cast_like(total, a)
+
+
+def polyval_derivative(p, x):
+    """The derivative of the polynomial ``p`` at ``x``, in ``x``'s dtype."""
+    return cast_like(np.polyval(np.polyder(p), x), x)
 
 
 def polyval_coefficients_vjp(g, p, x):

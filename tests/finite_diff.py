@@ -11,16 +11,29 @@ DOMAINS = {
     "nonzero": (0.5, 2.0),
     "above1": (1.2, 3.0),
     "int": (1, 5),
+    "invertible": (-1.0, 1.0),
+    "spd": (-1.0, 1.0),
 }
 
 
 def sample(domain, shape, rng):
     """A value from ``domain``: a Python float (int for "int") when shape is None, else an array.
 
-    "nonzero" draws magnitudes in (0.5, 2) with a random sign.
+    "nonzero" draws magnitudes in (0.5, 2) with a random sign. "invertible" draws square
+    matrices (stacks of them) that are well conditioned: 3 I plus entries in (-1, 1); "spd"
+    symmetric positive definite ones, B B^T + n I. As scalars both are in (0.5, 2).
     """
     low, high = DOMAINS[domain]
     size = () if shape is None else shape
+    if domain in ("invertible", "spd"):
+        if shape is None or len(shape) < 2:
+            value = rng.uniform(0.5, 2.0, size=size)
+            return float(value) if shape is None else value
+        n = shape[-1]
+        b = rng.uniform(low, high, size=shape)
+        if domain == "invertible":
+            return b + 3.0 * np.eye(n)
+        return b @ np.swapaxes(b, -1, -2) + n * np.eye(n)
     if domain == "int":
         value = rng.integers(low, high, size=size)
         return int(value) if shape is None else value

@@ -15,6 +15,13 @@ EXPECTED = {
     "exp_sin.py": ["def f_grad(x):", "f'(0.5) = 555.97196790150"],
     "linear_regression.py": ["def cost_grad(m, c, xs, ys, n):", "dL/dm = -78.1",
                              "Recovered m = 2.0000", "c = 0.9998"],
+    "many_sines.py": ["def many_sines_grad(x):", "for i in reversed(range(1, 7)):",
+                      "t1_tape.pop()", "n = 6: (((((2cos(2x)+1)cos(sin(2x)+x)+1)",
+                      "f'(0.5) = 0.0793100103733"],
+    "logistic_map.py": ["def logistic_map_grad(r, x0, n):", "save 30,000 floats",
+                        "x_n = 0.6,", "dx_n/dr = 0.159999999999", "dx_n/dx0 = 0.0"],
+    "regression_fit.py": ["def cost_grad(m, c, n):", "for i in reversed(range(n)):",
+                          "dL/dm = -78.1", "Recovered m = 2.0000", "c = 0.9998"],
 }
 
 

@@ -1,8 +1,9 @@
-"""Python's arithmetic operators. ``xp`` is ``math`` for Python scalars and ``np`` otherwise."""
+"""Python's arithmetic operators. ``xp`` is ``math`` for Python scalars and ``np`` otherwise;
+``@`` is declared with the other matrix products in ``linalg.py``."""
 
 import operator as op
 
-from .registry import MATMUL, NONDIFF, declare
+from .registry import NONDIFF, declare
 
 declare(op.add, "x, y", "g", "g", symbol="+", name="x + y")
 declare(op.sub, "x, y", "g", "-g", symbol="-", name="x - y")
@@ -16,12 +17,6 @@ declare(op.neg, "x", "-g", symbol="-", name="-x")
 declare(op.pos, "x", "g", symbol="+", name="+x")
 declare(op.mod, "x, y", "g", "-g * xp.floor(x / y)", symbol="%", name="x % y",
         domain={"y": "positive"}, notes="piecewise; not differentiable where x / y is whole")
-declare(op.matmul, "a, b", "matmul_lhs_vjp(g, a, b)", "matmul_rhs_vjp(g, a, b)",
-        kind=MATMUL, symbol="@", name="a @ b",
-        cases={(2, 2): ("g @ b.T", "a.T @ g"),
-               (2, 1): ("np.outer(g, b)", "a.T @ g"),
-               (1, 2): ("b @ g", "np.outer(a, g)"),
-               (1, 1): ("g * b", "g * a")})
 
 for fn, symbol in [(op.floordiv, "//"), (op.lt, "<"), (op.le, "<="), (op.gt, ">"),
                    (op.ge, ">="), (op.eq, "=="), (op.ne, "!=")]:

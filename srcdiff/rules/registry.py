@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import string
+import sys
 from dataclasses import dataclass, field
 
 import gast
@@ -88,6 +89,7 @@ class Rule:
     forms: dict = field(default_factory=dict)
     positional: int | None = None
     positional_only: int = 0
+    family: str = ""
 
     @property
     def differentiable(self):
@@ -113,6 +115,10 @@ class Rule:
         return _parse_form(self.forms[label], frozenset(self.allowed()),
                            tuple(sorted(text.items())))
 
+    def parse(self, text):
+        """A template made by a selector at compile time (parsed once per text)."""
+        return _parse_form((text,), frozenset(self.allowed()), ())[0]
+
     def allowed(self):
         return set(self.params) | {"g", "ans"} | set(self.helpers)
 
@@ -130,7 +136,7 @@ class Rule:
         return None if missing else names
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse_form(texts, allowed, text):
     values = dict(text)
     return tuple(None if t is None else Template.parse(t.format(**values), allowed)
@@ -272,8 +278,21 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
                 templates=parsed, kind=kind, cases=parsed_cases, domain=dict(domain or {}),
                 notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,
                 selector=selector, forms=forms, positional=parsed_signature.positional,
-                positional_only=parsed_signature.positional_only)
+                positional_only=parsed_signature.positional_only,
+                family="user" if user else _family())
     return REGISTRY.add(rule)
+
+
+def _family():
+    """The rule table (module of this package) that is declaring a rule."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(__package__ + ".") and module.rsplit(".", 1)[1] not in (
+                "registry", "results"):
+            return module.rsplit(".", 1)[1]
+        frame = frame.f_back
+    return ""
 
 
 def _check_form(texts, allowed):

@@ -11,13 +11,11 @@ tables: ``result(reduced("a"), inexact("a"))`` reads "the shape of ``a`` reduced
 from __future__ import annotations
 
 import math
-import operator
-from functools import reduce
 
 import numpy as np
 
 from .. import ir
-from ..avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal
+from ..avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal, broadcast_shapes
 
 
 class NotConstant(Exception):
@@ -46,10 +44,14 @@ def constant(bound, name, default=MISSING):
 def literal(bound, name):
     """The value of an argument written as a literal in the call (``axis=0``), else raise.
 
-    Selectors choose templates only on literals: a module-level constant is read live at every
-    call, so code specialized on its value could go stale."""
+    Selectors choose templates only on literals, and on library constants such as ``np.inf``:
+    a module-level name of the user's is read live at every call, so code specialized on its
+    value could go stale."""
     operand = bound.get(name)
     if isinstance(operand, ir.Const):
+        return operand.value
+    if (isinstance(operand, ir.Global) and operand.known and "." in operand.text
+            and isinstance(operand.value, (int, float, type(None)))):
         return operand.value
     raise NotConstant(name)
 
@@ -149,6 +151,14 @@ def normalized(axis, ndim):
     return result
 
 
+def normalized_order(axes, ndim):
+    """Axes (an int or a tuple) as non-negative ints, in the order given."""
+    axes = axes if isinstance(axes, tuple) else (axes,)
+    if any(not isinstance(a, int) or not -ndim <= a < ndim for a in axes):
+        raise ValueError(f"axes {axes} are out of bounds for {ndim} dimensions")
+    return tuple(a % ndim for a in axes)
+
+
 def reduced_shape(dims, axis, keepdims):
     if axis is None:
         return None if dims is None and keepdims else (
@@ -163,7 +173,6 @@ def reduced_shape(dims, axis, keepdims):
 
 def broadcast(*shapes):
     """NumPy broadcasting of shapes with unknown (None) or symbolic dimensions."""
-    from ..avals import broadcast_shapes
     return broadcast_shapes(*shapes)
 
 
@@ -182,7 +191,8 @@ def make(dims, dtype, kind=None):
 def result(shape_fn, dtype_fn, operands=None):
     """A ``shape`` hook: ``shape_fn(avals, bound)`` gives the dimensions (raising NotConstant
     when they depend on a value that is not known), ``dtype_fn(avals, bound)`` the dtype.
-    The result is unknown when any of ``operands`` (default: all) is."""
+    The result is unknown when any of ``operands`` (default: all) is, and when the operands
+    do not fit the function (an axis out of range): NumPy then says so when the code runs."""
     def hook(avals, bound):
         names = avals if operands is None else [n for n in operands if n in avals]
         if any(avals[n].kind == UNKNOWN for n in names):
@@ -191,6 +201,8 @@ def result(shape_fn, dtype_fn, operands=None):
             dims = shape_fn(avals, bound)
         except NotConstant:
             dims = None
+        except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError):
+            return UNKNOWN_AVAL
         return make(dims, dtype_fn(avals, bound))
     hook.__name__ = getattr(shape_fn, "__name__", "hook")
     return hook
@@ -229,6 +241,8 @@ def requested_shape(bound, name, avals=None):
         aval = avals[name]
         if aval.kind == OTHER and aval.pytype is tuple and aval.shape is not None:
             return tuple(aval.shape)
+        if aval.kind in (PY, NP) and aval.dtype is not None and np.dtype(aval.dtype).kind in "iu":
+            return (None,)
         raise NotConstant(name)
     value = constant(bound, name)
     if isinstance(value, int):
@@ -263,6 +277,3 @@ def dims_of(avals, name):
         raise NotConstant(name)
     return dims
 
-
-def size_of(dims):
-    return reduce(operator.mul, dims, 1) if all(isinstance(d, int) for d in dims) else None
