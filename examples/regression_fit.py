@@ -10,11 +10,9 @@ with steepest descent, (m, c) ← (m, c) − γ ∇L(m, c), γ = 0.04, 1000 step
 writes it the way the seed's Haskell does, one data point at a time, as a Python loop
 that accumulates the squared residuals, and lets srcdiff differentiate the loop.
 
-srcdiff cannot index arrays or lists inside a differentiated function yet (`ys[i]` is
-refused with "indexing is not supported yet"), so the data are not passed in: since
-the seed's points are given by formulas, the loop makes point i as x = i + 1.0,
-y = 2.0 * x + 1.0. The result is the same cost, and the same descent, as
-linear_regression.py.
+The data are NumPy arrays passed in as arguments, and the loop reads point i as
+xs[i], ys[i]; they are not differentiated (only m and c are), so srcdiff gives them no
+adjoints.
 
 The printed derivative code is the loop run backwards. The error signal of the total
 is 1/(2n); each reverse step sends it through `total = total + r * r` (r_bar =
@@ -24,8 +22,8 @@ is 1/(2n); each reverse step sends it through `total = total + r * r` (r_bar =
     ∂L/∂m = −(1/n) Σ x (y − (m x + c)),    ∂L/∂c = −(1/n) Σ (y − (m x + c))
 
 accumulated one data point at a time, last point first. The forward loop keeps only
-what those reverse steps read and the loop overwrites, the residual r and the data
-point x of each step, on two tapes; the running total itself is not needed for the
+what those reverse steps read and the loop overwrites (the residual and the data point
+of each step) on tapes; the running total itself is not needed for the
 gradient, so the derivative code never computes it.
 
 The script checks the gradient against the closed form at the start, runs the descent
@@ -43,12 +41,11 @@ import numpy as np
 import srcdiff
 
 
-def cost(m, c, n: int):
+def cost(m, c, xs: "array[n]", ys: "array[n]"):
+    n = len(xs)
     total = 0.0
     for i in range(n):
-        x = i + 1.0
-        y = 2.0 * x + 1.0
-        r = y - (m * x + c)
+        r = ys[i] - (m * xs[i] + c)
         total = total + r * r
     return total / (2.0 * n)
 
@@ -60,16 +57,16 @@ if __name__ == "__main__":
     m, c = 0.1, 0.1
 
     print("The derivative code srcdiff generates for the cost, with respect to (m, c):\n")
-    code = srcdiff.source(cost, wrt=("m", "c"), args=(m, c, n))
+    xs = np.arange(1.0, n + 1.0)
+    ys = 2.0 * xs + 1.0
+    code = srcdiff.source(cost, wrt=("m", "c"), args=(m, c, xs, ys))
     print(code)
     assert "for i in reversed(range(n)):" in code, f"expected a reversed loop:\n{code}"
 
     cost_grad = srcdiff.gradient(cost, wrt=("m", "c"))
 
     # The gradient at the starting point, against the closed form on NumPy arrays.
-    xs = np.arange(1.0, n + 1.0)
-    ys = 2.0 * xs + 1.0
-    dm, dc = cost_grad(m, c, n)
+    dm, dc = cost_grad(m, c, xs, ys)
     residual = ys - (m * xs + c)
     dm_exact = float(-np.sum(xs * residual) / n)
     dc_exact = float(-np.sum(residual) / n)
@@ -80,7 +77,7 @@ if __name__ == "__main__":
         f"dL/dm at (0.1, 0.1): srcdiff gives {dm}, the closed form {dm_exact}")
     assert math.isclose(dc, dc_exact, rel_tol=1e-12), (
         f"dL/dc at (0.1, 0.1): srcdiff gives {dc}, the closed form {dc_exact}")
-    assert math.isclose(cost(m, c, n), float(np.sum(residual ** 2) / (2 * n)), rel_tol=1e-12), (
+    assert math.isclose(cost(m, c, xs, ys), float(np.sum(residual ** 2) / (2 * n)), rel_tol=1e-12), (
         "the loop cost and the NumPy cost disagree at (0.1, 0.1)")
 
     # Steepest descent, as in the seed.
@@ -88,12 +85,12 @@ if __name__ == "__main__":
     print(f"  {'step':>5}  {'m':>20}  {'c':>20}  {'cost':>12}")
     for step in range(steps + 1):
         if step in (0, 1, 10, 100, 500, steps):
-            print(f"  {step:5d}  {m:20.15f}  {c:20.15f}  {cost(m, c, n):12.4e}")
+            print(f"  {step:5d}  {m:20.15f}  {c:20.15f}  {cost(m, c, xs, ys):12.4e}")
         if step < steps:
-            dm, dc = cost_grad(m, c, n)
+            dm, dc = cost_grad(m, c, xs, ys)
             m, c = m - gamma * dm, c - gamma * dc
 
-    final_cost = cost(m, c, n)
+    final_cost = cost(m, c, xs, ys)
     print(f"\nRecovered m = {m:.6f}, c = {c:.6f} (the data were made with m = 2, c = 1);")
     print(f"final cost {final_cost:.3e}")
     assert abs(m - 2.0) < 1e-3 and abs(c - 1.0) < 1e-3, (

@@ -20,7 +20,7 @@ EXPECTED = {
                       "f'(0.5) = 0.0793100103733"],
     "logistic_map.py": ["def logistic_map_grad(r, x0, n):", "save 30,000 floats",
                         "x_n = 0.6,", "dx_n/dr = 0.159999999999", "dx_n/dx0 = 0.0"],
-    "regression_fit.py": ["def cost_grad(m, c, n):", "for i in reversed(range(n)):",
+    "regression_fit.py": ["def cost_grad(m, c, xs, ys):", "for i in reversed(range(n)):",
                           "dL/dm = -78.1", "Recovered m = 2.0000", "c = 0.9998"],
 }
 
