@@ -199,8 +199,28 @@ def assumed_avals(fn_ir, scope, overrides=None):
     """Parameter kinds for code printed without example arguments: ``overrides`` (specs by
     name, see :func:`srcdiff.avals.parse_spec`), else annotations, else Python floats."""
     overrides = overrides or {}
-    return {p.name: overrides[p.name] if p.name in overrides else annotation_aval(
-        p.annotation, scope, fn_ir.source.located) for p in fn_ir.params}
+    counts = _used_as_counts(fn_ir.node)
+    result = {}
+    for p in fn_ir.params:
+        if p.name in overrides:
+            result[p.name] = overrides[p.name]
+        elif p.annotation is None and p.name in counts:
+            result[p.name] = avals.PY_INT
+        else:
+            result[p.name] = annotation_aval(p.annotation, scope, fn_ir.source.located)
+    return result
+
+
+def _used_as_counts(node):
+    """Parameters the function uses as loop bounds or indices: integers, not floats."""
+    names = set()
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Name) and (
+                sub.func.id == "range"):
+            names |= {a.id for a in sub.args if isinstance(a, gast.Name)}
+        elif isinstance(sub, gast.Subscript):
+            names |= {n.id for n in gast.walk(sub.slice) if isinstance(n, gast.Name)}
+    return names
 
 
 def annotation_aval(annotation, scope, located):
