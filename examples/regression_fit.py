@@ -77,7 +77,8 @@ if __name__ == "__main__":
         f"dL/dm at (0.1, 0.1): srcdiff gives {dm}, the closed form {dm_exact}")
     assert math.isclose(dc, dc_exact, rel_tol=1e-12), (
         f"dL/dc at (0.1, 0.1): srcdiff gives {dc}, the closed form {dc_exact}")
-    assert math.isclose(cost(m, c, xs, ys), float(np.sum(residual ** 2) / (2 * n)), rel_tol=1e-12), (
+    expected_cost = float(np.sum(residual ** 2) / (2 * n))
+    assert math.isclose(cost(m, c, xs, ys), expected_cost, rel_tol=1e-12), (
         "the loop cost and the NumPy cost disagree at (0.1, 0.1)")
 
     # Steepest descent, as in the seed.
