@@ -55,12 +55,14 @@ def target_of(value):
 class SSA:
     """SSA over ``fn``. ``rename(stmt)`` and ``renamed(stmt, operand)`` give the variable
     each definition writes and each read reads; by default the source names. Run again
-    with the generated code's names, it tells what each variable physically holds."""
+    with the generated code's names, and ``runs`` telling which assignments the forward
+    sweep keeps, it tells what each variable physically holds."""
 
-    def __init__(self, fn, rename=None, renamed=None):
+    def __init__(self, fn, rename=None, renamed=None, runs=None):
         self.fn = fn
         self.rename = rename or target_of
         self.renamed = renamed or (lambda stmt, op: op.name)
+        self.runs = runs or (lambda stmt: True)
         self.uses = {}
         self.before = {}
         self.entry = {}
@@ -84,7 +86,8 @@ class SSA:
             if isinstance(stmt, ir.Assign):
                 self._record(stmt, env, stmt.operands())
                 self.before[stmt] = env.get(self.rename(stmt), UNDEFINED)
-                env[self.rename(stmt)] = stmt
+                if self.runs(stmt):
+                    env[self.rename(stmt)] = stmt
             elif isinstance(stmt, ir.Return):
                 self._record(stmt, env, [stmt.value])
             elif isinstance(stmt, ir.If):
@@ -119,10 +122,11 @@ class SSA:
         return merged
 
     def loop(self, stmt, env):
-        assigned = {self.rename(s) for s in ir.walk(stmt.body) if isinstance(s, ir.Assign)}
+        assigned = {self.rename(s) for s in ir.walk(stmt.body)
+                    if isinstance(s, ir.Assign) and self.runs(s)}
         if isinstance(stmt, ir.While):
             assigned |= {self.rename(s) for s in ir.walk(stmt.test_body)
-                         if isinstance(s, ir.Assign)}
+                         if isinstance(s, ir.Assign) and self.runs(s)}
         else:
             self._record(stmt, env, stmt.operands())
             self.before[stmt] = env.get(self.rename(stmt), UNDEFINED)

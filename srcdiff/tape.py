@@ -77,7 +77,8 @@ def plan(program, activity, wrt, with_value):
     result.names = _names(program, result)
     ssa = result.physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
                                 lambda stmt, op: _physical_read(program.ssa, result.names,
-                                                                stmt, op))
+                                                                stmt, op),
+                                lambda stmt: stmt in result.kept)
     _saves(program.fn.body, ssa, result)
     result.unbound -= set(program.fn.param_names)
     return result
