@@ -66,8 +66,9 @@ class _Normalizer:
                 return out, False
             if isinstance(stmt, ir.If):
                 if _jumps(stmt):
+                    copy = ir.copy_block(rest)
                     body, body_falls = self.seal(stmt.body + rest, in_loop)
-                    orelse, else_falls = self.seal(stmt.orelse + ir.copy_block(rest), in_loop)
+                    orelse, else_falls = self.seal(stmt.orelse + copy, in_loop)
                     out.append(ir.If(stmt.test, body, orelse, stmt.origin))
                     return out, body_falls or else_falls
                 stmt.body = self.seal(stmt.body, in_loop)[0]
