@@ -66,7 +66,8 @@ def result_aval(x, parts, index, located, node):
                             "index NumPy arrays; lists and tuples come later")
     shape = x.known_shape
     samples = [_sample(p) for p in parts]
-    if shape is not None and all(isinstance(d, int) for d in shape) and None not in samples:
+    if shape is not None and all(isinstance(d, int) for d in shape) and all(
+            s is not None for s in samples):
         probe = np.empty(shape, dtype=x.dtype)
         try:
             value = _evaluate(probe, index, samples)
@@ -113,6 +114,8 @@ def _evaluate(probe, index, samples):
     return eval(text, {"__builtins__": {}}, scope)  # noqa: S307 (our own index expression)
 
 
-def repeats(parts):
-    """Whether an index may name a position twice (an integer array part)."""
+def repeats(parts, index):
+    """Whether an index may name a position twice (an integer array or list part)."""
+    if any(isinstance(node, gast.List) for node in gast.walk(index)):
+        return True
     return any(p.kind == ARRAY and (p.dtype is None or p.dtype.kind in "iu") for p in parts)

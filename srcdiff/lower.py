@@ -466,6 +466,11 @@ class _Lowerer:
                 return gast.Slice(lower=part(n.lower), upper=part(n.upper), step=part(n.step))
             if isinstance(n, gast.Tuple):
                 return gast.Tuple(elts=[part(e) for e in n.elts], ctx=gast.Load())
+            if isinstance(n, gast.List) and all(
+                    isinstance(e, gast.Constant) and type(e.value) in (int, bool)
+                    for e in n.elts):
+                return gast.List(elts=[gast.Constant(value=e.value, kind=None) for e in n.elts],
+                                 ctx=gast.Load())
             operand = self.operand(n)
             if isinstance(operand, ir.Const) or (
                     isinstance(operand, ir.Global) and operand.known

@@ -357,7 +357,7 @@ class _Reverse:
         parts = [self.argument(stmt, a) for a in call.args[1:]]
         part_avals = [self.program.aval(stmt, a) for a in call.args[1:]]
         lines.append(code.AddAt((ADJ, web), indexing.fill(call.index, parts), code.clone(g),
-                                indexing.repeats(part_avals)))
+                                indexing.repeats(part_avals, call.index)))
         return {}
 
     def argument(self, stmt, op):
