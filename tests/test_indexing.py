@@ -48,7 +48,7 @@ def over_rows(x):
     return total
 
 
-@pytest.mark.parametrize("f", [integer, slices, ellipsis_and_newaxis, mask, repeated,
+@pytest.mark.parametrize("f", [integer, slices, ellipsis_and_newaxis, mask, repeated, rows_in_a_loop,
                                over_rows])
 def test_against_finite_differences(f):
     grad = gradient(f)(X)
