@@ -48,8 +48,8 @@ def over_rows(x):
     return total
 
 
-@pytest.mark.parametrize("f", [integer, slices, ellipsis_and_newaxis, mask, repeated, rows_in_a_loop,
-                               over_rows])
+@pytest.mark.parametrize("f", [integer, slices, ellipsis_and_newaxis, mask, repeated,
+                               rows_in_a_loop, over_rows])
 def test_against_finite_differences(f):
     grad = gradient(f)(X)
     assert grad.shape == X.shape and grad.dtype == X.dtype
