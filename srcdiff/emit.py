@@ -389,6 +389,16 @@ def _lowered_value(value):
     if not hasattr(value, "rule"):
         return _operand_text(value)
     args = [_operand_text(a) for a in value.args]
+    if value.form == "attribute":
+        return f"{args[0]}.{value.spelling}"
+    if value.form == "method":
+        rest = args[1:] + [f"{k}={_operand_text(v)}" for k, v in value.keywords]
+        return f"{args[0]}.{value.spelling}({', '.join(rest)})"
+    if value.index is not None:
+        from .indexing import fill
+        parts = [gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
+                 for a in args[1:]]
+        return f"{args[0]}[{render(fill(value.index, parts))}]"
     symbol = value.rule.symbol
     if value.spelling is None and symbol is not None:
         if len(args) == 1:

@@ -14,7 +14,7 @@ import gast
 import numpy as np
 
 from . import avals, code
-from .avals import ARRAY, NP, PY, AVal
+from .avals import ARRAY, NP, OTHER, PY, AVal
 from .rules.registry import Rule
 
 INDEX = "index"
@@ -61,6 +61,8 @@ def fill(index, parts):
 
 def result_aval(x, parts, index, located, node):
     """The kind and shape of ``x[index]``."""
+    if x.kind == OTHER and x.pytype is tuple and x.shape:
+        return AVal(PY, int)
     if x.kind not in (ARRAY, NP):
         raise located.error(node, f"indexing {x.describe()} is not supported yet",
                             "index NumPy arrays; lists and tuples come later")

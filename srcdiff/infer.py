@@ -214,7 +214,8 @@ def _evaluate(rule, bound, args):
     for name, operand in bound.items():
         if isinstance(operand, ir.Const):
             samples[name] = operand.value
-        elif isinstance(operand, ir.Global) and avals.of_value(operand.value).kind == PY:
+        elif isinstance(operand, ir.Global) and operand.known and not isinstance(
+                operand.value, np.ndarray):
             samples[name] = operand.value
         else:
             samples[name] = avals.sample(args[name], rule.domain.get(name, "real"))

@@ -46,13 +46,16 @@ class Origin:
 
 @dataclass
 class Call:
-    """``target = rule(args)``; ``spelling`` is how the source named the callee."""
+    """``target = rule(args)``; ``spelling`` is how the source named the callee. ``form`` is
+    ``"method"`` for ``x.spelling(...)`` and ``"attribute"`` for ``x.spelling``, whose
+    receiver is the first argument."""
 
     rule: object
     args: tuple
     keywords: tuple = ()
     spelling: str | None = None
     index: object = None
+    form: str | None = None
 
     def bound(self):
         """Operands by rule parameter name, with the rule's defaults filled in."""

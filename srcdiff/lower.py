@@ -10,6 +10,8 @@ from __future__ import annotations
 import operator
 import types
 
+import numpy as np
+
 import gast
 
 from . import calls, flow, indexing, ir
@@ -27,6 +29,19 @@ COMPARE = {
     gast.Eq: operator.eq, gast.NotEq: operator.ne,
 }
 
+ARRAY_ATTRIBUTES = {"T": np.transpose, "mT": np.matrix_transpose, "shape": np.shape,
+                    "ndim": np.ndim, "size": np.size}
+ARRAY_METHODS = {
+    name: getattr(np, function) for name, function in {
+        "sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min",
+        "std": "std", "var": "var", "cumsum": "cumsum", "cumprod": "cumprod", "dot": "dot",
+        "reshape": "reshape", "transpose": "transpose", "ravel": "ravel", "flatten": "ravel",
+        "squeeze": "squeeze", "swapaxes": "swapaxes", "clip": "clip", "copy": "copy",
+        "astype": "astype", "round": "round", "repeat": "repeat", "take": "take",
+        "diagonal": "diagonal", "trace": "trace", "conj": "conj", "conjugate": "conjugate",
+        "argmax": "argmax", "argmin": "argmin", "any": "any", "all": "all", "ptp": "ptp",
+    }.items() if hasattr(np, function)}
+VARARGS_METHODS = ("reshape", "transpose")
 LIBRARIES = ("numpy", "math", "cmath", "builtins", "scipy", "operator", "srcdiff")
 LATER = "srcdiff does not support this yet; see the README's table of what is supported"
 REFUSED_STATEMENTS = {
@@ -557,6 +572,8 @@ class _Lowerer:
         if isinstance(found, Opaque):
             return ir.Global(name)
         value = found.value
+        if isinstance(value, type):
+            return ir.Global(name, value, known=True)
         if isinstance(value, types.ModuleType) or callable(value):
             raise self.error(node, f"{name} is a {_what(value)}, not a value that can be "
                                    "differentiated")
@@ -564,11 +581,17 @@ class _Lowerer:
 
     def attribute_load(self, node):
         if self._rooted_in_local(node):
-            raise self.error(node, "attribute access on a variable is not supported yet",
-                             "array attributes and methods (.T, .shape, .sum()) come with "
-                             "fuller NumPy support")
+            function = ARRAY_ATTRIBUTES.get(node.attr)
+            if function is None:
+                raise self.error(node, f"the attribute .{node.attr} is not supported",
+                                 "array attributes .T, .mT, .shape, .ndim and .size are")
+            receiver = self.operand(node.value)
+            rule = self._builtin_rule(function, 1)
+            return ir.Call(rule, (receiver,), (), node.attr, form="attribute")
         found = self.resolve(node)
         value = found.value
+        if isinstance(value, type):
+            return ir.Global(self.loc.segment(node), value, known=True)
         if isinstance(value, types.ModuleType) or callable(value):
             raise self.error(node, f"{self.loc.segment(node)} is a {_what(value)}, not a value")
         return ir.Global(self.loc.segment(node), value, known=True)
@@ -606,8 +629,9 @@ class _Lowerer:
             return found
         if isinstance(node, gast.Attribute):
             if self._rooted_in_local(node):
-                raise self.error(node, "method calls on a variable are not supported yet",
-                                 "call the NumPy function instead, e.g. np.sum(x)")
+                raise self.error(node, f"the method .{node.attr}() is not supported",
+                                 "NumPy array methods such as .sum(), .reshape() and .dot() "
+                                 "are; for others call the NumPy function")
             base = self.resolve(node.value).value
             try:
                 return Live(getattr(base, node.attr))
@@ -619,7 +643,30 @@ class _Lowerer:
             raise self.error(node, message, hint)
         raise self.error(node, "only named functions can be called here")
 
+    def method(self, node):
+        """``x.sum(axis=0)`` is ``np.sum(x, axis=0)``, printed as written."""
+        func = node.func
+        function = ARRAY_METHODS.get(func.attr)
+        if function is None:
+            self.resolve(func)
+        receiver = self.operand(func.value)
+        args = [self.operand(a) for a in node.args]
+        if func.attr in VARARGS_METHODS and len(args) > 1:
+            if not all(isinstance(a, ir.Const) for a in args):
+                raise self.error(node, f".{func.attr}() with several arguments needs them to "
+                                 "be numbers", f"pass a tuple: .{func.attr}((a, b))")
+            args = [ir.Const(tuple(a.value for a in args), repr(tuple(a.value for a in args)))]
+        keywords = [k.arg for k in node.keywords]
+        overloads = REGISTRY.lookup(function)
+        rule = next((r for r in overloads if r.bind(1 + len(args), keywords) is not None), None)
+        if rule is None:
+            raise self.error(node, f".{func.attr}() is not supported with these arguments")
+        kwargs = tuple((k.arg, self.operand(k.value)) for k in node.keywords)
+        return ir.Call(rule, (receiver, *args), kwargs, func.attr, form="method")
+
     def call(self, node):
+        if isinstance(node.func, gast.Attribute) and self._rooted_in_local(node.func):
+            return self.method(node)
         callee = self.resolve(node.func).value
         spelling = self.loc.segment(node.func)
         for arg in node.args:

@@ -174,6 +174,13 @@ class _Reverse:
                                   slice=indexing.fill(call.index, parts), ctx=gast.Load())
         fn = call.rule.fn
         args = [self.operand(stmt, a) for a in call.args]
+        if call.form == "attribute":
+            return gast.Attribute(value=args[0], attr=call.spelling, ctx=gast.Load())
+        if call.form == "method":
+            keywords = [gast.keyword(arg=k, value=self.operand(stmt, v))
+                        for k, v in call.keywords]
+            method = gast.Attribute(value=args[0], attr=call.spelling, ctx=gast.Load())
+            return gast.Call(func=method, args=args[1:], keywords=keywords)
         if call.spelling is None and fn in _BINOPS:
             return gast.BinOp(left=args[0], op=_BINOPS[fn](), right=args[1])
         if call.spelling is None and fn in _UNARY:

@@ -93,14 +93,32 @@ def test_float32_through_moves(module_from):
                                rtol=1e-3)
 
 
-BLOCKED = [
+SUPPORTED = [
     ("return x.sum(axis=0)[0]", "method calls and indexing (x.sum(axis=0), x[0])"),
     ("return np.sum(x.T @ x)", "attributes of arrays (x.T)"),
     ("return np.sum(np.zeros(x.shape) + x)", "attributes of arrays (x.shape)"),
+    ("return np.sum(np.ones(2, dtype=np.float32) @ x)", "dtype arguments (dtype=np.float32)"),
+]
+
+
+@pytest.mark.parametrize("body", [body for body, _ in SUPPORTED],
+                         ids=[feature for _, feature in SUPPORTED])
+def test_methods_attributes_and_dtype_arguments(module_from, body):
+    mod = module_from(f"""
+        import numpy as np
+
+        def f(x):
+            {body}
+        """)
+    x = RNG.normal(size=(2, 2))
+    grad = srcdiff.gradient(mod.f)(x)
+    np.testing.assert_allclose(grad, central_difference(mod.f, (x,), 0), rtol=1e-6)
+
+
+BLOCKED = [
     ("return np.sum(np.concatenate([x, x * 2.0]))", "list operands (np.concatenate([a, b]))"),
     ("return np.sum(np.stack((x, x), axis=0))", "tuple operands of variables (np.stack)"),
     ("return np.sum(np.array([np.sum(x), np.prod(x)]))", "np.array of a list of active values"),
-    ("return np.sum(np.ones(2, dtype=np.float32) @ x)", "dtype arguments (dtype=np.float32)"),
     ("a, b = np.split(x, 2); return np.sum(a * b)", "tuple results (a, b = np.split(x, 2))"),
 ]
 
