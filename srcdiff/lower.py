@@ -10,9 +10,8 @@ from __future__ import annotations
 import operator
 import types
 
-import numpy as np
-
 import gast
+import numpy as np
 
 from . import calls, flow, indexing, ir
 from .rules import REGISTRY
