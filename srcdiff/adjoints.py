@@ -133,6 +133,9 @@ def np_call(name, args, **keywords):
 
 
 def zero_like(aval, operand):
+    if aval.items is not None:
+        return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree), args=[operand],
+                         keywords=[])
     if aval.kind == PY:
         return code.const(aval.dtype(0))
     if aval.kind == NP:

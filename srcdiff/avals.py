@@ -21,6 +21,7 @@ class AVal:
     dtype: object = None
     shape: tuple | None = ()
     pytype: type | None = None
+    items: tuple | None = None
 
     @property
     def is_scalar(self):
@@ -55,7 +56,18 @@ class AVal:
             return self.dtype in (float, complex)
         if self.kind in (NP, ARRAY):
             return self.dtype is None or self.dtype.kind in "fc"
+        if self.items is not None:
+            return any(item.differentiable for item in self.elements)
         return False
+
+    @property
+    def elements(self):
+        """The abstract values inside a tuple, list or dict."""
+        if self.items is None:
+            return ()
+        if self.pytype is dict:
+            return tuple(item for _, item in self.items)
+        return self.items
 
     def describe(self):
         if self.kind == PY:
@@ -68,6 +80,11 @@ class AVal:
                 return f"{dtype}[...]"
             dims = ", ".join("?" if d is None else str(d) for d in self.shape)
             return f"{dtype}[{dims}]"
+        if self.kind == OTHER and self.items is not None:
+            if self.pytype is dict:
+                inner = ", ".join(f"{k!r}: {v.describe()}" for k, v in self.items)
+                return "dict[" + inner + "]"
+            return f"{self.pytype.__name__}[{', '.join(v.describe() for v in self.items)}]"
         if self.kind == OTHER:
             return self.pytype.__name__
         return "unknown"
@@ -89,6 +106,10 @@ def of_value(value):
         return AVal(NP, value.dtype)
     if isinstance(value, (float, int, complex)):
         return AVal(PY, float if isinstance(value, float) else type(value).__mro__[1])
+    if kind in (tuple, list):
+        return AVal(OTHER, pytype=kind, items=tuple(of_value(v) for v in value))
+    if kind is dict and all(isinstance(k, str) for k in value):
+        return AVal(OTHER, pytype=dict, items=tuple((k, of_value(v)) for k, v in value.items()))
     return AVal(OTHER, pytype=kind)
 
 

@@ -25,7 +25,7 @@ import warnings
 import gast
 import numpy as np
 
-from . import activity, avals, calls, code, emit, infer, reverse
+from . import activity, avals, calls, code, emit, infer, ir, reverse
 from .avals import ARRAY, NP, OTHER, PY
 from .code import OBJ
 from .errors import SrcdiffError
@@ -156,20 +156,27 @@ def _param_nodes(node):
 def _check_result(program, located):
     result_stmt = program.fn.result
     if program.result is None:
-        operand = result_stmt.value
-        aval = program.aval(len(program.fn.body) - 1, operand)
+        aval = program.aval(result_stmt, result_stmt.value)
     else:
         aval = program.avals[program.result]
     if aval.kind == ARRAY and aval.ndim:
-        raise located.error(result_stmt.origin.node,
-                            f"{program.fn.name} returns an array ({aval.describe()}); gradient "
-                            "needs a scalar result",
+        raise located.error(_returning(program, aval), f"{program.fn.name} returns an array "
+                            f"({aval.describe()}); gradient needs a scalar result",
                             "reduce it to a scalar, e.g. with np.sum (vector results come "
                             "with vjp/jacobian)")
     if aval.kind == OTHER:
-        raise located.error(result_stmt.origin.node,
-                            f"{program.fn.name} returns {_article(aval.describe())}; gradient "
-                            "needs a scalar number")
+        raise located.error(_returning(program, aval), f"{program.fn.name} returns "
+                            f"{_article(aval.describe())}; gradient needs a single scalar "
+                            "result", "return one scalar (vector results come with "
+                            "vjp/jacobian)")
+
+
+def _returning(program, aval):
+    """The return statement that gives the result this kind (not the final, merged one)."""
+    for value in program.ssa.concrete(program.result) if program.result is not None else ():
+        if isinstance(value, ir.Assign) and program.avals.get(value) == aval:
+            return value.origin.node
+    return program.fn.result.origin.node
 
 
 # compiling
@@ -275,7 +282,8 @@ class Family:
                        for p, v in zip(self.fn_ir.param_names, values)}
         if any(a.kind == ARRAY for a in param_avals.values()):
             self.shapes_seen += 1
-        first = self.fast_key is None and holder is not None
+        first = self.fast_key is None and holder is not None and not any(
+            a.items is not None for a in param_avals.values())
         prologue = [self._guard(param_avals, holder)] if first else []
         emitted = derive(self.fn_ir, self.scope, param_avals, self.wrt,
                          with_value=self.with_value, prologue=prologue,
@@ -323,6 +331,8 @@ def _guard_tests(name, aval):
         return [_type_is_not(name, aval.dtype)]
     if aval.kind == NP:
         return [_type_is_not(name, aval.dtype.type)]
+    if aval.kind == OTHER and aval.items is not None:
+        return [code.const(True)]
     if aval.kind == OTHER:
         return [_type_is_not(name, aval.pytype)]
     if aval.kind == ARRAY:
@@ -344,6 +354,10 @@ def _guard_tests(name, aval):
 
 def _value_key(value, general):
     kind = type(value)
+    if kind in (tuple, list):
+        return (kind, tuple(_value_key(v, general) for v in value))
+    if kind is dict:
+        return (kind, tuple((k, _value_key(v, general)) for k, v in value.items()))
     if kind is np.ndarray:
         if general:
             return ("general", value.ndim, value.dtype)

@@ -389,6 +389,11 @@ def _lowered_value(value):
     if not hasattr(value, "rule"):
         return _operand_text(value)
     args = [_operand_text(a) for a in value.args]
+    if value.form in ("tuple", "list"):
+        inner = ", ".join(args) + ("," if value.form == "tuple" and len(args) == 1 else "")
+        return f"({inner})" if value.form == "tuple" else f"[{inner}]"
+    if value.form == "dict":
+        return "{" + ", ".join(f"{k!r}: {a}" for k, a in zip(value.rule.keys, args)) + "}"
     if value.form == "attribute":
         return f"{args[0]}.{value.spelling}"
     if value.form == "method":

@@ -61,6 +61,10 @@ def fill(index, parts):
 
 def result_aval(x, parts, index, located, node):
     """The kind and shape of ``x[index]``."""
+    if x.kind == OTHER and x.items is not None:
+        from .containers import element
+        key = index.value if isinstance(index, gast.Constant) else None
+        return element(x, key, located, node)
     if x.kind == OTHER and x.pytype is tuple and x.shape:
         return AVal(PY, int)
     if x.kind not in (ARRAY, NP):

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from . import avals, calls, indexing, ir
+from . import avals, calls, containers, indexing, ir
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .calls import USER
 from .rules.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
@@ -137,7 +137,17 @@ def join(a, b):
             return AVal(ARRAY, dtype, None)
         return AVal(ARRAY, dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
     if a.kind == OTHER and b.kind == OTHER and a.pytype is b.pytype:
-        return a
+        if a.items is not None and b.items is not None and len(a.items) == len(b.items):
+            if a.pytype is dict:
+                if [k for k, _ in a.items] != [k for k, _ in b.items]:
+                    return avals.UNKNOWN_AVAL
+                return AVal(OTHER, pytype=dict, items=tuple(
+                    (k, join(x, y)) for (k, x), (_, y) in zip(a.items, b.items)))
+            return AVal(OTHER, pytype=a.pytype,
+                        items=tuple(join(x, y) for x, y in zip(a.items, b.items)))
+        if a.items is None and b.items is None:
+            return a
+        return avals.UNKNOWN_AVAL
     return avals.UNKNOWN_AVAL
 
 
@@ -158,6 +168,8 @@ def _result(program, stmt, located):
     args = {p: program.aval(stmt, op) for p, op in bound.items()}
     if rule.kind == USER:
         return _callee_result(rule.fn, args, located, stmt.origin.node)
+    if rule.kind == containers.PACK:
+        return containers.packed(rule, args)
     if rule.kind == indexing.INDEX:
         parts = [args[p] for p in rule.params[1:]]
         return indexing.result_aval(args["x"], parts, call.index, located, stmt.origin.node)
@@ -195,10 +207,10 @@ def _callee_result(callee, args, located, node):
         result = program.avals.get(program.result) if program.result is not None else None
         _CALLEE_RESULTS[key] = result or program.aval(callee_ir.result, callee_ir.result.value)
     aval = _CALLEE_RESULTS[key]
-    if aval.kind == OTHER:
-        raise located.error(node, f"{callee.name} returns {aval.describe()}; calls into "
-                            "functions that return tuples or other containers are not "
-                            "supported yet", "return one number or array")
+    if aval.kind == OTHER and aval.items is None:
+        raise located.error(node, f"{callee.name} returns {aval.describe()}, which srcdiff "
+                            "cannot differentiate through", "return numbers, arrays, or "
+                            "tuples, lists and dicts of them")
     return aval
 
 

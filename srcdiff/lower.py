@@ -13,7 +13,7 @@ import types
 import gast
 import numpy as np
 
-from . import calls, flow, indexing, ir
+from . import calls, containers, flow, indexing, ir
 from .rules import REGISTRY
 from .scope import Live, Opaque, Unresolved, UserFunction
 
@@ -77,8 +77,6 @@ REFUSED_EXPRESSIONS = {
     gast.YieldFrom: ("generators cannot be differentiated", "return a value instead"),
     gast.NamedExpr: ("assignment expressions (:=) are not supported",
                      "assign in a statement of its own"),
-    gast.List: ("lists are not supported yet", None),
-    gast.Dict: ("dicts are not supported yet", None),
     gast.Set: ("sets are not supported", None),
     gast.JoinedStr: ("f-strings cannot be differentiated", None),
     gast.Starred: ("starred expressions are not supported", None),
@@ -245,11 +243,12 @@ class _Lowerer:
             raise self.error(target, "this assignment target is not supported")
 
     def unpack(self, target, value):
-        if not isinstance(value, (gast.Tuple, gast.List)):
-            raise self.error(value, "only a literal tuple can be unpacked here",
-                             "write one assignment per name")
         if any(isinstance(e, gast.Starred) for e in target.elts):
             raise self.error(target, "starred unpacking is not supported")
+        if not isinstance(value, (gast.Tuple, gast.List)):
+            written = {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+            self.assign_value(target, self.staged(value, written))
+            return
         if len(target.elts) != len(value.elts):
             raise self.error(value, f"cannot unpack {len(value.elts)} values into "
                                     f"{len(target.elts)} names")
@@ -275,6 +274,19 @@ class _Lowerer:
             return ir.Var(name)
         return operand
 
+    def assign_value(self, target, operand):
+        """Assign an already lowered operand to a (nested) target."""
+        if isinstance(target, gast.Name):
+            self.emit(target.id, operand)
+            return
+        for position, elt in enumerate(target.elts):
+            item = ir.Call(indexing.rule(0), (operand,), (), None,
+                           gast.Constant(value=position, kind=None))
+            name = elt.id if isinstance(elt, gast.Name) else self.fresh()
+            self.emit(name, item)
+            if not isinstance(elt, gast.Name):
+                self.assign_value(elt, ir.Var(name))
+
     def augassign(self, stmt):
         target = stmt.target
         if not isinstance(target, gast.Name):
@@ -293,10 +305,6 @@ class _Lowerer:
         if stmt.value is None:
             raise self.error(stmt, f"{self.name} returns None",
                              "a differentiated function must return a scalar")
-        if isinstance(stmt.value, (gast.Tuple, gast.List)):
-            raise self.error(stmt.value, "the function returns a tuple; gradient needs a single "
-                                         "scalar result",
-                             "return one scalar (vector results come with vjp/jacobian)")
         value = self.value(stmt.value)
         if isinstance(value, ir.Call):
             self.emit(self.result_name, value)
@@ -461,9 +469,22 @@ class _Lowerer:
             return self.call(node)
         if isinstance(node, gast.Subscript):
             return self.subscript(node)
-        if isinstance(node, (gast.Tuple,)):
-            raise self.error(node, "tuples are only supported on the right of an unpacking "
-                                   "assignment")
+        if isinstance(node, (gast.Tuple, gast.List)):
+            if any(isinstance(e, gast.Starred) for e in node.elts):
+                raise self.error(node, "starred expressions are not supported")
+            pytype = tuple if isinstance(node, gast.Tuple) else list
+            operands = tuple(self.operand(e) for e in node.elts)
+            return ir.Call(containers.pack_rule(pytype, len(operands)), operands, (), None,
+                           form=pytype.__name__)
+        if isinstance(node, gast.Dict):
+            if not all(isinstance(k, gast.Constant) and isinstance(k.value, str)
+                       for k in node.keys):
+                raise self.error(node, "only dicts with string keys written out are supported",
+                                 "write {'name': value, ...}")
+            keys = tuple(k.value for k in node.keys)
+            operands = tuple(self.operand(v) for v in node.values)
+            return ir.Call(containers.pack_rule(dict, len(keys), keys), operands, (), None,
+                           form="dict")
         message, hint = REFUSED_EXPRESSIONS.get(
             type(node), (f"{type(node).__name__} expressions are not supported", None))
         raise self.error(node, message, hint)

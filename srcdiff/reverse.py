@@ -15,7 +15,8 @@ import operator
 import gast
 import numpy as np
 
-from . import code, indexing, ir
+from . import code, indexing, ir, runtime
+from .containers import PACK
 from .adjoints import (
     instantiate,
     merge_repeats,
@@ -174,6 +175,11 @@ class _Reverse:
                                   slice=indexing.fill(call.index, parts), ctx=gast.Load())
         fn = call.rule.fn
         args = [self.operand(stmt, a) for a in call.args]
+        if call.form in ("tuple", "list"):
+            node = gast.Tuple if call.form == "tuple" else gast.List
+            return node(elts=args, ctx=gast.Load())
+        if call.form == "dict":
+            return gast.Dict(keys=[code.const(k) for k in call.rule.keys], values=args)
         if call.form == "attribute":
             return gast.Attribute(value=args[0], attr=call.spelling, ctx=gast.Load())
         if call.form == "method":
@@ -255,6 +261,11 @@ class _Reverse:
         lines = []
         if not stmt.is_copy and stmt.value.rule.kind == USER:
             contributions = self.user_call(stmt, g, state, lines)
+        elif not stmt.is_copy and stmt.value.rule.kind == PACK:
+            contributions = self.unpack_adjoint(stmt, g)
+        elif not stmt.is_copy and stmt.value.rule.kind == INDEX and self.program.aval(
+                stmt, stmt.value.args[0]).items is not None:
+            contributions = self.element_adjoint(stmt, g)
         elif not stmt.is_copy and stmt.value.rule.kind == INDEX:
             contributions = self.index_adjoint(stmt, g, state, lines)
         else:
@@ -342,6 +353,32 @@ class _Reverse:
         lines.append(code.Assign(tuple(targets), value))
         return contributions
 
+    def unpack_adjoint(self, stmt, g):
+        """``t = (a, b)``: ``a`` gets ``t_bar[0]``, ``b`` gets ``t_bar[1]``."""
+        call = stmt.value
+        keys = call.rule.keys or range(len(call.args))
+        result = {}
+        for key, operand in zip(keys, call.args):
+            source = self.program.definition(stmt, operand)
+            if source is None or not self.activity.active(source):
+                continue
+            item = gast.Subscript(value=code.clone(g), slice=code.const(key), ctx=gast.Load())
+            result.setdefault(self.web(source), []).append(item)
+        return result
+
+    def element_adjoint(self, stmt, g):
+        """``v = t[k]``: ``t_bar`` gets ``one_hot(t, k, v_bar)``."""
+        call = stmt.value
+        source = self.program.definition(stmt, call.args[0])
+        if source is None or not self.activity.active(source):
+            return {}
+        parts = [self.argument(stmt, a) for a in call.args[1:]]
+        key = indexing.fill(call.index, parts)
+        value = gast.Call(func=code.ref(OBJ, runtime.one_hot),
+                          args=[self.argument(stmt, call.args[0]), key, code.clone(g)],
+                          keywords=[])
+        return {self.web(source): [value]}
+
     def index_adjoint(self, stmt, g, state, lines):
         """``x_bar[index] += g``, into an array this sweep owns (made here if need be)."""
         call = stmt.value
@@ -394,6 +431,10 @@ class _Reverse:
                 exprs = [code.clone(current)] + exprs
             value = exprs[0]
             for extra in exprs[1:]:
+                if self.aval_of(web).items is not None:
+                    value = gast.Call(func=code.ref(OBJ, runtime.add_tree), args=[value, extra],
+                                      keywords=[])
+                    continue
                 value = simplify(gast.BinOp(left=value, op=gast.Add(), right=extra), self.scalar)
             if code.is_const(value) and self.aval_of(web).kind in (PY, NP):
                 state[web] = value
@@ -416,6 +457,9 @@ class _Reverse:
 
     def zero(self, web):
         aval = self.aval_of(web)
+        if aval.items is not None:
+            return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree),
+                             args=[code.ref(DEF, web)], keywords=[])
         shape = aval.known_shape
         if aval.kind == "array" and shape is not None and all(isinstance(d, int) for d in shape):
             return np_call("zeros", [code.const(shape)], dtype=gast.Attribute(

@@ -4,7 +4,7 @@ derivative is compiled; code specialized on known shapes uses plain NumPy instea
 
 import numpy as np
 
-__all__ = [
+__all__ = ["zeros_like_tree", "one_hot", "add_tree", 
     "unbroadcast", "matmul_lhs_vjp", "matmul_rhs_vjp", "dot_lhs_vjp", "dot_rhs_vjp",
     "check_scalar", "expand_reduced", "unit", "tie_weights", "product_of_others", "median_weights",
     "reverse_cumsum",
@@ -638,3 +638,35 @@ def linspace_vjp(g, start, stop, num, endpoint=True, wrt="start"):
     return cast_like(unbroadcast(summed, start if wrt == "start" else stop),
                      start if wrt == "start" else stop)
 
+
+
+def zeros_like_tree(x):
+    """Zeros with the structure of ``x`` (a number, an array, or tuples, lists and dicts of
+    them): the adjoint of a container that received nothing."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like_tree(v) for v in x)
+    if isinstance(x, dict):
+        return {k: zeros_like_tree(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x)
+    return type(x)(0) if isinstance(x, (float, int, complex)) else x * 0
+
+
+def one_hot(x, key, g):
+    """The adjoint of ``x[key]`` as a contribution to ``x``'s: zeros but ``g`` at ``key``."""
+    zeros = zeros_like_tree(x)
+    if isinstance(zeros, tuple):
+        zeros = list(zeros)
+        zeros[key] = g
+        return tuple(zeros)
+    zeros[key] = g
+    return zeros
+
+
+def add_tree(a, b):
+    """Adjoints of containers add element by element."""
+    if isinstance(a, (tuple, list)):
+        return type(a)(add_tree(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return {k: add_tree(a[k], b[k]) for k in a}
+    return a + b

@@ -22,6 +22,7 @@ import gast
 from . import ir
 from .adjoints import reduction
 from .calls import USER
+from .containers import PACK
 from .indexing import INDEX
 from .rules.registry import ELEMENTWISE, NONDIFF
 from .ssa import SSA, UNDEFINED, Param
@@ -206,6 +207,8 @@ def _template_reads(program, activity, stmt):
     bound = call.bound()
     if rule.kind == USER:
         return {ssa.read(stmt, op) for op in bound.values() if isinstance(op, ir.Var)}
+    if rule.kind == PACK:
+        return set()
     if rule.kind == INDEX:
         reads = {ssa.read(stmt, op) for op in call.args[1:] if isinstance(op, ir.Var)}
         x = call.args[0]

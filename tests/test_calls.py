@@ -107,17 +107,21 @@ def test_mutual_recursion_is_refused(module_from):
         gradient(mod.f)(1.0)
 
 
-def test_tuple_results_are_refused_clearly(module_from):
-    mod = module_from("""
-        def pair(x):
-            return x, x * 2.0
+def polar(r, t):
+    return r * math.cos(t), r * math.sin(t)
 
-        def f(x):
-            a = pair(x)
-            return 1.0
-        """)
-    with pytest.raises(SrcdiffError, match="returns a tuple|tuples"):
-        gradient(mod.f)(1.0)
+
+def through_a_tuple(x, y):
+    a, b = polar(x, y)
+    pair = (a, b * 2.0)
+    u, v = pair
+    return u * v + pair[0]
+
+
+def test_tuple_results_and_tuple_values():
+    check(through_a_tuple, (0.7, 0.4), (0, 1))
+    text = srcdiff.source(through_a_tuple, wrt=(0, 1))
+    assert "def polar_vjp(r, t, polar_bar):" in text
 
 
 def test_cli_prints_callee_derivatives(tmp_path, capsys):
