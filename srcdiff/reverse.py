@@ -16,7 +16,6 @@ import gast
 import numpy as np
 
 from . import code, indexing, ir, runtime
-from .containers import PACK
 from .adjoints import (
     instantiate,
     merge_repeats,
@@ -29,6 +28,7 @@ from .adjoints import (
 from .avals import NP, PY
 from .calls import USER
 from .code import ADJ, DEF, OBJ
+from .containers import PACK
 from .indexing import INDEX
 from .infer import join
 from .optimize import simplify
