@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from . import calls, containers, flow, indexing, ir
+from .optimize import common_subexpressions
 from .rules import REGISTRY
 from .scope import Live, Opaque, Unresolved, UserFunction
 
@@ -122,7 +123,7 @@ class _Lowerer:
         self.statements(statements)
         origin = ir.Origin(node.lineno, node.col_offset, self.name, node)
         fn = ir.Function(self.name, self.params, self.body, origin, self.source, node)
-        return flow.normalize(fn, self.result_name, self.named, self.loc)
+        return common_subexpressions(flow.normalize(fn, self.result_name, self.named, self.loc))
 
     def statements(self, statements):
         for stmt in statements:
