@@ -22,15 +22,15 @@ EXPECTED = {
                         "x_n = 0.6,", "dx_n/dr = 0.159999999999", "dx_n/dx0 = 0.0"],
     "regression_fit.py": ["def cost_grad(m, c, xs, ys):", "for i in reversed(range(n)):",
                           "dL/dm = -78.1", "Recovered m = 2.0000", "c = 0.9998"],
-    "mlp_backprop.py": ["def cost_grad(w1, b1, w2, b2, X, Y):", "for k in reversed(range(t3)):",
-                        "w2_bar = w2_bar + np.outer(t5_bar, z1)",
+    "mlp_backprop.py": ["def cost_grad(w1, b1, w2, b2, X, Y):", "for k in reversed(range(",
+                        "w2_bar = w2_bar + np.outer(",
                         "a1_bar = z1_bar * (1.0 - z1 * z1)", "E = 2.845888;",
                         "E fell from 2.8459 to 0.0091"],
     "softmax_classifier.py": ["def cross_entropy_grad(W, b, X, onehot):",
-                              "W_bar = X.T @ t1_bar", "E = 0.981492",
+                              "W_bar = X.T @ ", "E = 0.981492",
                               "overflows to inf", "98.3% on the training set"],
     "rnn.py": ["def rnn_loss_grad(Wx, Wh, h0, xs, target):", "h = h_tape.pop()",
-               "h_bar = Wh.T @ t3_bar", "E = 0.7759139710", "t =  1  |∂E/∂x_t| = 8.74"],
+               "h_bar = Wh.T @ ", "E = 0.7759139710", "t =  1  |∂E/∂x_t| = 8.74"],
 }
 
 
