@@ -25,7 +25,7 @@ from .adjoints import (
     reduce_to,
     zero_like,
 )
-from .avals import NP, PY
+from .avals import ARRAY, NP, PY
 from .calls import USER
 from .code import ADJ, DEF, OBJ
 from .containers import PACK
@@ -610,7 +610,19 @@ class _Reverse:
             return current
         if aval.kind == PY and aval.dtype is float and not self.python_adjoint(web):
             return gast.Call(func=code.ref(OBJ, float), args=[current], keywords=[])
+        if aval.kind in (ARRAY, NP) and aval.dtype is not None and aval.dtype != np.float64:
+            return self.cast(current, aval)
         return current
+
+    def cast(self, value, aval):
+        """A gradient in its argument's dtype: NumPy may promote (float32 and a float64
+        constant give float64), but a float32 argument gets a float32 gradient."""
+        dtype = gast.Attribute(value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load())
+        if aval.kind == NP:
+            return gast.Call(func=dtype, args=[value], keywords=[])
+        method = gast.Attribute(value=value, attr="astype", ctx=gast.Load())
+        return gast.Call(func=method, args=[dtype],
+                         keywords=[gast.keyword(arg="copy", value=code.const(False))])
 
     def python_adjoint(self, web):
         """Whether an adjoint is certainly a Python float (built from Python floats only)."""

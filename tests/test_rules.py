@@ -46,16 +46,7 @@ EXCLUDED: dict[str, str] = {
 }
 
 # Known failures, by case id, each tracking a bug or a missing feature in the compiler core.
-PROMOTED = ("needs core: a gradient in its argument's dtype (the primitive converts a Python "
-            "float, or a float64 constant, to a float64 array, so the float32 argument's "
-            "adjoint comes out float64)")
-KNOWN_BUGS: dict[str, str] = {
-    "numpy.clip/3-float,2x3,2x3-float32": PROMOTED,
-    "numpy.append/3-float,2-float32": PROMOTED,
-    "numpy.full_like/3-fill_value=3-a=array-float32": PROMOTED,
-    "numpy.inner/2-float,3-float32": PROMOTED,
-    "numpy.outer/2-float,2-float32": PROMOTED,
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 SEEDS = (0, 1, 2)
 MARGIN = 0.1
