@@ -163,3 +163,29 @@ def python_expr(node, aval_of, python_adjoints):
         if aval.kind != PY or aval.dtype is not float:
             return False
     return True
+
+
+def whole_reduction(program, stmt):
+    """For ``np.sum(a)`` or ``np.mean(a)`` over a whole array of known shape, the number of
+    elements (its adjoint is then a scalar broadcast); else None."""
+    from . import ir
+    from .avals import ARRAY
+    if stmt.is_copy or stmt.value.rule.name not in ("numpy.sum", "numpy.mean"):
+        return None
+    rule = stmt.value.rule
+    bound = stmt.value.bound()
+    extra = [p for p in bound if p != rule.params[0]]
+    if any(not (isinstance(bound[p], ir.Const) and (bound[p].value is None
+                                                      or bound[p].value is False))
+           for p in extra):
+        return None
+    aval = program.aval(stmt, bound[rule.params[0]])
+    shape = aval.known_shape
+    if aval.kind != ARRAY or shape is None:
+        return None
+    if rule.name == "numpy.mean" and not all(isinstance(d, int) for d in shape):
+        return None
+    size = 1
+    for d in shape:
+        size = size * d if isinstance(d, int) else size
+    return size

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import code, indexing, ir, runtime
 from .adjoints import (
+    whole_reduction,
     instantiate,
     merge_repeats,
     np_call,
@@ -25,7 +26,7 @@ from .adjoints import (
     reduce_to,
     zero_like,
 )
-from .avals import ARRAY, NP, PY
+from .avals import ARRAY, NP, PY, broadcast_shapes
 from .calls import USER
 from .code import ADJ, DEF, OBJ
 from .containers import PACK
@@ -48,6 +49,16 @@ _COMPARE = {
 }
 VALUE = "value"
 OWNED = "owned"
+
+
+class Lazy:
+    """An adjoint equal everywhere to a scalar, not yet broadcast to its variable's shape:
+    ``np.sum(a)`` hands ``a`` its scalar adjoint, and elementwise templates broadcast it for
+    free (``a_bar = 2.0 * s_bar * a`` rather than first filling an array with ``s_bar``).
+    ``expr`` is a constant or the variable's own adjoint, which holds that scalar."""
+
+    def __init__(self, expr):
+        self.expr = expr
 
 
 class Wrt(list):
@@ -259,7 +270,16 @@ class _Reverse:
             state.pop(web, None)
             return [code.Pop(self.name(stmt))] if pushed else []
         lines = []
-        if not stmt.is_copy and stmt.value.rule.kind == USER:
+        lazy = None
+        if isinstance(g, Lazy) and self._takes_lazy(stmt):
+            lazy = self._lazy_contributions(stmt, g)
+        if isinstance(g, Lazy) and lazy is None:
+            self.materialize(web, state, lines)
+            g = state[web]
+        lazy = lazy if lazy is not None else self._sum_to_lazy(stmt, g)
+        if lazy is not None:
+            contributions = lazy
+        elif not stmt.is_copy and stmt.value.rule.kind == USER:
             contributions = self.user_call(stmt, g, state, lines)
         elif not stmt.is_copy and stmt.value.rule.kind == PACK:
             contributions = self.unpack_adjoint(stmt, g)
@@ -272,13 +292,13 @@ class _Reverse:
             contributions = self.contributions(stmt, g)
         own = contributions.pop(web, [])
         old = [e for exprs in contributions.values() for e in exprs] + own
-        reads_old = any(code.refs(e, "old") for e in old)
+        reads_old = any(code.refs(_expr(e), "old") for e in old)
         if pushed and reads_old:
             lines.append(code.Pop(self.name(stmt)))
             pushed = False
             for exprs in list(contributions.values()) + [own]:
                 for e in exprs:
-                    _rename_refs(e, "old", DEF)
+                    _rename_refs(_expr(e), "old", DEF)
         lines += self.accumulate(contributions, state, last=web)
         state.pop(web, None)
         if own:
@@ -287,7 +307,39 @@ class _Reverse:
             lines.append(code.Pop(self.name(stmt)))
         return lines
 
-    def contributions(self, stmt, g):
+    def _takes_lazy(self, stmt):
+        """Whether the statement's adjoint can use a scalar-broadcast ``g`` as it is: copies,
+        and elementwise rules whose active operands all have the result's shape."""
+        if stmt.is_copy:
+            return True
+        rule = stmt.value.rule
+        if rule.kind != ELEMENTWISE:
+            return False
+        result = self.program.avals[stmt].known_shape
+        for op in stmt.value.bound().values():
+            source = self.program.definition(stmt, op)
+            if source is not None and self.activity.active(source):
+                if result is None or self.program.aval(stmt, op).known_shape != result:
+                    return False
+        return True
+
+    def _sum_to_lazy(self, stmt, g):
+        """``s = np.sum(a)`` (or ``np.mean``) over everything: ``a``'s adjoint is ``s_bar``
+        (divided by the size) everywhere, kept lazy."""
+        size = whole_reduction(self.program, stmt)
+        if size is None or isinstance(g, Lazy):
+            return None
+        operand = stmt.value.bound()[stmt.value.rule.params[0]]
+        source = self.program.definition(stmt, operand)
+        if source is None or not self.activity.active(source):
+            return None
+        value = code.clone(g)
+        if stmt.value.rule.name == "numpy.mean":
+            value = simplify(gast.BinOp(left=value, op=gast.Div(), right=code.const(size)),
+                             self.scalar)
+        return {self.web(source): [Lazy(value)]}
+
+    def contributions(self, stmt, g, reduce=True):
         if stmt.is_copy:
             source = self.program.definition(stmt, stmt.value)
             if source is None or not self.activity.active(source):
@@ -314,10 +366,47 @@ class _Reverse:
             expr = instantiate(template.expr, g, names, all_python)
             if not all_python:
                 expr = python_calls_to_math(expr, self.aval_of)
-            if rule.kind == ELEMENTWISE:
+            if rule.kind == ELEMENTWISE and reduce:
                 expr = reduce_to(expr, operand_avals[p], self.program.avals[stmt], names[p])
             result.setdefault(self.web(source), []).append(simplify(expr, self.scalar))
         return result
+
+    def _lazy_contributions(self, stmt, g):
+        """Elementwise templates on a scalar ``g``: a contribution that stays scalar stays
+        lazy; one that has its operand's shape is an ordinary array. Anything else (a
+        contribution of a smaller shape) returns None: ``g`` must be broadcast first."""
+        result = self.contributions(stmt, g.expr, reduce=False)
+        scalar = code.ref_of(g.expr)
+        for web, exprs in result.items():
+            shape = self.aval_of(web).known_shape
+            lazy = []
+            for e in exprs:
+                got = self._expr_shape(e, scalar)
+                if got == ():
+                    lazy.append(Lazy(e))
+                elif got is not None and got == shape:
+                    lazy.append(e)
+                else:
+                    return None
+            result[web] = lazy
+        return result
+
+    def _expr_shape(self, expr, scalar):
+        """The broadcast shape of an elementwise expression's leaves (None if unknown)."""
+        shapes = []
+        if any(isinstance(n, gast.Name) and code.ref_of(n) is None for n in gast.walk(expr)):
+            return None
+        for ref in code.refs(expr):
+            if ref[0] == OBJ or ref == scalar:
+                continue
+            shape = self.aval_of(ref[1]).known_shape
+            if shape is None:
+                return None
+            shapes.append(shape)
+        try:
+            return broadcast_shapes(*shapes)
+        except ValueError:
+            return None
 
     def user_call(self, stmt, g, state, lines):
         """``a_bar, b_bar = h_vjp(a, b, z_bar)``, straight into adjoints not yet assigned,
@@ -387,6 +476,8 @@ class _Reverse:
             return {}
         web = self.web(source)
         owned = state.setdefault(OWNED, set())
+        if isinstance(state.get(web), Lazy):
+            self.materialize(web, state, lines)
         if state.get(web) is None:
             lines.append(code.Assign((ADJ, web), self.zero(web)))
         elif not code.ref_of(state[web]) or web not in owned:
@@ -425,17 +516,26 @@ class _Reverse:
         lines = []
         shares = self._shares_name_with(last)
         for web in sorted(contributions, key=shares):
-            exprs = merge_repeats(contributions[web])
+            items = contributions[web]
             current = state.get(web)
             if current is not None:
-                exprs = [code.clone(current)] + exprs
-            value = exprs[0]
+                items = [current] + items
+            lazy = all(isinstance(e, Lazy) for e in items)
+            exprs = merge_repeats([code.clone(_expr(e)) for e in items])
+            value = simplify(exprs[0], self.scalar)
             for extra in exprs[1:]:
                 if self.aval_of(web).items is not None:
                     value = gast.Call(func=code.ref(OBJ, runtime.add_tree), args=[value, extra],
                                       keywords=[])
                     continue
                 value = simplify(gast.BinOp(left=value, op=gast.Add(), right=extra), self.scalar)
+            if lazy:
+                if code.is_const(value):
+                    state[web] = Lazy(value)
+                else:
+                    lines.append(code.Assign((ADJ, web), value))
+                    state[web] = Lazy(code.ref(ADJ, web))
+                continue
             if code.is_const(value) and self.aval_of(web).kind in (PY, NP):
                 state[web] = value
                 continue
@@ -461,7 +561,8 @@ class _Reverse:
             return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree),
                              args=[code.ref(DEF, web)], keywords=[])
         shape = aval.known_shape
-        if aval.kind == "array" and shape is not None and all(isinstance(d, int) for d in shape):
+        if aval.kind == "array" and shape is not None and aval.dtype is not None and all(
+                isinstance(d, int) for d in shape):
             return np_call("zeros", [code.const(shape)], dtype=gast.Attribute(
                 value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load()))
         return zero_like(aval, code.ref(DEF, web))
@@ -472,9 +573,21 @@ class _Reverse:
         if current is None:
             lines.append(code.Assign((ADJ, web), self.zero(web)))
             state.setdefault(OWNED, set()).add(web)
+        elif isinstance(current, Lazy):
+            lines.append(code.Assign((ADJ, web), self.filled(web, current.expr)))
+            state.setdefault(OWNED, set()).add(web)
         elif not code.ref_of(current):
             lines.append(code.Assign((ADJ, web), current))
         state[web] = code.ref(ADJ, web)
+
+    def filled(self, web, value):
+        """An array of the variable's shape full of ``value``."""
+        aval = self.aval_of(web)
+        shape = aval.known_shape
+        if shape is not None and all(isinstance(d, int) for d in shape) and aval.dtype:
+            dtype = gast.Attribute(value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load())
+            return np_call("full", [code.const(shape), code.clone(value)], dtype=dtype)
+        return np_call("full_like", [code.ref(DEF, web), code.clone(value)])
 
     def checkpoint(self, stmt):
         """An inactive ``if`` or loop is undone as a whole: the variables it changes that
@@ -604,6 +717,8 @@ class _Reverse:
         current = state.get(web)
         if current is None:
             return zero_like(aval, code.ref(DEF, web))
+        if isinstance(current, Lazy):
+            return self.filled(web, current.expr)
         if not code.ref_of(current):
             return current
         if self.vjp:
@@ -649,9 +764,16 @@ def _rename_refs(node, old, new):
             sub.srcdiff_ref = (new, r[1])
 
 
+def _expr(value):
+    return value.expr if isinstance(value, Lazy) else value
+
+
 def _same(a, b):
     if a is None or b is None:
         return a is b
+    if isinstance(a, Lazy) != isinstance(b, Lazy):
+        return False
+    a, b = _expr(a), _expr(b)
     return gast.dump(a) == gast.dump(b) and code.ref_of(a) == code.ref_of(b)
 
 

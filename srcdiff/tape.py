@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import ir
-from .adjoints import reduction
+from .adjoints import reduction, whole_reduction
 from .calls import USER
 from .containers import PACK
 from .indexing import INDEX
@@ -207,7 +207,7 @@ def _template_reads(program, activity, stmt):
     bound = call.bound()
     if rule.kind == USER:
         return {ssa.read(stmt, op) for op in bound.values() if isinstance(op, ir.Var)}
-    if rule.kind == PACK:
+    if rule.kind == PACK or whole_reduction(program, stmt) is not None:
         return set()
     if rule.kind == INDEX:
         reads = {ssa.read(stmt, op) for op in call.args[1:] if isinstance(op, ir.Var)}
