@@ -17,13 +17,13 @@ import numpy as np
 
 from . import code, indexing, ir, runtime
 from .adjoints import (
-    whole_reduction,
     instantiate,
     merge_repeats,
     np_call,
     python_calls_to_math,
     python_expr,
     reduce_to,
+    whole_reduction,
     zero_like,
 )
 from .avals import ARRAY, NP, PY, broadcast_shapes
