@@ -101,7 +101,7 @@ def compile_looping(lines, result):
     return f, text.replace("def f(x, y):", "def f(x, y, n=2):")
 
 
-@settings(max_examples=int(os.environ.get("SRCDIFF_RANDOM_PROGRAMS", "1500")), deadline=None,
+@settings(max_examples=int(os.environ.get("SRCDIFF_RANDOM_PROGRAMS", "2500")), deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(programs(), st.floats(-1.2, 1.2), st.floats(-1.2, 1.2))
 def test_random_program_with_control_flow(program, x, y):
