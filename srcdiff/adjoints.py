@@ -133,7 +133,7 @@ def np_call(name, args, **keywords):
 
 
 def zero_like(aval, operand):
-    if aval.items is not None:
+    if aval.container:
         return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree), args=[operand],
                          keywords=[])
     if aval.kind == PY:

@@ -22,6 +22,7 @@ class AVal:
     shape: tuple | None = ()
     pytype: type | None = None
     items: tuple | None = None
+    element: object = None
 
     @property
     def is_scalar(self):
@@ -56,13 +57,19 @@ class AVal:
             return self.dtype in (float, complex)
         if self.kind in (NP, ARRAY):
             return self.dtype is None or self.dtype.kind in "fc"
-        if self.items is not None:
+        if self.items is not None or self.element is not None:
             return any(item.differentiable for item in self.elements)
         return False
 
     @property
+    def container(self):
+        return self.items is not None or self.element is not None
+
+    @property
     def elements(self):
-        """The abstract values inside a tuple, list or dict."""
+        """The abstract values inside a tuple, list or dict (one for a list that grows)."""
+        if self.element is not None:
+            return (self.element,)
         if self.items is None:
             return ()
         if self.pytype is dict:
@@ -80,6 +87,8 @@ class AVal:
                 return f"{dtype}[...]"
             dims = ", ".join("?" if d is None else str(d) for d in self.shape)
             return f"{dtype}[{dims}]"
+        if self.kind == OTHER and self.element is not None:
+            return f"list[{self.element.describe()}, ...]"
         if self.kind == OTHER and self.items is not None:
             if self.pytype is dict:
                 inner = ", ".join(f"{k!r}: {v.describe()}" for k, v in self.items)

@@ -283,7 +283,7 @@ class Family:
         if any(a.kind == ARRAY for a in param_avals.values()):
             self.shapes_seen += 1
         first = self.fast_key is None and holder is not None and not any(
-            a.items is not None for a in param_avals.values())
+            a.container for a in param_avals.values())
         prologue = [self._guard(param_avals, holder)] if first else []
         emitted = derive(self.fn_ir, self.scope, param_avals, self.wrt,
                          with_value=self.with_value, prologue=prologue,
@@ -331,7 +331,7 @@ def _guard_tests(name, aval):
         return [_type_is_not(name, aval.dtype)]
     if aval.kind == NP:
         return [_type_is_not(name, aval.dtype.type)]
-    if aval.kind == OTHER and aval.items is not None:
+    if aval.kind == OTHER and aval.container:
         return [code.const(True)]
     if aval.kind == OTHER:
         return [_type_is_not(name, aval.pytype)]

@@ -106,6 +106,13 @@ class Break:
 
 
 @dataclass
+class Expr:
+    """An expression evaluated for its effect (``lst.append(v)``, ``lst.pop()``)."""
+
+    value: object
+
+
+@dataclass
 class AddAt:
     """``x_bar[index] += value`` (or ``np.add.at`` where positions may repeat)."""
 

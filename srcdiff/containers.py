@@ -12,6 +12,7 @@ from .avals import OTHER, AVal
 from .rules.registry import Rule
 
 PACK = "pack"
+APPEND = "append"
 _ACTIVE = object()
 
 
@@ -22,6 +23,19 @@ def pack_rule(pytype, count, keys=None):
                 templates=(_ACTIVE,) * count, kind=PACK)
     rule.keys = keys
     return rule
+
+
+def append_rule():
+    """``lst.append(value)``: a new value of the list (the same object, grown by one)."""
+    return Rule(fn=list.append, name="list.append", params=("lst", "value"), defaults={},
+                templates=(_ACTIVE, _ACTIVE), kind=APPEND)
+
+
+def appended(lst, value):
+    from .infer import join
+    if lst.items is not None:
+        return AVal(OTHER, pytype=list, items=lst.items + (value,))
+    return AVal(OTHER, pytype=list, element=join(lst.element, value))
 
 
 def packed(rule, avals):
@@ -38,6 +52,8 @@ def element(container, key, located, node):
         if found is None:
             raise located.error(node, f"the dict has no key {key!r}")
         return found
+    if container.element is not None:
+        return container.element
     if key is None:
         items = container.elements
         from .infer import join

@@ -134,6 +134,8 @@ class _Printer:
                                      ctx=gast.Store())
             return self.simple(gast.AugAssign(target=element, op=gast.Add(), value=value),
                                depth)
+        if isinstance(line, code.Expr):
+            return self.simple(gast.Expr(value=self.expr(line.value)), depth)
         if isinstance(line, code.Break):
             return self.simple(gast.Break(), depth)
         if isinstance(line, code.Return):
@@ -394,6 +396,8 @@ def _lowered_value(value):
         return f"({inner})" if value.form == "tuple" else f"[{inner}]"
     if value.form == "dict":
         return "{" + ", ".join(f"{k!r}: {a}" for k, a in zip(value.rule.keys, args)) + "}"
+    if value.form == "append":
+        return f"{args[0]}.append({args[1]})"
     if value.form == "attribute":
         return f"{args[0]}.{value.spelling}"
     if value.form == "method":

@@ -61,7 +61,7 @@ def fill(index, parts):
 
 def result_aval(x, parts, index, located, node):
     """The kind and shape of ``x[index]``."""
-    if x.kind == OTHER and x.items is not None:
+    if x.kind == OTHER and x.container:
         from .containers import element
         key = index.value if isinstance(index, gast.Constant) else None
         return element(x, key, located, node)

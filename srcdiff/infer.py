@@ -136,6 +136,13 @@ def join(a, b):
         if a.shape is None or b.shape is None or len(a.shape) != len(b.shape):
             return AVal(ARRAY, dtype, None)
         return AVal(ARRAY, dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
+    if a.kind == OTHER and b.kind == OTHER and a.pytype is list and a.container and (
+            b.container) and (a.element is not None or b.element is not None
+                              or len(a.items) != len(b.items)):
+        merged = None
+        for item in a.elements + b.elements:
+            merged = item if merged is None else join(merged, item)
+        return AVal(OTHER, pytype=list, element=merged or avals.UNKNOWN_AVAL)
     if a.kind == OTHER and b.kind == OTHER and a.pytype is b.pytype:
         if a.items is not None and b.items is not None and len(a.items) == len(b.items):
             if a.pytype is dict:
@@ -170,6 +177,8 @@ def _result(program, stmt, located):
         return _callee_result(rule.fn, args, located, stmt.origin.node)
     if rule.kind == containers.PACK:
         return containers.packed(rule, args)
+    if rule.kind == containers.APPEND:
+        return containers.appended(args["lst"], args["value"])
     if rule.kind == indexing.INDEX:
         parts = [args[p] for p in rule.params[1:]]
         return indexing.result_aval(args["x"], parts, call.index, located, stmt.origin.node)
@@ -288,9 +297,10 @@ def _check_in_place(program, located):
             continue
         olds = ssa.concrete(previous)
         if any(isinstance(v, Param) for v in olds):
-            raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would change the "
-                                f"caller's array {stmt.target} in place",
-                                f"write {stmt.target} = {stmt.target} ... to make a new array")
+            raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would change "
+                                f"{stmt.target}, which the caller passed in, in place",
+                                f"work on a copy: {stmt.target} = {stmt.target} + ... for an "
+                                f"array, list({stmt.target}) for a list")
         if any(v in aliased for v in olds):
             raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would also change "
                                 "every other name for the same array",

@@ -69,7 +69,6 @@ REFUSED_STATEMENTS = {
 }
 REFUSED_EXPRESSIONS = {
     gast.Lambda: ("lambdas inside a differentiated function are not supported yet", None),
-    gast.ListComp: ("list comprehensions are not supported yet", LATER),
     gast.SetComp: ("set comprehensions are not supported", None),
     gast.DictComp: ("dict comprehensions are not supported yet", None),
     gast.GeneratorExp: ("generator expressions are not supported", None),
@@ -216,6 +215,9 @@ class _Lowerer:
         elif isinstance(stmt, gast.Expr):
             if _is_docstring(stmt):
                 return
+            if self._is_append(stmt.value):
+                self.append(stmt.value)
+                return
             if type(stmt.value) in REFUSED_EXPRESSIONS:
                 message, hint = REFUSED_EXPRESSIONS[type(stmt.value)]
                 raise self.error(stmt.value, message, hint)
@@ -230,7 +232,9 @@ class _Lowerer:
             raise self.error(stmt, message, hint)
 
     def assign(self, target, value):
-        if isinstance(target, gast.Name):
+        if isinstance(target, gast.Name) and isinstance(value, gast.ListComp):
+            self.comprehension(value, target.id)
+        elif isinstance(target, gast.Name):
             self.emit(target.id, self.value(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target, value)
@@ -287,6 +291,56 @@ class _Lowerer:
             self.emit(name, item)
             if not isinstance(elt, gast.Name):
                 self.assign_value(elt, ir.Var(name))
+
+    def _is_append(self, node):
+        return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                and node.func.attr == "append" and isinstance(node.func.value, gast.Name)
+                and node.func.value.id in self.locals and len(node.args) == 1
+                and not node.keywords)
+
+    def append(self, node):
+        """``lst.append(v)`` grows the list in place: a new value of ``lst`` that the
+        reverse sweep undoes with ``lst.pop()``, never with a tape."""
+        name = node.func.value.id
+        if name not in self.defined:
+            raise self.error(node, f"{name} is used before it is assigned")
+        value = self.operand(node.args[0])
+        call = ir.Call(containers.append_rule(), (ir.Var(name), value), (), "append",
+                       form="append")
+        self.body.append(ir.Assign(name, call, self.origin, augmented=True, restore=False))
+
+    def comprehension(self, node, result=None):
+        """``[e for x in xs if c]`` is a loop that appends, with its own loop variable."""
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            raise self.error(node, "only comprehensions with one 'for' are supported",
+                             "write the loops out")
+        generator = node.generators[0]
+        if not isinstance(generator.target, gast.Name):
+            raise self.error(generator.target, "only a single name can be the loop variable "
+                             "of a comprehension")
+        inner = self.named(generator.target.id)
+        self.locals.add(inner)
+        rename = _Renamer(generator.target.id, inner)
+        element = rename.visit(node.elt)
+        conditions = [rename.visit(c) for c in generator.ifs]
+        result = result or self.fresh()
+        self.locals.add(result)
+        self.emit(result, ir.Call(containers.pack_rule(list, 0), (), (), None, form="list"))
+        target = gast.Name(id=result, ctx=gast.Load(), annotation=None, type_comment=None)
+        call = gast.Call(func=gast.Attribute(value=target, attr="append", ctx=gast.Load()),
+                         args=[element], keywords=[])
+        body = [gast.Expr(value=call)]
+        for condition in reversed(conditions):
+            body = [gast.If(test=condition, body=body, orelse=[])]
+        loop = gast.For(target=gast.Name(id=inner, ctx=gast.Store(), annotation=None,
+                                         type_comment=None),
+                        iter=generator.iter, body=body, orelse=[], type_comment=None)
+        for new in gast.walk(loop):
+            gast.copy_location(new, node)
+        origin = self.origin
+        self.for_(loop)
+        self.origin = origin
+        return ir.Var(result)
 
     def augassign(self, stmt):
         target = stmt.target
@@ -470,6 +524,8 @@ class _Lowerer:
             return self.call(node)
         if isinstance(node, gast.Subscript):
             return self.subscript(node)
+        if isinstance(node, gast.ListComp):
+            return self.comprehension(node)
         if isinstance(node, (gast.Tuple, gast.List)):
             if any(isinstance(e, gast.Starred) for e in node.elts):
                 raise self.error(node, "starred expressions are not supported")
@@ -774,6 +830,19 @@ def _number(node):
         inner = _number(node.operand)
         return None if inner is None else -inner
     return _constant_value(node)
+
+
+class _Renamer(gast.NodeTransformer):
+    """Gives a comprehension's loop variable its own name (its own scope in Python 3)."""
+
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node):
+        if node.id == self.old:
+            return gast.copy_location(gast.Name(id=self.new, ctx=node.ctx, annotation=None,
+                                                type_comment=None), node)
+        return node
 
 
 def _user_function(callee):

@@ -29,7 +29,7 @@ from .adjoints import (
 from .avals import ARRAY, NP, PY, broadcast_shapes
 from .calls import USER
 from .code import ADJ, DEF, OBJ
-from .containers import PACK
+from .containers import APPEND, PACK
 from .indexing import INDEX
 from .infer import join
 from .optimize import simplify
@@ -186,6 +186,9 @@ class _Reverse:
                                   slice=indexing.fill(call.index, parts), ctx=gast.Load())
         fn = call.rule.fn
         args = [self.operand(stmt, a) for a in call.args]
+        if call.form == "append":
+            method = gast.Attribute(value=args[0], attr="append", ctx=gast.Load())
+            return gast.Call(func=method, args=[args[1]], keywords=[])
         if call.form in ("tuple", "list"):
             node = gast.Tuple if call.form == "tuple" else gast.List
             return node(elts=args, ctx=gast.Load())
@@ -222,6 +225,9 @@ class _Reverse:
             if isinstance(stmt, ir.Assign):
                 if stmt in self.plan.pushed:
                     out.append(code.Push(self.name(stmt)))
+                if not stmt.is_copy and stmt.value.form == "append":
+                    out.append(code.Expr(self.primal(stmt)))
+                    continue
                 out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
             elif isinstance(stmt, ir.If):
                 out.append(code.If(self.operand(stmt, stmt.test), self.forward(stmt.body),
@@ -262,7 +268,35 @@ class _Reverse:
             out.extend(lines)
         return out
 
+    def reverse_append(self, stmt, state):
+        """Walking back over ``lst.append(v)``: ``v`` gets ``lst_bar.pop()``, the last
+        element's adjoint, and ``lst.pop()`` gives the list back its old length."""
+        web = self.web(stmt)
+        g = state.pop(web, None)
+        lines = []
+        old = self.program.definition(stmt, stmt.value.args[0])
+        if self.activity.active(stmt) and g is not None:
+            if isinstance(g, Lazy) or not code.ref_of(g):
+                state[web] = g
+                self.materialize(web, state, lines)
+                state.pop(web)
+            popped = gast.Call(func=gast.Attribute(value=code.ref(ADJ, web), attr="pop",
+                                                   ctx=gast.Load()), args=[], keywords=[])
+            source = self.program.definition(stmt, stmt.value.args[1])
+            if source is not None and self.activity.active(source):
+                lines += self.accumulate({self.web(source): [popped]}, state)
+            else:
+                lines.append(code.Expr(popped))
+            if old is not None and old is not UNDEFINED:
+                state[self.web(old)] = code.ref(ADJ, web)
+        if stmt in self.plan.kept:
+            lines.append(code.Expr(gast.Call(func=gast.Attribute(
+                value=code.ref(DEF, web), attr="pop", ctx=gast.Load()), args=[], keywords=[])))
+        return lines
+
     def reverse_assign(self, stmt, state):
+        if not stmt.is_copy and stmt.value.rule.kind == APPEND:
+            return self.reverse_append(stmt, state)
         web = self.web(stmt)
         pushed = stmt in self.plan.pushed
         g = state.get(web)
@@ -284,7 +318,7 @@ class _Reverse:
         elif not stmt.is_copy and stmt.value.rule.kind == PACK:
             contributions = self.unpack_adjoint(stmt, g)
         elif not stmt.is_copy and stmt.value.rule.kind == INDEX and self.program.aval(
-                stmt, stmt.value.args[0]).items is not None:
+                stmt, stmt.value.args[0]).container:
             contributions = self.element_adjoint(stmt, g)
         elif not stmt.is_copy and stmt.value.rule.kind == INDEX:
             contributions = self.index_adjoint(stmt, g, state, lines)
@@ -524,7 +558,7 @@ class _Reverse:
             exprs = merge_repeats([code.clone(_expr(e)) for e in items])
             value = simplify(exprs[0], self.scalar)
             for extra in exprs[1:]:
-                if self.aval_of(web).items is not None:
+                if self.aval_of(web).container:
                     value = gast.Call(func=code.ref(OBJ, runtime.add_tree), args=[value, extra],
                                       keywords=[])
                     continue
@@ -557,7 +591,7 @@ class _Reverse:
 
     def zero(self, web):
         aval = self.aval_of(web)
-        if aval.items is not None:
+        if aval.container:
             return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree),
                              args=[code.ref(DEF, web)], keywords=[])
         shape = aval.known_shape

@@ -4,7 +4,7 @@ derivative is compiled; code specialized on known shapes uses plain NumPy instea
 
 import numpy as np
 
-__all__ = ["zeros_like_tree", "one_hot", "add_tree",
+__all__ = ["spread", "zeros_like_tree", "one_hot", "add_tree",
     "unbroadcast", "matmul_lhs_vjp", "matmul_rhs_vjp", "dot_lhs_vjp", "dot_rhs_vjp",
     "check_scalar", "expand_reduced", "unit", "tie_weights", "product_of_others", "median_weights",
     "reverse_cumsum",
@@ -670,3 +670,8 @@ def add_tree(a, b):
     if isinstance(a, dict):
         return {k: add_tree(a[k], b[k]) for k in a}
     return a + b
+
+
+def spread(g, items):
+    """The adjoint of ``sum(items)``: ``g`` for every item."""
+    return [g for _ in items] if isinstance(items, list) else tuple(g for _ in items)

@@ -22,7 +22,7 @@ import gast
 from . import ir
 from .adjoints import reduction, whole_reduction
 from .calls import USER
-from .containers import PACK
+from .containers import APPEND, PACK
 from .indexing import INDEX
 from .rules.registry import ELEMENTWISE, NONDIFF
 from .ssa import SSA, UNDEFINED, Param
@@ -108,7 +108,11 @@ def _names(program, result):
             continue
         olds = [ssa.web(v) for v in ssa.concrete(ssa.before[stmt]) if v is not UNDEFINED]
         olds = [w for w in olds if w is not web and w in names]
-        if any(v in result.reads for w in olds for v in web_values(ssa, w)):
+        grows = isinstance(stmt, ir.Assign) and not stmt.is_copy and (
+            stmt.value.rule.kind == APPEND)
+        if grows and olds:
+            names[web] = names[olds[0]]
+        elif any(v in result.reads for w in olds for v in web_values(ssa, w)):
             names[web] = _numbered(stmt.target, counters, used)
         else:
             names[web] = names[olds[0]] if olds else stmt.target
@@ -207,7 +211,7 @@ def _template_reads(program, activity, stmt):
     bound = call.bound()
     if rule.kind == USER:
         return {ssa.read(stmt, op) for op in bound.values() if isinstance(op, ir.Var)}
-    if rule.kind == PACK or whole_reduction(program, stmt) is not None:
+    if rule.kind in (PACK, APPEND) or whole_reduction(program, stmt) is not None:
         return set()
     if rule.kind == INDEX:
         reads = {ssa.read(stmt, op) for op in call.args[1:] if isinstance(op, ir.Var)}

@@ -22,7 +22,7 @@ REFUSED = [
     ("x = np.i0(x)", "no derivative rule for numpy.i0", 4),
     ("x = np.sum(x, out=x)", "np.sum is not supported with these arguments", 4),
     ("x = undefined_name * x", "name 'undefined_name' is not defined", 4),
-    ("x = [y for y in (x,)][0]", "list comprehensions", 4),
+    ("x = [y for y in (x,) for z in (x,)][0]", "only comprehensions with one 'for'", 4),
     ("print(x)", "expression statement", 0),
     ("assert x > 0.0", "assert", 0),
     ("x = (y := x * 2.0)", "assignment expressions", 5),

@@ -2,7 +2,7 @@
 
 import builtins as py
 
-from .registry import NONDIFF, SCALAR, declare
+from .registry import GENERAL, NONDIFF, SCALAR, declare
 from .results import python
 
 declare(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0")
@@ -28,3 +28,20 @@ declare(py.range, "start, stop", kind=NONDIFF, name="range",
 declare(py.range, "start, stop, step", kind=NONDIFF, name="range",
         domain={"start": "int", "stop": "int", "step": "int"})
 declare(py.len, "x", kind=NONDIFF, name="len", shape=python(int))
+
+
+
+def _sum_result(avals, bound):
+    from ..avals import PY, AVal
+    items = avals["iterable"].elements
+    if not items:
+        return AVal(PY, float)
+    from ..infer import join
+    result = items[0]
+    for item in items[1:]:
+        result = join(result, item)
+    return result
+
+
+declare(py.sum, "iterable", "spread(g, iterable)", kind=GENERAL, name="sum",
+        shape=_sum_result, notes="over a list or tuple of numbers or arrays")
