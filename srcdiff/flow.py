@@ -112,7 +112,7 @@ class _Normalizer:
         stmt.body = self.seal(stmt.body, in_loop=True)[0]
         breaks = [s for s in _own(stmt.body) if isinstance(s, ir.Break)]
         lines = [stmt]
-        if isinstance(stmt, ir.While) or breaks:
+        if stmt.trips is None and (isinstance(stmt, ir.While) or breaks):
             lines = self.count(stmt)
         orelse, stmt.orelse = stmt.orelse, []
         orelse = self.seal(orelse, in_loop)[0] if orelse else []

@@ -13,7 +13,7 @@ import types
 import gast
 import numpy as np
 
-from . import calls, containers, flow, indexing, ir
+from . import calls, code, containers, flow, indexing, ir
 from .optimize import common_subexpressions
 from .rules import REGISTRY
 from .scope import Live, Opaque, Unresolved, UserFunction
@@ -51,8 +51,6 @@ REFUSED_STATEMENTS = {
     gast.Try: ("try/except cannot be differentiated", "handle errors outside the function"),
     gast.TryStar: ("try/except* cannot be differentiated", "handle errors outside the function"),
     gast.Raise: ("raise cannot be differentiated", "check inputs before calling the gradient"),
-    gast.FunctionDef: ("nested functions are not supported yet",
-                       "define the helper at module level and inline it for now"),
     gast.AsyncFunctionDef: ("async functions cannot be differentiated", None),
     gast.ClassDef: ("class definitions inside a differentiated function are not supported",
                     "define the class at module level"),
@@ -68,7 +66,8 @@ REFUSED_STATEMENTS = {
     gast.Match: ("match statements are not supported yet", LATER),
 }
 REFUSED_EXPRESSIONS = {
-    gast.Lambda: ("lambdas inside a differentiated function are not supported yet", None),
+    gast.Lambda: ("a lambda can only be called here, or assigned to a name and called",
+                  "call it, or define the function with def"),
     gast.SetComp: ("set comprehensions are not supported", None),
     gast.DictComp: ("dict comprehensions are not supported yet", None),
     gast.GeneratorExp: ("generator expressions are not supported", None),
@@ -99,10 +98,10 @@ class _Lowerer:
         self.params = self._params(node.args)
         self.used = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
         self.used |= {p.name for p in self.params} | {self.name}
-        self.locals = {p.name for p in self.params} | {
-            n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        self.locals = {p.name for p in self.params} | _stored(node)
         self.defined = {p.name for p in self.params}
+        self.nested = {}
+        self.inlining = []
         self.counter = 0
         self.origin = None
         self.result_name = self.name if self._result_name_free() else self.fresh()
@@ -202,6 +201,8 @@ class _Lowerer:
             self.return_(stmt)
         elif isinstance(stmt, gast.If):
             self.if_(stmt)
+        elif isinstance(stmt, gast.FunctionDef):
+            self.define_nested(stmt, stmt.name)
         elif isinstance(stmt, gast.For):
             self.for_(stmt)
         elif isinstance(stmt, gast.While):
@@ -231,8 +232,78 @@ class _Lowerer:
                 type(stmt), (f"{type(stmt).__name__} statements are not supported", None))
             raise self.error(stmt, message, hint)
 
+    def define_nested(self, node, name):
+        """A nested ``def`` or a named lambda: inlined where it is called, reading the
+        enclosing variables as they are at the call, as Python's closures do."""
+        if getattr(node, "decorator_list", None):
+            raise self.error(node, "decorated nested functions are not supported",
+                             "define the function at module level")
+        args = node.args
+        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+            raise self.error(node, "nested functions take plain parameters only here")
+        if any(not isinstance(d, gast.Constant) for d in args.defaults):
+            raise self.error(node, "a nested function's default values must be literals")
+        self.nested[name] = node
+        self.defined.add(name)
+
+    def inline(self, fnode, call):
+        name = getattr(fnode, "name", "lambda")
+        if any(f is fnode for f in self.inlining):
+            raise self.error(call, f"{name} calls itself; recursive functions are not "
+                             "supported", "write the recursion as a loop")
+        params = [a.id for a in fnode.args.args]
+        defaults = dict(zip(params[len(params) - len(fnode.args.defaults):],
+                            fnode.args.defaults))
+        bound = {}
+        if len(call.args) > len(params) or any(isinstance(a, gast.Starred)
+                                                for a in call.args):
+            raise self.error(call, f"{name} takes {len(params)} arguments")
+        for param, arg in zip(params, call.args):
+            bound[param] = self.operand(arg)
+        for keyword in call.keywords:
+            if keyword.arg not in params or keyword.arg in bound:
+                raise self.error(call, f"{name}() got an unexpected argument {keyword.arg}")
+            bound[keyword.arg] = self.operand(keyword.value)
+        for param in params:
+            if param not in bound:
+                if param not in defaults:
+                    raise self.error(call, f"{name}() is missing the argument {param}")
+                bound[param] = ir.Const(defaults[param].value, repr(defaults[param].value))
+        own = set(params) | (_stored(fnode) if isinstance(fnode, gast.FunctionDef) else set())
+        renames = {local: self.named(f"{name}_{local}") for local in sorted(own)}
+        self.locals |= set(renames.values())
+        origin = self.origin
+        for param in params:
+            self.emit(renames[param], bound[param])
+        if isinstance(fnode, gast.Lambda):
+            statements = [gast.copy_location(gast.Return(value=fnode.body), fnode.body)]
+        else:
+            statements = [s for s in fnode.body if not _is_docstring(s)]
+        renamer = _Renaming(renames)
+        statements = [renamer.visit(code.clone(s)) for s in statements]
+        result = self.named(f"{name}_result")
+        outer_result, self.result_name = self.result_name, result
+        self.inlining.append(fnode)
+        try:
+            block = self.block(statements)
+        finally:
+            self.inlining.pop()
+            self.result_name = outer_result
+        inner = ir.Function(name, [], block, origin, self.source, fnode)
+        inner = flow.normalize(inner, result, self.named, self.loc)
+        final = inner.body[-1]
+        self.body.extend(inner.body[:-1])
+        self.origin = origin
+        if not (isinstance(final.value, ir.Var) and final.value.name == result):
+            self.emit(result, final.value)
+        self.defined.add(result)
+        self.locals.add(result)
+        return ir.Var(result)
+
     def assign(self, target, value):
-        if isinstance(target, gast.Name) and isinstance(value, gast.ListComp):
+        if isinstance(target, gast.Name) and isinstance(value, gast.Lambda):
+            self.define_nested(value, target.id)
+        elif isinstance(target, gast.Name) and isinstance(value, gast.ListComp):
             self.comprehension(value, target.id)
         elif isinstance(target, gast.Name):
             self.emit(target.id, self.value(value))
@@ -641,6 +712,9 @@ class _Lowerer:
 
     def name_load(self, node):
         name = node.id
+        if name in self.nested:
+            raise self.error(node, f"the nested function {name} can only be called here",
+                             "call it; passing functions around is not supported")
         if name in self.locals:
             if name not in self.defined:
                 raise self.error(node, f"{name} is used before it is assigned")
@@ -742,6 +816,11 @@ class _Lowerer:
         return ir.Call(rule, (receiver, *args), kwargs, func.attr, form="method")
 
     def call(self, node):
+        if isinstance(node.func, gast.Name) and node.func.id in self.nested:
+            return self.inline(self.nested[node.func.id], node)
+        if isinstance(node.func, gast.Lambda):
+            self.define_nested(node.func, "lambda")
+            return self.inline(node.func, node)
         if isinstance(node.func, gast.Attribute) and self._rooted_in_local(node.func):
             return self.method(node)
         callee = self.resolve(node.func).value
@@ -830,6 +909,35 @@ def _number(node):
         inner = _number(node.operand)
         return None if inner is None else -inner
     return _constant_value(node)
+
+
+class _Renaming(gast.NodeTransformer):
+    """Gives an inlined function's locals names of their own in the caller."""
+
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        if node.id in self.renames:
+            node.id = self.renames[node.id]
+        return node
+
+
+def _stored(node):
+    """Names a function assigns, not counting those of functions nested in it."""
+    names = set()
+
+    def visit(n, top):
+        if not top and isinstance(n, (gast.FunctionDef, gast.Lambda)):
+            if isinstance(n, gast.FunctionDef):
+                names.add(n.name)
+            return
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            names.add(n.id)
+        for child in gast.iter_child_nodes(n):
+            visit(child, False)
+    visit(node, True)
+    return names
 
 
 class _Renamer(gast.NodeTransformer):

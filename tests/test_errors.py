@@ -9,12 +9,11 @@ REFUSED = [
     ("with open('f') as h:\n        x = x * 2.0", "'with' blocks", 0),
     ("try:\n        x = x * 2.0\n    except ValueError:\n        pass", "try/except", 0),
     ("raise ValueError('no')", "raise cannot be differentiated", 0),
-    ("def helper(y):\n        return y\n    x = x * 2.0", "nested functions", 0),
     ("class C:\n        pass", "class definitions", 0),
     ("global G\n    G = x", "'global' statements", 0),
     ("del x\n    x = 1.0", "'del'", 0),
     ("import os", "imports inside", 0),
-    ("x = (lambda y: y)(x)", "lambdas inside", 5),
+    ("fs = [lambda v: v]", "a lambda can only be called here", 6),
     ("x = x.real", "the attribute .real is not supported", 4),
     ("x = x.frobnicate()", "the method .frobnicate() is not supported", 4),
     ("x = np.sin(*[x])", "*args in a call", 11),
@@ -123,3 +122,11 @@ def test_in_place_update_of_a_caller_array_is_refused(module_from):
     with pytest.raises(SrcdiffError, match="caller") as info:
         gradient(mod.f)(np.ones(3))
     assert info.value.lineno == 4
+
+
+def test_a_nested_function_used_as_a_value_is_refused(module_from):
+    mod = module_from("def f(x):\n    def g(y):\n        return y * x\n    h = g\n"
+                      "    return h(x)\n")
+    with pytest.raises(SrcdiffError, match="the nested function g can only be called") as info:
+        gradient(mod.f)(1.0)
+    assert (info.value.lineno, info.value.col_offset) == (4, 8)
