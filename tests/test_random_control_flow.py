@@ -178,3 +178,33 @@ def _slope(f, args, index, step=1e-6):
 
 
 _count = __import__("itertools").count()
+
+
+def test_generated_programs_cover_both_branches_and_every_trip_count():
+    """Over a hundred generated programs run at random points, branches are taken and
+    skipped, and loops run zero, one and several times."""
+    import random
+    import warnings
+
+    rng = random.Random(0)
+    taken = skipped = 0
+    trips = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        samples = [programs().example() for _ in range(120)]
+    for lines, result in samples:
+        body = "".join(f"    {line}\n" for line in lines)
+        text = (f"import math\nimport numpy as np\n\n\ndef f(x, y, n=2):\n{body}"
+                f"    return {result}\n")
+        executed = _path(_exec(text), (rng.uniform(-1.2, 1.2), rng.uniform(-1.2, 1.2)))
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if stripped.startswith("if ") and number in executed:
+                if number + 1 in executed:
+                    taken += 1
+                else:
+                    skipped += 1
+            if stripped.startswith(("for ", "while ")) and number in executed:
+                trips.add(min(executed.count(number + 1), 2))
+    assert taken > 5 and skipped > 5
+    assert trips >= {0, 1, 2}
