@@ -4,7 +4,7 @@ derivative is compiled; code specialized on known shapes uses plain NumPy instea
 
 import numpy as np
 
-__all__ = ["spread", "zeros_like_tree", "one_hot", "add_tree",
+__all__ = ["split_like", "unstack_like", "split_hstack", "split_vstack", "unarray", "spread", "zeros_like_tree", "one_hot", "add_tree",
     "unbroadcast", "matmul_lhs_vjp", "matmul_rhs_vjp", "dot_lhs_vjp", "dot_rhs_vjp",
     "check_scalar", "expand_reduced", "unit", "tie_weights", "product_of_others", "median_weights",
     "reverse_cumsum",
@@ -675,3 +675,38 @@ def add_tree(a, b):
 def spread(g, items):
     """The adjoint of ``sum(items)``: ``g`` for every item."""
     return [g for _ in items] if isinstance(items, list) else tuple(g for _ in items)
+
+
+def _like(pieces, items):
+    return tuple(pieces) if isinstance(items, tuple) else list(pieces)
+
+
+def split_like(g, arrays, axis=0):
+    """The adjoint of ``np.concatenate(arrays, axis)``: ``g`` cut into the arrays' pieces."""
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return _like(np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)
+
+
+def unstack_like(g, arrays, axis=0):
+    """The adjoint of ``np.stack(arrays, axis)``: ``g``'s slices along ``axis``."""
+    return _like(np.moveaxis(g, axis, 0), arrays)
+
+
+def split_hstack(g, arrays):
+    axis = 0 if np.ndim(arrays[0]) <= 1 else 1
+    sizes = [np.shape(np.atleast_1d(a))[axis] for a in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return _like([np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)], arrays)
+
+
+def split_vstack(g, arrays):
+    sizes = [np.atleast_2d(a).shape[0] for a in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=0)
+    return _like([np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)], arrays)
+
+
+def unarray(g, items):
+    """The adjoint of ``np.array(items)`` for a list or tuple of numbers or arrays."""
+    if isinstance(items, (list, tuple)):
+        return _like([unarray(g[i], item) for i, item in enumerate(items)], items)
+    return g if np.ndim(items) else type(items)(g) if isinstance(items, float) else g

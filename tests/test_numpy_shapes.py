@@ -94,6 +94,9 @@ def test_float32_through_moves(module_from):
 
 
 SUPPORTED = [
+    ("return np.sum(np.array([np.sum(x), np.prod(x)]))", "np.array of a list of active values"),
+    ("return np.sum(np.stack((x, x), axis=0))", "tuple operands of variables (np.stack)"),
+    ("return np.sum(np.concatenate([x, x * 2.0]))", "list operands (np.concatenate([a, b]))"),
     ("return x.sum(axis=0)[0]", "method calls and indexing (x.sum(axis=0), x[0])"),
     ("return np.sum(x.T @ x)", "attributes of arrays (x.T)"),
     ("return np.sum(np.zeros(x.shape) + x)", "attributes of arrays (x.shape)"),
@@ -116,9 +119,6 @@ def test_methods_attributes_and_dtype_arguments(module_from, body):
 
 
 BLOCKED = [
-    ("return np.sum(np.concatenate([x, x * 2.0]))", "list operands (np.concatenate([a, b]))"),
-    ("return np.sum(np.stack((x, x), axis=0))", "tuple operands of variables (np.stack)"),
-    ("return np.sum(np.array([np.sum(x), np.prod(x)]))", "np.array of a list of active values"),
     ("a, b = np.split(x, 2); return np.sum(a * b)", "tuple results (a, b = np.split(x, 2))"),
 ]
 

@@ -410,8 +410,6 @@ declare(np.append, "arr, values, axis=None",
                         "np.reshape(g[np.size(arr):], np.shape(values))", None)})
 _moving(np.diff, "a, n=1, axis=-1", "diff_vjp(g, n, axis)", _diff_dims)
 declare(np.copy, "a", "g", name="numpy.copy")
-declare(np.array, "a, /", "g", name="numpy.array",
-        notes="of one array or number; a list of active values needs list support in the core")
 declare(np.asarray, "a", "g", name="numpy.asarray")
 declare(np.ascontiguousarray, "a", "g", name="numpy.ascontiguousarray")
 declare(np.astype, "x, dtype, /", "cast_like(g, x)", None, kind=GENERAL, name="numpy.astype",
