@@ -4,7 +4,9 @@ derivative is compiled; code specialized on known shapes uses plain NumPy instea
 
 import numpy as np
 
-__all__ = ["split_like", "unstack_like", "split_hstack", "split_vstack", "unarray", "spread", "zeros_like_tree", "one_hot", "add_tree",
+__all__ = [
+    "split_like", "unstack_like", "split_hstack", "split_vstack", "unarray", "spread",
+    "zeros_like_tree", "one_hot", "add_tree",
     "unbroadcast", "matmul_lhs_vjp", "matmul_rhs_vjp", "dot_lhs_vjp", "dot_rhs_vjp",
     "check_scalar", "expand_reduced", "unit", "tie_weights", "product_of_others", "median_weights",
     "reverse_cumsum",
