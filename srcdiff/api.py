@@ -12,6 +12,7 @@ import numpy as np
 from . import avals, build, lower, parse
 from .errors import SrcdiffError
 from .reverse import Wrt
+from .rules import REGISTRY
 from .scope import Live, RuntimeScope
 
 _families = weakref.WeakKeyDictionary()
@@ -99,18 +100,28 @@ class _Lazy:
         self.wrt = wrt
         self.with_value = with_value
         self.family = None
+        self.version = REGISTRY.version
         params = _parameters(fn)
         self.fn_ir = _ParamsOnly(params)
 
     def dispatch(self, holder, args, kwargs):
-        if self.family is None:
+        if self.family is None or self.version != REGISTRY.version:
             self.family = _family(self.fn, self.wrt, self.with_value)
+            self.version = REGISTRY.version
         return self.family.dispatch(holder, args, kwargs)
 
 
 class _ParamsOnly:
     def __init__(self, params):
         self.params = params
+
+
+def _forget_families():
+    _families.clear()
+
+
+REGISTRY.listeners.append(build.forget_derivatives)
+build._FORGET.append(_forget_families)
 
 
 def _family(fn, wrt, with_value):

@@ -21,6 +21,7 @@ import linecache
 import os
 import types
 import warnings
+import weakref
 
 import gast
 import numpy as np
@@ -404,7 +405,26 @@ def make_holder(family, name):
                                 family.fn.__defaults__)
     holder.__kwdefaults__ = family.fn.__kwdefaults__
     holder.__srcdiff_dispatch__ = dispatch
+    holder.__srcdiff_trampoline__ = compiled.code
+    _HOLDERS.add(holder)
     return holder
+
+
+_HOLDERS = weakref.WeakSet()
+
+
+def forget_derivatives():
+    """A rule changed: compiled derivatives may be stale, so every held function goes back
+    to its trampoline and the next call compiles afresh."""
+    for holder in list(_HOLDERS):
+        holder.__code__ = holder.__srcdiff_trampoline__
+    _VJPS.clear()
+    infer.forget()
+    for listener in _FORGET:
+        listener()
+
+
+_FORGET = []
 
 
 def emit_signature(fn_ir):

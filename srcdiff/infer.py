@@ -226,6 +226,10 @@ def _callee_result(callee, args, located, node):
 _CALLEE_RESULTS = {}
 
 
+def forget():
+    _CALLEE_RESULTS.clear()
+
+
 def _spelled(call):
     return call.spelling or call.rule.name
 

@@ -286,3 +286,18 @@ def test_positional_only_and_keyword_only_parameters(module_from):
     for wrt in range(3):
         check(mod.loss, (x, y, 0.3), wrt=wrt)
     assert "blend_vjp_t(" in srcdiff.source(mod.loss, wrt=2, args=(x, y, 0.3))
+
+
+def test_registering_a_rule_again_recompiles_derivatives(module_from):
+    mod = module_from("""
+        def twice(x):
+            return 2.0 * x
+
+        def f(x):
+            return twice(x) * 3.0
+        """)
+    srcdiff.defvjp(mod.twice, lambda g, ans, x: g * 2.0)
+    g = srcdiff.gradient(mod.f)
+    assert g(1.0) == 6.0
+    srcdiff.defvjp(mod.twice, lambda g, ans, x: g * 20.0)
+    assert g(1.0) == 60.0

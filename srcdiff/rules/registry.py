@@ -198,9 +198,12 @@ class Registry:
         self._by_fn = {}
         self._order = []
         self.version = 0
+        self.listeners = []
 
     def add(self, rule):
         self.version += 1
+        for listener in self.listeners:
+            listener()
         overloads = self._by_fn.setdefault(_key(rule.fn), [])
         overloads[:] = [r for r in overloads if r.params != rule.params]
         overloads.append(rule)
