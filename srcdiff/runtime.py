@@ -1,6 +1,8 @@
 """Helpers that generated code calls, imported by generated code under the stable name
-``srcdiff.runtime``. They appear only where the operands' shapes are not known when the
-derivative is compiled; code specialized on known shapes uses plain NumPy instead."""
+``srcdiff.runtime``. They appear where plain NumPy would be long-winded (splitting an
+adjoint into the pieces of a concatenation, the structure of a list's adjoint) or where
+operands' shapes are not known when the derivative is compiled; code specialized on known
+shapes uses plain NumPy."""
 
 import numpy as np
 
