@@ -70,3 +70,14 @@ def test_nested_unpacking():
 def test_printed_code_reads_the_elements():
     text = srcdiff.source(mlp, args=(PARAMS, X))
     assert "w1 = params[0]" in text and "params_bar" in text
+
+
+def dict_literal(x, y):
+    d = {"a": x * y, "b": np.sin(x)}
+    return d["a"] * d["b"] + d["b"]
+
+
+def test_dict_literal():
+    gx, gy = gradient(dict_literal, wrt=(0, 1))(0.7, 1.3)
+    assert gx == pytest.approx(central_difference(dict_literal, (0.7, 1.3), 0), rel=1e-6)
+    assert gy == pytest.approx(central_difference(dict_literal, (0.7, 1.3), 1), rel=1e-6)

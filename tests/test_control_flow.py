@@ -225,3 +225,24 @@ def test_long_scalar_loop_tape_is_linear():
     for index in range(2):
         expected = central_difference(logistic, (r, x), index)
         assert got[index] == pytest.approx(expected, rel=1e-4)
+
+
+def over_sequences(w, xs, ys):
+    loss = 0.0
+    for x, y in zip(xs, ys):
+        r = np.dot(w, x) - y
+        loss = loss + r * r
+    for i, v in enumerate(w):
+        loss = loss + 0.1 * i * v * v
+    for v in w:
+        loss = loss + np.sin(v)
+    return loss
+
+
+def test_loops_over_zip_enumerate_and_arrays():
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5))
+    grads = gradient(over_sequences, wrt=(0, 1))(*args)
+    for index, grad in enumerate(grads):
+        np.testing.assert_allclose(grad, central_difference(over_sequences, args, index),
+                                   rtol=1e-6, atol=1e-9)

@@ -55,3 +55,12 @@ def test_recursive_nested_function_is_refused(module_from):
     mod = module_from("def f(x):\n    def g(y):\n        return g(y)\n    return g(x)\n")
     with pytest.raises(SrcdiffError, match="g calls itself"):
         gradient(mod.f)(1.0)
+
+
+def test_nonlocal_writes_are_refused(module_from):
+    mod = module_from("def f(x):\n    total = 0.0\n    def add(v):\n        nonlocal total\n"
+                      "        total = total + v\n        return v\n    y = add(x)\n"
+                      "    return total\n")
+    with pytest.raises(SrcdiffError, match="'nonlocal' statements") as info:
+        gradient(mod.f)(1.0)
+    assert info.value.lineno == 4
