@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .. import ir
-from ..avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal, broadcast_shapes
+from ..avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal, broadcast_shapes, shape_of
 
 
 class NotConstant(Exception):
@@ -124,13 +124,7 @@ def requested(param, default):
 # shapes
 
 
-def shape(aval):
-    """The shape of an abstract value: () for scalars, None when even the rank is unknown."""
-    if aval.kind in (PY, NP):
-        return ()
-    if aval.kind == ARRAY:
-        return aval.shape
-    return None
+shape = shape_of
 
 
 def product(dims):
