@@ -648,12 +648,17 @@ def zeros_like_tree(x):
     """Zeros with the structure of ``x`` (a number, an array, or tuples, lists and dicts of
     them): the adjoint of a container that received nothing."""
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like_tree(v) for v in x)
+        return _same_kind(x, [zeros_like_tree(v) for v in x])
     if isinstance(x, dict):
         return {k: zeros_like_tree(v) for k, v in x.items()}
     if isinstance(x, np.ndarray):
         return np.zeros_like(x)
     return type(x)(0) if isinstance(x, (float, int, complex)) else x * 0
+
+
+def _same_kind(like, items):
+    """A tuple for a tuple (named tuples included), a list for a list."""
+    return tuple(items) if isinstance(like, tuple) else list(items)
 
 
 def one_hot(x, key, g):
@@ -670,7 +675,7 @@ def one_hot(x, key, g):
 def add_tree(a, b):
     """Adjoints of containers add element by element."""
     if isinstance(a, (tuple, list)):
-        return type(a)(add_tree(x, y) for x, y in zip(a, b, strict=True))
+        return _same_kind(a, [add_tree(x, y) for x, y in zip(a, b, strict=True)])
     if isinstance(a, dict):
         return {k: add_tree(a[k], b[k]) for k in a}
     return a + b

@@ -81,3 +81,14 @@ def test_dict_literal():
     gx, gy = gradient(dict_literal, wrt=(0, 1))(0.7, 1.3)
     assert gx == pytest.approx(central_difference(dict_literal, (0.7, 1.3), 0), rel=1e-6)
     assert gy == pytest.approx(central_difference(dict_literal, (0.7, 1.3), 1), rel=1e-6)
+
+
+def log_determinant(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return logdet * 2.0 + sign
+
+
+def test_numpy_functions_that_return_pairs():
+    a = np.array([[2.0, 0.3, 0.1], [0.2, 1.5, -0.4], [0.0, 0.6, 3.0]])
+    np.testing.assert_allclose(gradient(log_determinant)(a),
+                               central_difference(log_determinant, (a,), 0), rtol=1e-6)

@@ -357,9 +357,8 @@ _linalg(np.linalg.det, "a",
 declare(np.linalg.slogdet, "a",
         "np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)",
         kind=GENERAL, name="numpy.linalg.slogdet", domain={"a": "invertible"},
-        shape=lambda avals, bound: R.AVal(R.OTHER, pytype=tuple),
-        notes="g is the pair of adjoints of (sign, logabsdet); the sign has none. "
-              "Unpacking the pair needs tuple results in the core")
+        shape=lambda avals, bound: _slogdet_pair(avals["a"]),
+        notes="g is the pair of adjoints of (sign, logabsdet); the sign has none")
 _linalg(np.linalg.solve, "a, b", "solve_lhs_vjp(g, ans, a, b)", "solve_rhs_vjp(g, a, b)",
         dims=_solve_dims,
         cases={(2, 1): ("-np.outer(np.linalg.solve(a.T, g), ans)", "np.linalg.solve(a.T, g)"),
@@ -391,3 +390,12 @@ _linalg(np.linalg.svdvals, "x, /", "svdvals_vjp(g, x)", dims=_svdvals_dims,
         domain={"x": "real"}, notes="distinct, nonzero singular values")
 _linalg(np.linalg.matrix_power, "a, n", "matrix_power_vjp(g, a, n)", None, dims=R.like("a"),
         domain={"a": "invertible", "n": "int"})
+
+
+def _slogdet_pair(a):
+    """``(sign, logabsdet)``: two values of ``a``'s batch shape."""
+    if a.kind != R.ARRAY or a.shape is None:
+        return R.AVal(R.OTHER, pytype=tuple, items=(R.UNKNOWN_AVAL, R.UNKNOWN_AVAL))
+    batch = a.shape[:-2]
+    value = R.AVal(R.ARRAY, a.dtype, batch) if batch else R.AVal(R.NP, a.dtype)
+    return R.AVal(R.OTHER, pytype=tuple, items=(value, value))
