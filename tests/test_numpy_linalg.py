@@ -114,8 +114,6 @@ def test_dot_of_higher_rank_arrays(module_from):
     fd_check(mod.f, (a, b), wrt=1)
 
 
-@pytest.mark.xfail(strict=True, reason="needs core: tuple results "
-                   "(sign, logdet = np.linalg.slogdet(a); the rule is registered)")
 def test_slogdet_unpacked(module_from):
     mod = module_from("""
         import numpy as np
