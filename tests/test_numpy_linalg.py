@@ -1,7 +1,6 @@
 """Products and linear algebra in whole programs, and the code they read as."""
 
 import numpy as np
-import pytest
 from finite_diff import central_difference
 
 import srcdiff
