@@ -9,7 +9,7 @@ import weakref
 import gast
 import numpy as np
 
-from . import avals, build, lower, parse
+from . import avals, build, emit, lower, parse
 from .errors import SrcdiffError
 from .reverse import Wrt
 from .rules import REGISTRY
@@ -73,7 +73,8 @@ def source(f, *, wrt=None, args=None):
     else:
         values = build.Family(fn, fn_ir, scope, names, with_value).bind(tuple(args), {})
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
-    return build.derive(fn_ir, scope, param_avals, names, with_value=with_value).full_text
+    emitted = build.derive(fn_ir, scope, param_avals, names, with_value=with_value)
+    return emit.with_imports(emitted.all_imports, emitted.full_text)
 
 
 def _derivative(f, wrt, *, with_value, suffix):

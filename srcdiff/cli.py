@@ -78,15 +78,13 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None):
             if show in ("derivative", "both"):
                 wanted = normalize_wrt(fn_ir.param_names, _parse_wrt(wrt), fn_ir.name)
                 emitted = build.derive(fn_ir, scope, assumed_avals(fn_ir, scope, kinds), wanted)
-                for part in emitted.callees + [emitted]:
-                    imports += [i for i in part.imports if i not in imports]
+                imports += [i for i in emitted.all_imports if i not in imports]
                 blocks.append(emitted.full_text)
         except SrcdiffError as error:
             if names or len(functions) == 1:
                 raise
             errors.append(error)
-    header = "\n".join(imports) + "\n\n\n" if imports else ""
-    return header + "\n\n".join(blocks), errors
+    return emit.with_imports(imports, "\n\n".join(blocks)), errors
 
 
 def _has_parameters(node):

@@ -43,6 +43,18 @@ class Emitted:
         """This function's source after the VJPs of the functions it calls."""
         return "\n\n".join([c.text for c in self.callees] + [self.text])
 
+    @property
+    def all_imports(self):
+        found = []
+        for part in self.callees + [self]:
+            found += [i for i in part.imports if i not in found]
+        return found
+
+
+def with_imports(imports, text):
+    """Source text preceded by the imports it needs that its file does not provide."""
+    return ("\n".join(imports) + "\n\n\n" if imports else "") + text
+
 
 def emit(out, fn, scope, header=()):
     return _Printer(out, fn, scope).run(header)

@@ -177,3 +177,14 @@ def test_help_version_and_module_entry_point():
     bad = subprocess.run(run + [str(GOLDEN / "bad.py")], capture_output=True, text=True,
                          env=env)
     assert bad.returncode == 1 and ":9:5:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_source_matches_the_command_imports_included(module_from, capsys):
+    mod = module_from("def f(x):\n    t = (x, x * 2.0)\n    u, v = t\n    return u * v\n")
+    assert cli.main([mod.__file__]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("from srcdiff.runtime import")
+    assert srcdiff.source(mod.f) == out
+    namespace = {}
+    exec(out, namespace)
+    assert namespace["f_grad"](1.5) == pytest.approx(4 * 1.5)
