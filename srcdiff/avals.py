@@ -29,10 +29,6 @@ class AVal:
         return self.kind in (PY, NP)
 
     @property
-    def is_py(self):
-        return self.kind == PY
-
-    @property
     def known_shape(self):
         """The shape when every dimension is known, else None."""
         if self.kind in (PY, NP):
@@ -102,7 +98,6 @@ class AVal:
 UNKNOWN_AVAL = AVal(UNKNOWN, shape=None)
 PY_FLOAT = AVal(PY, float)
 PY_INT = AVal(PY, int)
-PY_BOOL = AVal(PY, bool)
 
 
 def of_value(value):

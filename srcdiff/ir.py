@@ -168,7 +168,6 @@ class Continue:
 
 LOOPS = (For, While)
 COMPOUND = (If, For, While)
-JUMPS = (Break, Continue, Return)
 
 
 def copy_block(block):

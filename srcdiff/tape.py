@@ -36,7 +36,6 @@ class Plan:
     pushed: set = field(default_factory=set)
     checkpoints: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
-    physical: object = None
     unbound: set = field(default_factory=set)
     kept: set = field(default_factory=set)
     active_blocks: set = field(default_factory=set)
@@ -76,7 +75,7 @@ def plan(program, activity, wrt, with_value):
     _keep(program, result, with_value)
     result.places = _places(program.fn.body)
     result.names = _names(program, result)
-    ssa = result.physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
+    ssa = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
                                 lambda stmt, op: _physical_read(program.ssa, result.names,
                                                                 stmt, op),
                                 lambda stmt: stmt in result.kept)

@@ -151,12 +151,6 @@ class Signature:
     positional_only: int
 
 
-def parse_signature(signature):
-    """``"x, base=10.0"`` -> (("x", "base"), {"base": 10.0}); see :func:`signature_of`."""
-    parsed = signature_of(signature)
-    return parsed.params, parsed.defaults
-
-
 def signature_of(signature):
     """Parameters, literal defaults, and how many may be passed by position (``*`` ends them)
     or only by position (``/`` ends those), as in a ``def``."""
