@@ -123,17 +123,33 @@ class AddAt:
 
 
 @dataclass
+class Store:
+    """``target[index] = value`` (or ``op=`` with ``op`` "+" or "-"): a write in place."""
+
+    target: object
+    index: object
+    value: object
+    op: str | None = None
+
+
+@dataclass
 class Push:
-    """``v_tape.append(v)``: save a variable's value before it is overwritten."""
+    """``v_tape.append(v)``: save a variable's value before it is overwritten. With an
+    ``index``, save only the part a store overwrites: ``v_tape.append(v[index].copy())``
+    (``copy`` where that part may be a view)."""
 
     variable: object
+    index: object = None
+    copy: bool = False
 
 
 @dataclass
 class Pop:
-    """``v = v_tape.pop()``: give a variable back the value it had."""
+    """``v = v_tape.pop()``: give a variable back the value it had; with an ``index``,
+    ``v[index] = v_tape.pop()`` gives back the part a store overwrote."""
 
     variable: object
+    index: object = None
 
 
 @dataclass

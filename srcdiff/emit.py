@@ -146,6 +146,16 @@ class _Printer:
                                      ctx=gast.Store())
             return self.simple(gast.AugAssign(target=element, op=gast.Add(), value=value),
                                depth)
+        if isinstance(line, code.Store):
+            element = gast.Subscript(value=_load(self.target_name(line.target)),
+                                     slice=self.expr(line.index), ctx=gast.Store())
+            value = self.expr(line.value)
+            if line.op is None:
+                stmt = gast.Assign(targets=[element], value=value, type_comment=None)
+            else:
+                op = gast.Add() if line.op == "+" else gast.Sub()
+                stmt = gast.AugAssign(target=element, op=op, value=value)
+            return self.simple(stmt, depth)
         if isinstance(line, code.Expr):
             return self.simple(gast.Expr(value=self.expr(line.value)), depth)
         if isinstance(line, code.Break):
@@ -180,11 +190,21 @@ class _Printer:
         if isinstance(line, code.Init):
             return gast.Assign(targets=[_store(name)], value=code.const(None), type_comment=None)
         method = "append" if isinstance(line, code.Push) else "pop"
+        saved = _load(name)
+        if line.index is not None:
+            saved = gast.Subscript(value=saved, slice=self.expr(line.index), ctx=gast.Load())
+        if isinstance(line, code.Push) and line.copy:
+            saved = gast.Call(func=gast.Attribute(value=saved, attr="copy", ctx=gast.Load()),
+                              args=[], keywords=[])
         call = gast.Call(func=gast.Attribute(value=_load(tape), attr=method, ctx=gast.Load()),
-                         args=[_load(name)] if method == "append" else [], keywords=[])
+                         args=[saved] if method == "append" else [], keywords=[])
         if isinstance(line, code.Push):
             return gast.Expr(value=call)
-        return gast.Assign(targets=[_store(name)], value=call, type_comment=None)
+        target = _store(name)
+        if line.index is not None:
+            target = gast.Subscript(value=_load(name), slice=self.expr(line.index),
+                                    ctx=gast.Store())
+        return gast.Assign(targets=[target], value=call, type_comment=None)
 
     # names
 
@@ -392,7 +412,9 @@ def lowered_source(fn):
     """The three-address form of a lowered function, one primitive per line."""
     lines = [f"def {fn.name}({', '.join(fn.param_names)}):"]
     for stmt in fn.body:
-        if hasattr(stmt, "target"):
+        if hasattr(stmt, "target") and getattr(stmt.value, "form", None) == "store":
+            lines.append(f"{INDENT}{_lowered_value(stmt.value)}")
+        elif hasattr(stmt, "target"):
             lines.append(f"{INDENT}{stmt.target} = {_lowered_value(stmt.value)}")
         else:
             lines.append(f"{INDENT}return {_lowered_value(stmt.value)}")
@@ -417,9 +439,11 @@ def _lowered_value(value):
         return f"{args[0]}.{value.spelling}({', '.join(rest)})"
     if value.index is not None:
         from .indexing import fill
+        stored = value.form == "store"
         parts = [gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
-                 for a in args[1:]]
-        return f"{args[0]}[{render(fill(value.index, parts))}]"
+                 for a in args[1 + stored:]]
+        text = f"{args[0]}[{render(fill(value.index, parts))}]"
+        return f"{text} {value.rule.symbol} {args[1]}" if stored else text
     symbol = value.rule.symbol
     if value.spelling is None and symbol is not None:
         if len(args) == 1:

@@ -1,9 +1,13 @@
-"""Indexing reads, ``y = x[index]``: the primitive, its result's kind, and its adjoint.
+"""Indexing, ``y = x[index]`` and ``y[index] = v``: the primitives and their results' kinds.
 
 The index is kept as written (``x[i, 1:]``, ``x[:, None]``, ``x[mask]``): a gast expression
-whose variable parts are operands of the statement. The adjoint adds ``g`` into the indexed
-part of ``x_bar`` in place (``x_bar[i, 1:] += g``), on an array the reverse sweep made itself,
-or with ``np.add.at`` where an integer array index may repeat positions.
+whose variable parts are operands of the statement. The adjoint of a read adds ``g`` into the
+indexed part of ``x_bar`` in place (``x_bar[i, 1:] += g``), on an array the reverse sweep made
+itself, or with ``np.add.at`` where an integer array index may repeat positions.
+
+A write ``y[index] = v`` (or ``y[index] += v``, ``-=``) is a *store*: a new value of ``y``
+that is the same array, changed in place. Its adjoint hands ``v`` the indexed part of
+``y_bar`` and, for ``=``, zeroes that part, since the old values there no longer matter.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ import gast
 import numpy as np
 
 from . import avals, code
-from .avals import ARRAY, NP, OTHER, PY, AVal
+from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .rules.registry import Rule
 
 INDEX = "index"
+STORE = "store"
+STORE_OPS = {None: "=", "add": "+=", "sub": "-="}
 PLACEHOLDER = "\x00index"
 _ACTIVE = object()
 
@@ -27,6 +33,22 @@ def rule(count):
     params = ("x",) + tuple(f"i{k}" for k in range(count))
     return Rule(fn=operator.getitem, name="x[index]", params=params, defaults={},
                 templates=(_ACTIVE,) + (None,) * count, kind=INDEX)
+
+
+def store_rule(count, op=None):
+    """``y[index] = v`` (``op`` None), ``+= v`` ("add") or ``-= v`` ("sub"), with ``count``
+    variable index parts. Operands: the array, the value, then the index parts."""
+    params = ("x", "v") + tuple(f"i{k}" for k in range(count))
+    return Rule(fn=_STORES[op], name=f"x[index] {STORE_OPS[op]} v", params=params,
+                defaults={}, templates=(_ACTIVE, _ACTIVE) + (None,) * count, kind=STORE,
+                symbol=STORE_OPS[op])
+
+
+def _store(x, v, *parts):
+    raise TypeError("a store is emitted as an assignment, never called")
+
+
+_STORES = {op: _store for op in STORE_OPS}
 
 
 def placeholder(k):
@@ -118,6 +140,42 @@ def _evaluate(probe, index, samples):
     scope = {f"_p{k}": sample for k, sample in enumerate(samples)}
     scope["_x"] = probe
     return eval(text, {"__builtins__": {}}, scope)  # noqa: S307 (our own index expression)
+
+
+def store_aval(x, v, parts, index, located, node):
+    """``y[index] = v`` leaves ``y`` an array of the same kind; the index must select
+    part of it, and ``v`` must fit that part."""
+    if x.kind == OTHER and (x.container or x.pytype in (list, dict, tuple)):
+        raise located.error(node, f"assignment into an element of a {x.describe()} is not "
+                            "supported", "build a new list or dict instead")
+    if x.kind != ARRAY:
+        raise located.error(node, f"assignment into an element of {x.describe()} is not "
+                            "supported", "only NumPy arrays can be written into")
+    region = result_aval(x, parts, index, located, node)
+    if v.kind not in (PY, NP, ARRAY, UNKNOWN):
+        raise located.error(node, f"cannot store {v.describe()} into an array")
+    target, source = region.known_shape, v.known_shape
+    if target is not None and source is not None and all(
+            isinstance(d, int) for d in target + source):
+        try:
+            np.broadcast_to(np.empty(source), target)
+        except ValueError:
+            raise located.error(node, f"cannot store {v.describe()} into a part of shape "
+                                f"{target}") from None
+    return x
+
+
+def region_aval(x, parts, index, located, node):
+    """The abstract value of the part ``x[index]`` that a store writes."""
+    return result_aval(x, parts, index, located, node)
+
+
+def may_view(parts, index):
+    """Whether ``x[index]`` may be a view of ``x`` (NumPy basic indexing) rather than a copy:
+    only an integer or boolean array (or a list) in the index makes a copy for certain."""
+    if any(isinstance(node, gast.List) for node in gast.walk(index)):
+        return False
+    return not any(p.kind == ARRAY for p in parts)
 
 
 def repeats(parts, index):

@@ -12,11 +12,11 @@ import warnings
 
 import numpy as np
 
-from . import avals, calls, containers, indexing, ir
+from . import avals, calls, containers, indexing, ir, memory
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .calls import USER
 from .rules.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
-from .ssa import SSA, UNDEFINED, Param, Phi
+from .ssa import SSA, UNDEFINED, Phi
 
 MAX_PASSES = 12
 
@@ -29,6 +29,7 @@ class Program:
         self.ssa = ssa
         self.avals = {}
         self.result = None
+        self.memory = {}
 
     def aval(self, stmt, operand):
         if isinstance(operand, ir.Var):
@@ -62,7 +63,7 @@ def specialize(fn, param_avals, located):
                 program.avals[value] = avals.UNKNOWN_AVAL
     returned = fn.result
     program.result = program.definition(returned, returned.value)
-    _check_in_place(program, located)
+    memory.check(program, located)
     return program
 
 
@@ -179,6 +180,10 @@ def _result(program, stmt, located):
         return containers.packed(rule, args)
     if rule.kind == containers.APPEND:
         return containers.appended(args["lst"], args["value"])
+    if rule.kind == indexing.STORE:
+        parts = [args[p] for p in rule.params[2:]]
+        return indexing.store_aval(args["x"], args["v"], parts, call.index, located,
+                                   stmt.origin.node)
     if rule.kind == indexing.INDEX:
         parts = [args[p] for p in rule.params[1:]]
         return indexing.result_aval(args["x"], parts, call.index, located, stmt.origin.node)
@@ -281,31 +286,3 @@ def _matmul_shape(a, b):
     if len(b) == 1:
         return a[:-1]
     return avals.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])
-
-
-def _check_in_place(program, located):
-    """``y += v`` updates an array in place; srcdiff lowers it to ``y = y + v``, which is the
-    same only when nobody else can see the old array."""
-    ssa = program.ssa
-    aliased = set()
-    for stmt in ir.walk(program.fn.body):
-        if isinstance(stmt, ir.Assign) and stmt.is_copy and isinstance(stmt.value, ir.Var):
-            source = ssa.read(stmt, stmt.value)
-            aliased.update(ssa.concrete(source) + [stmt])
-    for stmt in ir.walk(program.fn.body):
-        if not (isinstance(stmt, ir.Assign) and stmt.augmented):
-            continue
-        previous = ssa.before[stmt]
-        if all((program.avals.get(v) or avals.UNKNOWN_AVAL).is_scalar
-               for v in ssa.concrete(previous) if v is not UNDEFINED):
-            continue
-        olds = ssa.concrete(previous)
-        if any(isinstance(v, Param) for v in olds):
-            raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would change "
-                                f"{stmt.target}, which the caller passed in, in place",
-                                f"work on a copy: {stmt.target} = {stmt.target} + ... for an "
-                                f"array, list({stmt.target}) for a list")
-        if any(v in aliased for v in olds):
-            raise located.error(stmt.origin.node, f"'{stmt.origin.text}' would also change "
-                                "every other name for the same array",
-                                f"write {stmt.target} = {stmt.target} ... to make a new array")

@@ -310,8 +310,7 @@ class _Lowerer:
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target, value)
         elif isinstance(target, gast.Subscript):
-            raise self.error(target, "assignment into an element is not supported yet",
-                             "build the value with arithmetic or np.where for now")
+            self.store(target, value)
         elif isinstance(target, gast.Attribute):
             raise self.error(target, "assignment to an attribute is not supported",
                              "return the value instead")
@@ -415,17 +414,41 @@ class _Lowerer:
 
     def augassign(self, stmt):
         target = stmt.target
-        if not isinstance(target, gast.Name):
-            raise self.error(target, "augmented assignment into an element is not supported yet",
-                             "write it as a plain assignment")
         op = BINARY.get(type(stmt.op))
         if op is None:
-            raise self.error(stmt, f"the operator {type(stmt.op).__name__} is not supported")
+            raise self.error(stmt, f"the operator {_op_symbol(stmt.op)} is not supported")
+        if isinstance(target, gast.Subscript):
+            self.augmented_store(stmt, op)
+            return
+        if not isinstance(target, gast.Name):
+            raise self.error(target, "augmented assignment to an attribute is not supported",
+                             "return the value instead")
         if target.id not in self.defined:
             raise self.error(target, f"{target.id} is used before it is assigned")
         call = self.call_rule(op, [ir.Var(target.id), self.operand(stmt.value)], stmt,
                               spelling=None)
         self.emit(target.id, call, augmented=True)
+
+    def augmented_store(self, stmt, op):
+        """``y[index] += v`` and ``-=`` are stores of their own (the adjoint needs no old
+        values); other operators read the part, combine, and store it back, as Python does."""
+        target = stmt.target
+        kind = {gast.Add: "add", gast.Sub: "sub"}.get(type(stmt.op))
+        if kind is not None:
+            self.store(target, stmt.value, kind)
+            return
+        array = self.operand(target.value)
+        index, parts = self.index(target.slice)
+        if not isinstance(array, ir.Var):
+            raise self.error(target, "assignment into an element of a module-level name is "
+                             "not supported", "copy it into a local array first")
+        part = self.fresh()
+        self.emit(part, ir.Call(indexing.rule(len(parts)), (array, *parts), (), None, index))
+        combined = self.operand_of(self.call_rule(op, [ir.Var(part), self.operand(stmt.value)],
+                                                  stmt, spelling=None))
+        call = ir.Call(indexing.store_rule(len(parts)), (array, combined, *parts), (), None,
+                       index, form="store")
+        self.body.append(ir.Assign(array.name, call, self.origin, augmented=True))
 
     def return_(self, stmt):
         if stmt.value is None:
@@ -620,6 +643,11 @@ class _Lowerer:
     def subscript(self, node):
         """``x[index]``: the index stays as written, its variable parts become operands."""
         x = self.operand(node.value)
+        index, parts = self.index(node.slice)
+        return ir.Call(indexing.rule(len(parts)), (x, *parts), (), None, index)
+
+    def index(self, node):
+        """An index expression with placeholders for its variable parts, and those parts."""
         parts = []
 
         def part(n):
@@ -642,8 +670,23 @@ class _Lowerer:
             parts.append(operand)
             return indexing.placeholder(len(parts) - 1)
 
-        index = part(node.slice)
-        return ir.Call(indexing.rule(len(parts)), (x, *parts), (), None, index)
+        return part(node), parts
+
+    def store(self, target, value, op=None):
+        """``y[index] = value`` (or ``+=``, ``-=`` with ``op``): a new value of ``y``, the same
+        array changed in place. As in Python, the value is computed before the target."""
+        stored = self.operand(value) if isinstance(value, gast.AST) else value
+        array = self.operand(target.value)
+        if not isinstance(array, ir.Var):
+            what = "a module-level name" if isinstance(array, ir.Global) else "a constant"
+            raise self.error(target, f"assignment into an element of {what} is not supported",
+                             "copy it into a local array first: y = np.array(...)")
+        if array.name not in self.defined:
+            raise self.error(target, f"{array.name} is used before it is assigned")
+        index, parts = self.index(target.slice)
+        call = ir.Call(indexing.store_rule(len(parts), op), (array, stored, *parts), (), None,
+                       index, form="store")
+        self.body.append(ir.Assign(array.name, call, self.origin, augmented=True))
 
     def comparison(self, op_node, left, right, node):
         op = COMPARE.get(type(op_node))

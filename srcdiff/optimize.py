@@ -132,7 +132,10 @@ def _block_cse(block, temps, renames):
     versions = {}
     kept = []
     for stmt in block:
-        if isinstance(stmt, ir.Assign):
+        if isinstance(stmt, ir.Assign) and stmt.augmented:
+            seen.clear()
+            versions[stmt.target] = versions.get(stmt.target, 0) + 1
+        elif isinstance(stmt, ir.Assign):
             key = _expression_key(stmt, versions, renames)
             if key is not None and stmt.target in temps and key in seen:
                 renames[stmt.target] = seen[key]

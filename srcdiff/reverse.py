@@ -23,6 +23,7 @@ from .adjoints import (
     python_calls_to_math,
     python_expr,
     reduce_to,
+    reduction,
     whole_reduction,
     zero_like,
 )
@@ -30,7 +31,7 @@ from .avals import ARRAY, NP, PY, broadcast_shapes
 from .calls import USER
 from .code import ADJ, DEF, OBJ
 from .containers import APPEND, PACK
-from .indexing import INDEX
+from .indexing import INDEX, STORE
 from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF
@@ -224,7 +225,13 @@ class _Reverse:
             out += [code.Push(w) for w in self.plan.checkpoints.get(stmt, [])]
             if isinstance(stmt, ir.Assign):
                 if stmt in self.plan.pushed:
-                    out.append(code.Push(self.name(stmt)))
+                    out.append(self.push(stmt))
+                if not stmt.is_copy and stmt.value.form == "store":
+                    call = stmt.value
+                    out.append(code.Store((DEF, self.web(stmt)), self.store_index(stmt),
+                                          self.operand(stmt, call.args[1]),
+                                          call.rule.symbol[:-1] or None))
+                    continue
                 if not stmt.is_copy and stmt.value.form == "append":
                     out.append(code.Expr(self.primal(stmt)))
                     continue
@@ -244,6 +251,28 @@ class _Reverse:
             elif isinstance(stmt, ir.Break):
                 out.append(code.Break())
         return out
+
+    def push(self, stmt):
+        """Save what ``stmt`` overwrites: the variable, or the part of it that a store
+        writes (a copy of it where the part is a view)."""
+        if not (not stmt.is_copy and stmt.value.rule.kind == STORE):
+            return code.Push(self.name(stmt))
+        region, parts = self.region(stmt)
+        copy = region.kind == ARRAY and indexing.may_view(parts, stmt.value.index)
+        return code.Push(self.name(stmt), self.store_index(stmt), copy)
+
+    def store_index(self, stmt, read=None):
+        read = read or self.operand
+        return indexing.fill(stmt.value.index, [read(stmt, a) for a in stmt.value.args[2:]])
+
+    def region(self, stmt):
+        """The abstract value of the part ``y[index]`` that a store writes, and those of the
+        index's variable parts."""
+        call = stmt.value
+        parts = [self.program.aval(stmt, a) for a in call.args[2:]]
+        region = indexing.region_aval(self.program.aval(stmt, call.args[0]), parts, call.index,
+                                      self.fn.source.located, stmt.origin.node)
+        return region, parts
 
     # reverse sweep
 
@@ -294,9 +323,72 @@ class _Reverse:
                 value=code.ref(DEF, web), attr="pop", ctx=gast.Load()), args=[], keywords=[])))
         return lines
 
+    def reverse_store(self, stmt, state):
+        """Walking back over ``y[index] = v``: ``v`` gets ``y_bar[index]`` (summed back to
+        its shape), then that part of ``y_bar`` is zeroed, since the old values there did not
+        reach the result; ``+=`` and ``-=`` pass ``y_bar`` through unchanged. Where an
+        integer index repeats a position, only the value NumPy wrote last gets its adjoint."""
+        call = stmt.value
+        web = self.web(stmt)
+        g = state.pop(web, None)
+        lines = []
+        old = self.program.definition(stmt, call.args[0])
+        old_active = old not in (None, UNDEFINED) and self.activity.active(old)
+        source = self.program.definition(stmt, call.args[1])
+        value_active = source is not None and self.activity.active(source)
+        if self.activity.active(stmt) and g is not None and (old_active or value_active):
+            zeroing = call.rule.symbol == "=" and old_active
+            owned = state.setdefault(OWNED, set())
+            state[web] = g
+            if isinstance(g, Lazy) or not code.ref_of(g):
+                self.materialize(web, state, lines)
+            elif zeroing and (web not in owned or code.ref_of(g) != (ADJ, web)):
+                copied = gast.Call(func=gast.Attribute(value=code.clone(g), attr="copy",
+                                                       ctx=gast.Load()), args=[], keywords=[])
+                lines.append(code.Assign((ADJ, web), copied))
+                state[web] = code.ref(ADJ, web)
+                owned.add(web)
+            g = state.pop(web)
+            index = self.store_index(stmt, self.argument)
+            if value_active:
+                contributions = {self.web(source): [self.stored_adjoint(stmt, g, index)]}
+                lines += self.accumulate(contributions, state, last=web)
+            if zeroing:
+                lines.append(code.Store(code.ref_of(g), code.clone(index), code.const(0.0)))
+            if old_active:
+                state[self.web(old)] = g
+                owned = state.setdefault(OWNED, set())
+                if web in owned:
+                    owned.add(self.web(old))
+        if stmt in self.plan.pushed:
+            lines.append(code.Pop(self.name(stmt), self.store_index(stmt)))
+        return lines
+
+    def stored_adjoint(self, stmt, g, index):
+        """The stored value's adjoint: the written part of ``y_bar``, as an array of its own."""
+        call = stmt.value
+        region, parts = self.region(stmt)
+        value_aval = self.program.aval(stmt, call.args[1])
+        if indexing.repeats(parts, call.index):
+            part = gast.Call(func=code.ref(OBJ, runtime.last_assigned),
+                             args=[code.clone(g), code.clone(index)], keywords=[])
+        else:
+            part = gast.Subscript(value=code.clone(g), slice=code.clone(index), ctx=gast.Load())
+            how = reduction(value_aval, region)
+            if region.kind == ARRAY and indexing.may_view(parts, call.index) and (
+                    how is None or how[0] == "unbroadcast"):
+                part = gast.Call(func=gast.Attribute(value=part, attr="copy", ctx=gast.Load()),
+                                 args=[], keywords=[])
+        expr = reduce_to(part, value_aval, region, self.argument(stmt, call.args[1]))
+        if call.rule.symbol == "-=":
+            expr = gast.UnaryOp(op=gast.USub(), operand=expr)
+        return simplify(expr, self.scalar)
+
     def reverse_assign(self, stmt, state):
         if not stmt.is_copy and stmt.value.rule.kind == APPEND:
             return self.reverse_append(stmt, state)
+        if not stmt.is_copy and stmt.value.rule.kind == STORE:
+            return self.reverse_store(stmt, state)
         web = self.web(stmt)
         pushed = stmt in self.plan.pushed
         g = state.get(web)

@@ -17,7 +17,7 @@ __all__ = [
     "tensordot_rhs_vjp", "inner_lhs_vjp", "inner_rhs_vjp", "einsum_vjp", "solve_lhs_vjp",
     "solve_rhs_vjp", "cholesky_vjp", "eigvalsh_vjp", "svdvals_vjp", "matrix_power_vjp",
     "kron_vjp", "cast_like", "average_vjp", "polyval_coefficients_vjp", "polyval_derivative",
-    "linspace_vjp",
+    "linspace_vjp", "last_assigned",
 ]
 
 
@@ -34,6 +34,19 @@ def unbroadcast(g, x):
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g if shape else g[()]
+
+
+def last_assigned(g, index):
+    """``g[index]`` for the values of ``y[index] = v`` that NumPy kept: where an integer
+    index names a position more than once, only the value written last is in ``y``, so the
+    others get a zero adjoint. The order is found by making the same assignment of counters
+    (NumPy does not promise an order for repeated positions; it keeps the last in practice,
+    and this follows whatever it does)."""
+    part = g[index]
+    order = np.arange(np.size(part)).reshape(np.shape(part))
+    written = np.full(np.shape(g), -1)
+    written[index] = order
+    return np.where(written[index] == order, part, 0.0).astype(part.dtype, copy=False)
 
 
 def matmul_lhs_vjp(g, a, b):

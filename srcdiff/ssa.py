@@ -32,9 +32,13 @@ UNDEFINED = _Undefined()
 
 @dataclass(eq=False)
 class Phi:
+    """``head`` phis stand at a loop's head (inputs: the value on entry, then the value at
+    the end of the body); the others where paths merge (inputs in the order of the paths)."""
+
     name: str
     node: object
     inputs: list = field(default_factory=list)
+    head: bool = False
 
     def __repr__(self):
         return f"Phi({self.name})"
@@ -133,7 +137,7 @@ class SSA:
             assigned.add(self.rename(stmt))
         head = {}
         for name in sorted(assigned):
-            phi = Phi(name, stmt, [env.get(name, UNDEFINED)])
+            phi = Phi(name, stmt, [env.get(name, UNDEFINED)], head=True)
             self.phis.append(phi)
             head[name] = phi
         env = {**env, **head}

@@ -23,9 +23,10 @@ from . import ir
 from .adjoints import reduction, whole_reduction
 from .calls import USER
 from .containers import APPEND, PACK
-from .indexing import INDEX
+from .indexing import INDEX, STORE
+from .memory import written_roots
 from .rules.registry import ELEMENTWISE, NONDIFF
-from .ssa import SSA, UNDEFINED, Param
+from .ssa import SSA, UNDEFINED, Param, Phi
 
 
 @dataclass
@@ -48,17 +49,24 @@ def plan(program, activity, wrt, with_value):
     ssa = program.ssa
     result = Plan()
     sites = result.sites
+    result.places = _places(program.fn.body)
 
     def read(values, site):
+        added = False
         for value in values:
             for concrete in [value, *ssa.concrete(value)]:
+                added = added or site not in sites.get(concrete, ())
                 result.reads.add(concrete)
                 sites.setdefault(concrete, set()).add(site)
+        return added
 
     for stmt in ir.walk(program.fn.body):
         if isinstance(stmt, ir.Assign) and activity.active(stmt):
             read(_template_reads(program, activity, stmt), stmt)
-    _mark_active_blocks(program.fn.body, activity, result.active_blocks)
+    stores = [s for s in ir.walk(program.fn.body) if _is_store(s)]
+    _shared_reads(program, result, stores, read)
+    restoring = _restoring_writes(program, result)
+    _mark_active_blocks(program.fn.body, activity, result.active_blocks, restoring)
     for stmt in ir.walk(program.fn.body):
         if id(stmt) not in result.active_blocks:
             continue
@@ -72,16 +80,71 @@ def plan(program, activity, wrt, with_value):
         aval = program.avals.get(value)
         if aval is not None and aval.kind == "array" and aval.known_shape is None:
             read(web_values(ssa, ssa.web(value)), None)
-    _keep(program, result, with_value)
-    result.places = _places(program.fn.body)
-    result.names = _names(program, result)
-    ssa = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
-                                lambda stmt, op: _physical_read(program.ssa, result.names,
-                                                                stmt, op),
-                                lambda stmt: stmt in result.kept)
-    _saves(program.fn.body, ssa, result)
+    while True:
+        _shared_reads(program, result, stores, read)
+        _keep(program, result, with_value)
+        result.names = _names(program, result)
+        physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
+                       lambda stmt, op: _physical_read(program.ssa, result.names, stmt, op),
+                       lambda stmt: stmt in result.kept)
+        result.pushed, result.checkpoints, result.unbound = set(), {}, set()
+        _saves(program.fn.body, physical, result)
+        restored = [s for s in stores if s in result.pushed]
+        if not any([read([s], s) for s in restored]):
+            break
     result.unbound -= set(program.fn.param_names)
     return result
+
+
+def _is_store(stmt):
+    return isinstance(stmt, ir.Assign) and not stmt.is_copy and stmt.value.rule.kind == STORE
+
+
+def _shared_reads(program, result, stores, read):
+    """A value the reverse sweep reads sees memory that a later store may change in place
+    (a view of the stored array, or an older value of it): the store's old value must then
+    be restored too. A store's own restore (``y[i] = y_tape.pop()``) reads the array as the
+    store left it, so the stores after it must be undone first (the caller adds those)."""
+    memory = program.memory
+    ssa = program.ssa
+    for stmt in stores:
+        old = ssa.before[stmt]
+        written = written_roots(program, memory, stmt)
+        for value in list(result.reads):
+            if value is old or not memory.get(value, frozenset()) & written:
+                continue
+            if _may_follow(stmt, value, result.places):
+                for site in list(result.sites[value]):
+                    if site != END:
+                        read([old], site)
+
+
+def _may_follow(stmt, value, places):
+    """Whether ``stmt`` may run after ``value`` is defined (always, inside a common loop)."""
+    if isinstance(value, Param):
+        return True
+    node = value.node if isinstance(value, Phi) else value
+    if node not in places:
+        return True
+    position, around = places[stmt][:2]
+    defined, defined_around = places[node][:2]
+    if any(isinstance(s, ir.LOOPS) and s in defined_around for s in around):
+        return True
+    return position > defined
+
+
+def _restoring_writes(program, result):
+    """In-place writes whose memory the reverse sweep reads: a branch or loop holding one
+    is replayed backwards (not saved whole), so that the write is undone where it ran."""
+    memory = program.memory
+    read_roots = frozenset().union(*(memory.get(v, frozenset()) for v in result.reads))
+    found = set()
+    for stmt in ir.walk(program.fn.body):
+        if isinstance(stmt, ir.Assign) and not stmt.is_copy and stmt.value.rule.kind in (
+                STORE, APPEND):
+            if written_roots(program, memory, stmt) & read_roots:
+                found.add(stmt)
+    return found
 
 
 def _physical_read(ssa, names, stmt, op):
@@ -108,7 +171,7 @@ def _names(program, result):
         olds = [ssa.web(v) for v in ssa.concrete(ssa.before[stmt]) if v is not UNDEFINED]
         olds = [w for w in olds if w is not web and w in names]
         grows = isinstance(stmt, ir.Assign) and not stmt.is_copy and (
-            stmt.value.rule.kind == APPEND)
+            stmt.value.rule.kind in (APPEND, STORE))
         if grows and olds:
             names[web] = names[olds[0]]
         elif any(v in result.reads for w in olds for v in web_values(ssa, w)):
@@ -212,6 +275,14 @@ def _template_reads(program, activity, stmt):
         return {ssa.read(stmt, op) for op in bound.values() if isinstance(op, ir.Var)}
     if rule.kind in (PACK, APPEND) or whole_reduction(program, stmt) is not None:
         return set()
+    if rule.kind == STORE:
+        reads = {ssa.read(stmt, op) for op in call.args[2:] if isinstance(op, ir.Var)}
+        value = call.args[1]
+        if isinstance(value, ir.Var) and program.aval(stmt, value).known_shape is None:
+            reads.add(ssa.read(stmt, value))
+        if program.avals[stmt].known_shape is None:
+            reads.add(stmt)
+        return reads
     if rule.kind == INDEX:
         reads = {ssa.read(stmt, op) for op in call.args[1:] if isinstance(op, ir.Var)}
         x = call.args[0]
@@ -244,15 +315,15 @@ def _trips_values(ssa, loop):
             if isinstance(v, ir.Assign) and v.target == loop.trips}
 
 
-def _mark_active_blocks(block, activity, marked):
+def _mark_active_blocks(block, activity, marked, restoring):
     found = False
     for stmt in block:
         if isinstance(stmt, ir.Assign):
-            found = found or activity.active(stmt)
+            found = found or activity.active(stmt) or stmt in restoring
         elif isinstance(stmt, ir.COMPOUND):
             inner = False
             for sub in stmt.blocks():
-                inner = _mark_active_blocks(sub, activity, marked) or inner
+                inner = _mark_active_blocks(sub, activity, marked, restoring) or inner
             if inner:
                 marked.add(id(stmt))
                 found = True

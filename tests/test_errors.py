@@ -28,7 +28,7 @@ REFUSED = [
     ("x = f'{x}'", "f-strings", 4),
     ("x = x % 2.0 // 1.0 << 2", "operator <<", 4),
     ("a = b = x", "chained assignment", 0),
-    ("x[0] = 1.0", "assignment into an element", 0),
+    ("x[0] = 1.0", "assignment into an element of float", 0),
     ("return x, x", "gradient needs a single scalar result", 0),
     ("return", "returns None", 0),
     ("x = y * 2.0\n    y = 1.0", "y is used before it is assigned", 4),

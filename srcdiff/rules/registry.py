@@ -90,6 +90,7 @@ class Rule:
     positional: int | None = None
     positional_only: int = 0
     family: str = ""
+    views: bool = False
 
     @property
     def differentiable(self):
@@ -238,7 +239,7 @@ REGISTRY = Registry()
 
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
             notes="", symbol=None, shape=None, user=False, helpers=None, selector=None,
-            forms=None):
+            forms=None, views=False):
     """Declare a primitive's reverse rule; one template (or None) per parameter.
 
     ``signature`` is written as in a ``def``: literal defaults, ``/`` and ``*`` allowed.
@@ -246,6 +247,8 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     code calls them by that name. ``shape(avals, bound)`` gives the result's abstract value
     where the kind's own rule does not (``general`` rules must have one); ``selector`` picks
     templates (see ``Rule.select``), among ``forms`` (label -> one template per parameter).
+    ``views`` says the result may share memory with the first operand (NumPy returns a view),
+    so that writing into one would change the other.
     """
     label = _display(fn, name)
     if kind not in KINDS:
@@ -276,7 +279,7 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
                 notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,
                 selector=selector, forms=forms, positional=parsed_signature.positional,
                 positional_only=parsed_signature.positional_only,
-                family="user" if user else _family())
+                family="user" if user else _family(), views=views)
     return REGISTRY.add(rule)
 
 

@@ -35,14 +35,15 @@ def _reshaping(fn, signature, dims, **options):
                    "any": (RESHAPED_ANY.format(x=x),) + rest}, **options)
 
 
-def _moving(fn, signature, template, dims, selector=None, forms=None, notes="", name=None):
+def _moving(fn, signature, template, dims, selector=None, forms=None, notes="", name=None,
+            views=False):
     """A rule whose adjoint applies the inverse movement to ``g`` (same dtype)."""
     params = signature_of(signature).params
     declare(fn, signature, template, *(None,) * (len(params) - 1), kind=GENERAL,
             name=name or _name(fn),
             shape=R.result(dims, R.same(params[0])), selector=selector,
             forms={k: (v,) + (None,) * (len(params) - 1) for k, v in (forms or {}).items()},
-            notes=notes)
+            notes=notes, views=views)
 
 
 # shapes of results
@@ -276,10 +277,10 @@ def _convolve_dims(avals, bound):
 
 # rules
 
-_reshaping(np.reshape, "a, /, shape", _reshape_dims)
-_reshaping(np.ravel, "a", R.ravelled("a"))
+_reshaping(np.reshape, "a, /, shape", _reshape_dims, views=True)
+_reshaping(np.ravel, "a", R.ravelled("a"), views=True)
 for _fn, _n in ((np.atleast_1d, 1), (np.atleast_2d, 2), (np.atleast_3d, 3)):
-    _reshaping(_fn, "a", _atleast(_n))
+    _reshaping(_fn, "a", _atleast(_n), views=True)
 
 
 def _select_transpose(rule, avals, bound):
@@ -295,14 +296,17 @@ def _select_transpose(rule, avals, bound):
 
 _moving(np.transpose, "a, axes=None", "np.transpose(g, np.argsort(np.mod(axes, np.ndim(g))))",
         _transpose_dims, selector=_select_transpose,
-        forms={"reversed": "np.transpose(g)", "permuted": "np.transpose(g, {inverse})"})
-_moving(np.matrix_transpose, "x, /", "np.matrix_transpose(g)", _matrix_transpose_dims)
+        forms={"reversed": "np.transpose(g)", "permuted": "np.transpose(g, {inverse})"},
+        views=True)
+_moving(np.matrix_transpose, "x, /", "np.matrix_transpose(g)", _matrix_transpose_dims,
+        views=True)
 _moving(np.linalg.matrix_transpose, "x, /", "np.matrix_transpose(g)", _matrix_transpose_dims,
-        name="numpy.linalg.matrix_transpose")
-_moving(np.swapaxes, "a, axis1, axis2", "np.swapaxes(g, axis1, axis2)", _swapaxes_dims)
+        name="numpy.linalg.matrix_transpose", views=True)
+_moving(np.swapaxes, "a, axis1, axis2", "np.swapaxes(g, axis1, axis2)", _swapaxes_dims,
+        views=True)
 _moving(np.moveaxis, "a, source, destination", "np.moveaxis(g, destination, source)",
-        _moveaxis_dims)
-_moving(np.expand_dims, "a, axis", "np.squeeze(g, axis)", _expand_dims_dims)
+        _moveaxis_dims, views=True)
+_moving(np.expand_dims, "a, axis", "np.squeeze(g, axis)", _expand_dims_dims, views=True)
 
 
 def _select_squeeze(rule, avals, bound):
@@ -315,10 +319,11 @@ def _select_squeeze(rule, avals, bound):
 _moving(np.squeeze, "a, axis=None", RESHAPED_ANY.format(x="a"), _squeeze_dims,
         selector=_select_squeeze, forms={"axis": "np.expand_dims(g, axis)",
                                          "array": RESHAPED.format(x="a"),
-                                         "any": RESHAPED_ANY.format(x="a")})
+                                         "any": RESHAPED_ANY.format(x="a")}, views=True)
 declare(np.broadcast_to, "array, shape", "g", None, kind=ELEMENTWISE, name="numpy.broadcast_to",
         shape=R.result(R.given_shape("shape"), R.same("array")),
-        notes="the core sums g over the broadcast axes, as for any elementwise rule")
+        notes="the core sums g over the broadcast axes, as for any elementwise rule",
+        views=True)
 _moving(np.tile, "A, reps", "untile(g, A, reps)", _tile_dims)
 _moving(np.repeat, "a, repeats, axis=None", "unrepeat(g, a, repeats, axis)", _repeat_dims)
 
@@ -329,9 +334,9 @@ def _select_axis_none(rule, avals, bound):
 
 
 _moving(np.flip, "m, axis=None", "np.flip(g, axis)", R.like("m"), selector=_select_axis_none,
-        forms={"all": "np.flip(g)"})
-_moving(np.fliplr, "m", "np.fliplr(g)", R.like("m"))
-_moving(np.flipud, "m", "np.flipud(g)", R.like("m"))
+        forms={"all": "np.flip(g)"}, views=True)
+_moving(np.fliplr, "m", "np.fliplr(g)", R.like("m"), views=True)
+_moving(np.flipud, "m", "np.flipud(g)", R.like("m"), views=True)
 
 
 def _select_rot90(rule, avals, bound):
@@ -340,7 +345,7 @@ def _select_rot90(rule, avals, bound):
 
 
 _moving(np.rot90, "m, k=1, axes=(0, 1)", "np.rot90(g, -k, axes)", _rot90_dims,
-        selector=_select_rot90, forms={"plane": "np.rot90(g, -k)"})
+        selector=_select_rot90, forms={"plane": "np.rot90(g, -k)"}, views=True)
 
 
 def _select_roll(rule, avals, bound):
@@ -373,11 +378,12 @@ declare(np.diag, "v, k=0", "np.diag(g, k) if np.ndim(v) == 1 else undiagonal(g, 
         kind=GENERAL, name="numpy.diag", shape=R.result(_diag_dims, R.same("v")),
         selector=_select_k,
         forms={"vector": ("np.diag(g)", None), "vector_k": ("np.diag(g, k)", None),
-               "matrix": ("undiagonal(g, v)", None), "matrix_k": ("undiagonal(g, v, k)", None)})
+               "matrix": ("undiagonal(g, v)", None), "matrix_k": ("undiagonal(g, v, k)", None)},
+        views=True)
 _moving(np.diagonal, "a, offset=0, axis1=0, axis2=1", "undiagonal(g, a, offset, axis1, axis2)",
-        diagonal_dims("a"))
+        diagonal_dims("a"), views=True)
 _moving(np.linalg.diagonal, "x, /, *, offset=0", "undiagonal(g, x, offset, -2, -1)",
-        diagonal_dims("x"), name="numpy.linalg.diagonal")
+        diagonal_dims("x"), name="numpy.linalg.diagonal", views=True)
 for _fn in (np.triu, np.tril):
     _moving(_fn, "m, k=0", f"np.{_fn.__name__}(g, k)", _tri_dims, selector=_select_k,
             forms={"matrix": f"np.{_fn.__name__}(g)", "matrix_k": f"np.{_fn.__name__}(g, k)",
@@ -410,8 +416,8 @@ declare(np.append, "arr, values, axis=None",
                         "np.reshape(g[np.size(arr):], np.shape(values))", None)})
 _moving(np.diff, "a, n=1, axis=-1", "diff_vjp(g, n, axis)", _diff_dims)
 declare(np.copy, "a", "g", name="numpy.copy")
-declare(np.asarray, "a", "g", name="numpy.asarray")
-declare(np.ascontiguousarray, "a", "g", name="numpy.ascontiguousarray")
+declare(np.asarray, "a", "g", name="numpy.asarray", views=True)
+declare(np.ascontiguousarray, "a", "g", name="numpy.ascontiguousarray", views=True)
 declare(np.astype, "x, dtype, /", "cast_like(g, x)", None, kind=GENERAL, name="numpy.astype",
         shape=R.result(R.like("x"), R.requested("dtype", R.same("x"))),
         notes="the adjoint is cast back to x's dtype")

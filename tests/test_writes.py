@@ -1,0 +1,320 @@
+"""Writing into arrays: ``y[i] = v``, ``y[:, 0] += v``, ``y[mask] = 0``, in straight-line code
+and loops, checked against finite differences; and the writes srcdiff refuses."""
+
+import re
+
+import numpy as np
+import pytest
+from finite_diff import central_difference
+
+import srcdiff
+from srcdiff import SrcdiffError, gradient
+
+X = np.array([0.3, -0.2, 0.5, 0.9, -1.1, 0.4])
+M = np.array([[0.3, -0.2, 0.5], [1.1, 0.4, -0.7], [0.6, -1.3, 0.8], [0.2, 0.9, -0.4]])
+WEIGHTS = np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [-0.2, 0.3, 0.7]])
+
+
+def element(x):
+    y = np.zeros(3)
+    y[0] = x[0] * 2.0
+    y[1] = np.sin(x[1])
+    y[-1] = x[2] * x[3]
+    return np.sum(y * y)
+
+
+def slices(x):
+    y = np.ones(6)
+    y[1:4] = np.tanh(x[:3])
+    y[::2] = y[::2] * x[3]
+    return np.sum(y ** 2)
+
+
+def column(x, m):
+    y = m * 1.0
+    y[:, 0] += x[:4]
+    y[:, 2] -= x[0]
+    return np.sum(np.sin(y))
+
+
+def broadcast_scalar(x):
+    y = x * 1.0
+    y[2:5] = x[0] ** 2
+    return np.sum(y * np.arange(6.0))
+
+
+def mask(x):
+    y = np.exp(x)
+    y[x > 0.35] = 0.0
+    return np.sum(y * x)
+
+
+def mask_value(x):
+    y = np.exp(x)
+    y[x < 0.0] = x[x < 0.0] ** 2
+    return np.sum(y)
+
+
+def other_operators(x):
+    y = x * 1.0
+    y[1] *= x[2]
+    y[2:4] /= x[4]
+    y[0] **= 2
+    return np.sum(y * x)
+
+
+def overwritten_after_read(x):
+    y = x * 1.0
+    z = y * y
+    y[1] = np.cos(x[0])
+    y[2:4] = 0.5
+    return np.sum(z * y)
+
+
+def chained_writes(x):
+    y = np.zeros(4)
+    y[0:2] = x[0:2]
+    early = y * y
+    y[1:3] = x[2:4] * 3.0
+    y[0] += x[5]
+    return np.sum(early * y) + np.sum(y)
+
+
+def nested_index(m):
+    y = m * 1.0
+    y[1, 2] = y[0, 0] * y[3, 1]
+    y[2] = y[1] * 2.0
+    return np.sum(y ** 3)
+
+
+def repeated_assignment(x):
+    y = np.zeros(3)
+    y[[0, 2, 0]] = x[:3]
+    return np.sum(y * np.array([1.0, 2.0, 3.0]))
+
+
+def repeated_addition(x):
+    y = x[:3] * 1.0
+    y[[1, 1, 2]] += x[3:]
+    return np.sum(y ** 2)
+
+
+def rows_in_a_loop(x, m):
+    h = np.zeros((4, 3))
+    for t in range(4):
+        h[t] = np.tanh(m[t] * x[t] + (h[t - 1] if t > 0 else 0.0))
+    return np.sum(h ** 2)
+
+
+def recurrence(m, w):
+    h = np.zeros((5, 3))
+    for t in range(1, 5):
+        h[t] = np.tanh(w @ h[t - 1] + m[t - 1])
+    return np.sum(h[1:] * np.arange(3.0))
+
+
+def whole_array_read_in_loop(x):
+    y = np.zeros(6)
+    total = 0.0
+    for i in range(6):
+        total = total + np.sum(y * y) * x[i]
+        y[i] = np.sin(x[i]) + total
+    return total + np.sum(y)
+
+
+def running_state(x):
+    state = np.ones(3)
+    for i in range(6):
+        state[i % 3] = state[(i + 1) % 3] * x[i] + state[i % 3]
+    return np.sum(state)
+
+
+def conditional_writes(x):
+    y = np.zeros(6)
+    for i in range(6):
+        if x[i] > 0.0:
+            y[i] = x[i] ** 2
+        else:
+            y[i] = -x[i]
+    return np.sum(y * x)
+
+
+def while_loop(x):
+    y = x * 1.0
+    i = 0
+    while i < 5:
+        y[i + 1] = y[i + 1] + y[i] * 0.5
+        i += 1
+    return np.sum(y ** 2)
+
+
+def inactive_mask_in_loop(x):
+    keep = np.ones(6)
+    scaled = x * keep
+    for i in range(6):
+        if i % 2 == 0:
+            keep[i] = 0.0
+    return np.sum(scaled * keep * x)
+
+
+def view_read_after_restore(x):
+    y = np.zeros((2, 3))
+    y[0] = x[:3]
+    row = y[0]
+    s = np.sum(row * row)
+    y[0] = x[3:] * 2.0
+    return s + np.sum(y[0] * x[:3])
+
+
+def written_then_reshaped(x):
+    y = np.zeros(6)
+    y[::2] = x[:3]
+    y[1::2] = np.sin(x[3:])
+    return np.sum(y.reshape(2, 3) @ np.arange(3.0))
+
+
+def float32_writes(x):
+    y = np.zeros(3, dtype=np.float32)
+    y[0] = x[0] * x[1]
+    y[1:] = x[2:4]
+    return np.sum(y * y)
+
+
+CASES = [
+    (element, (X,)), (slices, (X,)), (column, (X, M)), (broadcast_scalar, (X,)), (mask, (X,)),
+    (mask_value, (X,)), (other_operators, (X,)), (overwritten_after_read, (X,)),
+    (chained_writes, (X,)), (nested_index, (M,)), (repeated_assignment, (X,)),
+    (repeated_addition, (X,)), (rows_in_a_loop, (X, M)), (recurrence, (M, WEIGHTS)),
+    (whole_array_read_in_loop, (X,)), (running_state, (X,)), (conditional_writes, (X,)),
+    (while_loop, (X,)), (inactive_mask_in_loop, (X,)), (view_read_after_restore, (X,)),
+    (written_then_reshaped, (X,)),
+]
+
+
+@pytest.mark.parametrize("fn, args", CASES, ids=[c[0].__name__ for c in CASES])
+def test_gradient_matches_finite_differences(fn, args):
+    for index in range(len(args)):
+        grad = gradient(fn, wrt=index)(*args)
+        expected = central_difference(fn, args, index)
+        np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("fn, args", CASES, ids=[c[0].__name__ for c in CASES])
+def test_value_and_arguments_are_unchanged(fn, args):
+    copies = [np.copy(a) for a in args]
+    value, _ = srcdiff.value_and_grad(fn)(*args)
+    assert value == pytest.approx(fn(*args))
+    for before, after in zip(copies, args):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_float32_gradient_stays_float32():
+    x = X.astype(np.float32)
+    grad = gradient(float32_writes)(x)
+    assert grad.dtype == np.float32
+    x0, x1, x2, x3 = X[:4]
+    expected = [2 * x0 * x1 * x1, 2 * x0 * x1 * x0, 2 * x2, 2 * x3, 0.0, 0.0]
+    np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_repeated_assignment_gives_the_kept_value_its_adjoint():
+    # y[[0, 2, 0]] = x[:3] keeps x[2] in y[0] (NumPy writes the last) and x[1] in y[2].
+    grad = gradient(repeated_assignment)(X)
+    np.testing.assert_allclose(grad, [0.0, 3.0, 1.0, 0.0, 0.0, 0.0])
+
+
+def test_generated_code_reads_like_the_derivation():
+    text = srcdiff.source(element, args=(X,))
+    assert "y[0] = t2" in text or "y[0] = " in text
+    assert "y_bar[0]" in text
+    assert "# y[1] = np.sin(x[1])   (line" in text
+    loop = srcdiff.source(whole_array_read_in_loop, args=(X,))
+    assert "y_tape.append(y[i])" in loop
+    assert "y[i] = y_tape.pop()" in loop
+
+
+def test_a_sliced_part_is_saved_as_a_copy():
+    text = srcdiff.source(view_read_after_restore, args=(X,))
+    assert "y_tape.append(y[0].copy())" in text or "y_2" in text or "y[0].copy()" in text
+
+
+REFUSED = [
+    ("def f(x):\n    x[0] = 1.0\n    return np.sum(x)\n", "which the caller passed in", 2),
+    ("def f(x):\n    y = x[1:]\n    y[0] = 1.0\n    return np.sum(y)\n",
+     "would change x (through y), which the caller passed in", 3),
+    ("def f(x):\n    y = x.reshape(2, 3)\n    y[0, 0] += 1.0\n    return np.sum(y)\n",
+     "which the caller passed in", 3),
+    ("def f(x):\n    G[0] = x[0]\n    return np.sum(G)\n", "module-level", 2),
+    ("def f(x):\n    y = G\n    y[0] = x[0]\n    return np.sum(y)\n", "module-level G", 3),
+    ("def f(x):\n    y = x * 1.0\n    z = y\n    y[0] = 2.0\n    return np.sum(z * x)\n",
+     "shares memory with y", 5),
+    ("def f(x):\n    y = x * 1.0\n    r = y[0:2]\n    y[0] = 2.0\n    return np.sum(r)\n",
+     "shares memory with y", 5),
+    ("def f(x):\n    y = x * 1.0\n    r = y[0:2]\n    r[0] = 2.0\n    return np.sum(y)\n",
+     "shares memory with r", 5),
+    ("def f(x):\n    y = x * 1.0\n    t = y.T\n    y += 1.0\n    return np.sum(t)\n",
+     "shares memory with y", 5),
+    ("def f(x):\n    y = [x * 1.0]\n    y[0] = x\n    return np.sum(y[0])\n",
+     "assignment into an element of a list", 3),
+    ("def f(x):\n    y = x * 1.0\n    y[0][0] = 1.0\n    return np.sum(y)\n",
+     "assignment into an element of numpy.float64", 3),
+]
+
+
+@pytest.mark.parametrize("source, message, line", REFUSED, ids=[r[1] for r in REFUSED])
+def test_refused_writes_are_located(module_from, source, message, line):
+    mod = module_from("import numpy as np\n\nG = np.zeros(6)\n\n" + source)
+    with pytest.raises(SrcdiffError, match=re.escape(message)) as info:
+        gradient(mod.f)(X.copy())
+    assert info.value.lineno == line + 4
+
+
+def test_loop_carried_view_read_after_a_write_is_refused(module_from):
+    mod = module_from("""\
+        import numpy as np
+
+        def f(x):
+            h = np.zeros((3, 2))
+            previous = h[0]
+            total = 0.0
+            for t in range(3):
+                h[t] = x[t] * 2.0
+                total = total + np.sum(previous)
+                previous = h[t]
+            return np.sum(h) + total
+        """)
+    with pytest.raises(SrcdiffError, match="shares memory with h") as info:
+        gradient(mod.f)(X.copy())
+    assert info.value.lineno == 9
+
+
+def test_loop_carried_view_read_before_the_write_is_exact(module_from):
+    mod = module_from("""\
+        import numpy as np
+
+        def f(x):
+            h = np.ones((3, 2))
+            previous = h[0]
+            for t in range(3):
+                h[t] = previous * x[t] + x[t + 1]
+                previous = h[t]
+            return np.sum(h * h)
+        """)
+    grad = gradient(mod.f)(X)
+    np.testing.assert_allclose(grad, central_difference(mod.f, (X,), 0), rtol=1e-6, atol=1e-8)
+
+
+def test_views_read_before_each_write_are_accepted(module_from):
+    mod = module_from("""\
+        import numpy as np
+
+        def f(x):
+            h = np.zeros((4, 2))
+            h[0] = x[:2]
+            for t in range(1, 4):
+                previous = h[t - 1]
+                h[t] = np.sin(previous) * x[t + 1]
+            return np.sum(h * h)
+        """)
+    grad = gradient(mod.f)(X)
+    np.testing.assert_allclose(grad, central_difference(mod.f, (X,), 0), rtol=1e-6, atol=1e-8)
