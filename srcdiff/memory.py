@@ -13,8 +13,9 @@ them (see :mod:`srcdiff.tape`).
 Memory is tracked by *roots*: the definitions that allocated it (a parameter, ``np.zeros``,
 any arithmetic). Each value sees the memory of a set of roots: a fresh array its own, a view
 or alias its operand's, a list its own and its elements'. Where NumPy may return either a
-view or a copy (``np.ravel``, ``np.reshape``), srcdiff assumes a view; calls of the user's
-own functions are assumed to return views of their array arguments.
+view or a copy (``np.ravel``, ``np.reshape``), srcdiff assumes a view (rules say so with
+``views=True``, checked against NumPy for every rule by the tests); calls of the user's own
+functions are assumed to return views of their array arguments.
 """
 
 from __future__ import annotations
@@ -113,10 +114,8 @@ def _roots_of(program, value, known):
         if x.kind != ARRAY or may_view(parts, call.index):
             return own | of(value, args[0])
         return own
-    if rule.kind == USER:
+    if rule.kind == USER or rule.views:
         return own.union(*(of(value, a) for a in args))
-    if rule.views:
-        return own | of(value, args[0])
     return own
 
 

@@ -1,5 +1,5 @@
 """Joining arrays from lists and tuples: np.concatenate, np.stack, np.hstack, np.vstack and
-np.array of a list of values."""
+np.array of a list of values; and splitting them into lists: np.split, np.array_split."""
 
 import numpy as np
 import pytest
@@ -42,8 +42,31 @@ def array_of_rows(a, b):
     return np.sum(m @ m.T)
 
 
+def split_sections(a, b):
+    top, bottom = np.split(b, 2)
+    return np.sum(top * bottom) + np.sum(np.split(a, 3, axis=1)[2] ** 2)
+
+
+def split_at_indices(a, b):
+    pieces = np.split(b, (1, 3), axis=0)
+    return np.sum(pieces[0] * a[0]) + np.sum(np.tanh(pieces[2]))
+
+
+def array_split_uneven(a, b):
+    first, second = np.array_split(a, 2, axis=1)
+    return np.sum(first ** 2) + np.sum(second * b[0, :1])
+
+
+def split_in_a_loop(a, b):
+    total = 0.0
+    for piece in np.split(b, 4):
+        total = total + np.sum(piece * a[1])
+    return total
+
+
 @pytest.mark.parametrize("f", [concatenate, concatenate_columns, stack, hstack, vstack,
-                               array_of_scalars, array_of_rows])
+                               array_of_scalars, array_of_rows, split_sections,
+                               split_at_indices, array_split_uneven, split_in_a_loop])
 def test_against_finite_differences(f):
     ga, gb = gradient(f, wrt=(0, 1))(A, B)
     np.testing.assert_allclose(ga, central_difference(f, (A, B), 0), rtol=1e-6, atol=1e-8)

@@ -116,26 +116,3 @@ def test_methods_attributes_and_dtype_arguments(module_from, body):
     x = RNG.normal(size=(2, 2))
     grad = srcdiff.gradient(mod.f)(x)
     np.testing.assert_allclose(grad, central_difference(mod.f, (x,), 0), rtol=1e-6)
-
-
-BLOCKED = [
-    ("a, b = np.split(x, 2); return np.sum(a * b)", "tuple results (a, b = np.split(x, 2))"),
-]
-
-
-@pytest.mark.parametrize("body", [
-    pytest.param(body, id=feature, marks=pytest.mark.xfail(
-        strict=True, raises=srcdiff.SrcdiffError, reason=f"needs core: {feature}"))
-    for body, feature in BLOCKED])
-def test_syntax_that_needs_the_core(module_from, body):
-    """Each of these has its rule (or a function form that works today) and waits on the core;
-    when the core supports the syntax the test passes, and its xfail must go."""
-    mod = module_from(f"""
-        import numpy as np
-
-        def f(x):
-            {body}
-        """)
-    x = RNG.normal(size=(2, 2))
-    grad = srcdiff.gradient(mod.f)(x)
-    np.testing.assert_allclose(grad, central_difference(mod.f, (x,), 0), rtol=1e-6)

@@ -49,6 +49,8 @@ EXCLUDED: dict[str, str] = {
     "numpy.hstack/1": "takes a list: checked in test_joining.py",
     "numpy.vstack/1": "takes a list: checked in test_joining.py",
     "numpy.array/1": "of a list of values: checked in test_joining.py",
+    "numpy.split/3": "returns a list: checked in test_joining.py",
+    "numpy.array_split/3": "returns a list: checked in test_joining.py",
 }
 
 # Known failures, by case id, each tracking a bug or a missing feature in the compiler core.
@@ -797,6 +799,24 @@ def _compatible(got, expected, exact=False):
         return shape is None or expected[1] is None
     return len(shape) == len(expected[1]) and all(
         g is None or isinstance(g, str) or g == e for g, e in zip(shape, expected[1]))
+
+
+def _view_cases():
+    return [c for c in CASES if c.problem is None and c.dtype == "float64"
+            and rule_id(c.rule) not in EXCLUDED]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in _view_cases()])
+def test_view_flag(case):
+    """A rule whose result may share memory with an operand must say so (``views=True``):
+    srcdiff's analysis of writes into arrays relies on it to find every name for an array."""
+    rng = np.random.default_rng(zlib.crc32(case.id.encode()))
+    generated, bound, values = _bound_and_values(case, rng)
+    result = eval(generated.call_text, {"np": np, "math": math, **values})
+    shared = [p for p, operand in bound.items() if isinstance(operand, ir.Var)
+              and isinstance(values[p], np.ndarray) and isinstance(result, np.ndarray)
+              and np.shares_memory(result, values[p])]
+    assert not shared or case.rule.views, f"{case.rule.name} returns a view of {shared}"
 
 
 def test_every_rule_is_tested_or_excluded():

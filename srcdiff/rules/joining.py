@@ -1,12 +1,15 @@
-"""Joining arrays from a list or tuple (and splitting the adjoint back into pieces).
+"""Joining arrays from a list or tuple (and splitting the adjoint back into pieces), and
+splitting an array into a list of pieces (and joining the pieces' adjoints back).
 
 The sequence argument is a container value; its adjoint is a list of pieces of ``g``, which
-the container's own adjoint then hands to each element.
+the container's own adjoint then hands to each element. A split's result is a list whose
+adjoint ``g`` holds one array per piece (zeros for pieces that were not used).
 """
 
 import numpy as np
 
 from ..avals import ARRAY, OTHER, UNKNOWN_AVAL, AVal, of_value
+from . import results as R
 from .registry import GENERAL, declare
 
 
@@ -43,3 +46,32 @@ declare(np.vstack, "tup", "split_vstack(g, tup)", kind=GENERAL, name="numpy.vsta
 declare(np.array, "a, /", "unarray(g, a)", kind=GENERAL, name="numpy.array",
         shape=_joined(np.array, "a"),
         notes="of a list or tuple of numbers or arrays (np.array of an array copies it)")
+
+
+def _pieces(fn):
+    """The list ``fn`` returns: its pieces' shapes where the array's shape and the sections
+    are known (written as constants), else a list of arrays of unknown length."""
+    def hook(avals, bound):
+        ary = avals["ary"]
+        try:
+            sections = R.constant(bound, "indices_or_sections")
+            axis = R.constant(bound, "axis", 0)
+        except R.NotConstant:
+            sections = axis = None
+        shape = ary.known_shape
+        if ary.kind == ARRAY and sections is not None and shape is not None and all(
+                isinstance(d, int) for d in shape):
+            return of_value(fn(np.zeros(shape, dtype=ary.dtype or np.float64), sections, axis))
+        piece = AVal(ARRAY, ary.dtype if ary.kind == ARRAY else None,
+                     (None,) * ary.ndim if ary.ndim is not None else None)
+        return AVal(OTHER, pytype=list, element=piece)
+    return hook
+
+
+SPLIT_NOTES = "returns a list of views; the adjoint joins the pieces' adjoints"
+declare(np.split, "ary, indices_or_sections, axis=0", "np.concatenate(g, axis=axis)", None, None,
+        kind=GENERAL, name="numpy.split", shape=_pieces(np.split), notes=SPLIT_NOTES,
+        views=True)
+declare(np.array_split, "ary, indices_or_sections, axis=0", "np.concatenate(g, axis=axis)", None,
+        None, kind=GENERAL, name="numpy.array_split", shape=_pieces(np.array_split),
+        notes=SPLIT_NOTES, views=True)

@@ -227,7 +227,8 @@ for _operands in (("a",), ("a", "b"), ("a", "b", "c")):
             notes="where the labels allow, the adjoint is an einsum with the output's labels "
                   "traded for the operand's: np.einsum('ij,jk->ik', a, b) gives "
                   "ā = np.einsum('ik,jk->ij', g, b); diagonals (repeated labels), ellipses "
-                  "and broadcasting go through einsum_vjp")
+                  "and broadcasting go through einsum_vjp",
+            views=len(_operands) == 1)
 
 
 # traces and other products

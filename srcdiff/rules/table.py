@@ -139,6 +139,8 @@ def render():
         out.append("|---|---|---|")
         for rule in rules:
             notes = rule.notes.replace("|", "\\|")
+            if rule.views:
+                notes = "; ".join(n for n in (notes, "may return a view of its operand") if n)
             out.append(f"| {signature(rule)} | {reverse_rule(rule)} | {notes} |")
         out.append("")
     return "\n".join(out)
