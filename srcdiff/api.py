@@ -133,7 +133,7 @@ def _family(fn, wrt, with_value):
     family = per_code.get(key)
     if family is None:
         fn_ir, scope = _lowered(fn)
-        family = build.Family(fn, fn_ir, scope, wrt, with_value)
+        family = build.Family(fn, fn_ir, scope, wrt, with_value, relower=lambda: _lowered(fn))
         per_code[key] = family
     return family
 

@@ -241,19 +241,47 @@ def _arguments(params):
 
 
 class Family:
-    """All specializations of one derivative: (function code, wrt, options)."""
+    """All specializations of one derivative: (function code, wrt, options).
 
-    def __init__(self, fn, fn_ir, scope, wrt, with_value):
+    Module-level and closure names that the function (or a function it calls) reads are
+    *watched*: a derivative may be specialized on their values (``np.zeros(N)`` has a known
+    shape, ``x[K]`` a known index), so when one is rebound the function is lowered again and
+    its derivatives compiled afresh. The installed code's guard checks them on every call."""
+
+    def __init__(self, fn, fn_ir, scope, wrt, with_value, relower=None):
         self.fn = fn
         self.fn_ir = fn_ir
         self.scope = scope
         self.wrt = wrt
         self.with_value = with_value
+        self.relower = relower
         self.signature = inspect.signature(fn)
         self.specializations = {}
         self.shapes_seen = 0
         self.fast_key = None
         self.fast_code = None
+        self.watched = None
+
+    def _stale(self):
+        return self.watched is not None and any(
+            constant_key(scope.current(name)) != constant_key(value)
+            for scope, name, value in self.watched)
+
+    def _refresh(self):
+        self.fn_ir, self.scope = self.relower()
+        self.specializations.clear()
+        self.shapes_seen = 0
+        self.fast_key = self.fast_code = None
+        self.watched = None
+        _VJPS.clear()
+        infer.forget()
+
+    def _watch(self):
+        if self.watched is None and self.relower is not None:
+            try:
+                self.watched = watched_constants(self.fn_ir, self.scope)
+            except SrcdiffError:
+                self.watched = [(self.scope, n, v) for n, v in self.fn_ir.constants.items()]
 
     def key_of(self, values):
         general = self.shapes_seen >= MAX_SHAPE_SPECIALIZATIONS
@@ -268,6 +296,8 @@ class Family:
         return [bound.arguments[p] for p in self.fn_ir.param_names]
 
     def dispatch(self, holder, args, kwargs):
+        if self._stale():
+            self._refresh()
         values = self.bind(args, kwargs)
         key = self.key_of(values)
         function = self.specializations.get(key)
@@ -285,6 +315,7 @@ class Family:
             self.shapes_seen += 1
         first = self.fast_key is None and holder is not None and not any(
             a.container for a in param_avals.values())
+        self._watch()
         prologue = [self._guard(param_avals, holder)] if first else []
         emitted = derive(self.fn_ir, self.scope, param_avals, self.wrt,
                          with_value=self.with_value, prologue=prologue,
@@ -307,6 +338,8 @@ class Family:
         tests = []
         for p in self.fn_ir.params:
             tests.extend(_guard_tests(p.name, param_avals[p.name]))
+        for scope, name, value in self.watched or ():
+            tests.append(_constant_test(self._current(scope, name), value))
         positional = [p for p in self.fn_ir.params if p.kind != "keyword_only"]
         keyword = [p for p in self.fn_ir.params if p.kind == "keyword_only"]
         call = gast.Call(func=code.ref(OBJ, holder.__srcdiff_dispatch__),
@@ -316,6 +349,67 @@ class Family:
         if not tests:
             test = code.const(False)
         return gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
+
+
+    def _current(self, scope, name):
+        """An expression reading ``name`` now, from the compiled code of this family's
+        function (whose globals are the function's own)."""
+        cell = scope.cell(name)
+        if cell is not None:
+            return code.ref(OBJ, code.CellContents(cell, name))
+        if scope is self.scope:
+            return _name(name)
+        def read(namespace=scope.globals):
+            return namespace.get(name)
+        return gast.Call(func=code.ref(OBJ, read), args=[], keywords=[])
+
+
+def watched_constants(fn_ir, scope):
+    """``(scope, name, value)`` for the module-level and closure names read by ``fn_ir`` and
+    by the user functions it calls."""
+    found, seen = [], set()
+
+    def visit(fn_ir, scope):
+        if id(fn_ir) in seen:
+            return
+        seen.add(id(fn_ir))
+        found.extend((scope, name, value) for name, value in fn_ir.constants.items())
+        for stmt in ir.walk(fn_ir.body):
+            if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
+                    stmt.value.rule.kind == calls.USER) and stmt.value.rule.fn.fn is not None:
+                visit(*stmt.value.rule.fn.lower())
+    visit(fn_ir, scope)
+    return found
+
+
+def constant_key(value):
+    """What a derivative may depend on in a module-level value: a literal's type and value,
+    an array's dtype and rank (its contents are read live), another object's identity."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return (type(value), value)
+    if isinstance(value, (float, complex)):
+        return (type(value), repr(value))
+    if isinstance(value, tuple):
+        return (tuple, tuple(constant_key(v) for v in value))
+    if isinstance(value, np.ndarray):
+        return (np.ndarray, value.dtype.str, value.ndim)
+    return ("object", id(value))
+
+
+def _constant_test(current, value):
+    """An expression that is true when a watched name no longer holds ``value``."""
+    if value is None or isinstance(value, bool):
+        return gast.Compare(left=current, ops=[gast.IsNot()], comparators=[code.const(value)])
+    if type(value) in (int, str) or type(value) is float and value == value:
+        check = gast.Call(func=code.ref(OBJ, type), args=[current], keywords=[])
+        differs = gast.Compare(left=code.clone(current), ops=[gast.NotEq()],
+                               comparators=[code.const(value)])
+        return gast.BoolOp(op=gast.Or(), values=[
+            gast.Compare(left=check, ops=[gast.IsNot()], comparators=[code.ref(OBJ, type(value))]),
+            differs])
+    key = gast.Call(func=code.ref(OBJ, constant_key), args=[current], keywords=[])
+    return gast.Compare(left=key, ops=[gast.NotEq()],
+                        comparators=[code.ref(OBJ, constant_key(value))])
 
 
 def _name(identifier):

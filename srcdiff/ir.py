@@ -217,6 +217,7 @@ class Function:
     origin: Origin
     source: object = field(repr=False, default=None)
     node: object = field(repr=False, default=None)
+    constants: dict = field(repr=False, default_factory=dict)
 
     @property
     def param_names(self):

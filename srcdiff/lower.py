@@ -104,6 +104,7 @@ class _Lowerer:
         self.inlining = []
         self.counter = 0
         self.origin = None
+        self.constants = {}
         self.result_name = self.name if self._result_name_free() else self.fresh()
 
     def error(self, node, message, hint=None):
@@ -121,7 +122,9 @@ class _Lowerer:
         self.statements(statements)
         origin = ir.Origin(node.lineno, node.col_offset, self.name, node)
         fn = ir.Function(self.name, self.params, self.body, origin, self.source, node)
-        return common_subexpressions(flow.normalize(fn, self.result_name, self.named, self.loc))
+        fn = common_subexpressions(flow.normalize(fn, self.result_name, self.named, self.loc))
+        fn.constants = self.constants
+        return fn
 
     def statements(self, statements):
         for stmt in statements:
@@ -767,10 +770,12 @@ class _Lowerer:
             return ir.Global(name)
         value = found.value
         if isinstance(value, type):
+            self.constants[name] = value
             return ir.Global(name, value, known=True)
         if isinstance(value, types.ModuleType) or callable(value):
             raise self.error(node, f"{name} is a {_what(value)}, not a value that can be "
                                    "differentiated")
+        self.constants[name] = value
         return ir.Global(name, value, known=True, cell=self.scope.cell(name))
 
     def attribute_load(self, node):

@@ -75,6 +75,18 @@ class RuntimeScope:
         """The closure cell behind ``name``, when the function reads it from an outer scope."""
         return self.cells.get(name)
 
+    def current(self, name):
+        """What ``name`` holds now (closure cells and module globals can be rebound)."""
+        cell = self.cells.get(name)
+        if cell is not None:
+            try:
+                return cell.cell_contents
+            except ValueError:
+                return _MISSING
+        if name in self.globals:
+            return self.globals[name]
+        return getattr(builtins, name, _MISSING)
+
     def spelling_of(self, obj):
         """A global name bound to ``obj`` in this scope, if any."""
         for name, value in self.globals.items():

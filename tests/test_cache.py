@@ -105,3 +105,63 @@ def test_tracebacks_show_generated_lines():
     frames = traceback.extract_tb(info.value.__traceback__)
     assert frames[-1].filename.startswith("<srcdiff f_grad")
     assert "/" in frames[-1].line
+
+
+MODULE_CONSTANTS = """\
+import numpy as np
+
+N = 3
+K = 1
+SCALE = 2.0
+
+
+def f(x):
+    y = np.zeros(N)
+    y[:2] = x[K] * SCALE
+    return np.sum(y * x[:N])
+
+
+def helper(x):
+    return np.sum(np.ones(N) * x[:N])
+
+
+def g(x):
+    return helper(x) * SCALE
+
+
+def make(n):
+    def h(x):
+        return np.sum(x[:n] ** 2)
+    return h
+"""
+
+
+def _expected_f(x, n, k, scale):
+    grad = np.zeros_like(x)
+    grad[:min(n, 2)] += x[k] * scale
+    grad[k] += scale * np.sum(x[:min(n, 2)])
+    return grad
+
+
+def test_rebinding_a_module_constant_recompiles(module_from):
+    mod = module_from(MODULE_CONSTANTS)
+    x = np.arange(1.0, 6.0)
+    df, dg = gradient(mod.f), gradient(mod.g)
+    np.testing.assert_allclose(df(x), _expected_f(x, 3, 1, 2.0))
+    np.testing.assert_allclose(dg(x), [2.0, 2.0, 2.0, 0.0, 0.0])
+    before = counts()
+    df(x), dg(x)
+    assert counts() == before
+    mod.N, mod.K, mod.SCALE = 4, 2, 3.0
+    np.testing.assert_allclose(df(x), _expected_f(x, 4, 2, 3.0))
+    np.testing.assert_allclose(dg(x), [3.0, 3.0, 3.0, 3.0, 0.0])
+
+
+def test_rebinding_a_closure_variable_recompiles(module_from):
+    mod = module_from(MODULE_CONSTANTS)
+    x = np.arange(1.0, 6.0)
+    h = mod.make(2)
+    dh = gradient(h)
+    np.testing.assert_allclose(dh(x), [2.0, 4.0, 0.0, 0.0, 0.0])
+    h.__closure__[0].cell_contents = 3
+    np.testing.assert_allclose(dh(x), [2.0, 4.0, 6.0, 0.0, 0.0])
