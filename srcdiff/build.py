@@ -370,14 +370,14 @@ def watched_constants(fn_ir, scope):
     found, seen = [], set()
 
     def visit(fn_ir, scope):
-        if id(fn_ir) in seen:
-            return
-        seen.add(id(fn_ir))
         found.extend((scope, name, value) for name, value in fn_ir.constants.items())
         for stmt in ir.walk(fn_ir.body):
             if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
-                    stmt.value.rule.kind == calls.USER) and stmt.value.rule.fn.fn is not None:
-                visit(*stmt.value.rule.fn.lower())
+                    stmt.value.rule.kind == calls.USER):
+                callee = stmt.value.rule.fn
+                if callee.fn is not None and callee.key not in seen:
+                    seen.add(callee.key)
+                    visit(*callee.lower())
     visit(fn_ir, scope)
     return found
 
