@@ -62,6 +62,15 @@ class Lazy:
         self.expr = expr
 
 
+class View:
+    """A contribution that is a view of another adjoint (``y_bar[1:]``, handed to ``v`` by a
+    store). Added to something it is safe; assigned as an adjoint of its own it is copied,
+    since the adjoint it views is changed in place later (zeroed, or scattered into)."""
+
+    def __init__(self, expr):
+        self.expr = expr
+
+
 class Wrt(list):
     """The differentiated parameter names, remembering whether a tuple was asked for."""
 
@@ -372,17 +381,18 @@ class _Reverse:
         if indexing.repeats(parts, call.index):
             part = gast.Call(func=code.ref(OBJ, runtime.last_assigned),
                              args=[code.clone(g), code.clone(index)], keywords=[])
+            view = False
         else:
             part = gast.Subscript(value=code.clone(g), slice=code.clone(index), ctx=gast.Load())
             how = reduction(value_aval, region)
-            if region.kind == ARRAY and indexing.may_view(parts, call.index) and (
-                    how is None or how[0] == "unbroadcast"):
-                part = gast.Call(func=gast.Attribute(value=part, attr="copy", ctx=gast.Load()),
-                                 args=[], keywords=[])
+            view = region.kind == ARRAY and indexing.may_view(parts, call.index) and (
+                how is None or how[0] == "unbroadcast")
         expr = reduce_to(part, value_aval, region, self.argument(stmt, call.args[1]))
         if call.rule.symbol == "-=":
             expr = gast.UnaryOp(op=gast.USub(), operand=expr)
-        return simplify(expr, self.scalar)
+            view = False
+        expr = simplify(expr, self.scalar)
+        return View(expr) if view else expr
 
     def reverse_assign(self, stmt, state):
         if not stmt.is_copy and stmt.value.rule.kind == APPEND:
@@ -649,6 +659,9 @@ class _Reverse:
             lazy = all(isinstance(e, Lazy) for e in items)
             exprs = merge_repeats([code.clone(_expr(e)) for e in items])
             value = simplify(exprs[0], self.scalar)
+            if len(items) == 1 and isinstance(items[0], View):
+                value = gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()),
+                                  args=[], keywords=[])
             for extra in exprs[1:]:
                 if self.aval_of(web).container:
                     value = gast.Call(func=code.ref(OBJ, runtime.add_tree), args=[value, extra],
@@ -668,7 +681,7 @@ class _Reverse:
             lines.append(code.Assign((ADJ, web), value))
             state[web] = code.ref(ADJ, web)
             owned = state.setdefault(OWNED, set())
-            if isinstance(value, gast.BinOp):
+            if _fresh(value):
                 owned.add(web)
             else:
                 owned.discard(web)
@@ -883,6 +896,23 @@ def _assignments(lines):
             yield from _assignments(getattr(line, block, []))
 
 
+def _fresh(value):
+    """Whether an adjoint expression certainly makes a new array that nothing else holds:
+    arithmetic, a ``.copy()``, or a NumPy ufunc (``np.cos(y)``)."""
+    if isinstance(value, gast.BinOp):
+        return True
+    if not isinstance(value, gast.Call):
+        return False
+    if isinstance(value.func, gast.Attribute) and value.func.attr == "copy" and not value.args:
+        return True
+    target = code.ref_of(value.func)
+    if target is None and isinstance(value.func, gast.Attribute):
+        base = code.ref_of(value.func.value)
+        if base == (OBJ, np):
+            target = (OBJ, getattr(np, value.func.attr, None))
+    return target is not None and target[0] == OBJ and isinstance(target[1], np.ufunc)
+
+
 def _rename_refs(node, old, new):
     for sub in gast.walk(node):
         r = code.ref_of(sub)
@@ -891,7 +921,7 @@ def _rename_refs(node, old, new):
 
 
 def _expr(value):
-    return value.expr if isinstance(value, Lazy) else value
+    return value.expr if isinstance(value, (Lazy, View)) else value
 
 
 def _same(a, b):

@@ -33,6 +33,9 @@ FLOW_CASES = {
     "branch": ["relu_or_square", "--wrt", "x,y"],
     "while": ["halvings"],
     "call": ["smooth_sum", "--arg", "n=int"],
+    "writes": ["prefix_squares", "--arg", "x=float64[5]"],
+    "recurrence": ["recurrence", "--wrt", "w", "--arg", "h=float64[3]", "--arg", "w=float64[3, 3]",
+                   "--arg", "xs=float64[4, 3]"],
 }
 
 

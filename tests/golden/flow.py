@@ -38,3 +38,19 @@ def smooth_sum(x, n):
     for i in range(n):
         total = total + soft(x * i)
     return total
+
+
+def prefix_squares(x):
+    y = np.zeros(5)
+    y[0] = x[0] ** 2
+    for i in range(1, 5):
+        y[i] = y[i - 1] + x[i] ** 2
+    return np.sum(np.sin(y))
+
+
+def recurrence(h, w, xs):
+    states = np.zeros((4, 3))
+    for t in range(4):
+        h = np.tanh(w @ h + xs[t])
+        states[t] = h
+    return np.sum(states ** 2)
