@@ -162,9 +162,10 @@ def _check_owner(program, memory, stmt, located):
             raise located.error(stmt.origin.node, f"'{text}' would change {root.name}"
                                 f"{through}, which the caller passed in, in place", hint)
         if isinstance(root, tuple):
-            raise located.error(stmt.origin.node, f"'{text}' would change the module-level "
-                                f"{root[1]} in place", f"copy it first: "
-                                f"{stmt.target} = {root[1]}.copy()")
+            raise located.error(stmt.origin.node, f"'{text}' would change {root[1]}, which "
+                                "comes from outside the function (a module-level or closure "
+                                "variable), in place",
+                                f"copy it first: {stmt.target} = {root[1]}.copy()")
 
 
 def _root_order(root):
@@ -283,7 +284,7 @@ class _Stale:
             made = _origin_of(value)
             what = f"the value of '{made.text}' (line {made.lineno})" if made else "a value"
         raise self.located.error(
-            stmt.origin.node, f"{what} shares memory with {write.target}, which "
+            stmt.origin.node, f"{what} shares memory with the array that "
             f"'{write.origin.text}' (line {write.origin.lineno}) changed in place; srcdiff "
             "cannot follow a change made through another name",
             "take a copy where the view or alias is made (.copy()), or read and write the "
