@@ -25,11 +25,12 @@ line: Σ_k δ_k w_kj for every j at once is w2.T @ δ. And f'(a_j) = 1 − z_j²
 forward sweep's z1 instead of recomputing tanh. (Step 2 arrives as 2 · ½ · (ŷ − y),
 the derivative of ½ t² with t = yhat - y, and the ½ as an array of halves.)
 
-A loop over the data needs a tape: the reverse step for point k reads that point's x,
-z1 and ŷ − y, which the forward loop has overwritten by the time the reverse loop gets
-there, so the forward loop appends them to plain lists (x_tape, z1_tape, ...) and the
+A loop over the data needs a tape: the reverse step for point k reads that point's z1
+and ŷ − y, which the forward loop has overwritten by the time the reverse loop gets
+there, so the forward loop appends them to plain lists (z1_tape, t6_tape) and the
 reverse loop pops them back, last point first. That is the bookkeeping of
-backpropagation, which keeps each layer's activations from the forward pass.
+backpropagation, which keeps each layer's activations from the forward pass. The point
+itself is cheaper to read again than to save: each reversed step starts with x = X[k].
 
 The script prints the generated code, lines it up with the seed's four steps, and checks
 it against the δ rule written out by hand in NumPy (`delta_rule`, which agrees to

@@ -29,12 +29,12 @@ pre-activation Wx @ x + Wh @ h:
     h_bar = Wh.T @ t3_bar
     Wx_bar = Wx_bar + np.outer(t2_bar, x)
 
-Each reverse step needs that step's h_{t−1} and x_t, which the forward loop
-overwrote, so the forward loop keeps a tape of them: before each overwrite it appends
-the old value to a plain list (h_tape, x_tape; x_tape starts with a None placeholder,
-since x has no value before the loop), and the reverse loop pops them back, newest
-first. One state and one
-input per time step: the memory of BPTT grows with the length of the sequence.
+Each reverse step needs that step's h_{t−1}, which the forward loop overwrote, so the
+forward loop keeps a tape of it: before each overwrite it appends the old value to a
+plain list (h_tape), and the reverse loop pops them back, newest first. The step's
+input x_t is cheaper to read again than to save: each reversed step starts with
+x = xs[k]. One state per time step: the memory of BPTT grows with the length of the
+sequence.
 
 The script checks ∂E/∂Wx and ∂E/∂Wh against central finite differences, entry by
 entry. Then it asks for ∂E/∂xs, how much each input of the sequence moves the loss, on
@@ -90,7 +90,7 @@ if __name__ == "__main__":
 
     code = srcdiff.source(rnn_loss, wrt=("Wx", "Wh"), args=(Wx, Wh, h0, xs, target))
     print("srcdiff's derivative of rnn_loss with respect to (Wx, Wh): the forward loop")
-    print("keeps a tape of h and x, the reversed loop is backpropagation through time.\n")
+    print("keeps a tape of h, the reversed loop is backpropagation through time.\n")
     print(code)
     for line in ("h_tape.append(h)", "for k in reversed(range(", "h = h_tape.pop()",
                  "(1.0 - h * h)", "h_bar = Wh.T @ "):

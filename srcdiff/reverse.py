@@ -36,7 +36,7 @@ from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF
 from .ssa import UNDEFINED, Param
-from .tape import plan
+from .tape import END, plan
 
 _BINOPS = {
     operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
@@ -250,7 +250,7 @@ class _Reverse:
                                    self.forward(stmt.orelse)))
             elif isinstance(stmt, ir.For):
                 body = self.forward(stmt.body)
-                if body or stmt in self.plan.reads:
+                if body or self._target_read_after(stmt):
                     out.append(code.For(self.web(stmt), self.iterable(stmt), body))
             elif isinstance(stmt, ir.While):
                 test = self.forward(stmt.test_body)
@@ -260,6 +260,14 @@ class _Reverse:
             elif isinstance(stmt, ir.Break):
                 out.append(code.Break())
         return out
+
+    def _target_read_after(self, stmt):
+        """Whether the reverse sweep reads a loop's target outside the loop (inside it, the
+        reversed loop sets the target itself)."""
+        places = self.plan.places
+        start, end = places[stmt][0], places[stmt][2]
+        return any(site is None or site == END or not start <= places[site][0] <= end
+                   for site in self.plan.sites.get(stmt, ()))
 
     def push(self, stmt):
         """Save what ``stmt`` overwrites: the variable, or the part of it that a store
@@ -788,6 +796,9 @@ class _Reverse:
         body_state = {w: v for w, v in state.items() if w in outside}
         body_state[OWNED] = set(state.get(OWNED, set()))
         body = self.reverse(stmt.body, body_state)
+        if body:
+            body = [code.Assign((DEF, self.web(d)), self.primal(d))
+                    for d in self.plan.recomputed.get(stmt, [])] + body
         for web in sorted(carried, key=self.position):
             if web in state and body_state.get(web) != state.get(web):
                 if body_state.get(web) is None or not code.ref_of(body_state[web]):
