@@ -3,7 +3,7 @@
 * ``simplify`` folds the algebra that template substitution leaves behind: ``2 - 1``,
   ``x ** 1``, multiplication by the unit seed, ``a + -b``, and puts a constant factor first
   (``3.0 * t2_bar``). ``1.0 * x`` is kept when ``x`` may be an array the caller owns, so a
-  gradient never aliases an input.
+  gradient never aliases an input (inside a sum it goes: the sum is a new array).
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class _Simplifier:
             return left
         if isinstance(op, gast.Pow) and code.is_const(right, 1):
             return left
+        if isinstance(op, (gast.Add, gast.Sub)):
+            node.left, node.right = left, right = _unit_dropped(left), _unit_dropped(right)
         if isinstance(op, gast.Add) and _negated(right):
             return gast.BinOp(left=left, op=gast.Sub(), right=_negated(right))
         if isinstance(op, gast.Sub) and _negated(right):
@@ -80,6 +82,16 @@ class _Simplifier:
         if isinstance(node, gast.Name):
             return self.is_scalar(node)
         return not isinstance(node, gast.Attribute)
+
+
+def _unit_dropped(node):
+    """``1.0 * y`` inside a sum is ``y``: the sum makes a new array anyway."""
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+        if code.is_const(node.left, 1):
+            return node.right
+        if code.is_const(node.right, 1):
+            return node.left
+    return node
 
 
 _FOLD = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
