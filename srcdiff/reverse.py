@@ -121,6 +121,7 @@ class _Reverse:
                 body.append(code.Assign((ADJ, self.web(result)), code.const(1.0)))
                 state[self.web(result)] = code.ref(ADJ, self.web(result))
         body += self.reverse(fn.body[:-1], state)
+        _fuse_rebinds(body)
         self.body_lines = body
         body.append(code.Return(self.result(state, returned)))
         out.body = body
@@ -897,6 +898,38 @@ class _Reverse:
                 python[line.target[1]] = python_expr(line.value, self.aval_of, python) and \
                     python.get(line.target[1], True)
         return python.get(web, False)
+
+
+def _fuse_rebinds(lines):
+    """``a_bar = e`` right before ``a_bar = f(a_bar)`` reads better as ``a_bar = f(e)``
+    (a scalar adjoint that an array adjoint is then filled with, say)."""
+    for line in lines:
+        for block in ("body", "orelse"):
+            _fuse_rebinds(getattr(line, block, []))
+    index = 0
+    while index + 1 < len(lines):
+        first, second = lines[index], lines[index + 1]
+        if (isinstance(first, code.Assign) and isinstance(second, code.Assign)
+                and first.target == second.target and first.target[0] == ADJ
+                and not isinstance(first.target[0], tuple)):
+            uses = [n for n in gast.walk(second.value) if code.ref_of(n) == first.target]
+            if len(uses) == 1:
+                second.value = _replaced(second.value, uses[0], first.value)
+                del lines[index]
+                continue
+        index += 1
+
+
+def _replaced(tree, old, new):
+    if tree is old:
+        return new
+    for field_name, value in gast.iter_fields(tree):
+        if isinstance(value, list):
+            setattr(tree, field_name, [_replaced(v, old, new) if isinstance(v, gast.AST)
+                                       else v for v in value])
+        elif isinstance(value, gast.AST):
+            setattr(tree, field_name, _replaced(value, old, new))
+    return tree
 
 
 def _assignments(lines):
