@@ -24,7 +24,7 @@ from .adjoints import reduction, whole_reduction
 from .calls import USER
 from .containers import APPEND, PACK
 from .indexing import INDEX, STORE
-from .memory import written_roots
+from .memory import writes, written_roots
 from .rules.registry import ELEMENTWISE, NONDIFF, SCALAR
 from .ssa import SSA, UNDEFINED, Param, Phi
 
@@ -318,8 +318,15 @@ class _Recompute:
         self.result = result
         self.parents = {}
         self._parents(program.fn.body, None)
-        assigned = {s.target for s in ir.walk(program.fn.body) if isinstance(s, ir.Assign)}
-        self.fixed_params = set(program.fn.param_names) - assigned
+        counts = {}
+        for stmt in ir.walk(program.fn.body):
+            if isinstance(stmt, (ir.Assign, ir.For)):
+                counts[stmt.target] = counts.get(stmt.target, 0) + 1
+        self.fixed_params = set(program.fn.param_names) - set(counts)
+        self.assigned_once = {name for name, n in counts.items() if n == 1}
+        found = writes(program, program.memory)
+        self.written = frozenset().union(*(written_roots(program, program.memory, w)
+                                           for w in found))
         self.chosen = set()
 
     def _parents(self, block, loop):
@@ -375,12 +382,24 @@ class _Recompute:
                 continue
             if isinstance(value, ir.For) and value in self._enclosing(stmt):
                 continue
+            if self._constant_outside(value, loop):
+                continue
             if isinstance(value, ir.Assign) and self.parents.get(value) is loop and (
                     value in self.result.kept and self._recomputable(value, loop)):
                 needed.append(value)
                 continue
             return False
         return True
+
+    def _constant_outside(self, value, loop):
+        """A value made before the loop by the only assignment to its name, in memory that
+        nothing writes into: it still holds when the reverse sweep reaches the loop."""
+        if not isinstance(value, ir.Assign) or value.target not in self.assigned_once:
+            return False
+        around = set(self._enclosing(loop)) | {loop}
+        if value not in self.result.kept or around & set(self._enclosing(value)):
+            return False
+        return not (self.program.memory.get(value, frozenset()) & self.written)
 
     def _enclosing(self, stmt):
         loops = []

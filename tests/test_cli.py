@@ -183,11 +183,12 @@ def test_help_version_and_module_entry_point():
 
 
 def test_source_matches_the_command_imports_included(module_from, capsys):
-    mod = module_from("def f(x):\n    t = (x, x * 2.0)\n    u, v = t\n    return u * v\n")
+    mod = module_from("def f(x):\n    t = [x, x * 2.0]\n    s = 0.0\n    for v in t:\n"
+                      "        s = s + v * v\n    return s\n")
     assert cli.main([mod.__file__]) == 0
     out = capsys.readouterr().out
     assert out.startswith("from srcdiff.runtime import")
     assert srcdiff.source(mod.f) == out
     namespace = {}
     exec(out, namespace)
-    assert namespace["f_grad"](1.5) == pytest.approx(4 * 1.5)
+    assert namespace["f_grad"](1.5) == pytest.approx(10 * 1.5)

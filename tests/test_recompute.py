@@ -58,7 +58,26 @@ def with_break(w, xs):
     return s
 
 
-CASES = [rows, previous_row, value_before_the_loop, nested, with_break]
+def from_the_enclosing_loop(w, xs):
+    s = 0.0
+    for i in range(3):
+        row = xs[i] * w[0]
+        for j in range(2):
+            v = row[j]
+            s = s + np.sin(v * w[1, j])
+    return s
+
+
+def from_a_local_list(w, xs):
+    pieces = [xs[0] * w[0], xs[1] * w[1]]
+    s = 0.0
+    for piece in pieces:
+        s = s + np.sum(np.sin(piece) * w[0])
+    return s
+
+
+CASES = [rows, previous_row, value_before_the_loop, nested, with_break,
+         from_the_enclosing_loop, from_a_local_list]
 
 
 @pytest.mark.parametrize("f", CASES, ids=[f.__name__ for f in CASES])
@@ -86,3 +105,9 @@ def test_values_only_the_adjoints_need_leave_the_forward_sweep():
     forward = text.split("_bar =")[0]
     assert "xs[i, j]" not in forward and "for i in range(4)" not in forward
     assert "_tape" not in text
+
+
+def test_elements_of_a_local_list_are_read_again():
+    text = srcdiff.source(from_a_local_list, args=(W, XS))
+    assert "piece = pieces[k]" in text.split("reversed(")[1]
+    assert "piece_tape" not in text
