@@ -337,6 +337,8 @@ class _Lowerer:
             for elt, operand in zip(target.elts, staged):
                 if isinstance(elt, gast.Name):
                     self.emit(elt.id, operand)
+                elif isinstance(elt, gast.Subscript):
+                    self.store(elt, operand)
                 else:
                     raise self.error(elt, "nested unpacking of swapped names is not supported")
             return

@@ -361,7 +361,7 @@ class _Reverse:
             state[web] = g
             if isinstance(g, Lazy) or not code.ref_of(g):
                 self.materialize(web, state, lines)
-            elif zeroing and (web not in owned or code.ref_of(g) != (ADJ, web)):
+            elif zeroing and (web not in owned or not self._adjoint_of(g, web)):
                 copied = gast.Call(func=gast.Attribute(value=code.clone(g), attr="copy",
                                                        ctx=gast.Load()), args=[], keywords=[])
                 lines.append(code.Assign((ADJ, web), copied))
@@ -374,14 +374,24 @@ class _Reverse:
                 lines += self.accumulate(contributions, state, last=web)
             if zeroing:
                 lines.append(code.Store(code.ref_of(g), code.clone(index), code.const(0.0)))
-            if old_active:
+            if old_active and zeroing:
+                state[self.web(old)] = code.ref(ADJ, self.web(old))
+                state.setdefault(OWNED, set()).add(self.web(old))
+            elif old_active:
                 state[self.web(old)] = g
                 owned = state.setdefault(OWNED, set())
-                if web in owned:
+                if web in owned and self._adjoint_of(g, web):
                     owned.add(self.web(old))
         if stmt in self.plan.pushed:
             lines.append(code.Pop(self.name(stmt), self.store_index(stmt)))
         return lines
+
+    def _adjoint_of(self, g, web):
+        """Whether ``g`` is the adjoint variable of ``web`` (or of a value sharing its name:
+        a store's old and new values are one array, with one adjoint)."""
+        ref = code.ref_of(g)
+        return (ref is not None and ref[0] == ADJ and not isinstance(ref[1], tuple)
+                and self.name(ref[1]) == self.name(web))
 
     def stored_adjoint(self, stmt, g, index):
         """The stored value's adjoint: the written part of ``y_bar``, as an array of its own."""

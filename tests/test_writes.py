@@ -180,6 +180,35 @@ def float32_writes(x):
     return np.sum(y * y)
 
 
+def overlapping_shift(x):
+    y = np.sin(x)
+    y[1:] = y[:-1] * 2.0
+    y[:-1] += y[1:]
+    return np.sum(y * x)
+
+
+def swapped_elements(x):
+    y = x ** 2
+    y[0], y[3] = y[3], y[0] * x[1]
+    return np.sum(y * np.arange(6.0))
+
+
+def running_sum(x):
+    y = x * 1.0
+    for i in range(1, 6):
+        y[i] += y[i - 1] * 0.5
+    return np.sum(np.tanh(y))
+
+
+def write_then_break(x):
+    y = np.zeros(6)
+    for i in range(6):
+        y[i] = x[i] * x[i - 1]
+        if np.sum(y) > 0.8:
+            break
+    return np.sum(y * x)
+
+
 CASES = [
     (element, (X,)), (slices, (X,)), (column, (X, M)), (broadcast_scalar, (X,)), (mask, (X,)),
     (mask_value, (X,)), (other_operators, (X,)), (overwritten_after_read, (X,)),
@@ -187,7 +216,8 @@ CASES = [
     (repeated_addition, (X,)), (rows_in_a_loop, (X, M)), (recurrence, (M, WEIGHTS)),
     (whole_array_read_in_loop, (X,)), (running_state, (X,)), (conditional_writes, (X,)),
     (while_loop, (X,)), (inactive_mask_in_loop, (X,)), (view_read_after_restore, (X,)),
-    (written_then_reshaped, (X,)),
+    (written_then_reshaped, (X,)), (overlapping_shift, (X,)), (swapped_elements, (X,)),
+    (running_sum, (X,)), (write_then_break, (X,)),
 ]
 
 
@@ -260,6 +290,8 @@ REFUSED = [
      "assignment into an element of a list", 3),
     ("def f(x):\n    y = x * 1.0\n    y[0][0] = 1.0\n    return np.sum(y)\n",
      "assignment into an element of numpy.float64", 3),
+    ("def f(x):\n    y = np.ones((2, 3)) * x[:3]\n    y[0], y[1] = y[1], y[0]\n"
+     "    return np.sum(y * x[:3])\n", "shares memory with the array that 'y[0], y[1]", 3),
 ]
 
 
