@@ -142,9 +142,9 @@ def _evaluate(probe, index, samples):
     return eval(text, {"__builtins__": {}}, scope)  # noqa: S307 (our own index expression)
 
 
-def store_aval(x, v, parts, index, located, node):
+def store_aval(x, v, parts, index, located, node, symbol="="):
     """``y[index] = v`` leaves ``y`` an array of the same kind; the index must select
-    part of it, and ``v`` must fit that part."""
+    part of it, and ``v`` must fit that part (``+=`` and ``-=`` cannot drop dimensions)."""
     if x.kind == OTHER and (x.container or x.pytype in (list, dict, tuple)):
         raise located.error(node, f"assignment into an element of a {x.describe()} is not "
                             "supported", "build a new list or dict instead")
@@ -158,11 +158,28 @@ def store_aval(x, v, parts, index, located, node):
     if target is not None and source is not None and all(
             isinstance(d, int) for d in target + source):
         try:
-            np.broadcast_to(np.empty(source), target)
+            fitted = _squeezed(source, len(target)) if symbol == "=" else source
+            np.broadcast_to(np.empty(fitted), target)
         except ValueError:
             raise located.error(node, f"cannot store {v.describe()} into a part of shape "
                                 f"{target}") from None
     return x
+
+
+def _squeezed(shape, ndim):
+    """NumPy stores a value with extra leading dimensions of size 1 as if they were not
+    there (``y[0] = v`` with ``v`` of shape (1, 3) into a part of shape (3,))."""
+    shape = tuple(shape)
+    while len(shape) > ndim and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def stored_aval(v, region):
+    """The stored value as NumPy broadcasts it into the part: leading 1s dropped."""
+    if v.kind != ARRAY or v.shape is None or region.ndim is None or len(v.shape) <= region.ndim:
+        return v
+    return AVal(ARRAY, v.dtype, _squeezed(v.shape, region.ndim))
 
 
 def region_aval(x, parts, index, located, node):

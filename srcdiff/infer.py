@@ -183,7 +183,7 @@ def _result(program, stmt, located):
     if rule.kind == indexing.STORE:
         parts = [args[p] for p in rule.params[2:]]
         return indexing.store_aval(args["x"], args["v"], parts, call.index, located,
-                                   stmt.origin.node)
+                                   stmt.origin.node, rule.symbol)
     if rule.kind == indexing.INDEX:
         parts = [args[p] for p in rule.params[1:]]
         return indexing.result_aval(args["x"], parts, call.index, located, stmt.origin.node)

@@ -397,7 +397,8 @@ class _Reverse:
         """The stored value's adjoint: the written part of ``y_bar``, as an array of its own."""
         call = stmt.value
         region, parts = self.region(stmt)
-        value_aval = self.program.aval(stmt, call.args[1])
+        given = self.program.aval(stmt, call.args[1])
+        value_aval = indexing.stored_aval(given, region)
         if indexing.repeats(parts, call.index):
             part = gast.Call(func=code.ref(OBJ, runtime.last_assigned),
                              args=[code.clone(g), code.clone(index)], keywords=[])
@@ -408,6 +409,10 @@ class _Reverse:
             view = region.kind == ARRAY and indexing.may_view(parts, call.index) and (
                 how is None or how[0] == "unbroadcast")
         expr = reduce_to(part, value_aval, region, self.argument(stmt, call.args[1]))
+        if value_aval is not given:
+            shape = code.const(given.known_shape) if given.known_shape is not None else np_call(
+                "shape", [self.argument(stmt, call.args[1])])
+            expr = np_call("reshape", [expr, shape])
         if call.rule.symbol == "-=":
             expr = gast.UnaryOp(op=gast.USub(), operand=expr)
             view = False

@@ -17,7 +17,8 @@ PAIR_PARTS = ["1:3", "::2", "2:"]
 REPEATED_PARTS = ["[0, 2, 0]", "[3, 3]"]
 SCALAR_VALUES = ["np.sin(x[{k}])", "x[{k}] * {a}[{j}]", "np.tanh({a}[{j}]) + x[{k}]", "1.5",
                  "x[{k}] ** 2"]
-PAIR_VALUES = ["np.sin(x[2:4])", "{a}[0:2] * x[{k}]", "x[1:3] * x[{k}]"]
+PAIR_VALUES = ["np.sin(x[2:4])", "{a}[0:2] * x[{k}]", "x[1:3] * x[{k}]",
+               "x[None, 2:4] * x[{k}]"]
 READS = ["s = s + np.sum({a} * {a}) * x[{k}]", "s = s + np.sum(np.sin({a}[1:3]) * x[{k}])",
          "s = s + {a}[{j}] * x[{k}]"]
 OPERATORS = ["=", "+=", "-=", "*="]
@@ -44,6 +45,8 @@ def statements(draw, arrays, loop):
     elif shape == "pair":
         index = draw(st.sampled_from(PAIR_PARTS))
         value = draw(st.sampled_from(SCALAR_VALUES + PAIR_VALUES))
+        if "None" in value:
+            op = "="  # NumPy cannot add a (1, 2) value into a (2,) part in place
     else:
         index, op = draw(st.sampled_from(REPEATED_PARTS)), draw(st.sampled_from(["=", "+="]))
         value = draw(st.sampled_from(SCALAR_VALUES))

@@ -209,6 +209,14 @@ def write_then_break(x):
     return np.sum(y * x)
 
 
+def extra_leading_dimensions(x):
+    y = np.zeros((2, 3))
+    y[0] = x[None, :3] * 2.0
+    y[1] = x[3:].reshape(1, 1, 3)
+    y[1] += x[:3]
+    return np.sum(y * y)
+
+
 CASES = [
     (element, (X,)), (slices, (X,)), (column, (X, M)), (broadcast_scalar, (X,)), (mask, (X,)),
     (mask_value, (X,)), (other_operators, (X,)), (overwritten_after_read, (X,)),
@@ -217,7 +225,7 @@ CASES = [
     (whole_array_read_in_loop, (X,)), (running_state, (X,)), (conditional_writes, (X,)),
     (while_loop, (X,)), (inactive_mask_in_loop, (X,)), (view_read_after_restore, (X,)),
     (written_then_reshaped, (X,)), (overlapping_shift, (X,)), (swapped_elements, (X,)),
-    (running_sum, (X,)), (write_then_break, (X,)),
+    (running_sum, (X,)), (write_then_break, (X,)), (extra_leading_dimensions, (X,)),
 ]
 
 
@@ -290,6 +298,8 @@ REFUSED = [
      "assignment into an element of a list", 3),
     ("def f(x):\n    y = x * 1.0\n    y[0][0] = 1.0\n    return np.sum(y)\n",
      "assignment into an element of numpy.float64", 3),
+    ("def f(x):\n    y = x * 1.0\n    y[1:4] += x[None, :3]\n    return np.sum(y)\n",
+     "cannot store float64[1, 3] into a part of shape (3,)", 3),
     ("def f(x):\n    y = np.ones((2, 3)) * x[:3]\n    y[0], y[1] = y[1], y[0]\n"
      "    return np.sum(y * x[:3])\n", "shares memory with the array that 'y[0], y[1]", 3),
 ]
