@@ -143,7 +143,8 @@ class Torch(Peer):
     def prepare(self, wl):
         torch = import_peer("torch")
         ops = types.SimpleNamespace(
-            sqrt=torch.sqrt, sin=torch.sin, exp=torch.exp, tanh=torch.tanh, sum=torch.sum
+            sqrt=torch.sqrt, sin=torch.sin, exp=torch.exp, tanh=torch.tanh, sum=torch.sum,
+            zeros=lambda n: torch.zeros(n, dtype=torch.float64),
         )
         func = rebind(wl.func, math=ops, np=ops)
         args = tuple(

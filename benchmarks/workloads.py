@@ -61,6 +61,52 @@ def linreg_cost_grad(m, c, xs, ys, n):
     return -np.dot(r, xs) / n, -np.sum(r) / n
 
 
+def rnn_loss(wx, wh, xs, target):
+    h = np.zeros(wh.shape[0])
+    for x in xs:
+        h = np.tanh(wx @ x + wh @ h)
+    return 0.5 * np.sum((h - target) ** 2)
+
+
+def rnn_loss_grad(wx, wh, xs, target):
+    states = [np.zeros(wh.shape[0])]
+    for x in xs:
+        states.append(np.tanh(wx @ x + wh @ states[-1]))
+    h_bar = states[-1] - target
+    wx_bar, wh_bar = np.zeros_like(wx), np.zeros_like(wh)
+    for t in range(len(xs) - 1, -1, -1):
+        delta = h_bar * (1 - states[t + 1] ** 2)
+        wx_bar += np.outer(delta, xs[t])
+        wh_bar += np.outer(delta, states[t])
+        h_bar = wh.T @ delta
+    return wx_bar, wh_bar
+
+
+def recurrence(x, a):
+    y = np.zeros(x.shape[0])
+    y[0] = x[0]
+    for i in range(1, x.shape[0]):
+        y[i] = a * y[i - 1] + np.sin(x[i])
+    return np.sum(y * y)
+
+
+def recurrence_grad(x, a):
+    n = x.shape[0]
+    y = np.zeros(n)
+    y[0] = x[0]
+    for i in range(1, n):
+        y[i] = a * y[i - 1] + math.sin(x[i])
+    y_bar = 2.0 * y
+    x_bar = np.zeros(n)
+    a_bar = 0.0
+    for i in range(n - 1, 0, -1):
+        a_bar += y_bar[i] * y[i - 1]
+        y_bar[i - 1] += a * y_bar[i]
+        x_bar[i] = y_bar[i] * math.cos(x[i])
+    x_bar[0] = y_bar[0]
+    return x_bar, a_bar
+
+
 def _e_args():
     return 1.5, -0.75
 
@@ -85,6 +131,18 @@ def _linreg_args():
     xs = rng.uniform(-2.0, 2.0, 1000)
     ys = 3.0 * xs - 0.5 + 0.1 * rng.standard_normal(1000)
     return 2.5, 0.25, xs, ys, float(xs.shape[0])
+
+
+def _rnn_args():
+    rng = np.random.default_rng(2)
+    wx = rng.standard_normal((16, 8)) / np.sqrt(8)
+    wh = 0.9 * rng.standard_normal((16, 16)) / np.sqrt(16)
+    return wx, wh, rng.standard_normal((20, 8)), rng.standard_normal(16)
+
+
+def _recurrence_args():
+    rng = np.random.default_rng(3)
+    return rng.uniform(-1.0, 1.0, 200), 0.9
 
 
 @dataclass(frozen=True)
@@ -141,6 +199,22 @@ WORKLOADS = [
         linreg_cost_grad,
         (0, 1),
         _linreg_args,
+    ),
+    Workload(
+        "rnn",
+        "tanh RNN, 20 steps, wx (16,8), wh (16,16), loss on the last state, d/d(wx, wh)",
+        rnn_loss,
+        rnn_loss_grad,
+        (0, 1),
+        _rnn_args,
+    ),
+    Workload(
+        "recurrence",
+        "y[i] = a*y[i-1] + sin(x[i]) written into an array, 200 steps, d/d(x, a)",
+        recurrence,
+        recurrence_grad,
+        (0, 1),
+        _recurrence_args,
     ),
 ]
 

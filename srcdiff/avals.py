@@ -23,6 +23,10 @@ class AVal:
     pytype: type | None = None
     items: tuple | None = None
     element: object = None
+    value: object = None
+    """For a Python int: its value when the derivative is compiled knows it, as for a
+    dimension of an argument's shape (``x.shape[0]``, ``len(x)``), which is part of the
+    specialization. Arguments' own values never are."""
 
     @property
     def is_scalar(self):

@@ -88,7 +88,7 @@ def result_aval(x, parts, index, located, node):
         key = index.value if isinstance(index, gast.Constant) else None
         return element(x, key, located, node)
     if x.kind == OTHER and x.pytype is tuple and x.shape:
-        return AVal(PY, int)
+        return AVal(PY, int, value=_dimension(x.shape, index))
     if x.kind not in (ARRAY, NP):
         raise located.error(node, f"indexing {x.describe()} is not supported yet",
                             "index NumPy arrays; lists and tuples come later")
@@ -107,6 +107,14 @@ def result_aval(x, parts, index, located, node):
         rest = x.shape[1:]
         return AVal(ARRAY, x.dtype, rest) if rest else AVal(NP, x.dtype)
     return AVal(ARRAY, x.dtype, None)
+
+
+def _dimension(shape, index):
+    """``x.shape[k]`` with a constant ``k``: the dimension, if known."""
+    if isinstance(index, gast.Constant) and type(index.value) is int and (
+            -len(shape) <= index.value < len(shape)):
+        return shape[index.value]
+    return None
 
 
 def _plain_integer(index, parts):

@@ -143,9 +143,11 @@ def _block_cse(block, temps, renames):
     seen = {}
     versions = {}
     kept = []
+    shapes = set()
     for stmt in block:
         if isinstance(stmt, ir.Assign) and stmt.augmented:
-            seen.clear()
+            # A write in place may change what any array read sees; shapes stay.
+            seen = {key: temp for key, temp in seen.items() if temp in shapes}
             versions[stmt.target] = versions.get(stmt.target, 0) + 1
         elif isinstance(stmt, ir.Assign):
             key = _expression_key(stmt, versions, renames)
@@ -154,6 +156,8 @@ def _block_cse(block, temps, renames):
                 continue
             if key is not None and stmt.target in temps:
                 seen[key] = stmt.target
+                if _reads_shape(stmt, shapes, renames):
+                    shapes.add(stmt.target)
             versions[stmt.target] = versions.get(stmt.target, 0) + 1
         elif hasattr(stmt, "blocks"):
             for sub in stmt.blocks():
@@ -167,9 +171,29 @@ def _block_cse(block, temps, renames):
     return kept
 
 
+SHAPE_RULES = ("numpy.shape", "numpy.ndim", "numpy.size", "len")
+
+
+def _reads_shape(stmt, shapes, renames):
+    """``x.shape``, ``len(x)``, or an element of such a tuple: unchanged by writes."""
+    from . import ir
+    from .indexing import INDEX
+    if not isinstance(stmt.value, ir.Call):
+        return False
+    rule = stmt.value.rule
+    if rule.name in SHAPE_RULES:
+        return True
+    first = stmt.value.args[0] if stmt.value.args else None
+    return rule.kind == INDEX and isinstance(first, ir.Var) and (
+        renames.get(first.name, first.name) in shapes)
+
+
 def _expression_key(stmt, versions, renames):
+    """Equal keys compute equal values. Reads of an element (``x[i]``) compare by their
+    index; other calls by their rule, so that two list displays stay two lists."""
     from . import ir
     from .calls import USER
+    from .indexing import INDEX
     value = stmt.value
     if not isinstance(value, ir.Call) or value.rule.kind == USER:
         return None
@@ -183,7 +207,8 @@ def _expression_key(stmt, versions, renames):
         else:
             parts.append(("global", op.text))
     index = gast.dump(value.index) if value.index is not None else None
-    return (id(value.rule), value.spelling, value.form, tuple(k for k, _ in value.keywords),
+    rule = ("index", len(value.args)) if value.rule.kind == INDEX else id(value.rule)
+    return (rule, value.spelling, value.form, tuple(k for k, _ in value.keywords),
             index, tuple(parts))
 
 

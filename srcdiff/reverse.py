@@ -36,7 +36,7 @@ from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF
 from .ssa import UNDEFINED, Param
-from .tape import END, plan
+from .tape import END, SHAPE, plan
 
 _BINOPS = {
     operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
@@ -268,7 +268,7 @@ class _Reverse:
         reversed loop sets the target itself)."""
         places = self.plan.places
         start, end = places[stmt][0], places[stmt][2]
-        return any(site is None or site == END or not start <= places[site][0] <= end
+        return any(site in (None, END, SHAPE) or not start <= places[site][0] <= end
                    for site in self.plan.sites.get(stmt, ()))
 
     def push(self, stmt):

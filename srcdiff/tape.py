@@ -44,6 +44,7 @@ class Plan:
 
 
 END = "end"
+SHAPE = "shape"  # a read of an array's shape only, anywhere in the reverse sweep
 
 
 def plan(program, activity, wrt, with_value):
@@ -80,7 +81,7 @@ def plan(program, activity, wrt, with_value):
     for value in list(result.reads):
         aval = program.avals.get(value)
         if aval is not None and aval.kind == "array" and aval.known_shape is None:
-            read(web_values(ssa, ssa.web(value)), None)
+            read(web_values(ssa, ssa.web(value)), SHAPE)
     while True:
         _shared_reads(program, result, stores, read)
         _keep(program, result, with_value)
@@ -222,9 +223,9 @@ def _needs_restoring(stmt, value, result):
     position, around = result.places[stmt][:2]
     loops = [s for s in around if isinstance(s, ir.LOOPS)]
     for site in result.sites.get(value, ()):
-        if site == END:
+        if site == END or site == SHAPE and _is_store(stmt):
             continue
-        if site is None or not loops:
+        if site in (None, SHAPE) or not loops:
             return True
         outer = loops[0]
         site_position, site_around = result.places[site][:2]
@@ -292,7 +293,7 @@ def _drop_recomputed(program, result):
             end = result.places[loop][2]
             start = result.places[loop][0]
             sites = result.sites.get(stmt, ())
-            if all(site not in (None, END) and start <= result.places[site][0] <= end
+            if all(site not in (None, END, SHAPE) and start <= result.places[site][0] <= end
                    for site in sites):
                 if not any(stmt in (v, *ssa.concrete(v)) for other in recomputed
                            if other in result.kept and other is not stmt
@@ -422,7 +423,7 @@ class _Recompute:
             if value is stmt:
                 continue
             for site in self.result.sites.get(value, ()):
-                if site is None or (site != END and places[site][0] <= end):
+                if site in (None, SHAPE) or (site != END and places[site][0] <= end):
                     return False
         return True
 

@@ -3,7 +3,7 @@
 import builtins as py
 
 from .registry import GENERAL, NONDIFF, SCALAR, declare
-from .results import python
+from .results import length
 
 declare(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0")
 declare(py.max, "x, y", "g * (x >= y)", "g * (y > x)", kind=SCALAR, name="max",
@@ -27,7 +27,7 @@ declare(py.range, "start, stop", kind=NONDIFF, name="range",
         domain={"start": "int", "stop": "int"})
 declare(py.range, "start, stop, step", kind=NONDIFF, name="range",
         domain={"start": "int", "stop": "int", "step": "int"})
-declare(py.len, "x", kind=NONDIFF, name="len", shape=python(int))
+declare(py.len, "x", kind=NONDIFF, name="len", shape=length("x"))
 
 
 

@@ -207,6 +207,18 @@ def python(kind):
     return lambda avals, bound: AVal(PY, kind)
 
 
+def length(name):
+    """``len(x)``: a Python int, known where ``x``'s first dimension or length is."""
+    def hook(avals, bound):
+        x = avals[name]
+        if x.kind == ARRAY and x.shape:
+            return AVal(PY, int, value=x.shape[0])
+        if x.kind == OTHER and x.items is not None:
+            return AVal(PY, int, value=len(x.items))
+        return AVal(PY, int)
+    return hook
+
+
 def shape_tuple(name):
     """``np.shape(a)``: a tuple; its dimensions ride along in ``shape`` so that
     ``np.zeros(np.shape(a))`` knows its result's shape."""
@@ -235,8 +247,11 @@ def requested_shape(bound, name, avals=None):
         aval = avals[name]
         if aval.kind == OTHER and aval.pytype is tuple and aval.shape is not None:
             return tuple(aval.shape)
-        if aval.kind in (PY, NP) and aval.dtype is not None and np.dtype(aval.dtype).kind in "iu":
-            return (None,)
+        if aval.kind == OTHER and aval.pytype is tuple and aval.items is not None and all(
+                _is_int(item) for item in aval.items):
+            return tuple(item.value for item in aval.items)
+        if _is_int(aval):
+            return (aval.value,)
         raise NotConstant(name)
     value = constant(bound, name)
     if isinstance(value, int):
@@ -244,6 +259,11 @@ def requested_shape(bound, name, avals=None):
     if isinstance(value, tuple) and all(isinstance(d, int) for d in value):
         return value
     raise NotConstant(name)
+
+
+def _is_int(aval):
+    """An integer whose value (``None`` if unknown) can be a dimension."""
+    return aval.kind in (PY, NP) and aval.dtype is not None and np.dtype(aval.dtype).kind in "iu"
 
 
 def given_shape(name):
