@@ -159,6 +159,7 @@ def store_aval(x, v, parts, index, located, node, symbol="="):
     if x.kind != ARRAY:
         raise located.error(node, f"assignment into an element of {x.describe()} is not "
                             "supported", "only NumPy arrays can be written into")
+    _check_rows(parts, index, located, node)
     region = result_aval(x, parts, index, located, node)
     if v.kind not in (PY, NP, ARRAY, UNKNOWN):
         raise located.error(node, f"cannot store {v.describe()} into an array")
@@ -172,6 +173,20 @@ def store_aval(x, v, parts, index, located, node, symbol="="):
             raise located.error(node, f"cannot store {v.describe()} into a part of shape "
                                 f"{target}") from None
     return x
+
+
+def _check_rows(parts, index, located, node):
+    """``y[i][j] = v`` was read as ``y[i, j] = v``, which is the same only for an integer
+    ``i`` (for a slice or an array, ``y[i]`` is another array, or a copy)."""
+    rows = getattr(index, "srcdiff_rows", 0)
+    for entry in index.elts[:rows] if rows else ():
+        k = slot(entry)
+        integer = (isinstance(entry, gast.Constant) and type(entry.value) is int) or (
+            k is not None and parts[k].kind in (PY, NP) and parts[k].dtype is not None
+            and np.dtype(parts[k].dtype).kind in "iu")
+        if not integer:
+            raise located.error(node, "writing through y[i][j] is supported when i is an "
+                                "integer", "write y[i, j] = ... with the whole index")
 
 
 def _squeezed(shape, ndim):

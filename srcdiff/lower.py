@@ -681,6 +681,7 @@ class _Lowerer:
         """``y[index] = value`` (or ``+=``, ``-=`` with ``op``): a new value of ``y``, the same
         array changed in place. As in Python, the value is computed before the target."""
         stored = self.operand(value) if isinstance(value, gast.AST) else value
+        target, rows = self.composed(target)
         array = self.operand(target.value)
         if not isinstance(array, ir.Var):
             what = "a module-level name" if isinstance(array, ir.Global) else "a constant"
@@ -689,9 +690,29 @@ class _Lowerer:
         if array.name not in self.defined:
             raise self.error(target, f"{array.name} is used before it is assigned")
         index, parts = self.index(target.slice)
-        call = ir.Call(indexing.store_rule(len(parts), op), (array, stored, *parts), (), None,
-                       index, form="store")
+        if rows:
+            index.srcdiff_rows = rows
+        call = ir.Call(indexing.store_rule(len(parts), op), (array, stored, *parts), (),
+                       None, index, form="store")
         self.body.append(ir.Assign(array.name, call, self.origin, augmented=True))
+
+    def composed(self, target):
+        """``y[i][j] = v`` writes through the view ``y[i]``; for an integer ``i`` that is
+        ``y[i, j] = v``, a store into ``y`` itself. The number of leading index parts that
+        must be integers (checked once their kinds are known) comes back with the target."""
+        inner = target.value
+        if not isinstance(inner, gast.Subscript) or isinstance(inner.slice, (gast.Slice,
+                                                                            gast.Tuple)):
+            return target, 0
+        if isinstance(inner.slice, gast.Constant) and not isinstance(inner.slice.value, int):
+            return target, 0
+        inner, rows = self.composed(inner)
+        first = inner.slice.elts if isinstance(inner.slice, gast.Tuple) else [inner.slice]
+        rest = target.slice.elts if isinstance(target.slice, gast.Tuple) else [target.slice]
+        index = gast.Tuple(elts=list(first) + list(rest), ctx=gast.Load())
+        gast.copy_location(index, target.slice)
+        merged = gast.Subscript(value=inner.value, slice=index, ctx=gast.Store())
+        return gast.copy_location(merged, target), rows + len(first)
 
     def comparison(self, op_node, left, right, node):
         op = COMPARE.get(type(op_node))

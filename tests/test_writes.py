@@ -217,6 +217,15 @@ def extra_leading_dimensions(x):
     return np.sum(y * y)
 
 
+def row_then_element(x):
+    y = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            y[i][j] = x[i] * x[j] + j
+    y[2][1:] += x[4:]
+    return np.sum(y * y)
+
+
 CASES = [
     (element, (X,)), (slices, (X,)), (column, (X, M)), (broadcast_scalar, (X,)), (mask, (X,)),
     (mask_value, (X,)), (other_operators, (X,)), (overwritten_after_read, (X,)),
@@ -226,6 +235,7 @@ CASES = [
     (while_loop, (X,)), (inactive_mask_in_loop, (X,)), (view_read_after_restore, (X,)),
     (written_then_reshaped, (X,)), (overlapping_shift, (X,)), (swapped_elements, (X,)),
     (running_sum, (X,)), (write_then_break, (X,)), (extra_leading_dimensions, (X,)),
+    (row_then_element, (X,)),
 ]
 
 
@@ -297,7 +307,11 @@ REFUSED = [
     ("def f(x):\n    y = [x * 1.0]\n    y[0] = x\n    return np.sum(y[0])\n",
      "assignment into an element of a list", 3),
     ("def f(x):\n    y = x * 1.0\n    y[0][0] = 1.0\n    return np.sum(y)\n",
-     "assignment into an element of numpy.float64", 3),
+     "cannot index float64[6] this way", 3),
+    ("def f(x):\n    y = np.ones((6, 2))\n    y[x > 0.0][0] = 2.0\n    return np.sum(y)\n",
+     "writing through y[i][j] is supported when i is an integer", 3),
+    ("def f(x):\n    y = np.ones((6, 2)) * x[0]\n    y[1:][0] = 2.0\n    return np.sum(y)\n",
+     "y shares memory with the array that 'y[1:][0] = 2.0'", 4),
     ("def f(x):\n    y = x * 1.0\n    y[1:4] += x[None, :3]\n    return np.sum(y)\n",
      "cannot store float64[1, 3] into a part of shape (3,)", 3),
     ("def f(x):\n    y = np.ones((2, 3)) * x[:3]\n    y[0], y[1] = y[1], y[0]\n"
