@@ -21,10 +21,10 @@ is 1/(2n); each reverse step sends it through `total = total + r * r` (r_bar =
 
     ∂L/∂m = −(1/n) Σ x (y − (m x + c)),    ∂L/∂c = −(1/n) Σ (y − (m x + c))
 
-accumulated one data point at a time, last point first. The forward loop keeps only
-what those reverse steps read and the loop overwrites (the residual and the data point
-of each step) on tapes; the running total itself is not needed for the
-gradient, so the derivative code never computes it.
+accumulated one data point at a time, last point first. What a reverse step reads (the
+data point and its residual) is cheap to compute again from m, c and the data, so each
+reverse step starts by recomputing it: no tape, and no forward loop at all, since the
+running total itself is not needed for the gradient.
 
 The script checks the gradient against the closed form at the start, runs the descent
 with srcdiff.gradient(cost, wrt=("m", "c")) and checks that it recovers m = 2, c = 1.

@@ -676,6 +676,7 @@ class _Reverse:
         with ``last`` (the variable being walked back over) is written last."""
         lines = []
         shares = self._shares_name_with(last)
+        handed = self._handed_over(contributions, state, last)
         for web in sorted(contributions, key=shares):
             items = contributions[web]
             current = state.get(web)
@@ -706,11 +707,22 @@ class _Reverse:
             lines.append(code.Assign((ADJ, web), value))
             state[web] = code.ref(ADJ, web)
             owned = state.setdefault(OWNED, set())
-            if _fresh(value):
+            if _fresh(value) or (handed is not None and code.ref_of(value) == handed):
                 owned.add(web)
             else:
                 owned.discard(web)
         return lines
+
+    def _handed_over(self, contributions, state, last):
+        """The adjoint of ``last`` (the value being walked back over, whose adjoint is now
+        complete) when it is this sweep's own array and goes, as it is, to exactly one
+        other adjoint: that one may then own it (``y_bar = t11_bar``)."""
+        if last is None or last not in state.get(OWNED, set()):
+            return None
+        ref = (ADJ, last)
+        count = sum(1 for exprs in contributions.values() for e in exprs
+                    if code.ref_of(_expr(e)) == ref)
+        return ref if count == 1 else None
 
     def _shares_name_with(self, last):
         name = _base_name(last)
@@ -810,6 +822,7 @@ class _Reverse:
         for web in sorted(carried, key=self.position):
             if web in state or self._receives(stmt, web):
                 self.materialize(web, state, lines)
+        self._own_before(stmt, carried, state, lines)
         body_state = {w: v for w, v in state.items() if w in outside}
         body_state[OWNED] = set(state.get(OWNED, set()))
         body = self.reverse(stmt.body, body_state)
@@ -839,6 +852,33 @@ class _Reverse:
             target = self.web(stmt)
         comment = code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})")
         return lines + [comment, code.For(target, iterable, body)]
+
+    def _own_before(self, loop, carried, state, lines):
+        """An adjoint the loop body changes in place (``y_bar[t] = 0.0``, ``x_bar[i] +=
+        g``) is made this sweep's own array once, before the loop, rather than copied on
+        every iteration."""
+        targets = set()
+        for inner in ir.walk(loop.body):
+            if not (isinstance(inner, ir.Assign) and not inner.is_copy
+                    and self.activity.active(inner)):
+                continue
+            kind = inner.value.rule.kind
+            if kind == STORE:
+                targets.add(self.web(inner))
+            elif kind == INDEX and not self.program.aval(inner, inner.value.args[0]).container:
+                source = self.program.definition(inner, inner.value.args[0])
+                if source is not None and source is not UNDEFINED:
+                    targets.add(self.web(source))
+        owned = state.setdefault(OWNED, set())
+        for web in sorted(set(carried) & targets, key=self.position):
+            current = state.get(web)
+            if web in owned or not code.ref_of(current) or isinstance(current, Lazy):
+                continue
+            copied = gast.Call(func=gast.Attribute(value=code.clone(current), attr="copy",
+                                                   ctx=gast.Load()), args=[], keywords=[])
+            lines.append(code.Assign((ADJ, web), copied))
+            state[web] = code.ref(ADJ, web)
+            owned.add(web)
 
     def _trips(self, stmt):
         counter = next(s for s in ir.walk(self.fn.body)
