@@ -7,6 +7,7 @@ anything else it would need to run is refused with a located error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__, avals, build, emit, lower, parse
@@ -45,6 +46,13 @@ def main(argv=None):
         text, errors = render(args.file, args.names, args.wrt, args.show, kinds)
     except SrcdiffError as error:
         print(error, file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug in srcdiff: say so, without the compiler's traceback
+        if os.environ.get("SRCDIFF_DEBUG"):
+            raise
+        print(f"{args.file}: internal error in srcdiff: {type(exc).__name__}: {exc}\n"
+              "hint: this is a bug in srcdiff; please report it with this file "
+              "(set SRCDIFF_DEBUG=1 to see the compiler's traceback)", file=sys.stderr)
         return 1
     sys.stdout.write(text)
     for error in errors:

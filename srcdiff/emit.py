@@ -409,16 +409,42 @@ def _replace_references(node, references, placeholder):
 
 
 def lowered_source(fn):
-    """The three-address form of a lowered function, one primitive per line."""
+    """The three-address form of a lowered function, one primitive per line, with its
+    branches and loops (a ``while`` loop's test is computed before it and at the end of
+    its body, as the derivative does)."""
     lines = [f"def {fn.name}({', '.join(fn.param_names)}):"]
-    for stmt in fn.body:
-        if hasattr(stmt, "target") and getattr(stmt.value, "form", None) == "store":
-            lines.append(f"{INDENT}{_lowered_value(stmt.value)}")
-        elif hasattr(stmt, "target"):
-            lines.append(f"{INDENT}{stmt.target} = {_lowered_value(stmt.value)}")
-        else:
-            lines.append(f"{INDENT}return {_lowered_value(stmt.value)}")
+    _lowered_block(fn.body, 1, lines)
     return "\n".join(lines) + "\n"
+
+
+def _lowered_block(block, depth, lines):
+    from . import ir
+    indent = INDENT * depth
+    start = len(lines)
+    for stmt in block:
+        if isinstance(stmt, ir.Assign) and getattr(stmt.value, "form", None) == "store":
+            lines.append(f"{indent}{_lowered_value(stmt.value)}")
+        elif isinstance(stmt, ir.Assign):
+            lines.append(f"{indent}{stmt.target} = {_lowered_value(stmt.value)}")
+        elif isinstance(stmt, ir.Return):
+            lines.append(f"{indent}return {_lowered_value(stmt.value)}")
+        elif isinstance(stmt, ir.Break):
+            lines.append(f"{indent}break")
+        elif isinstance(stmt, ir.If):
+            lines.append(f"{indent}if {_lowered_value(stmt.test)}:")
+            _lowered_block(stmt.body, depth + 1, lines)
+            if stmt.orelse:
+                lines.append(f"{indent}else:")
+                _lowered_block(stmt.orelse, depth + 1, lines)
+        elif isinstance(stmt, ir.For):
+            lines.append(f"{indent}for {stmt.target} in {_lowered_value(stmt.iterable)}:")
+            _lowered_block(stmt.body, depth + 1, lines)
+        elif isinstance(stmt, ir.While):
+            _lowered_block(stmt.test_body, depth, lines)
+            lines.append(f"{indent}while {_lowered_value(stmt.test)}:")
+            _lowered_block(stmt.body + stmt.test_body, depth + 1, lines)
+    if len(lines) == start:
+        lines.append(f"{indent}pass")
 
 
 def _lowered_value(value):

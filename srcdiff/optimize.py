@@ -122,7 +122,7 @@ def common_subexpressions(fn):
     (assigned once) are merged, within one block, while their operands are unchanged."""
     temps = _single_assignment_temps(fn)
     renames = {}
-    _block_cse(fn.body, temps, renames)
+    fn.body[:] = _block_cse(fn.body, temps, renames)
     if renames:
         _rename_uses(fn.body, renames)
     return fn

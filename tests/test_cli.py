@@ -192,3 +192,22 @@ def test_source_matches_the_command_imports_included(module_from, capsys):
     namespace = {}
     exec(out, namespace)
     assert namespace["f_grad"](1.5) == pytest.approx(10 * 1.5)
+
+
+def test_lowered_form_shows_loops_branches_and_writes(capsys):
+    status, out, err = run_cli([FLOW, "prefix_squares", "halvings", "relu_or_square",
+                                "--show", "lowered"], capsys)
+    assert status == 0, err
+    assert "    for i in range(1, 5):\n        t3 = i - 1\n" in out
+    assert "        y[i] = t7\n" in out
+    assert "    while t1:\n" in out and "    if t1:\n" in out
+
+
+def test_a_compiler_bug_is_reported_without_a_traceback(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(cli.emit, "lowered_source", broken)
+    status, out, err = run_cli([FLOW, "halvings", "--show", "lowered"], capsys)
+    assert status == 1
+    assert "internal error in srcdiff: RuntimeError: boom" in err
+    assert "Traceback" not in err
