@@ -166,26 +166,39 @@ def python_expr(node, aval_of, python_adjoints):
 
 
 def whole_reduction(program, stmt):
-    """For ``np.sum(a)`` or ``np.mean(a)`` over a whole array of known shape, the number of
-    elements (its adjoint is then a scalar broadcast); else None."""
+    """For ``np.sum(a)`` or ``np.mean(a)`` over a whole array of known shape, or over
+    constant axes with ``keepdims=True``, the number of elements each result element
+    gathers; else None. The adjoint of ``a`` is then ``g`` (over that count, for the mean)
+    broadcast back, which elementwise adjoints can use as it is."""
     from . import ir
     from .avals import ARRAY
     if stmt.is_copy or stmt.value.rule.name not in ("numpy.sum", "numpy.mean"):
         return None
     rule = stmt.value.rule
     bound = stmt.value.bound()
-    extra = [p for p in bound if p != rule.params[0]]
-    if any(not (isinstance(bound[p], ir.Const) and (bound[p].value is None
-                                                      or bound[p].value is False))
-           for p in extra):
-        return None
+    values = {}
+    for param in rule.params[1:]:
+        operand = bound.get(param)
+        if not isinstance(operand, ir.Const):
+            return None
+        values[param] = operand.value
     aval = program.aval(stmt, bound[rule.params[0]])
     shape = aval.known_shape
     if aval.kind != ARRAY or shape is None:
         return None
-    if rule.name == "numpy.mean" and not all(isinstance(d, int) for d in shape):
+    axis, keepdims = values.get("axis"), values.get("keepdims", False)
+    if axis is None and keepdims is False:
+        reduced = range(len(shape))
+    elif keepdims is True and axis is not None:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        if not all(type(a) is int and -len(shape) <= a < len(shape) for a in axes):
+            return None
+        reduced = sorted({a % len(shape) for a in axes})
+    else:
+        return None
+    if rule.name == "numpy.mean" and not all(isinstance(shape[d], int) for d in reduced):
         return None
     size = 1
-    for d in shape:
-        size = size * d if isinstance(d, int) else size
+    for d in reduced:
+        size = size * shape[d] if isinstance(shape[d], int) else size
     return size

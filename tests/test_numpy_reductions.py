@@ -206,3 +206,36 @@ def test_float32_in_float32_out(module_from):
     assert grad.dtype == np.float32
     np.testing.assert_allclose(grad, central_difference(mod.f, (x.astype(float),), 0),
                                rtol=1e-3)
+
+
+KEEPDIMS_CONSUMERS = [
+    "return np.sum(np.sum(x, axis=0, keepdims=True) @ w.T)",
+    "return np.sum(np.tanh(np.sum(x * x, axis=1, keepdims=True)) * w)",
+    "s = np.mean(x, axis=(0, 1), keepdims=True)\n    return np.sum((x - s) ** 2 * w)",
+    "s = np.sum(x, axis=-1, keepdims=True)\n    return np.sum(s * 2.0) + np.sum(s * s)",
+    "s = np.sum(np.exp(x), axis=1, keepdims=True)\n    return np.sum(np.log(s)) + s[0, 0]",
+]
+
+
+@pytest.mark.parametrize("body", KEEPDIMS_CONSUMERS)
+def test_keepdims_adjoint_broadcast_where_it_is_used(module_from, body):
+    """The adjoint of np.sum(..., keepdims=True) stays the reduced array, broadcast by the
+    elementwise adjoints that use it; anything else gets it filled out first."""
+    mod = module_from("import numpy as np\n\n\ndef f(x, w):\n    " + body + "\n")
+    fd_check(mod.f, (X, W))
+    grad = srcdiff.gradient(mod.f)(X.astype(np.float32), W.astype(np.float32))
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, central_difference(mod.f, (X, W), 0), rtol=2e-3,
+                               atol=2e-3)
+
+
+def test_keepdims_adjoint_is_not_filled_out(module_from):
+    mod = module_from("""
+        import numpy as np
+
+        def f(x, w):
+            e = np.exp(x)
+            return np.sum(w * e / np.sum(e, axis=1, keepdims=True))
+        """)
+    text = srcdiff.source(mod.f, args=(X, W))
+    assert "full_like" not in text
