@@ -822,9 +822,10 @@ class _Reverse:
         for web in sorted(carried, key=self.position):
             if web in state or self._receives(stmt, web):
                 self.materialize(web, state, lines)
-        self._own_before(stmt, carried, state, lines)
+        in_place = self._own_before(stmt, carried, state, lines)
         body_state = {w: v for w, v in state.items() if w in outside}
         body_state[OWNED] = set(state.get(OWNED, set()))
+        owned_on_entry = set(body_state[OWNED])
         body = self.reverse(stmt.body, body_state)
         if body:
             body = [code.Assign((DEF, self.web(d)), self.primal(d))
@@ -833,6 +834,16 @@ class _Reverse:
             if web in state and body_state.get(web) != state.get(web):
                 if body_state.get(web) is None or not code.ref_of(body_state[web]):
                     self.materialize(web, body_state, body)
+        for web in sorted(set(carried) & in_place & owned_on_entry, key=self.position):
+            current = body_state.get(web)
+            if web not in body_state[OWNED] and code.ref_of(current) is not None:
+                # The body changes this adjoint in place, as its own array: so it must be
+                # its own array again when the next (earlier) iteration begins.
+                copied = gast.Call(func=gast.Attribute(value=code.clone(current), attr="copy",
+                                                       ctx=gast.Load()), args=[], keywords=[])
+                body.append(code.Assign((ADJ, web), copied))
+                body_state[web] = code.ref(ADJ, web)
+                body_state[OWNED].add(web)
         for web in carried:
             if body_state.get(web) is not None:
                 state[web] = code.ref(ADJ, web)
@@ -879,6 +890,7 @@ class _Reverse:
             lines.append(code.Assign((ADJ, web), copied))
             state[web] = code.ref(ADJ, web)
             owned.add(web)
+        return targets
 
     def _trips(self, stmt):
         counter = next(s for s in ir.walk(self.fn.body)
