@@ -226,6 +226,27 @@ def row_then_element(x):
     return np.sum(y * y)
 
 
+def columns_in_a_loop(m):
+    out = np.zeros_like(m)
+    for j in range(m.shape[1]):
+        out[:, j] = np.tanh(m[:, j] * (j + 1.0))
+    return np.sum(out * out)
+
+
+def clipped_in_place(x):
+    y = x * 2.1
+    y[y > 1.0] = 1.0
+    y[y < -1.0] = -1.0
+    return np.sum(y ** 3)
+
+
+def normalized_rows(m):
+    y = m.copy()
+    for i in range(y.shape[0]):
+        y[i] /= np.linalg.norm(y[i])
+    return np.sum(y[:, 0] * np.arange(4.0))
+
+
 CASES = [
     (element, (X,)), (slices, (X,)), (column, (X, M)), (broadcast_scalar, (X,)), (mask, (X,)),
     (mask_value, (X,)), (other_operators, (X,)), (overwritten_after_read, (X,)),
@@ -235,7 +256,8 @@ CASES = [
     (while_loop, (X,)), (inactive_mask_in_loop, (X,)), (view_read_after_restore, (X,)),
     (written_then_reshaped, (X,)), (overlapping_shift, (X,)), (swapped_elements, (X,)),
     (running_sum, (X,)), (write_then_break, (X,)), (extra_leading_dimensions, (X,)),
-    (row_then_element, (X,)),
+    (row_then_element, (X,)), (columns_in_a_loop, (M,)), (clipped_in_place, (X,)),
+    (normalized_rows, (M,)),
 ]
 
 
