@@ -156,6 +156,9 @@ def store_aval(x, v, parts, index, located, node, symbol="="):
     if x.kind == OTHER and (x.container or x.pytype in (list, dict, tuple)):
         raise located.error(node, f"assignment into an element of a {x.describe()} is not "
                             "supported", "build a new list or dict instead")
+    if x.kind == NP:
+        raise located.error(node, f"assignment into {x.describe()} (a NumPy scalar or 0-d "
+                            "array) is not supported", "assign a new value to the name instead")
     if x.kind != ARRAY:
         raise located.error(node, f"assignment into an element of {x.describe()} is not "
                             "supported", "only NumPy arrays can be written into")

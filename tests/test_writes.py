@@ -330,6 +330,8 @@ REFUSED = [
      "assignment into an element of a list", 3),
     ("def f(x):\n    y = x * 1.0\n    y[0][0] = 1.0\n    return np.sum(y)\n",
      "cannot index float64[6] this way", 3),
+    ("def f(x):\n    y = np.zeros(())\n    y[()] = x[0]\n    return float(y)\n",
+     "(a NumPy scalar or 0-d array) is not supported", 3),
     ("def f(x):\n    y = np.ones((6, 2))\n    y[x > 0.0][0] = 2.0\n    return np.sum(y)\n",
      "writing through y[i][j] is supported when i is an integer", 3),
     ("def f(x):\n    y = np.ones((6, 2)) * x[0]\n    y[1:][0] = 2.0\n    return np.sum(y)\n",
