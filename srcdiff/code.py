@@ -49,6 +49,12 @@ def clone(node):
     return copied
 
 
+def copy_of(node):
+    """``node.copy()``: a new array with the same contents."""
+    return gast.Call(func=gast.Attribute(value=node, attr="copy", ctx=gast.Load()), args=[],
+                     keywords=[])
+
+
 def refs(node, kind=None):
     return [r for n in gast.walk(node) if (r := ref_of(n)) is not None
             and (kind is None or r[0] == kind)]

@@ -194,8 +194,7 @@ class _Printer:
         if line.index is not None:
             saved = gast.Subscript(value=saved, slice=self.expr(line.index), ctx=gast.Load())
         if isinstance(line, code.Push) and line.copy:
-            saved = gast.Call(func=gast.Attribute(value=saved, attr="copy", ctx=gast.Load()),
-                              args=[], keywords=[])
+            saved = code.copy_of(saved)
         call = gast.Call(func=gast.Attribute(value=_load(tape), attr=method, ctx=gast.Load()),
                          args=[saved] if method == "append" else [], keywords=[])
         if isinstance(line, code.Push):

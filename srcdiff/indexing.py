@@ -208,11 +208,6 @@ def stored_aval(v, region):
     return AVal(ARRAY, v.dtype, _squeezed(v.shape, region.ndim))
 
 
-def region_aval(x, parts, index, located, node):
-    """The abstract value of the part ``x[index]`` that a store writes."""
-    return result_aval(x, parts, index, located, node)
-
-
 def may_view(parts, index):
     """Whether ``x[index]`` may be a view of ``x`` (NumPy basic indexing) rather than a copy:
     only an integer or boolean array (or a list) in the index makes a copy for certain."""

@@ -171,17 +171,15 @@ def _block_cse(block, temps, renames):
     return kept
 
 
-SHAPE_RULES = ("numpy.shape", "numpy.ndim", "numpy.size", "len")
-
-
 def _reads_shape(stmt, shapes, renames):
     """``x.shape``, ``len(x)``, or an element of such a tuple: unchanged by writes."""
     from . import ir
     from .indexing import INDEX
+    from .memory import SHAPE_ONLY
     if not isinstance(stmt.value, ir.Call):
         return False
     rule = stmt.value.rule
-    if rule.name in SHAPE_RULES:
+    if rule.name in SHAPE_ONLY:
         return True
     first = stmt.value.args[0] if stmt.value.args else None
     return rule.kind == INDEX and isinstance(first, ir.Var) and (

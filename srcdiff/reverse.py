@@ -289,7 +289,7 @@ class _Reverse:
         index's variable parts."""
         call = stmt.value
         parts = [self.program.aval(stmt, a) for a in call.args[2:]]
-        region = indexing.region_aval(self.program.aval(stmt, call.args[0]), parts, call.index,
+        region = indexing.result_aval(self.program.aval(stmt, call.args[0]), parts, call.index,
                                       self.fn.source.located, stmt.origin.node)
         return region, parts
 
@@ -362,9 +362,7 @@ class _Reverse:
             if isinstance(g, Lazy) or not code.ref_of(g):
                 self.materialize(web, state, lines)
             elif zeroing and (web not in owned or not self._adjoint_of(g, web)):
-                copied = gast.Call(func=gast.Attribute(value=code.clone(g), attr="copy",
-                                                       ctx=gast.Load()), args=[], keywords=[])
-                lines.append(code.Assign((ADJ, web), copied))
+                lines.append(code.Assign((ADJ, web), code.copy_of(code.clone(g))))
                 state[web] = code.ref(ADJ, web)
                 owned.add(web)
             g = state.pop(web)
@@ -376,10 +374,9 @@ class _Reverse:
                 lines.append(code.Store(code.ref_of(g), code.clone(index), code.const(0.0)))
             if old_active and zeroing:
                 state[self.web(old)] = code.ref(ADJ, self.web(old))
-                state.setdefault(OWNED, set()).add(self.web(old))
+                owned.add(self.web(old))
             elif old_active:
                 state[self.web(old)] = g
-                owned = state.setdefault(OWNED, set())
                 if web in owned and self._adjoint_of(g, web):
                     owned.add(self.web(old))
         if stmt in self.plan.pushed:
@@ -644,9 +641,7 @@ class _Reverse:
         elif not code.ref_of(state[web]) or web not in owned:
             current = state[web]
             value = (np_call("array", [current], copy=True) if not code.ref_of(current)
-                     else gast.Call(func=gast.Attribute(value=current, attr="copy",
-                                                        ctx=gast.Load()),
-                                    args=[], keywords=[]))
+                     else code.copy_of(current))
             lines.append(code.Assign((ADJ, web), value))
         state[web] = code.ref(ADJ, web)
         owned.add(web)
@@ -686,8 +681,7 @@ class _Reverse:
             exprs = merge_repeats([code.clone(_expr(e)) for e in items])
             value = simplify(exprs[0], self.scalar)
             if len(items) == 1 and isinstance(items[0], View):
-                value = gast.Call(func=gast.Attribute(value=value, attr="copy", ctx=gast.Load()),
-                                  args=[], keywords=[])
+                value = code.copy_of(value)
             for extra in exprs[1:]:
                 if self.aval_of(web).container:
                     value = gast.Call(func=code.ref(OBJ, runtime.add_tree), args=[value, extra],
@@ -839,9 +833,7 @@ class _Reverse:
             if web not in body_state[OWNED] and code.ref_of(current) is not None:
                 # The body changes this adjoint in place, as its own array: so it must be
                 # its own array again when the next (earlier) iteration begins.
-                copied = gast.Call(func=gast.Attribute(value=code.clone(current), attr="copy",
-                                                       ctx=gast.Load()), args=[], keywords=[])
-                body.append(code.Assign((ADJ, web), copied))
+                body.append(code.Assign((ADJ, web), code.copy_of(code.clone(current))))
                 body_state[web] = code.ref(ADJ, web)
                 body_state[OWNED].add(web)
         for web in carried:
@@ -885,9 +877,7 @@ class _Reverse:
             current = state.get(web)
             if web in owned or not code.ref_of(current) or isinstance(current, Lazy):
                 continue
-            copied = gast.Call(func=gast.Attribute(value=code.clone(current), attr="copy",
-                                                   ctx=gast.Load()), args=[], keywords=[])
-            lines.append(code.Assign((ADJ, web), copied))
+            lines.append(code.Assign((ADJ, web), code.copy_of(code.clone(current))))
             state[web] = code.ref(ADJ, web)
             owned.add(web)
         return targets

@@ -8,6 +8,7 @@ counters send the branches both ways across examples.
 import os
 import sys
 
+from generated import function_from
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_random_programs import check_gradient
@@ -135,15 +136,7 @@ def _path(f, args):
 
 
 def _exec(text):
-    import linecache
-    filename = f"<control flow program {next(_count)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {}
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace["f"]
-
-
-_count = __import__("itertools").count()
+    return function_from(text, "control flow program")
 
 
 def test_generated_programs_cover_both_branches_and_every_trip_count():

@@ -1,10 +1,9 @@
 """Property-based tests: random straight-line programs, gradients against finite differences."""
 
-import itertools
-import linecache
 import math
 
 import numpy as np
+from generated import function_from
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +19,6 @@ BINARY = ["{} + {}", "{} - {}", "{} * {}", "{} / (2.0 + math.cos({}))",
           "math.atan2({}, 3.0 + {} ** 2)", "np.maximum({}, {} + 0.25)"]
 AUGMENTED = ["+=", "-=", "*="]
 
-_names = itertools.count()
 
 
 @st.composite
@@ -52,13 +50,9 @@ def programs(draw):
 
 
 def compile_program(lines, result):
-    filename = f"<random program {next(_names)}>"
     body = "".join(f"    {line}\n" for line in lines)
     text = f"import math\nimport numpy as np\n\n\ndef f(x, y):\n{body}    return {result}\n"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {}
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace["f"], text
+    return function_from(text, "random program"), text
 
 
 def central_difference(f, args, index, step=1e-6):

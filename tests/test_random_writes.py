@@ -2,11 +2,10 @@
 repeated indices, writes in loops and branches, reads and views between writes), their
 gradients against finite differences."""
 
-import itertools
-import linecache
 import os
 
 import numpy as np
+from generated import function_from
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +22,6 @@ READS = ["s = s + np.sum({a} * {a}) * x[{k}]", "s = s + np.sum(np.sin({a}[1:3]) 
          "s = s + {a}[{j}] * x[{k}]"]
 OPERATORS = ["=", "+=", "-=", "*="]
 
-_names = itertools.count()
 
 
 @st.composite
@@ -74,13 +72,9 @@ def programs(draw):
 
 
 def compile_program(lines):
-    filename = f"<random write program {next(_names)}>"
     body = "".join(f"    {line}\n" for line in lines)
     text = f"import numpy as np\n\n\ndef f(x):\n{body}"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {}
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace["f"], text
+    return function_from(text, "random write program"), text
 
 
 def central_difference(f, x, step=1e-6):
