@@ -121,15 +121,50 @@ def of_value(value):
     return AVal(OTHER, pytype=kind)
 
 
+def of_literal(value):
+    """The abstract value of a literal in the code (or of a watched module-level constant):
+    integers carry their values, so that sizes written as ``(m, 3)`` or ``x[1:4]`` are known
+    without guarding anything."""
+    if type(value) is int:
+        return AVal(PY, int, value=value)
+    if type(value) is tuple:
+        return AVal(OTHER, pytype=tuple, items=tuple(of_literal(v) for v in value))
+    return of_value(value)
+
+
+def known_int(aval):
+    """The value of an integer whose value the specialization knows, else None."""
+    if aval.kind == PY and aval.dtype is int:
+        return aval.value
+    return None
+
+
+def shape_tuple(dims):
+    """The abstract value of ``x.shape``: a tuple of ints, each carrying its dimension when
+    the specialization knows it (and so guards it)."""
+    if dims is None:
+        return AVal(OTHER, pytype=tuple)
+    return AVal(OTHER, pytype=tuple,
+                items=tuple(AVal(PY, int, value=d if isinstance(d, int) else None)
+                            for d in dims))
+
+
 def array(ndim=None, dtype=None):
     return AVal(ARRAY, None if dtype is None else np.dtype(dtype),
                 None if ndim is None else (None,) * ndim)
 
 
 def generalize(aval):
-    """Forget the sizes of an array's dimensions, keeping its rank and dtype."""
+    """Forget the sizes of an array's dimensions, keeping its rank and dtype (also for the
+    arrays inside a tuple, list or dict)."""
     if aval.kind == ARRAY and aval.shape is not None:
         return AVal(ARRAY, aval.dtype, (None,) * len(aval.shape))
+    if aval.kind == OTHER and aval.items is not None:
+        if aval.pytype is dict:
+            items = tuple((k, generalize(v)) for k, v in aval.items)
+        else:
+            items = tuple(generalize(v) for v in aval.items)
+        return AVal(OTHER, pytype=aval.pytype, items=items)
     return aval
 
 
@@ -191,14 +226,21 @@ def shape_of(aval):
 SAMPLES = {"real": 0.5, "positive": 0.5, "unit": 0.5, "nonzero": 0.5, "above1": 1.5, "int": 2}
 
 
-def sample(aval, domain="real"):
-    """A small concrete value of the same kind and dtype, for evaluating result types."""
-    value = SAMPLES.get(domain, 0.5)
+def sample(aval, domain="real", variant=0):
+    """A small concrete value of the same kind and dtype, for evaluating result types.
+    Integers whose value is known are that value. ``variant`` 1 gives other values, for
+    operations that reject the first ones (a division by ``i - 2``)."""
+    known = known_int(aval)
+    if known is not None:
+        return known
+    value = SAMPLES.get(domain, 0.5) + 0.25 * variant
     if aval.kind == PY:
-        return aval.dtype(value) if aval.dtype is not bool else True
+        if aval.dtype is bool:
+            return True
+        return 2 + variant if aval.dtype is int else aval.dtype(value)
     dtype = aval.dtype if aval.dtype is not None else np.dtype(float)
     if dtype.kind in "iub":
-        value = 1
+        value = 1 + variant if dtype.kind != "b" else True
     if aval.kind == NP:
         return dtype.type(value)
     if aval.kind == ARRAY:

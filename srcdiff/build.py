@@ -308,9 +308,8 @@ class Family:
         return function(*args, **kwargs)
 
     def specialize(self, key, values, holder):
-        param_avals = {p: _aval_for(v, general=any(k[0] == "general" for k in key if
-                                                   isinstance(k, tuple)))
-                       for p, v in zip(self.fn_ir.param_names, values)}
+        general = _generalized(key)
+        param_avals = {p: _aval_for(v, general) for p, v in zip(self.fn_ir.param_names, values)}
         if any(a.kind == ARRAY for a in param_avals.values()):
             self.shapes_seen += 1
         first = self.fast_key is None and holder is not None and not any(
@@ -460,6 +459,13 @@ def _value_key(value, general):
     if isinstance(value, np.generic):
         return (kind,)
     return kind
+
+
+def _generalized(key):
+    """Whether a specialization key forgets array sizes (anywhere, containers included)."""
+    if isinstance(key, tuple):
+        return key[:1] == ("general",) or any(_generalized(k) for k in key)
+    return False
 
 
 def _aval_for(value, general):

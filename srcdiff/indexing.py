@@ -82,39 +82,121 @@ def fill(index, parts):
 
 
 def result_aval(x, parts, index, located, node):
-    """The kind and shape of ``x[index]``."""
+    """The kind and shape of ``x[index]``.
+
+    NumPy decides it on a probe array of ``x``'s shape. A dimension the specialization does
+    not know (an unknown size of ``x``, a slice bound or step whose value is only known when
+    the code runs) is found by probing twice, with those sizes and bounds perturbed: result
+    dimensions that move with them are unknown (None), never a guess."""
     if x.kind == OTHER and x.container:
         from .containers import element
         key = index.value if isinstance(index, gast.Constant) else None
         return element(x, key, located, node)
-    if x.kind == OTHER and x.pytype is tuple and x.shape:
-        return AVal(PY, int, value=_dimension(x.shape, index))
     if x.kind not in (ARRAY, NP):
         raise located.error(node, f"indexing {x.describe()} is not supported yet",
                             "index NumPy arrays; lists and tuples come later")
-    shape = x.known_shape
     samples = [_sample(p) for p in parts]
-    if shape is not None and all(isinstance(d, int) for d in shape) and all(
-            s is not None for s in samples):
-        probe = np.empty(shape, dtype=x.dtype)
+    if x.shape is None or any(s is None for s in samples):
+        return _rank_only(x, index, parts)
+    entries = index.elts if isinstance(index, gast.Tuple) else [index]
+    variable = _variable_slices(entries, parts)
+    if x.known_shape is not None and not variable:
+        probe = np.empty(x.known_shape, dtype=x.dtype)
         try:
             value = _evaluate(probe, index, samples)
         except (IndexError, TypeError, ValueError) as exc:
+            if any(_unknown_int(p) for p in parts):
+                return _rank_only(x, index, parts)
             raise located.error(node, f"cannot index {x.describe()} this way: {exc}") from None
         result = avals.of_value(value)
         return result if result.kind != PY else AVal(NP, x.dtype)
+    axes = _axes_of(entries, parts, len(x.shape))
+    if axes is None:
+        return _rank_only(x, index, parts)
+    moving = {axes[k] for k in variable} | {a for a, d in enumerate(x.shape) if d is None}
+    opened = _opened(index, variable)
+    shapes = []
+    for extra in (0, 1):
+        dims = tuple((d if d is not None else _PROBE_SIZE) + (extra if a in moving else 0)
+                     for a, d in enumerate(x.shape))
+        try:
+            shapes.append(np.shape(_evaluate(np.empty(dims, dtype=x.dtype), opened, samples)))
+        except (IndexError, TypeError, ValueError):
+            return _rank_only(x, index, parts)
+    first, second = shapes
+    if len(first) != len(second):
+        return AVal(ARRAY, x.dtype, None)
+    if not first:
+        return AVal(NP, x.dtype)
+    return AVal(ARRAY, x.dtype, tuple(a if a == b else None for a, b in zip(first, second)))
+
+
+_PROBE_SIZE = 6
+
+
+def _rank_only(x, index, parts):
+    """What is known without probing: ``x[i]`` drops the first dimension."""
     if _plain_integer(index, parts) and x.shape is not None and len(x.shape) >= 1:
         rest = x.shape[1:]
         return AVal(ARRAY, x.dtype, rest) if rest else AVal(NP, x.dtype)
     return AVal(ARRAY, x.dtype, None)
 
 
-def _dimension(shape, index):
-    """``x.shape[k]`` with a constant ``k``: the dimension, if known."""
-    if isinstance(index, gast.Constant) and type(index.value) is int and (
-            -len(shape) <= index.value < len(shape)):
-        return shape[index.value]
-    return None
+def _unknown_int(part):
+    """An integer whose value is only known when the code runs (an index that may be out of
+    range here is the code's own IndexError, not srcdiff's to report)."""
+    return part.kind in (PY, NP) and part.dtype is not None and (
+        np.dtype(part.dtype).kind in "iu") and avals.known_int(part) is None
+
+
+def _variable_slices(entries, parts):
+    """Positions of index entries that are slices with a bound or step not known now."""
+    found = []
+    for position, entry in enumerate(entries):
+        if isinstance(entry, gast.Slice) and any(
+                slot(b) is not None and _unknown_int(parts[slot(b)])
+                for b in (entry.lower, entry.upper, entry.step)):
+            found.append(position)
+    return found
+
+
+def _axes_of(entries, parts, ndim):
+    """The axis of ``x`` that each index entry consumes (None for ``None``), or None when
+    an entry's reach is not plain (booleans, an ellipsis with other complications)."""
+    consuming = []
+    for entry in entries:
+        k = slot(entry)
+        if isinstance(entry, gast.Constant) and entry.value is None:
+            consuming.append(0)
+        elif isinstance(entry, gast.Constant) and entry.value is Ellipsis:
+            consuming.append(None)
+        elif isinstance(entry, gast.Constant) and isinstance(entry.value, bool):
+            return None
+        elif k is not None and parts[k].dtype is not None and (
+                np.dtype(parts[k].dtype).kind == "b"):
+            return None
+        else:
+            consuming.append(1)
+    if consuming.count(None) > 1:
+        return None
+    rest = ndim - sum(c for c in consuming if c is not None)
+    axes, axis = [], 0
+    for count in consuming:
+        axes.append(axis if count == 1 else None)
+        axis += rest if count is None else count
+    return axes
+
+
+def _opened(index, variable):
+    """The index with its variable slices opened to ``:`` (their size is probed, not
+    computed from sample bounds)."""
+    if not variable:
+        return index
+    full = gast.Slice(lower=None, upper=None, step=None)
+    if isinstance(index, gast.Tuple):
+        elts = [full if k in variable else e for k, e in enumerate(index.elts)]
+        return gast.Tuple(elts=elts, ctx=gast.Load())
+    return full
 
 
 def _plain_integer(index, parts):
@@ -125,8 +207,13 @@ def _plain_integer(index, parts):
 
 
 def _sample(part):
-    if part.kind == PY and part.dtype in (int, bool):
-        return 0
+    """A concrete stand-in for an index part: its value where known, 0 for another integer
+    (the result's shape does not depend on which), None where the shape would."""
+    if part.kind in (PY, NP) and part.dtype is not None and np.dtype(part.dtype).kind in "iu":
+        known = avals.known_int(part)
+        return known if known is not None else 0
+    if part.kind == PY and part.dtype is bool:
+        return None
     if part.kind == ARRAY and part.known_shape is not None and all(
             isinstance(d, int) for d in part.known_shape):
         if part.dtype.kind == "b":

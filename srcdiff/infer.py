@@ -37,7 +37,7 @@ class Program:
             return self.avals.get(value) or avals.UNKNOWN_AVAL
         if isinstance(operand, ir.Global):
             return global_aval(operand)
-        return avals.of_value(operand.value)
+        return avals.of_literal(operand.value)
 
     def definition(self, stmt, operand):
         return self.ssa.read(stmt, operand) if isinstance(operand, ir.Var) else None
@@ -46,8 +46,8 @@ class Program:
 def global_aval(operand):
     if not operand.known:
         return avals.UNKNOWN_AVAL
-    aval = avals.of_value(operand.value)
-    return aval if aval.kind == PY else avals.generalize(aval)
+    aval = avals.of_literal(operand.value)
+    return avals.generalize(aval)
 
 
 def specialize(fn, param_avals, located):
@@ -170,6 +170,37 @@ def _element(program, stmt, located):
 
 
 def _result(program, stmt, located):
+    aval = _abstract_result(program, stmt, located)
+    if aval.kind == PY and aval.dtype is int and aval.value is None:
+        value = _integer_value(stmt.value, {p: program.aval(stmt, op)
+                                            for p, op in stmt.value.bound().items()})
+        if value is not None:
+            return AVal(PY, int, value=value)
+    return aval
+
+
+_INTEGER_KINDS = (SCALAR, ELEMENTWISE, NONDIFF)
+
+
+def _integer_value(call, args):
+    """The value of integer arithmetic on integers whose values are known (literals,
+    dimensions the guard checks): ``n - 1`` for ``n = x.shape[0]`` is a known size too."""
+    if call.rule.kind not in _INTEGER_KINDS or not callable(call.rule.fn):
+        return None
+    values = []
+    for param in call.rule.params:
+        known = avals.known_int(args[param])
+        if known is None:
+            return None
+        values.append(known)
+    try:
+        result = call.rule.fn(*values)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return result if type(result) is int else None
+
+
+def _abstract_result(program, stmt, located):
     call = stmt.value
     rule = call.rule
     bound = call.bound()
@@ -240,18 +271,26 @@ def _spelled(call):
 
 
 def _evaluate(rule, bound, args):
-    samples = {}
-    for name, operand in bound.items():
-        if isinstance(operand, ir.Const):
-            samples[name] = operand.value
-        elif isinstance(operand, ir.Global) and operand.known and not isinstance(
-                operand.value, np.ndarray):
-            samples[name] = operand.value
-        else:
-            samples[name] = avals.sample(args[name], rule.domain.get(name, "real"))
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return rule.fn(*[samples[p] for p in rule.params])
+    """The primitive applied to samples of its operands' kinds. Where the first samples hit
+    a point outside its domain (a division by ``i - 2``), other samples decide."""
+    for variant in (0, 1):
+        samples = {}
+        for name, operand in bound.items():
+            if isinstance(operand, ir.Const):
+                samples[name] = operand.value
+            elif isinstance(operand, ir.Global) and operand.known and not isinstance(
+                    operand.value, np.ndarray):
+                samples[name] = operand.value
+            else:
+                samples[name] = avals.sample(args[name], rule.domain.get(name, "real"),
+                                             variant)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                return rule.fn(*[samples[p] for p in rule.params])
+            except (ArithmeticError, ValueError):
+                if variant:
+                    raise
 
 
 _FAILED = object()

@@ -874,10 +874,12 @@ class _Lowerer:
         receiver = self.operand(func.value)
         args = [self.operand(a) for a in node.args]
         if func.attr in VARARGS_METHODS and len(args) > 1:
-            if not all(isinstance(a, ir.Const) for a in args):
-                raise self.error(node, f".{func.attr}() with several arguments needs them to "
-                                 "be numbers", f"pass a tuple: .{func.attr}((a, b))")
-            args = [ir.Const(tuple(a.value for a in args), repr(tuple(a.value for a in args)))]
+            if all(isinstance(a, ir.Const) for a in args):
+                values = tuple(a.value for a in args)
+                args = [ir.Const(values, repr(values))]
+            else:
+                args = [self.operand_of(ir.Call(containers.pack_rule(tuple, len(args)),
+                                                tuple(args), (), None, form="tuple"))]
         keywords = [k.arg for k in node.keywords]
         overloads = REGISTRY.lookup(function)
         rule = next((r for r in overloads if r.bind(1 + len(args), keywords) is not None), None)

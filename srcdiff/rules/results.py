@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import ir
 from ..avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal, broadcast_shapes, shape_of
+from ..avals import shape_tuple as avals_shape_tuple
 
 
 class NotConstant(Exception):
@@ -220,10 +221,10 @@ def length(name):
 
 
 def shape_tuple(name):
-    """``np.shape(a)``: a tuple; its dimensions ride along in ``shape`` so that
-    ``np.zeros(np.shape(a))`` knows its result's shape."""
+    """``np.shape(a)``: a tuple of ints that carry the dimensions the specialization knows,
+    so that ``np.zeros(np.shape(a))`` knows its result's shape."""
     def hook(avals, bound):
-        return AVal(OTHER, shape=shape(avals[name]), pytype=tuple)
+        return avals_shape_tuple(shape(avals[name]))
     return hook
 
 
@@ -245,8 +246,6 @@ def requested_shape(bound, name, avals=None):
     operand = bound[name]
     if isinstance(operand, ir.Var) and avals is not None:
         aval = avals[name]
-        if aval.kind == OTHER and aval.pytype is tuple and aval.shape is not None:
-            return tuple(aval.shape)
         if aval.kind == OTHER and aval.pytype is tuple and aval.items is not None and all(
                 _is_int(item) for item in aval.items):
             return tuple(item.value for item in aval.items)
