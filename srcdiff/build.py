@@ -92,7 +92,7 @@ class Linker:
         self.made = {}
 
     def vjp(self, callee, arg_avals, active, located, node):
-        key = (callee.key, tuple(arg_avals.items()), tuple(active))
+        key = (calls.specialized_key(callee), tuple(arg_avals.items()), tuple(active))
         cache = _VJPS if self.compiled else self.made
         if key in cache:
             return cache[key]
@@ -264,7 +264,7 @@ class Family:
 
     def _stale(self):
         return self.watched is not None and any(
-            constant_key(scope.current(name)) != constant_key(value)
+            calls.constant_key(scope.current(name)) != calls.constant_key(value)
             for scope, name, value in self.watched)
 
     def _refresh(self):
@@ -279,7 +279,7 @@ class Family:
     def _watch(self):
         if self.watched is None and self.relower is not None:
             try:
-                self.watched = watched_constants(self.fn_ir, self.scope)
+                self.watched = calls.watched_constants(self.fn_ir, self.scope)
             except SrcdiffError:
                 self.watched = [(self.scope, n, v) for n, v in self.fn_ir.constants.items()]
 
@@ -363,38 +363,6 @@ class Family:
         return gast.Call(func=code.ref(OBJ, read), args=[], keywords=[])
 
 
-def watched_constants(fn_ir, scope):
-    """``(scope, name, value)`` for the module-level and closure names read by ``fn_ir`` and
-    by the user functions it calls."""
-    found, seen = [], set()
-
-    def visit(fn_ir, scope):
-        found.extend((scope, name, value) for name, value in fn_ir.constants.items())
-        for stmt in ir.walk(fn_ir.body):
-            if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
-                    stmt.value.rule.kind == calls.USER):
-                callee = stmt.value.rule.fn
-                if callee.fn is not None and callee.key not in seen:
-                    seen.add(callee.key)
-                    visit(*callee.lower())
-    visit(fn_ir, scope)
-    return found
-
-
-def constant_key(value):
-    """What a derivative may depend on in a module-level value: a literal's type and value,
-    an array's dtype and rank (its contents are read live), another object's identity."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return (type(value), value)
-    if isinstance(value, (float, complex)):
-        return (type(value), repr(value))
-    if isinstance(value, tuple):
-        return (tuple, tuple(constant_key(v) for v in value))
-    if isinstance(value, np.ndarray):
-        return (np.ndarray, value.dtype.str, value.ndim)
-    return ("object", id(value))
-
-
 def _constant_test(current, value):
     """An expression that is true when a watched name no longer holds ``value``."""
     if value is None or isinstance(value, bool):
@@ -406,9 +374,9 @@ def _constant_test(current, value):
         return gast.BoolOp(op=gast.Or(), values=[
             gast.Compare(left=check, ops=[gast.IsNot()], comparators=[code.ref(OBJ, type(value))]),
             differs])
-    key = gast.Call(func=code.ref(OBJ, constant_key), args=[current], keywords=[])
+    key = gast.Call(func=code.ref(OBJ, calls.constant_key), args=[current], keywords=[])
     return gast.Compare(left=key, ops=[gast.NotEq()],
-                        comparators=[code.ref(OBJ, constant_key(value))])
+                        comparators=[code.ref(OBJ, calls.constant_key(value))])
 
 
 def _name(identifier):

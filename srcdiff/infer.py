@@ -241,7 +241,7 @@ def _abstract_result(program, stmt, located):
 
 def _callee_result(callee, args, located, node):
     """What a user function returns for arguments of these kinds (specializing it)."""
-    key = (callee.key, tuple(args.items()))
+    key = (calls.specialized_key(callee), tuple(args.items()))
     if key not in _CALLEE_RESULTS:
         calls.RECURSION.enter(callee, located, node)
         try:

@@ -451,12 +451,18 @@ class _Reverse:
         own = contributions.pop(web, [])
         old = [e for exprs in contributions.values() for e in exprs] + own
         reads_old = any(code.refs(_expr(e), "old") for e in old)
-        if pushed and reads_old:
-            lines.append(code.Pop(self.name(stmt)))
+        early = next((k for k, line in enumerate(lines) if _reads_old(line)), None)
+        if pushed and (reads_old or early is not None):
+            # The adjoints read the value this assignment overwrote (``y = step(y, x)``
+            # hands the old ``y`` to ``step_vjp``): give it back before the first such read.
+            lines.insert(len(lines) if early is None else early, code.Pop(self.name(stmt)))
             pushed = False
             for exprs in list(contributions.values()) + [own]:
                 for e in exprs:
                     _rename_refs(_expr(e), "old", DEF)
+            for line in lines:
+                for node in _expressions(line):
+                    _rename_refs(node, "old", DEF)
         lines += self.accumulate(contributions, state, last=web)
         state.pop(web, None)
         if own:
@@ -981,6 +987,15 @@ def _fresh(value):
         if base == (OBJ, np):
             target = (OBJ, getattr(np, value.func.attr, None))
     return target is not None and target[0] == OBJ and isinstance(target[1], np.ufunc)
+
+
+def _expressions(line):
+    """The expressions of a simple output statement."""
+    return [value for value in vars(line).values() if isinstance(value, gast.AST)]
+
+
+def _reads_old(line):
+    return any(code.refs(node, "old") for node in _expressions(line))
 
 
 def _rename_refs(node, old, new):

@@ -138,3 +138,88 @@ def test_cli_prints_callee_derivatives(tmp_path, capsys):
     x = 0.3
     expected = (math.cos(x) * x + math.sin(x)) + 2 * (math.cos(2 * x) * 2 * x + math.sin(2 * x))
     assert namespace["outer_grad"](x) == pytest.approx(expected)
+
+
+def step(y, x):
+    return math.sin(y) * x + 0.1 * y * y
+
+
+def iterated(x, n=3):
+    y = x
+    for _ in range(n):
+        y = step(y, x)
+    return y
+
+
+def iterated_arrays(w, x):
+    h = x
+    for _ in range(3):
+        h = layer(w, h)
+    return np.sum(h)
+
+
+def test_calls_inside_loops_read_the_values_of_their_iteration():
+    """The reversed loop gives ``y`` back its old value before ``step``'s VJP reads it."""
+    from exact import assert_exact
+    assert_exact(iterated, (0.7,))
+    assert_exact(iterated, (0.7, 0))
+    w = np.array([[0.5, -0.3], [0.2, 0.8]])
+    assert_exact(iterated_arrays, (w, np.array([0.4, -0.9])), (0, 1))
+
+
+def make_scaled_square(c):
+    def scaled_square(x):
+        return c * x * x
+    return scaled_square
+
+
+twice = make_scaled_square(2.0)
+five_times = make_scaled_square(5.0)
+
+
+def uses_twice(x):
+    return twice(x) + 1.0
+
+
+def uses_five_times(x):
+    return five_times(x) + 1.0
+
+
+def test_closures_from_one_factory_have_derivatives_of_their_own():
+    assert gradient(uses_twice)(1.5) == pytest.approx(6.0)
+    assert gradient(uses_five_times)(1.5) == pytest.approx(15.0)
+    assert gradient(uses_twice)(1.5) == pytest.approx(6.0)
+
+
+HELPER = """
+import numpy as np
+
+N = {n}
+SCALE = {scale}
+
+
+def helper(x):
+    return SCALE * np.sum(np.zeros(N) + x)
+
+
+def caller(x):
+    return helper(x) * 1.0
+"""
+
+
+def test_the_same_helper_text_in_two_modules(module_from):
+    """Equal code objects (same text and line, other files) are different functions."""
+    first = module_from(HELPER.format(n=3, scale=1.0))
+    second = module_from(HELPER.format(n=5, scale=2.0))
+    assert gradient(first.caller)(0.5) == pytest.approx(3.0)
+    assert gradient(second.caller)(0.5) == pytest.approx(10.0)
+
+
+def test_rebinding_a_callee_constant_reaches_every_caller(module_from):
+    module = module_from(HELPER.format(n=3, scale=1.0))
+    before = gradient(module.caller)
+    assert before(0.5) == pytest.approx(3.0)
+    module.N = 4
+    fresh = gradient(module.caller)
+    assert fresh(0.5) == pytest.approx(4.0)
+    assert before(0.5) == pytest.approx(4.0)
