@@ -483,6 +483,13 @@ class _Lowerer:
         origin = self.origin
         self.defined.add(index)
         outer, self.body = self.body, []
+        if index in _assigned_in(stmt.body):
+            # The body reassigns the loop variable: the loop runs over a variable of its
+            # own, so that the reversed loop's header cannot clobber the reassigned value.
+            own = self.named(index)
+            self.locals.add(own)
+            self.emit(index, ir.Var(own))
+            index = own
         for name, seq in items:
             self.emit(name, ir.Call(indexing.rule(1), (seq, ir.Var(index)), (), None,
                                     indexing.placeholder(0)))
@@ -994,6 +1001,12 @@ class _Renaming(gast.NodeTransformer):
         if node.id in self.renames:
             node.id = self.renames[node.id]
         return node
+
+
+def _assigned_in(statements):
+    """Names the statements assign (nested functions' own names aside)."""
+    return {n.id for stmt in statements for n in gast.walk(stmt)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _stored(node):

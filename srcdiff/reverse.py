@@ -35,7 +35,7 @@ from .indexing import INDEX, STORE
 from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF
-from .ssa import UNDEFINED, Param
+from .ssa import UNDEFINED, Param, Phi
 from .tape import END, SHAPE, plan
 
 _BINOPS = {
@@ -248,8 +248,9 @@ class _Reverse:
                     continue
                 out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
             elif isinstance(stmt, ir.If):
-                out.append(code.If(self.operand(stmt, stmt.test), self.forward(stmt.body),
-                                   self.forward(stmt.orelse)))
+                body, orelse = self.forward(stmt.body), self.forward(stmt.orelse)
+                if body or orelse:
+                    out.append(code.If(self.operand(stmt, stmt.test), body, orelse))
             elif isinstance(stmt, ir.For):
                 body = self.forward(stmt.body)
                 if body or self._target_read_after(stmt):
@@ -264,12 +265,19 @@ class _Reverse:
         return out
 
     def _target_read_after(self, stmt):
-        """Whether the reverse sweep reads a loop's target outside the loop (inside it, the
-        reversed loop sets the target itself)."""
+        """Whether a loop's final target is read after the loop: by the reverse sweep
+        outside the loop (inside it, the reversed loop sets the target itself), by the
+        forward sweep, or as the returned value."""
         places = self.plan.places
         start, end = places[stmt][0], places[stmt][2]
-        return any(site in (None, END, SHAPE) or not start <= places[site][0] <= end
-                   for site in self.plan.sites.get(stmt, ()))
+        if any(site in (None, END, SHAPE) or not start <= places[site][0] <= end
+               for site in self.plan.sites.get(stmt, ())):
+            return True
+        readers = [s for s in self.plan.kept if not start <= places[s][0] <= end]
+        if self.with_value:
+            readers.append(self.fn.body[-1])
+        return any(stmt in self.ssa.concrete(value)
+                   for reader in readers for value in self.ssa.uses.get(reader, {}).values())
 
     def push(self, stmt):
         """Save what ``stmt`` overwrites: the variable, or the part of it that a store
@@ -815,7 +823,7 @@ class _Reverse:
     def reverse_loop(self, stmt, state):
         if id(stmt) not in self.plan.active_blocks:
             return self.checkpoint(stmt)
-        outside = self._outside(stmt)
+        outside = self._outside(stmt) | self._loop_carried(stmt)
         touched = self._touched(stmt)
         lines = []
         carried = [w for w in touched if w in outside]
@@ -827,6 +835,10 @@ class _Reverse:
         body_state[OWNED] = set(state.get(OWNED, set()))
         owned_on_entry = set(body_state[OWNED])
         body = self.reverse(stmt.body, body_state)
+        if isinstance(stmt, ir.For):
+            # Walking back over the loop header: it gave the target a new value, so the
+            # target's adjoint does not reach the value before.
+            body_state.pop(self.web(stmt), None)
         if body:
             body = [code.Assign((DEF, self.web(d)), self.primal(d))
                     for d in self.plan.recomputed.get(stmt, [])] + body
@@ -894,14 +906,33 @@ class _Reverse:
         return code.ref(DEF, self.web(counter))
 
     def _touched(self, stmt):
-        touched = set()
+        """Variables whose adjoints the reversed loop may change: those it assigns (an
+        inactive assignment ends the adjoint of the value it overwrites), its target, and
+        the active values it reads."""
+        touched = {self.web(stmt)} if isinstance(stmt, ir.For) else set()
         for inner in ir.walk(stmt.body):
-            if isinstance(inner, ir.Assign) and self.activity.active(inner):
+            if isinstance(inner, (ir.Assign, ir.For)):
                 touched.add(self.web(inner))
+            if isinstance(inner, ir.Assign) and self.activity.active(inner):
                 for value in self.ssa.uses.get(inner, {}).values():
                     if value is not UNDEFINED and self.activity.active(value):
                         touched.add(self.web(value))
         return touched
+
+    def _loop_carried(self, stmt):
+        """Variables whose values flow from one iteration of the loop into the next: those
+        whose value at the loop's head is read (a variable the body always assigns before
+        reading it is not)."""
+        if not hasattr(self, "_read_phis"):
+            self._read_phis = set()
+            stack = [v for uses in self.ssa.uses.values() for v in uses.values()
+                     if isinstance(v, Phi)]
+            while stack:
+                phi = stack.pop()
+                if phi not in self._read_phis:
+                    self._read_phis.add(phi)
+                    stack.extend(v for v in phi.inputs if isinstance(v, Phi))
+        return {self.web(phi) for phi in self._read_phis if phi.node is stmt and phi.head}
 
     def _receives(self, stmt, web):
         """Whether the loop adds to this adjoint (rather than only consuming it)."""

@@ -44,6 +44,16 @@ class Phi:
         return f"Phi({self.name})"
 
 
+def _changed_in_place(ssa, stmt):
+    """The value that ``stmt`` changes in place (``y[i] = v``, ``lst.append(v)`` make a new
+    value of the same object), which must therefore live in the same variable."""
+    if not isinstance(stmt, ir.Assign) or stmt.is_copy or stmt.value.form not in (
+            "store", "append"):
+        return None
+    value = ssa.uses[stmt].get(stmt.value.args[0].name, UNDEFINED)
+    return None if value is UNDEFINED else value
+
+
 def target_of(value):
     if isinstance(value, Param):
         return value.name
@@ -168,6 +178,10 @@ class SSA:
             for value in phi.inputs:
                 if value is not UNDEFINED:
                     parent[find(value)] = find(phi)
+        for stmt in self.definitions():
+            changed = _changed_in_place(self, stmt)
+            if changed is not None:
+                parent[find(changed)] = find(stmt)
         for value in self.definitions():
             find(value)
         for phi in self.phis:

@@ -69,7 +69,9 @@ def plan(program, activity, wrt, with_value):
     stores = [s for s in ir.walk(program.fn.body) if _is_store(s)]
     _shared_reads(program, result, stores, read)
     restoring = _restoring_writes(program, result)
-    _mark_active_blocks(program.fn.body, activity, result.active_blocks, restoring)
+    live = _adjoint_webs(program, activity)
+    _mark_active_blocks(program.fn.body, activity, result.active_blocks,
+                        restoring | _overwriting(program, live))
     for stmt in ir.walk(program.fn.body):
         if id(stmt) not in result.active_blocks:
             continue
@@ -327,13 +329,29 @@ def _trips_values(ssa, loop):
             if isinstance(v, ir.Assign) and v.target == loop.trips}
 
 
+def _adjoint_webs(program, activity):
+    """Variables that hold an active value somewhere: they may carry an adjoint."""
+    ssa = program.ssa
+    return {ssa.web(value) for value in ssa.webs if activity.active(value)}
+
+
+def _overwriting(program, live):
+    """Assignments (loop headers too) that give a new value to a variable that may carry an
+    adjoint: walking back over them ends that adjoint, so the branch or loop holding them
+    must be walked back even when they are inactive themselves (``w = 1.0`` in a branch
+    ends the adjoint of the parameter ``w`` when the branch is taken)."""
+    ssa = program.ssa
+    return {stmt for stmt in ir.walk(program.fn.body)
+            if isinstance(stmt, (ir.Assign, ir.For)) and ssa.web(stmt) in live}
+
+
 def _mark_active_blocks(block, activity, marked, restoring):
     found = False
     for stmt in block:
         if isinstance(stmt, ir.Assign):
             found = found or activity.active(stmt) or stmt in restoring
         elif isinstance(stmt, ir.COMPOUND):
-            inner = False
+            inner = isinstance(stmt, ir.For) and stmt in restoring
             for sub in stmt.blocks():
                 inner = _mark_active_blocks(sub, activity, marked, restoring) or inner
             if inner:
