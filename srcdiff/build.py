@@ -155,29 +155,32 @@ def _param_nodes(node):
 
 
 def _check_result(program, located):
+    """A gradient needs a scalar result on every path: each returned value is checked, not
+    only their join (a scalar on one path and an array on another join to "unknown")."""
     result_stmt = program.fn.result
     if program.result is None:
-        aval = program.aval(result_stmt, result_stmt.value)
+        returned = [(program.aval(result_stmt, result_stmt.value), result_stmt.origin.node)]
     else:
-        aval = program.avals[program.result]
-    if aval.kind == ARRAY and aval.ndim:
-        raise located.error(_returning(program, aval), f"{program.fn.name} returns an array "
-                            f"({aval.describe()}); gradient needs a scalar result",
-                            "reduce it to a scalar, e.g. with np.sum (vector results come "
-                            "with vjp/jacobian)")
-    if aval.kind == OTHER:
-        raise located.error(_returning(program, aval), f"{program.fn.name} returns "
-                            f"{_article(aval.describe())}; gradient needs a single scalar "
-                            "result", "return one scalar (vector results come with "
-                            "vjp/jacobian)")
+        returned = [(program.avals.get(v, avals.UNKNOWN_AVAL), _node_of(v, result_stmt))
+                    for v in program.ssa.concrete(program.result)]
+    for aval, node in returned:
+        if aval.kind == ARRAY and aval.ndim:
+            raise located.error(node, f"{program.fn.name} returns an array "
+                                f"({aval.describe()}); gradient needs a scalar result",
+                                "reduce it to a scalar, e.g. with np.sum (vector results come "
+                                "with vjp/jacobian)")
+        if aval.kind == OTHER:
+            raise located.error(node, f"{program.fn.name} returns "
+                                f"{_article(aval.describe())}; gradient needs a single scalar "
+                                "result", "return one scalar (vector results come with "
+                                "vjp/jacobian)")
 
 
-def _returning(program, aval):
-    """The return statement that gives the result this kind (not the final, merged one)."""
-    for value in program.ssa.concrete(program.result) if program.result is not None else ():
-        if isinstance(value, ir.Assign) and program.avals.get(value) == aval:
-            return value.origin.node
-    return program.fn.result.origin.node
+def _node_of(value, result_stmt):
+    """The source statement that gives the result this value."""
+    if isinstance(value, ir.Assign) and value.origin is not None:
+        return value.origin.node
+    return result_stmt.origin.node
 
 
 # compiling

@@ -27,7 +27,7 @@ from .adjoints import (
     whole_reduction,
     zero_like,
 )
-from .avals import ARRAY, NP, PY, broadcast_shapes
+from .avals import ARRAY, NP, PY, UNKNOWN, broadcast_shapes
 from .calls import USER
 from .code import ADJ, DEF, OBJ
 from .containers import APPEND, PACK
@@ -116,6 +116,11 @@ class _Reverse:
             if result is not None:
                 state[self.web(result)] = code.ref(ADJ, self.web(result))
         elif result is not None and self.activity.active(result):
+            aval = self.web_avals[self.web(result)]
+            if aval.kind == UNKNOWN or aval.kind == ARRAY and aval.ndim is None:
+                body.append(code.Expr(gast.Call(
+                    func=code.ref(OBJ, runtime.check_scalar),
+                    args=[code.ref(DEF, self.web(result)), code.const(fn.name)], keywords=[])))
             state[self.web(result)] = code.const(1.0)
             if self.web_avals[self.web(result)].kind not in (PY, NP):
                 body.append(code.Assign((ADJ, self.web(result)), code.const(1.0)))

@@ -96,10 +96,12 @@ def _dot_axes(b):
 
 
 def check_scalar(value, name):
-    """Refuse a non-scalar result when its shape was not known at compile time."""
+    """Refuse a non-scalar result when its rank was not known at compile time."""
     if np.ndim(value) != 0:
-        raise TypeError(f"srcdiff: {name} returned a value of shape {np.shape(value)}; "
-                        "gradient needs a scalar result")
+        from .errors import SrcdiffError
+        raise SrcdiffError(f"{name} returned an array of shape {np.shape(value)}; gradient "
+                           "needs a scalar result", hint="reduce it to a scalar, e.g. with "
+                           "np.sum")
     return value
 
 
