@@ -30,6 +30,7 @@ class Program:
         self.avals = {}
         self.result = None
         self.memory = {}
+        self.shared_results = {}
 
     def aval(self, stmt, operand):
         if isinstance(operand, ir.Var):
@@ -206,7 +207,7 @@ def _abstract_result(program, stmt, located):
     bound = call.bound()
     args = {p: program.aval(stmt, op) for p, op in bound.items()}
     if rule.kind == USER:
-        return _callee_result(rule.fn, args, located, stmt.origin.node)
+        return _callee_result(program, stmt, rule.fn, args, located, stmt.origin.node)
     if rule.kind == containers.PACK:
         return containers.packed(rule, args)
     if rule.kind == containers.APPEND:
@@ -239,8 +240,9 @@ def _abstract_result(program, stmt, located):
     return avals.from_result(value, shape)
 
 
-def _callee_result(callee, args, located, node):
-    """What a user function returns for arguments of these kinds (specializing it)."""
+def _callee_result(caller, stmt, callee, args, located, node):
+    """What a user function returns for arguments of these kinds (specializing it), and
+    which of its parameters its result may share memory with."""
     key = (calls.specialized_key(callee), tuple(args.items()))
     if key not in _CALLEE_RESULTS:
         calls.RECURSION.enter(callee, located, node)
@@ -250,8 +252,10 @@ def _callee_result(callee, args, located, node):
         finally:
             calls.RECURSION.leave()
         result = program.avals.get(program.result) if program.result is not None else None
-        _CALLEE_RESULTS[key] = result or program.aval(callee_ir.result, callee_ir.result.value)
-    aval = _CALLEE_RESULTS[key]
+        _CALLEE_RESULTS[key] = (result or program.aval(callee_ir.result, callee_ir.result.value),
+                                memory.returned_sharing(program))
+    aval, sharing = _CALLEE_RESULTS[key]
+    caller.shared_results[stmt] = sharing
     if aval.kind == OTHER and aval.items is None:
         raise located.error(node, f"{callee.name} returns {aval.describe()}, which srcdiff "
                             "cannot differentiate through", "return numbers, arrays, or "

@@ -15,7 +15,8 @@ any arithmetic). Each value sees the memory of a set of roots: a fresh array its
 or alias its operand's, a list its own and its elements'. Where NumPy may return either a
 view or a copy (``np.ravel``, ``np.reshape``), srcdiff assumes a view (rules say so with
 ``views=True``, checked against NumPy for every rule by the tests); calls of the user's own
-functions are assumed to return views of their array arguments.
+functions return views of the array arguments their own analysis says their results may
+share memory with.
 """
 
 from __future__ import annotations
@@ -114,9 +115,32 @@ def _roots_of(program, value, known):
         if x.kind != ARRAY or may_view(parts, call.index):
             return own | of(value, args[0])
         return own
+    if rule.kind == USER and value in program.shared_results:
+        sharing = program.shared_results[value]
+        bound = call.bound()
+        return own.union(*(of(value, bound[p]) for p in sharing if p in bound),
+                         {r for r in sharing if isinstance(r, tuple)})
     if rule.kind == USER or rule.views:
         return own.union(*(of(value, a) for a in args))
     return own
+
+
+def returned_sharing(program):
+    """What the memory of a function's result may be: the names of its parameters and the
+    module-level roots it may share memory with (not arrays it made itself)."""
+    returned = program.fn.result
+    if program.result is not None:
+        found = program.memory.get(program.result, frozenset())
+    else:
+        found = _roots_of_operand(program, returned, returned.value)
+    return frozenset(r.name if isinstance(r, Param) else r for r in found
+                     if isinstance(r, (Param, tuple)))
+
+
+def _roots_of_operand(program, stmt, operand):
+    if isinstance(operand, ir.Global) and holds_memory(program.aval(stmt, operand)):
+        return frozenset([("global", operand.text)])
+    return frozenset()
 
 
 def _writes(stmt):

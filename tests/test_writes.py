@@ -400,3 +400,38 @@ def test_views_read_before_each_write_are_accepted(module_from):
         """)
     grad = gradient(mod.f)(X)
     np.testing.assert_allclose(grad, central_difference(mod.f, (X,), 0), rtol=1e-6, atol=1e-8)
+
+
+def fresh_layer(w, x):
+    return np.tanh(w @ x), np.sum(x)
+
+
+def first_rows(y):
+    return y[:2]
+
+
+def writes_into_a_callee_result(w, x):
+    h = x
+    total = 0.0
+    for i in range(3):
+        h, s = fresh_layer(w, h)
+        h[0] = h[0] * s
+        total = total + s
+    return np.sum(h) * total
+
+
+def writes_into_a_callee_view(x):
+    y = x * 2.0
+    head = first_rows(y)
+    head[0] = 5.0
+    return np.sum(y * head[1])
+
+
+def test_results_that_callees_compute_afresh_can_be_written_into():
+    from exact import assert_exact
+    assert_exact(writes_into_a_callee_result, (WEIGHTS[:2, :2], X[:2]), (0, 1))
+
+
+def test_a_callee_returning_a_view_is_followed():
+    with pytest.raises(SrcdiffError, match="shares memory with the array that"):
+        gradient(writes_into_a_callee_view)(X)
