@@ -172,8 +172,16 @@ class _Reverse:
         return seen
 
     def _result_restored(self):
+        """Whether the reverse sweep may give the result's variable another value: it pops
+        it from a tape, recomputes it in a reversed loop, or a reversed loop rebinds it as
+        its target."""
         result = self.program.result
-        return result is not None and self.name(result) in self._tapes()
+        if result is None:
+            return False
+        name = self.name(result)
+        rebound = [stmt for listed in self.plan.recomputed.values() for stmt in listed]
+        rebound += [stmt for stmt in ir.walk(self.fn.body) if isinstance(stmt, ir.For)]
+        return name in self._tapes() or any(self.name(stmt) == name for stmt in rebound)
 
     # forward sweep
 

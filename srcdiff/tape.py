@@ -58,6 +58,8 @@ def plan(program, activity, wrt, with_value):
         added = False
         for value in values:
             for concrete in [value, *ssa.concrete(value)]:
+                if concrete is UNDEFINED:
+                    continue
                 added = added or site not in sites.get(concrete, ())
                 result.reads.add(concrete)
                 sites.setdefault(concrete, set()).add(site)

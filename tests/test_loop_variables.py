@@ -112,3 +112,19 @@ def test_exact(f, args, wrt):
 def test_a_skipped_branch_leaves_no_empty_if_in_the_forward_sweep():
     text = srcdiff.source(branch_overwrites, args=(0.5, 1.0))
     assert "pass" not in text
+
+
+def accumulate_rows(xs):
+    s = 0.0
+    for v in xs:
+        s = s + v * s + v
+    return v * s
+
+
+def test_first_assignments_save_nothing():
+    """A value assigned for the first time overwrites nothing the reverse sweep reads: no
+    ``s = None`` and no tape for it, only for the loop's own overwrites."""
+    text = srcdiff.source(srcdiff.value_and_grad(accumulate_rows), args=(X3,))
+    assert "None" not in text
+    assert text.count("_tape.append(") == 1
+    assert_exact(accumulate_rows, (X3,))
