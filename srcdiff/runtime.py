@@ -4,6 +4,9 @@ adjoint into the pieces of a concatenation, the structure of a list's adjoint) o
 operands' shapes are not known when the derivative is compiled; code specialized on known
 shapes uses plain NumPy."""
 
+import cmath
+import math
+
 import numpy as np
 
 __all__ = [
@@ -17,7 +20,8 @@ __all__ = [
     "tensordot_rhs_vjp", "inner_lhs_vjp", "inner_rhs_vjp", "einsum_vjp", "solve_lhs_vjp",
     "solve_rhs_vjp", "cholesky_vjp", "eigvalsh_vjp", "svdvals_vjp", "matrix_power_vjp",
     "kron_vjp", "cast_like", "average_vjp", "polyval_coefficients_vjp", "polyval_derivative",
-    "linspace_vjp", "last_assigned",
+    "linspace_vjp", "last_assigned", "dpow_dx", "dpow_dy", "reduced_size", "dsinc_dx",
+    "adjugate",
 ]
 
 
@@ -95,6 +99,51 @@ def _dot_axes(b):
     return ((-1,), (-2 if np.ndim(b) > 1 else -1,))
 
 
+def _python_numbers(*values):
+    return all(isinstance(v, (int, float, complex)) and not isinstance(v, bool)
+               for v in values)
+
+
+def dpow_dx(x, y):
+    """The derivative of ``x ** y`` in ``x``: ``y * x ** (y - 1)``, and 0 where ``y`` is 0,
+    for ``x ** 0`` is the constant 1, even at x = 0 where the formula gives 0 * inf (the
+    k = 0 term of a polynomial ``c[k] * x ** k``). Where the slope is unbounded (x = 0 and
+    0 < y < 1) it is inf: Python's ``0.0 ** -0.5`` would raise, where ``0.0 ** 0.5`` does not."""
+    if _python_numbers(x, y):
+        if y == 0:
+            return 0j if isinstance(x, complex) else 0.0
+        try:
+            return y * x ** (y - 1)
+        except ZeroDivisionError:
+            return math.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = y * np.power(x, y - 1)
+    return np.where(np.equal(y, 0), 0.0, slope)[()]
+
+
+def dpow_dy(x, ans):
+    """The derivative of ``ans = x ** y`` in ``y``: ``ans * log(x)``, and 0 where x is 0
+    (``0 ** y`` is 0 for every y > 0). Where x < 0 a real power exists only at whole
+    exponents, so the derivative does not: NaN, where ``math.log`` would raise."""
+    if _python_numbers(x, ans):
+        if x == 0:
+            return 0j if isinstance(ans, complex) else 0.0
+        if isinstance(x, complex) or isinstance(ans, complex):
+            return ans * cmath.log(x)
+        return ans * math.log(x) if x > 0 else math.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = ans * np.log(x)
+    return np.where(np.equal(x, 0), 0.0, slope)[()]
+
+
+def dsinc_dx(x, ans):
+    """The derivative of ``ans = np.sinc(x)``: ``(cos(pi x) - ans) / x``, and its limit 0 at
+    x = 0, where the formula is 0 / 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (np.cos(np.pi * x) - ans) / x
+    return np.where(np.equal(x, 0), 0.0, slope)[()]
+
+
 def check_scalar(value, name):
     """Refuse a non-scalar result when its shape was not known at compile time."""
     if np.ndim(value) != 0:
@@ -108,11 +157,15 @@ def cast_like(value, x):
     operand's precision even where a primitive computed in another one."""
     dtype = np.result_type(x)
     if isinstance(x, (float, int)) and not isinstance(x, bool) and np.ndim(value) == 0:
-        return float(value)
+        return float(np.real(value))
+    if isinstance(x, complex) and np.ndim(value) == 0:
+        return complex(value)
     if dtype.kind not in "fc":
         return value
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype == dtype:
         return value
+    if dtype.kind == "f" and np.iscomplexobj(value):
+        value = np.real(value)  # a real operand's share of a complex adjoint
     return np.asarray(value, dtype=dtype)[()] if np.ndim(value) == 0 else np.asarray(
         value, dtype=dtype)
 
@@ -134,6 +187,13 @@ def expand_reduced(g, axis=None, keepdims=False):
     if keepdims or axis is None or np.ndim(g) == 0:
         return g
     return np.expand_dims(g, axis)
+
+
+def reduced_size(a, axis=None):
+    """How many elements of ``a`` each result of a reduction over ``axis`` gathers (0 for
+    an empty axis, where ``np.size(a) // np.size(ans)`` would divide by zero)."""
+    shape = np.shape(a)
+    return math.prod(shape[k] for k in _axes(axis, len(shape)))
 
 
 def unit(x, norm):
@@ -173,9 +233,12 @@ def median_weights(a, axis=None):
     axes = _axes(axis, a.ndim)
     ends = tuple(range(a.ndim - len(axes), a.ndim))
     moved = np.moveaxis(a, axes, ends)
-    work = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
+    work = moved.reshape(moved.shape[:a.ndim - len(axes)] + (math.prod(moved.shape[
+        a.ndim - len(axes):]),))
     n = work.shape[-1]
     middle = np.zeros(n, dtype=a.dtype if a.dtype.kind in "fc" else np.dtype(float))
+    if n == 0:
+        return np.zeros(a.shape, dtype=middle.dtype)
     middle[(n - 1) // 2] += 0.5
     middle[n // 2] += 0.5
     weights = np.empty(work.shape, dtype=middle.dtype)
@@ -415,12 +478,18 @@ def untrace(g, a, offset=0, axis1=0, axis2=1):
     return undiagonal(np.expand_dims(g, -1), a, offset, axis1, axis2)
 
 
-def diff_vjp(g, n=1, axis=-1):
+def diff_vjp(g, a, n=1, axis=-1):
     """The adjoint of ``np.diff(a, n, axis)``: minus the difference of ``g`` padded by one zero
-    at each end, ``n`` times."""
+    at each end, ``n`` times. Where ``a`` has no more than ``n`` elements along the axis the
+    difference is empty and the adjoint is zero."""
+    a = np.asarray(a)
+    if a.shape[axis] <= n:
+        return np.zeros(a.shape, dtype=np.result_type(g, a))
     for _ in range(n):
         g = np.asarray(g)
-        zero = np.zeros_like(np.take(g, [0], axis=axis))
+        ends = list(g.shape)
+        ends[axis] = 1
+        zero = np.zeros(ends, dtype=g.dtype)
         g = -np.diff(np.concatenate([zero, g, zero], axis=axis), axis=axis)
     return g
 
@@ -630,6 +699,27 @@ def matrix_power_vjp(g, a, n):
         powers.append(powers[-1] @ at)
     total = sum(powers[k] @ g @ powers[n - 1 - k] for k in range(n))
     return cast_like(total, a)
+
+
+def adjugate(a):
+    """The adjugate of a square matrix (or a stack of them), ``det(a) * inv(a)`` where ``a``
+    is invertible. The derivative of ``det(a)`` is ``adjugate(a).T``, which exists for
+    singular matrices too: there the adjugate comes from the SVD ``a = u s vt`` as
+    ``det(u) det(vt) vt^H diag(products of the other singular values) u^H``."""
+    a = np.asarray(a)
+    try:
+        with np.errstate(all="ignore"):
+            inverse = np.linalg.inv(a)
+        if np.all(np.isfinite(inverse)):
+            return np.linalg.det(a)[..., None, None] * inverse
+    except np.linalg.LinAlgError:
+        pass
+    u, s, vt = np.linalg.svd(a)
+    scale = np.linalg.det(u) * np.linalg.det(vt)
+    others = product_of_others(s, -1)
+    adjoint = np.conj(np.swapaxes(vt, -1, -2)) * others[..., None, :] @ np.conj(
+        np.swapaxes(u, -1, -2))
+    return scale[..., None, None] * adjoint
 
 
 def polyval_derivative(p, x):
