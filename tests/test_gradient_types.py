@@ -22,6 +22,9 @@ SOURCE = """
     def scaled(x, n):
         return n * x
 
+    def hinges(x):
+        return max(x, 0.0) + max(x, 1.0)
+
     def shifted(x):
         return x + 1.0
 
@@ -61,8 +64,10 @@ def test_builtin_max_of_three(mod):
     assert grads == (1.0, 0.0, 0.0)
 
 
-def test_float_argument_times_an_int(mod):
-    """x_bar = n: an int for a float argument."""
+def test_float_argument_gets_a_float(mod):
+    """``(x >= 1.0) + (x >= 0.0)``, a sum of bools, was an int for a float argument."""
+    grad = srcdiff.gradient(mod.hinges)(2.0)
+    assert type(grad) is float and grad == 2.0
     grad = srcdiff.gradient(mod.scaled)(2.0, 3)
     assert type(grad) is float and grad == 3.0
 

@@ -28,6 +28,9 @@ import srcdiff
 from srcdiff.rules.registry import NONDIFF
 
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-7}
+# Some primitives cast complex operands to real (np.full_like into a real array, astype):
+# NumPy warns, and the test checks the derivative of what it computes.
+pytestmark = pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
 STEP = 1e-6
 # Imaginary parts small enough to keep each domain's points away from branch cuts (log,
 # sqrt and the inverse functions cut along parts of the real axis outside their domain).
@@ -238,3 +241,21 @@ def test_unverified_rules_refuse_complex_operands(module_from):
                                                    "complex operands") as caught:
         srcdiff.gradient(mod.largest, wrt=(0, 1))(z, w)
     assert "np.maximum(z, w)" in str(caught.value) and caught.value.hint
+
+
+def test_user_rules_refuse_complex_operands(module_from):
+    """A user's VJP may assume real numbers: srcdiff cannot tell, so it refuses."""
+    mod = module_from("""
+        import numpy as np
+
+        def twice(x):
+            return 2.0 * x
+
+        def f(z):
+            return np.sum(np.real(twice(z)))
+        """)
+    srcdiff.defvjp(mod.twice, lambda g, ans, x: 2.0 * g)
+    assert srcdiff.gradient(mod.f)(np.array([1.0, 2.0])).tolist() == [2.0, 2.0]
+    with pytest.raises(srcdiff.SrcdiffError, match="not supported for complex") as caught:
+        srcdiff.gradient(mod.f)(np.array([1.0 + 1j]))
+    assert caught.value.lineno is not None
