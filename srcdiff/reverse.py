@@ -947,12 +947,16 @@ class _Reverse:
     def cast(self, value, aval):
         """A gradient of exactly its argument's type, shape and dtype. Adjoints follow NumPy's
         arithmetic, which may hand back a Python int or float for a NumPy scalar, a NumPy
-        scalar for a 0-d array, float64 for float32 (a float64 constant promotes it), or a
-        complex number for a real argument's share of complex arithmetic (already real, by
-        ``real_part``): the cast puts each back. A Python float needs none where the adjoint
-        is certainly a float already."""
+        scalar for a 0-d array, or float64 for float32 (a float64 constant promotes it): the
+        cast puts each back. A Python float needs none where the adjoint is certainly a float
+        already. In a function with complex values, a real argument's adjoint may have come
+        through a complex array it was stored in (``y[0] = x``): its real part is the
+        derivative."""
         if aval.container or aval.kind not in (PY, NP, ARRAY) or aval.dtype is None:
             return value
+        if not is_complex(aval) and code.ref_of(value) and any(
+                map(is_complex, self.program.avals.values())):
+            value = real_part(value)
         if aval.kind == PY:
             if aval.dtype is float and python_expr(value, self.aval_of, self.python_adjoints()):
                 return value

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import linecache
 import math
+import warnings
 import zlib
 
 import numpy as np
@@ -259,3 +260,29 @@ def test_user_rules_refuse_complex_operands(module_from):
     with pytest.raises(srcdiff.SrcdiffError, match="not supported for complex") as caught:
         srcdiff.gradient(mod.f)(np.array([1.0 + 1j]))
     assert caught.value.lineno is not None
+
+
+STORED = """
+    import numpy as np
+
+    def stored(x):
+        y = np.zeros(2, dtype=complex)
+        y[0] = x
+        return np.abs(y[0] * (1 + 1j)) ** 2
+
+    def joined(x):
+        z = np.array([x, 1j])
+        return np.sum(np.abs(z * (1 + 1j)) ** 2)
+    """
+
+
+@pytest.mark.parametrize("name", ["stored", "joined"])
+def test_real_numbers_stored_in_complex_arrays(module_from, name):
+    """A real float written into a complex array gets the real part of that element's
+    adjoint, as a float (float() of a complex adjoint dropped the imaginary part with a
+    warning, or raised for a Python complex)."""
+    f = getattr(module_from(STORED), name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad = srcdiff.gradient(f)(0.7)
+    assert type(grad) is float and grad == pytest.approx(4 * 0.7)

@@ -83,4 +83,6 @@ def unarray(g, items):
     """The adjoint of ``np.array(items)`` for a list or tuple of numbers or arrays."""
     if isinstance(items, (list, tuple)):
         return _like([unarray(g[i], item) for i, item in enumerate(items)], items)
-    return g if np.ndim(items) else type(items)(g) if isinstance(items, float) else g
+    if isinstance(items, float):
+        return float(np.real(g))  # a real number's share of a complex array's adjoint
+    return g
