@@ -21,12 +21,16 @@ def power_forms(literal, log):
 def select_power(rule, avals, bound):
     """Plain arithmetic where a literal decides: the exponent 0, 1 or 2; another whole
     exponent, or one above 1 or below 0 (the textbook formula, exact wherever it is finite);
-    a positive base. Otherwise the helpers, which are exact at x = 0 for every exponent."""
+    a positive base. Otherwise the helpers, which are exact at x = 0 for every exponent.
+    An exponent between 0 and 1 (``x ** 0.5``) has an unbounded slope at x = 0, where
+    ``0.0 ** -0.5`` raises for Python floats: the helper gives inf there; NumPy's power
+    gives inf itself."""
     y, x = R.literals(bound, "y"), R.literals(bound, "x")
     if y is not None and _number(y[0]):
         if y[0] in (0, 1, 2):
             return rule.form({0: "zero", 1: "one", 2: "square"}[y[0]])
-        if float(y[0]).is_integer() or not 0 < y[0] < 1:
+        numpy = any(aval.kind in (R.NP, R.ARRAY) for aval in avals.values())
+        if float(y[0]).is_integer() or not 0 < y[0] < 1 or numpy:
             return rule.form("literal")
     if x is not None and _number(x[0]) and x[0] > 0:
         return rule.form("positive_base")
