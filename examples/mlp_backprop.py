@@ -100,7 +100,7 @@ if __name__ == "__main__":
     # Line the generated reverse loop up with the seed's derivation.
     steps = [
         ("step 2, the output error: δ_k = ŷ_k − y_k",
-         r"(\w+) = 2 \* (\w+) \* (\w+)\n", ""),
+         r"(\w+) = 2\.0 \* (\w+) \* (\w+)\n", ""),
         ("step 4, output layer: ∂E/∂w_kj = δ_k z_j",
          r"w2_bar = w2_bar \+ np\.outer\(\w+, z1\)", ""),
         ("        ∂E/∂b_k = δ_k",

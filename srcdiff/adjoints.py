@@ -31,7 +31,7 @@ def python_calls_to_math(expr, aval_of):
             continue
         leaves = code.refs(node.args[0])
         if not leaves or not all(kind == DEF and aval_of(key).kind == PY
-                                 for kind, key in leaves):
+                                 and aval_of(key).dtype is not complex for kind, key in leaves):
             continue
         node.func.value = code.ref(OBJ, math)
     return expr
@@ -144,25 +144,80 @@ def zero_like(aval, operand):
     return np_call("zeros_like", [operand])
 
 
+def numpy_division(expr, aval_of):
+    """A NumPy function's adjoint divides as NumPy does. On Python floats ``g / x`` raises
+    ZeroDivisionError at x = 0, where ``np.log(x)`` itself returned -inf; ``np.divide(g, x)``
+    gives inf (with NumPy's warning) as the function did. Only divisions by Python numbers
+    change: a NumPy scalar divisor (``ans``) already divides as NumPy does."""
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Div) and not code.is_const(
+            expr.right) and _python_type(expr.right, aval_of, {}) is not None:
+        return np_call("divide", [numpy_division(expr.left, aval_of),
+                                  numpy_division(expr.right, aval_of)])
+    for field_name, value in gast.iter_fields(expr):
+        if isinstance(value, list):
+            setattr(expr, field_name, [numpy_division(v, aval_of) if isinstance(v, gast.AST)
+                                       else v for v in value])
+        elif isinstance(value, gast.AST):
+            setattr(expr, field_name, numpy_division(value, aval_of))
+    return expr
+
+
+def real_part(expr):
+    """A real variable's share of a contribution computed in complex arithmetic: under JAX's
+    convention (``z_bar = dL/dx - i dL/dy``) the real part is exactly dL/dx. ``.real`` works
+    alike on Python numbers, NumPy scalars and arrays."""
+    return gast.Attribute(value=expr, attr="real", ctx=gast.Load())
+
+
+_ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+
+
 def python_expr(node, aval_of, python_adjoints):
-    """A conservative check that an adjoint expression evaluates to a Python float."""
-    for sub in gast.walk(node):
-        r = code.ref_of(sub)
-        if r is None:
-            continue
+    """A conservative check that an adjoint expression evaluates to a Python float (not an
+    int, a bool, a complex or a NumPy scalar)."""
+    return _python_type(node, aval_of, python_adjoints) is float
+
+
+def _python_type(node, aval_of, python_adjoints):
+    """``float`` or ``int`` where the expression certainly is one, else None."""
+    r = code.ref_of(node)
+    if r is not None:
         kind, key = r
-        if kind == OBJ:
-            if key is math or key is float or getattr(key, "__module__", None) == "math":
-                continue
-            return False
         if kind == ADJ:
-            if not python_adjoints.get(key):
-                return False
-            continue
+            return float if python_adjoints.get(key) else None
+        if kind == OBJ:
+            return None
         aval = aval_of(key)
-        if aval.kind != PY or aval.dtype is not float:
-            return False
-    return True
+        return aval.dtype if aval.kind == PY and aval.dtype in (float, int) else None
+    if isinstance(node, gast.Constant):
+        return type(node.value) if type(node.value) in (float, int) else None
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return _python_type(node.operand, aval_of, python_adjoints)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, _ARITHMETIC):
+        sides = {_python_type(n, aval_of, python_adjoints) for n in (node.left, node.right)}
+        if None in sides:
+            return None
+        return float if float in sides or isinstance(node.op, gast.Div) else (
+            int if not isinstance(node.op, gast.Pow) else None)
+    if isinstance(node, gast.IfExp):
+        sides = {_python_type(n, aval_of, python_adjoints) for n in (node.body, node.orelse)}
+        return sides.pop() if len(sides) == 1 else None
+    if isinstance(node, gast.Call) and not node.keywords:
+        func = code.ref_of(node.func)
+        if func is None and isinstance(node.func, gast.Attribute):
+            base = code.ref_of(node.func.value)
+            func = (OBJ, getattr(math, node.func.attr, None)) if base == (OBJ, math) else None
+        if func is not None and (func[1] is float or _returns_float(func[1])) and all(
+                _python_type(a, aval_of, python_adjoints) for a in node.args):
+            return float
+    return None
+
+
+def _returns_float(fn):
+    """``math`` functions that return a float for numbers (not ``floor``, ``ceil``, ...)."""
+    return getattr(fn, "__module__", None) == "math" and getattr(fn, "__name__", "") not in (
+        "floor", "ceil", "trunc", "isnan", "isinf", "isfinite", "factorial", "gcd", "comb",
+        "perm", "isqrt", "lcm")
 
 
 def whole_reduction(program, stmt):
@@ -201,4 +256,6 @@ def whole_reduction(program, stmt):
     size = 1
     for d in reduced:
         size = size * shape[d] if isinstance(shape[d], int) else size
+    if size == 0 and rule.name == "numpy.mean":
+        return None  # the mean of nothing: the template divides an empty array instead
     return size

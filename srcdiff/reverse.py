@@ -20,8 +20,10 @@ from .adjoints import (
     instantiate,
     merge_repeats,
     np_call,
+    numpy_division,
     python_calls_to_math,
     python_expr,
+    real_part,
     reduce_to,
     reduction,
     whole_reduction,
@@ -34,7 +36,7 @@ from .containers import APPEND, PACK
 from .indexing import INDEX, STORE
 from .infer import join
 from .optimize import simplify
-from .rules.registry import ELEMENTWISE, NONDIFF
+from .rules.registry import ELEMENTWISE, NONDIFF, Refusal, is_complex
 from .ssa import UNDEFINED, Param, Phi
 from .tape import END, SHAPE, plan
 
@@ -537,7 +539,8 @@ class _Reverse:
         bound = call.bound()
         operand_avals = {p: self.program.aval(stmt, op) for p, op in bound.items()}
         templates = rule.select(operand_avals, bound)
-        all_python = all(a.kind == PY for a in operand_avals.values())
+        complex_call = any(map(is_complex, [self.program.avals[stmt], *operand_avals.values()]))
+        all_python = all(a.kind == PY for a in operand_avals.values()) and not complex_call
         names = {name: code.ref(OBJ, obj) for name, obj in rule.helpers.items()}
         for p, op in bound.items():
             names[p] = self.argument(stmt, op)
@@ -548,9 +551,16 @@ class _Reverse:
             source = self.program.definition(stmt, operand)
             if template is None or source is None or not self.activity.active(source):
                 continue
+            if isinstance(template, Refusal):
+                raise self.fn.source.located.error(stmt.origin.node, template.message,
+                                                   template.hint)
             expr = instantiate(template.expr, g, names, all_python)
             if not all_python:
                 expr = python_calls_to_math(expr, self.aval_of)
+            elif rule.numpy_semantics:
+                expr = numpy_division(expr, self.aval_of)
+            if complex_call and not is_complex(operand_avals[p]):
+                expr = real_part(simplify(expr, self.scalar))
             if rule.kind == ELEMENTWISE and reduce:
                 expr = reduce_to(expr, operand_avals[p], self.program.avals[stmt], names[p])
             result.setdefault(self.web(source), []).append(simplify(expr, self.scalar))
@@ -976,36 +986,52 @@ class _Reverse:
         current = state.get(web)
         if current is None:
             return zero_like(aval, code.ref(DEF, web))
-        if isinstance(current, Lazy):
+        if isinstance(current, Lazy) and aval.kind == ARRAY:
             return self.filled(web, current.expr)
-        if not code.ref_of(current):
-            return current
+        if isinstance(current, Lazy):
+            current = self.filled(web, current.expr)
         if self.vjp:
             return current
-        if aval.kind == PY and aval.dtype is float and not self.python_adjoint(web):
-            return gast.Call(func=code.ref(OBJ, float), args=[current], keywords=[])
-        if aval.kind in (ARRAY, NP) and aval.dtype is not None and aval.dtype != np.float64:
-            return self.cast(current, aval)
-        return current
+        return self.cast(current, aval)
 
     def cast(self, value, aval):
-        """A gradient in its argument's dtype: NumPy may promote (float32 and a float64
-        constant give float64), but a float32 argument gets a float32 gradient."""
+        """A gradient of exactly its argument's type, shape and dtype. Adjoints follow NumPy's
+        arithmetic, which may hand back a Python int or float for a NumPy scalar, a NumPy
+        scalar for a 0-d array, or float64 for float32 (a float64 constant promotes it): the
+        cast puts each back. A Python float needs none where the adjoint is certainly a float
+        already. In a function with complex values, a real argument's adjoint may have come
+        through a complex array it was stored in (``y[0] = x``): its real part is the
+        derivative."""
+        if aval.container or aval.kind not in (PY, NP, ARRAY) or aval.dtype is None:
+            return value
+        if not is_complex(aval) and code.ref_of(value) and any(
+                map(is_complex, self.program.avals.values())):
+            value = real_part(value)
+        if aval.kind == PY:
+            if aval.dtype is float and python_expr(value, self.aval_of, self.python_adjoints()):
+                return value
+            if code.is_const(value):
+                return code.const(aval.dtype(value.value))
+            return gast.Call(func=code.ref(OBJ, aval.dtype), args=[value], keywords=[])
         dtype = gast.Attribute(value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load())
         if aval.kind == NP:
             return gast.Call(func=dtype, args=[value], keywords=[])
+        if aval.shape == ():
+            return np_call("asarray", [value], dtype=dtype)
+        if aval.dtype == np.float64:
+            return value
         method = gast.Attribute(value=value, attr="astype", ctx=gast.Load())
         return gast.Call(func=method, args=[dtype],
                          keywords=[gast.keyword(arg="copy", value=code.const(False))])
 
-    def python_adjoint(self, web):
-        """Whether an adjoint is certainly a Python float (built from Python floats only)."""
+    def python_adjoints(self):
+        """The adjoints that are certainly Python floats (built from Python floats only)."""
         python = {}
         for line in _assignments(self.body_lines):
             if line.target[0] == ADJ:
                 python[line.target[1]] = python_expr(line.value, self.aval_of, python) and \
                     python.get(line.target[1], True)
-        return python.get(web, False)
+        return python
 
 
 def _assignments(lines):

@@ -847,3 +847,16 @@ def test_rules_table_is_up_to_date():
     generated = subprocess.run([sys.executable, "-m", "srcdiff.rules.table"], cwd=ROOT,
                                capture_output=True, text=True, check=True).stdout
     assert written == generated, "docs/rules.md is stale: run python -m srcdiff.rules.table --write"
+
+
+def test_every_adjoint_a_form_gives_is_visible_to_activity():
+    """Activity analysis reads a rule's default templates (and its cases): a parameter that
+    only a form or a complex form gives an adjoint would be taken as inactive, and get a
+    silent zero gradient. Such a parameter needs a default template, a Refusal at least."""
+    for rule in RULES:
+        alternatives = list(rule.forms.values()) + [case.templates for case in rule.cases]
+        if isinstance(rule.complex, tuple):
+            alternatives.append(rule.complex)
+        for templates in alternatives:
+            for param, template, default in zip(rule.params, templates, rule.templates):
+                assert template is None or default is not None, (rule.name, param)

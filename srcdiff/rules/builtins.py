@@ -2,22 +2,26 @@
 
 import builtins as py
 
-from .registry import GENERAL, NONDIFF, SCALAR, declare
+from .arith import POWER_NOTES, power_forms, select_power
+from .registry import GENERAL, HOLOMORPHIC, NONDIFF, SCALAR, declare
 from .results import length
 
-declare(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0")
-declare(py.max, "x, y", "g * (x >= y)", "g * (y > x)", kind=SCALAR, name="max",
-        notes="a tie goes to the first argument")
-declare(py.max, "x, y, z", "g * (x >= y and x >= z)", "g * (y > x and y >= z)",
-        "g * (z > x and z > y)", kind=SCALAR, name="max",
+declare(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0",
+        complex=("g * np.conj(np.sign(x))",))
+declare(py.max, "x, y", "g if x >= y else 0.0", "0.0 if x >= y else g", kind=SCALAR,
+        name="max", notes="a tie goes to the first argument")
+declare(py.max, "x, y, z", "g if x >= y and x >= z else 0.0", "g if y > x and y >= z else 0.0",
+        "g if z > x and z > y else 0.0", kind=SCALAR, name="max",
         notes="a tie goes to the earliest argument")
-declare(py.min, "x, y", "g * (x <= y)", "g * (y < x)", kind=SCALAR, name="min",
-        notes="a tie goes to the first argument")
-declare(py.min, "x, y, z", "g * (x <= y and x <= z)", "g * (y < x and y <= z)",
-        "g * (z < x and z < y)", kind=SCALAR, name="min",
+declare(py.min, "x, y", "g if x <= y else 0.0", "0.0 if x <= y else g", kind=SCALAR,
+        name="min", notes="a tie goes to the first argument")
+declare(py.min, "x, y, z", "g if x <= y and x <= z else 0.0", "g if y < x and y <= z else 0.0",
+        "g if z < x and z < y else 0.0", kind=SCALAR, name="min",
         notes="a tie goes to the earliest argument")
-declare(py.pow, "x, y", "g * y * x ** (y - 1)", "g * ans * xp.log(x)", name="pow",
-        domain={"x": "positive"})
+declare(py.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", name="pow",
+        domain={"x": "positive"}, selector=select_power,
+        forms=power_forms("g * y * x ** (y - 1)", "g * ans * xp.log(x)"), notes=POWER_NOTES,
+        complex=HOLOMORPHIC)
 declare(py.float, "x", "g", kind=SCALAR, name="float")
 declare(py.int, "x", kind=NONDIFF, name="int")
 declare(py.round, "x", kind=NONDIFF, name="round")
@@ -44,4 +48,5 @@ def _sum_result(avals, bound):
 
 
 declare(py.sum, "iterable", "spread(g, iterable)", kind=GENERAL, name="sum",
-        shape=_sum_result, notes="over a list or tuple of numbers or arrays")
+        shape=_sum_result, notes="over a list or tuple of numbers or arrays",
+        complex=HOLOMORPHIC)

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from . import results as R
-from .registry import GENERAL, NONDIFF, declare
+from .registry import GENERAL, HOLOMORPHIC, NONDIFF, declare
 
 FLOAT = R.fixed(np.float64)
 INDEX = R.fixed(np.intp)
@@ -42,10 +42,10 @@ _inactive(np.identity, "n, dtype=None", lambda avals, bound: (R.constant(bound, 
           R.requested("dtype", FLOAT), ())
 declare(np.full, "shape, fill_value, dtype=None", None, "g", None, name="numpy.full",
         shape=R.result(R.given_shape("shape"), R.requested("dtype", R.same("fill_value")), ()),
-        notes="the fill value's adjoint is the sum of g over the copies")
+        notes="the fill value's adjoint is the sum of g over the copies", complex=HOLOMORPHIC)
 declare(np.full_like, "a, fill_value, dtype=None", None, "g", None, name="numpy.full_like",
         shape=R.result(R.like("a"), R.requested("dtype", R.same("a")), ("a",)),
-        notes="the fill value's adjoint is the sum of g over the copies")
+        notes="the fill value's adjoint is the sum of g over the copies", complex=HOLOMORPHIC)
 
 
 def _arange_dims(avals, bound):
@@ -99,7 +99,8 @@ declare(np.linspace, "start, stop, num=50, endpoint=True",
         forms={"closed": ("np.sum(g * np.linspace(1.0, 0.0, num))",
                           "np.sum(g * np.linspace(0.0, 1.0, num))", None, None),
                "open": ("np.sum(g * np.linspace(1.0, 0.0, num, endpoint=False))",
-                        "np.sum(g * np.linspace(0.0, 1.0, num, endpoint=False))", None, None)})
+                        "np.sum(g * np.linspace(0.0, 1.0, num, endpoint=False))", None, None)},
+        complex=HOLOMORPHIC)
 
 declare(np.shape, "a", kind=NONDIFF, name="numpy.shape", shape=R.shape_tuple("a"),
         notes="the tuple carries the array's shape, so np.zeros(np.shape(a)) knows its own")

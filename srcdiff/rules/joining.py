@@ -10,7 +10,7 @@ import numpy as np
 
 from ..avals import ARRAY, OTHER, UNKNOWN_AVAL, AVal, of_value
 from . import results as R
-from .registry import GENERAL, declare
+from .registry import GENERAL, HOLOMORPHIC, declare
 
 
 def _joined(fn, sequence, *options):
@@ -36,15 +36,17 @@ def _joined(fn, sequence, *options):
 
 
 declare(np.concatenate, "arrays, axis=0", "split_like(g, arrays, axis)", None,
-        kind=GENERAL, name="numpy.concatenate", shape=_joined(np.concatenate, "arrays", "axis"))
+        kind=GENERAL, name="numpy.concatenate", shape=_joined(np.concatenate, "arrays", "axis"),
+        complex=HOLOMORPHIC)
 declare(np.stack, "arrays, axis=0", "unstack_like(g, arrays, axis)", None,
-        kind=GENERAL, name="numpy.stack", shape=_joined(np.stack, "arrays", "axis"))
+        kind=GENERAL, name="numpy.stack", shape=_joined(np.stack, "arrays", "axis"),
+        complex=HOLOMORPHIC)
 declare(np.hstack, "tup", "split_hstack(g, tup)", kind=GENERAL, name="numpy.hstack",
-        shape=_joined(np.hstack, "tup"))
+        shape=_joined(np.hstack, "tup"), complex=HOLOMORPHIC)
 declare(np.vstack, "tup", "split_vstack(g, tup)", kind=GENERAL, name="numpy.vstack",
-        shape=_joined(np.vstack, "tup"))
+        shape=_joined(np.vstack, "tup"), complex=HOLOMORPHIC)
 declare(np.array, "a, /", "unarray(g, a)", kind=GENERAL, name="numpy.array",
-        shape=_joined(np.array, "a"),
+        shape=_joined(np.array, "a"), complex=HOLOMORPHIC,
         notes="of a list or tuple of numbers or arrays (np.array of an array copies it)")
 
 
@@ -71,7 +73,7 @@ def _pieces(fn):
 SPLIT_NOTES = "returns a list of views; the adjoint joins the pieces' adjoints"
 declare(np.split, "ary, indices_or_sections, axis=0", "np.concatenate(g, axis=axis)", None, None,
         kind=GENERAL, name="numpy.split", shape=_pieces(np.split), notes=SPLIT_NOTES,
-        views=True)
+        views=True, complex=HOLOMORPHIC)
 declare(np.array_split, "ary, indices_or_sections, axis=0", "np.concatenate(g, axis=axis)", None,
         None, kind=GENERAL, name="numpy.array_split", shape=_pieces(np.array_split),
-        notes=SPLIT_NOTES, views=True)
+        notes=SPLIT_NOTES, views=True, complex=HOLOMORPHIC)

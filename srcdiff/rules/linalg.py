@@ -13,9 +13,11 @@ import numpy as np
 
 from ..runtime import einsum_labels
 from . import results as R
-from .registry import ELEMENTWISE, GENERAL, MATMUL, declare
+from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, MATMUL, Refusal, declare
 from .shapes import diagonal_axes
 
+CONJUGATED = ("NumPy conjugates the first operand where it is complex, so its adjoint is a "
+              "conjugate: conj(g * b) for sum(conj(a) * b)")
 MATRIX_CASES = {(2, 2): ("g @ b.T", "a.T @ g"),
                 (2, 1): ("np.outer(g, b)", "a.T @ g"),
                 (1, 2): ("b @ g", "np.outer(a, g)"),
@@ -44,7 +46,7 @@ def select_matmul(rule, avals, bound):
 def _matmul(fn, name, symbol=None, shape=None):
     declare(fn, "a, b", "matmul_lhs_vjp(g, a, b)", "matmul_rhs_vjp(g, a, b)", kind=MATMUL,
             name=name, symbol=symbol, cases=MATRIX_CASES, forms=BATCHED, selector=select_matmul,
-            shape=shape)
+            shape=shape, complex=HOLOMORPHIC)
 
 
 def _dot_dims(avals, bound):
@@ -61,7 +63,8 @@ _matmul(np.matmul, "numpy.matmul")
 _matmul(np.linalg.matmul, "numpy.linalg.matmul")
 declare(np.dot, "a, b", "dot_lhs_vjp(g, a, b)", "dot_rhs_vjp(g, a, b)", kind=MATMUL,
         name="numpy.dot", cases=MATRIX_CASES, shape=R.result(_dot_dims, R.same("a", "b")),
-        notes="N-d arrays contract a's last axis with b's second-to-last, as np.dot does")
+        notes="N-d arrays contract a's last axis with b's second-to-last, as np.dot does",
+        complex=HOLOMORPHIC)
 
 
 def _matvec_dims(avals, bound):
@@ -77,11 +80,14 @@ def _vecmat_dims(avals, bound):
 declare(np.matvec, "a, v, /", "unbroadcast(g[..., :, None] * v[..., None, :], a)",
         "unbroadcast(np.matvec(np.matrix_transpose(a), g), v)", kind=GENERAL,
         name="numpy.matvec", shape=R.result(_matvec_dims, R.same("a", "v")),
-        cases={(2, 1): ("np.outer(g, v)", "a.T @ g")}, notes="real arrays")
+        cases={(2, 1): ("np.outer(g, v)", "a.T @ g")}, complex=HOLOMORPHIC)
 declare(np.vecmat, "v, a, /", "unbroadcast(np.matvec(a, g), v)",
         "unbroadcast(v[..., :, None] * g[..., None, :], a)", kind=GENERAL,
         name="numpy.vecmat", shape=R.result(_vecmat_dims, R.same("v", "a")),
-        cases={(1, 2): ("a @ g", "np.outer(v, g)")}, notes="real arrays (no conjugation)")
+        cases={(1, 2): ("a @ g", "np.outer(v, g)")},
+        complex=("unbroadcast(np.conj(np.matvec(a, g)), v)",
+                 "unbroadcast(np.conj(v)[..., :, None] * g[..., None, :], a)"),
+        notes=CONJUGATED)
 
 
 def _inner_dims(avals, bound):
@@ -94,7 +100,8 @@ def _inner_dims(avals, bound):
 declare(np.inner, "a, b, /", "inner_lhs_vjp(g, a, b)", "inner_rhs_vjp(g, a, b)", kind=GENERAL,
         name="numpy.inner", shape=R.result(_inner_dims, R.same("a", "b")),
         cases={(1, 1): ("g * b", "g * a"), (2, 1): ("np.outer(g, b)", "g @ a"),
-               (1, 2): ("g @ b", "np.outer(g, a)"), (2, 2): ("g @ b", "g.T @ a")})
+               (1, 2): ("g @ b", "np.outer(g, a)"), (2, 2): ("g @ b", "g.T @ a")},
+        complex=HOLOMORPHIC)
 
 
 def _outer_dims(avals, bound):
@@ -105,11 +112,13 @@ for _fn, _name in ((np.outer, "numpy.outer"), (np.linalg.outer, "numpy.linalg.ou
     declare(_fn, "a, b, /", "np.reshape(g @ np.ravel(b), np.shape(a))",
             "np.reshape(np.ravel(a) @ g, np.shape(b))", kind=GENERAL, name=_name,
             shape=R.result(_outer_dims, R.same("a", "b")),
-            cases={(1, 1): ("g @ b", "a @ g")})
+            cases={(1, 1): ("g @ b", "a @ g")}, complex=HOLOMORPHIC)
 declare(np.vdot, "a, b, /", "g * np.reshape(b, np.shape(a))", "g * np.reshape(a, np.shape(b))",
         kind=GENERAL, name="numpy.vdot", shape=R.result(lambda avals, bound: (),
                                                        R.same("a", "b")),
-        notes="real arrays (no conjugation)")
+        complex=("np.conj(g * np.reshape(b, np.shape(a)))",
+                 "g * np.conj(np.reshape(a, np.shape(b)))"),
+        notes=CONJUGATED)
 
 
 def _tensordot_axes(bound, a_ndim, b_ndim):
@@ -153,7 +162,8 @@ for _fn, _name in ((np.tensordot, "numpy.tensordot"), (np.linalg.tensordot,
             shape=R.result(_tensordot_dims, R.same("a", "b")), selector=_select_tensordot,
             forms={"full": ("g * b", "g * a", None),
                    "int": ("np.tensordot(g, b, axes=({g_b}, {b_free}))",
-                           "np.tensordot(a, g, axes=({a_free}, {g_a}))", None)})
+                           "np.tensordot(a, g, axes=({a_free}, {g_a}))", None)},
+            complex=HOLOMORPHIC)
 
 
 # einsum
@@ -171,11 +181,18 @@ def _einsum_dims(avals, bound):
     return tuple(sizes[c] for c in output)
 
 
+SUBLISTS = Refusal("np.einsum's sublist form (operands, each followed by a list of axis "
+                   "numbers) is not supported", "write the subscripts as a string, as in "
+                   "np.einsum('ij->ji', x)")
+
+
 def _select_einsum(rule, avals, bound):
     """``np.einsum("ij,jk->ik", a, b)`` has adjoints ``np.einsum("ik,jk->ij", g, b)`` and
     ``np.einsum("ij,ik->jk", a, g)``: the output's labels trade places with the operand's.
     Diagonals, ellipses, broadcasting and labels summed within one operand go to the helper."""
     operands = [p for p in rule.params[1:]]
+    if avals["subscripts"].kind in (R.PY, R.NP, R.ARRAY):
+        return (SUBLISTS,) * len(rule.params)
     subscripts = R.literals(bound, "subscripts")
     ndims = [avals[p].ndim for p in operands]
     if subscripts is None or None in ndims:
@@ -184,7 +201,7 @@ def _select_einsum(rule, avals, bound):
     shapes = [avals[p].known_shape for p in operands]
     if not _same_sizes(terms, shapes):
         return rule.templates
-    templates = [None]
+    templates = [SUBLISTS]
     for i, term in enumerate(terms):
         others = [(t, p) for j, (t, p) in enumerate(zip(terms, operands)) if j != i]
         available = set(output).union(*[t for t, _ in others])
@@ -219,7 +236,7 @@ def _same_sizes(terms, shapes):
 for _operands in (("a",), ("a", "b"), ("a", "b", "c")):
     _names = ", ".join(_operands)
     _tuple = f"({_names},)" if len(_operands) == 1 else f"({_names})"
-    declare(np.einsum, f"subscripts, {_names}, /", None,
+    declare(np.einsum, f"subscripts, {_names}, /", SUBLISTS,
             *[f"einsum_vjp(g, subscripts, {_tuple}, {i})" for i in range(len(_operands))],
             kind=GENERAL, name="numpy.einsum",
             shape=R.result(_einsum_dims, R.same(*_operands), _operands),
@@ -228,7 +245,7 @@ for _operands in (("a",), ("a", "b"), ("a", "b", "c")):
                   "traded for the operand's: np.einsum('ij,jk->ik', a, b) gives "
                   "ā = np.einsum('ik,jk->ij', g, b); diagonals (repeated labels), ellipses "
                   "and broadcasting go through einsum_vjp",
-            views=len(_operands) == 1)
+            views=len(_operands) == 1, complex=HOLOMORPHIC)
 
 
 # traces and other products
@@ -260,12 +277,13 @@ declare(np.trace, "a, offset=0, axis1=0, axis2=1", "untrace(g, a, offset, axis1,
         selector=_select_trace,
         forms={"matrix": ("g * np.eye(*a.shape, dtype=a.dtype)", None, None, None),
                "matrix_offset": ("g * np.eye(*a.shape, k=offset, dtype=a.dtype)", None, None,
-                                 None)})
+                                 None)}, complex=HOLOMORPHIC)
 declare(np.linalg.trace, "x, /, *, offset=0", "untrace(g, x, offset, -2, -1)", None,
         kind=GENERAL, name="numpy.linalg.trace", shape=R.result(_trace_dims("x"), R.same("x")),
         selector=_select_trace,
         forms={"matrix": ("g * np.eye(*x.shape, dtype=x.dtype)", None),
-               "matrix_offset": ("g * np.eye(*x.shape, k=offset, dtype=x.dtype)", None)})
+               "matrix_offset": ("g * np.eye(*x.shape, k=offset, dtype=x.dtype)", None)},
+        complex=HOLOMORPHIC)
 
 
 def _kron_dims(avals, bound):
@@ -277,7 +295,7 @@ def _kron_dims(avals, bound):
 
 
 declare(np.kron, "a, b", "kron_vjp(g, a, b)", "kron_vjp(g, a, b, 'b')", kind=GENERAL,
-        name="numpy.kron", shape=R.result(_kron_dims, R.same("a", "b")))
+        name="numpy.kron", shape=R.result(_kron_dims, R.same("a", "b")), complex=HOLOMORPHIC)
 
 
 def _cross_dims(avals, bound):
@@ -287,7 +305,7 @@ def _cross_dims(avals, bound):
 for _fn, _name in ((np.cross, "numpy.cross"), (np.linalg.cross, "numpy.linalg.cross")):
     declare(_fn, "a, b, /", "np.cross(b, g)", "np.cross(g, a)", kind=ELEMENTWISE, name=_name,
             shape=R.result(_cross_dims, R.same("a", "b")),
-            notes="3-vectors along the last axis; other axes broadcast")
+            notes="3-vectors along the last axis; other axes broadcast", complex=HOLOMORPHIC)
 
 
 def _vecdot_dims(avals, bound):
@@ -312,7 +330,9 @@ for _fn, _name in ((np.vecdot, "numpy.vecdot"), (np.linalg.vecdot, "numpy.linalg
             forms={"vectors": ("g * b", "g * a", None),
                    "same": ("np.expand_dims(g, axis) * b", "np.expand_dims(g, axis) * a",
                             None)},
-            notes="real arrays (no conjugation)")
+            complex=("unbroadcast(np.conj(np.expand_dims(g, axis) * b), a)",
+                     "unbroadcast(np.expand_dims(g, axis) * np.conj(a), b)", None),
+            notes=CONJUGATED)
 
 
 def _polyval_dims(avals, bound):
@@ -321,7 +341,7 @@ def _polyval_dims(avals, bound):
 
 declare(np.polyval, "p, x", "polyval_coefficients_vjp(g, p, x)",
         "g * polyval_derivative(p, x)", kind=GENERAL, name="numpy.polyval",
-        shape=R.result(_polyval_dims, R.same("p", "x")))
+        shape=R.result(_polyval_dims, R.same("p", "x")), complex=HOLOMORPHIC)
 
 
 # numpy.linalg
@@ -350,11 +370,12 @@ def _solve_dims(avals, bound):
 
 
 _linalg(np.linalg.inv, "a", "-np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)",
-        dims=R.like("a"), cases={(2,): ("-ans.T @ g @ ans.T",)}, notes=INVERTIBLE)
-_linalg(np.linalg.det, "a",
-        "np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)",
-        dims=_batch("a", 2), cases={(2,): ("g * ans * np.linalg.inv(a).T",)},
-        notes=INVERTIBLE + " (the adjoint uses its inverse)")
+        dims=R.like("a"), cases={(2,): ("-ans.T @ g @ ans.T",)}, notes=INVERTIBLE,
+        complex=HOLOMORPHIC)
+_linalg(np.linalg.det, "a", "np.expand_dims(g, (-2, -1)) * np.swapaxes(adjugate(a), -1, -2)",
+        dims=_batch("a", 2), cases={(2,): ("g * adjugate(a).T",)},
+        notes="the adjugate is det(a) * inv(a) where a is invertible, and comes from the SVD "
+              "where it is not (the derivative of det exists everywhere)", complex=HOLOMORPHIC)
 declare(np.linalg.slogdet, "a",
         "np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)",
         kind=GENERAL, name="numpy.linalg.slogdet", domain={"a": "invertible"},
@@ -364,7 +385,7 @@ _linalg(np.linalg.solve, "a, b", "solve_lhs_vjp(g, ans, a, b)", "solve_rhs_vjp(g
         dims=_solve_dims,
         cases={(2, 1): ("-np.outer(np.linalg.solve(a.T, g), ans)", "np.linalg.solve(a.T, g)"),
                (2, 2): ("-np.linalg.solve(a.T, g) @ ans.T", "np.linalg.solve(a.T, g)")},
-        notes=INVERTIBLE)
+        notes=INVERTIBLE, complex=HOLOMORPHIC)
 _linalg(np.linalg.cholesky, "a, /", "cholesky_vjp(g, ans)", dims=R.like("a"),
         domain={"a": "spd"},
         notes="NumPy reads only the lower triangle, so the adjoint lives there; for a "
@@ -390,7 +411,7 @@ def _svdvals_dims(avals, bound):
 _linalg(np.linalg.svdvals, "x, /", "svdvals_vjp(g, x)", dims=_svdvals_dims,
         domain={"x": "real"}, notes="distinct, nonzero singular values")
 _linalg(np.linalg.matrix_power, "a, n", "matrix_power_vjp(g, a, n)", None, dims=R.like("a"),
-        domain={"a": "invertible", "n": "int"})
+        domain={"a": "invertible", "n": "int"}, complex=HOLOMORPHIC)
 
 
 def _slogdet_pair(a):

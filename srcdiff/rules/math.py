@@ -2,6 +2,7 @@
 
 import math
 
+from .arith import POWER_NOTES, power_forms, select_power
 from .registry import NONDIFF, SCALAR, declare
 
 
@@ -32,8 +33,9 @@ _scalar(math.asin, "x", "g / math.sqrt(1.0 - x * x)", domain={"x": "unit"})
 _scalar(math.acos, "x", "-g / math.sqrt(1.0 - x * x)", domain={"x": "unit"})
 _scalar(math.atan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)")
 _scalar(math.hypot, "x, y", "g * x / ans", "g * y / ans")
-_scalar(math.pow, "x, y", "g * y * math.pow(x, y - 1.0)", "g * ans * math.log(x)",
-        domain={"x": "positive"})
+_scalar(math.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", domain={"x": "positive"},
+        selector=select_power, forms=power_forms("g * y * math.pow(x, y - 1.0)",
+                                                 "g * ans * math.log(x)"), notes=POWER_NOTES)
 _scalar(math.fabs, "x", "g * np.sign(x)", notes="fabs'(0) = 0")
 _scalar(math.erf, "x", "g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)")
 _scalar(math.erfc, "x", "-g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)")

@@ -15,7 +15,7 @@ sees on average.
 import numpy as np
 
 from . import results as R
-from .registry import REDUCE, declare, signature_of
+from .registry import HOLOMORPHIC, REDUCE, declare, signature_of
 
 TIES = "ties split the adjoint equally among the tied elements"
 AXIS_SIGNATURE = "a, axis=None, *, keepdims=False"
@@ -69,7 +69,15 @@ def layout(rule, avals, bound, axis="axis", keepdims="keepdims", operand=None):
 
 def select_reduction(rule, avals, bound):
     label, text = layout(rule, avals, bound)
+    if label + "_maybe_empty" in rule.forms and not _surely_nonempty(avals[rule.params[0]]):
+        label += "_maybe_empty"
     return rule.form(label, **text)
+
+
+def _surely_nonempty(aval):
+    """Whether the array's size is known when the derivative is compiled, and not 0."""
+    shape = aval.known_shape
+    return shape is not None and all(isinstance(d, int) and d > 0 for d in shape)
 
 
 def select_moment(rule, avals, bound):
@@ -84,11 +92,11 @@ def select_moment(rule, avals, bound):
 
 
 def _reduction(fn, forms, *, signature=AXIS_SIGNATURE, dtype=R.same, selector=select_reduction,
-               name=None, notes="", domain=None):
+               name=None, notes="", domain=None, complex=None):
     param = signature.split(",")[0].strip()
     declare(fn, signature, *forms["general"], kind=REDUCE, name=name or f"numpy.{fn.__name__}",
             shape=R.result(R.reduced(param), dtype(param)), forms=forms, selector=selector,
-            notes=notes, domain=domain)
+            notes=notes, domain=domain, complex=complex)
 
 
 def _forms(scalar, all_, keepdims, axis, general, extra=0):
@@ -102,9 +110,12 @@ def _forms(scalar, all_, keepdims, axis, general, extra=0):
 SUM = _forms("g", "np.full_like(a, g)", "np.full_like(a, g)",
              "np.full_like(a, np.expand_dims(g, {axis}))",
              "np.full_like(a, expand_reduced(g, axis, keepdims))")
-MEAN = _forms("g", "np.full_like(a, g / {n})", "np.full_like(a, g / {n})",
-              "np.full_like(a, np.expand_dims(g, {axis}) / {n})",
-              "np.full_like(a, expand_reduced(g, axis, keepdims) / (np.size(a) // np.size(ans)))")
+MEAN = {**_forms("g", "np.full_like(a, g / {n})", "np.full_like(a, g / {n})",
+                 "np.full_like(a, np.expand_dims(g, {axis}) / {n})",
+                 "np.full_like(a, expand_reduced(g, axis, keepdims)) / reduced_size(a, axis)"),
+        # where the count may be 0 (an empty a), g / 0 would raise for a Python float g
+        "all_maybe_empty": ("np.full_like(a, g) / {n}", None, None),
+        "keepdims_maybe_empty": ("np.full_like(a, g) / {n}", None, None)}
 PROD = _forms("g", "g * product_of_others(a)", "g * product_of_others(a, {axis})",
               "np.expand_dims(g, {axis}) * product_of_others(a, {axis})",
               "expand_reduced(g, axis, keepdims) * product_of_others(a, axis)")
@@ -129,33 +140,38 @@ VAR = _forms("0.0 * g", "2.0 * g * (a - np.mean(a)) / {m}",
              "2.0 * g * (a - np.mean(a, {axis}, keepdims=True)) / {m}",
              "2.0 * np.expand_dims(g, {axis}) * (a - np.mean(a, {axis}, keepdims=True)) / {m}",
              "2.0 * expand_reduced(g, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / "
-             "(np.size(a) // np.size(ans) - ddof)", extra=1)
-STD = _forms("0.0 * g", "g * (a - np.mean(a)) / ({m} * ans)",
-             "g * (a - np.mean(a, {axis}, keepdims=True)) / ({m} * ans)",
-             "np.expand_dims(g / ans, {axis}) * (a - np.mean(a, {axis}, keepdims=True)) / {m}",
-             "expand_reduced(g / ans, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / "
-             "(np.size(a) // np.size(ans) - ddof)", extra=1)
+             "(reduced_size(a, axis) - ddof)", extra=1)
+STD = _forms("0.0 * g", "g * unit(a - np.mean(a), ans) / {m}",
+             "g * unit(a - np.mean(a, {axis}, keepdims=True), ans) / {m}",
+             "np.expand_dims(g, {axis}) * unit(a - np.mean(a, {axis}, keepdims=True), "
+             "np.expand_dims(ans, {axis})) / {m}",
+             "expand_reduced(g, axis, keepdims) * unit(a - np.mean(a, axis, keepdims=True), "
+             "expand_reduced(ans, axis, keepdims)) / (reduced_size(a, axis) - ddof)", extra=1)
+STD_NOTES = ("where the slice is constant the adjoint is 0: exactly the derivative for a slice "
+             "of one element (the standard deviation is then the constant 0); for longer "
+             "slices the derivative does not exist there, and 0 is a subgradient, as for the "
+             "2-norm at 0")
 MEDIAN = _forms("g", "g * median_weights(a)", "g * median_weights(a, {axis})",
                 "np.expand_dims(g, {axis}) * median_weights(a, {axis})",
                 "expand_reduced(g, axis, keepdims) * median_weights(a, axis)")
 MOMENT_SIGNATURE = "a, axis=None, *, ddof=0, keepdims=False"
 
-_reduction(np.sum, SUM)
-_reduction(np.mean, MEAN, dtype=R.inexact)
+_reduction(np.sum, SUM, complex=HOLOMORPHIC)
+_reduction(np.mean, MEAN, dtype=R.inexact, complex=HOLOMORPHIC)
 _reduction(np.prod, PROD, notes="exact where elements are zero: each element's adjoint is "
-           "the product of the others, computed without division")
+           "the product of the others, computed without division", complex=HOLOMORPHIC)
 for _fn in (np.max, np.amax, np.min, np.amin):
     _reduction(_fn, EXTREMUM, notes=TIES)
 for _fn in (np.nanmax, np.nanmin):
     _reduction(_fn, EXTREMUM, notes=TIES + "; NaNs get none")
 _reduction(np.ptp, PTP, notes=TIES)
-_reduction(np.nansum, NANSUM, notes="NaNs get no adjoint")
+_reduction(np.nansum, NANSUM, notes="NaNs get no adjoint", complex=HOLOMORPHIC)
 _reduction(np.median, MEDIAN, dtype=R.inexact,
            notes="the middle element gets the adjoint, or the two middle ones half each; "
                  "among tied middle values, the one the sort puts in the middle")
 _reduction(np.var, VAR, signature=MOMENT_SIGNATURE, dtype=R.inexact, selector=select_moment)
 _reduction(np.std, STD, signature=MOMENT_SIGNATURE, dtype=R.inexact, selector=select_moment,
-           notes="undefined where the standard deviation is 0")
+           notes=STD_NOTES)
 
 
 def _select_average(rule, avals, bound):
@@ -170,7 +186,7 @@ WEIGHTED = ("average_vjp(g, ans, a, weights, axis, keepdims)", None,
 declare(np.average, "a, axis=None, weights=None, *, keepdims=False", *WEIGHTED, kind=REDUCE,
         name="numpy.average", shape=R.result(R.reduced("a"), R.inexact("a", "weights")),
         forms={**{k: v[:2] + (None, None) for k, v in MEAN.items()}, "weighted": WEIGHTED},
-        selector=_select_average, notes="without weights, the mean's forms")
+        selector=_select_average, notes="without weights, the mean's forms", complex=HOLOMORPHIC)
 
 
 # cumulative sums and products: the result has the operand's shape (flattened for axis=None)
@@ -219,7 +235,7 @@ def _cumsum(fn, signature, general, name=None):
                    + rest,
                    "axis": ("np.flip(np.cumsum(np.flip(g, {axis}), {axis}), {axis})",) + rest,
                    "general": (general,) + rest},
-            selector=_select_cumsum)
+            selector=_select_cumsum, complex=HOLOMORPHIC)
 
 
 _cumsum(np.cumsum, "a, axis=None", "reverse_cumsum(g, a, axis)")
@@ -227,11 +243,11 @@ _cumsum(np.cumulative_sum, "x, /, *, axis=None, include_initial=False",
         "reverse_cumsum(g, x, axis, include_initial)")
 declare(np.cumprod, "a, axis=None", "cumprod_vjp(g, ans, a, axis)", None, kind=REDUCE,
         name="numpy.cumprod", shape=R.result(_cumulative_shape("a"), R.same("a")),
-        notes="exact where elements are zero")
+        notes="exact where elements are zero", complex=HOLOMORPHIC)
 declare(np.cumulative_prod, "x, /, *, axis=None, include_initial=False",
         "cumprod_vjp(g, ans, x, axis, include_initial)", None, None, kind=REDUCE,
         name="numpy.cumulative_prod", shape=R.result(_cumulative_shape("x"), R.same("x")),
-        notes="exact where elements are zero")
+        notes="exact where elements are zero", complex=HOLOMORPHIC)
 
 
 # norms

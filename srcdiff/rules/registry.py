@@ -19,6 +19,14 @@ A rule may also carry ``forms``: named alternative templates that its ``selector
 constant arguments (``axis=None`` or an int, ``keepdims``), so that the emitted code is the
 plain one for the case at hand. Form templates may hold ``{placeholders}`` that the selector
 fills with text (a count such as ``a.shape[0]``) before they are parsed.
+
+Complex operands follow JAX's convention: the adjoint of a complex value ``z = x + iy`` is
+``z_bar = dL/dx - i dL/dy`` for the real result L. Under it, the adjoint of a holomorphic
+function is ``g * f'(z)``, the real template unchanged. A rule says how it treats complex
+operands with ``complex``: ``HOLOMORPHIC`` (its templates hold as they are; linear maps with
+real coefficients, such as sums and reshapes, are holomorphic), a tuple of templates used
+whenever an operand is complex (``abs``: ``g * np.conj(np.sign(x))``), or None: not verified
+for complex operands, so a call with one is refused rather than risk a wrong gradient.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import sys
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from .. import runtime
 
@@ -37,6 +46,8 @@ ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL = (
     "elementwise", "scalar", "reduce", "matmul", "nondiff", "general")
 KINDS = (ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL)
 DOMAINS = ("real", "positive", "unit", "nonzero", "above1", "int", "invertible", "spd")
+HOLOMORPHIC = "holomorphic"
+PYTHON_FAMILIES = ("arith", "builtins", "math", "user")
 
 
 class RuleError(ValueError):
@@ -60,6 +71,29 @@ class Template:
                     continue
                 raise RuleError(f"template {text!r} uses unknown name {node.id!r}")
         return cls(text, expr)
+
+
+class Refusal:
+    """Stands where a template would when a rule cannot differentiate a call exactly (a
+    complex operand of a rule not verified for them, a calling convention it does not
+    support). The reverse stage raises it as a located error, and only if the operand in
+    question needs an adjoint; everything else reads it as a template that reads nothing."""
+
+    def __init__(self, message, hint=None):
+        self.message = message
+        self.hint = hint
+        self.text = f"refused: {message}"
+        self.expr = gast.Constant(value=None, kind=None)
+
+
+def is_complex(aval):
+    """Whether values of this abstract value are complex, or hold complex values (a list of
+    complex arrays); a dtype that is not known is taken to be real."""
+    if aval.kind == "py":
+        return aval.dtype is complex
+    if aval.kind in ("np", "array"):
+        return aval.dtype is not None and np.dtype(aval.dtype).kind == "c"
+    return any(is_complex(item) for item in aval.elements)
 
 
 @dataclass
@@ -91,10 +125,19 @@ class Rule:
     positional_only: int = 0
     family: str = ""
     views: bool = False
+    complex: object = None
 
     @property
     def differentiable(self):
-        return tuple(p for p, t in zip(self.params, self.templates) if t is not None)
+        return tuple(p for p, t in zip(self.params, self.templates)
+                     if t is not None and not isinstance(t, Refusal))
+
+    @property
+    def numpy_semantics(self):
+        """Whether the primitive computes as NumPy does, with inf and NaN where Python's
+        arithmetic raises (np.log(0.0) is -inf, math.log(0.0) an error): its adjoint must
+        then compute so too, even on Python floats."""
+        return self.family not in PYTHON_FAMILIES
 
     def templates_for(self, ndims):
         for case in self.cases:
@@ -106,10 +149,23 @@ class Rule:
         """The templates for operands with these abstract values (``avals`` by parameter;
         ``bound`` holds the operands, so constant arguments such as ``axis`` can decide).
         A rule's ``selector(rule, avals, bound)`` may choose; by default, ``cases`` are
-        matched on the operands' numbers of dimensions."""
+        matched on the operands' numbers of dimensions. With a complex operand, the rule's
+        ``complex`` setting decides (see the module docstring)."""
+        if any(is_complex(aval) for aval in avals.values()):
+            if self.complex is None:
+                return self.refuse(f"{self.name} is not supported for complex operands",
+                                   "differentiate with respect to real and imaginary parts "
+                                   "separately, or take np.real/np.imag first")
+            if self.complex != HOLOMORPHIC:
+                return self.complex
         if self.selector is not None:
             return self.selector(self, avals, bound)
         return self.templates_for(tuple(avals[p].ndim for p in self.params))
+
+    def refuse(self, message, hint=None):
+        """Refusals in place of this rule's templates (None stays None: no adjoint)."""
+        refusal = Refusal(message, hint)
+        return tuple(None if t is None else refusal for t in self.templates)
 
     def form(self, label, **text):
         """The templates of the form ``label``, with its placeholders filled by ``text``."""
@@ -239,7 +295,7 @@ REGISTRY = Registry()
 
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
             notes="", symbol=None, shape=None, user=False, helpers=None, selector=None,
-            forms=None, views=False):
+            forms=None, views=False, complex=None):
     """Declare a primitive's reverse rule; one template (or None) per parameter.
 
     ``signature`` is written as in a ``def``: literal defaults, ``/`` and ``*`` allowed.
@@ -248,7 +304,8 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     where the kind's own rule does not (``general`` rules must have one); ``selector`` picks
     templates (see ``Rule.select``), among ``forms`` (label -> one template per parameter).
     ``views`` says the result may share memory with the first operand (NumPy returns a view),
-    so that writing into one would change the other.
+    so that writing into one would change the other. ``complex`` is ``HOLOMORPHIC``, one
+    template per parameter for complex operands, or None (complex operands are refused).
     """
     label = _display(fn, name)
     if kind not in KINDS:
@@ -271,6 +328,10 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
         if len(texts) != len(params):
             raise RuleError(f"{label}: form {key!r} has {len(texts)} templates")
         _check_form(texts, allowed)
+    if complex is not None and complex != HOLOMORPHIC:
+        if len(complex) != len(params):
+            raise RuleError(f"{label}: {len(complex)} complex templates")
+        complex = parse_templates(complex, allowed)
     for param in (domain or {}):
         if param not in params or domain[param] not in DOMAINS:
             raise RuleError(f"{label}: bad domain {param}={domain[param]!r}")
@@ -279,7 +340,7 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
                 notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,
                 selector=selector, forms=forms, positional=parsed_signature.positional,
                 positional_only=parsed_signature.positional_only,
-                family="user" if user else _family(), views=views)
+                family="user" if user else _family(), views=views, complex=complex)
     return REGISTRY.add(rule)
 
 
@@ -304,7 +365,10 @@ def _check_form(texts, allowed):
 
 
 def parse_templates(templates, allowed):
-    return tuple(None if t is None else Template.parse(t, allowed) for t in templates)
+    """Templates from their text; a Refusal stays as it is (a parameter that would need an
+    adjoint only in a calling convention the rule does not support)."""
+    return tuple(t if t is None or isinstance(t, Refusal) else Template.parse(t, allowed)
+                 for t in templates)
 
 
 def _display(fn, name):

@@ -84,9 +84,10 @@ def _dtype_part(aval):
 
 
 def promoted(avals, *names):
-    """NumPy's promotion of the operands' dtypes, Python scalars weakly typed; None if a
-    dtype is unknown."""
-    parts = [_dtype_part(avals[n]) for n in names if n in avals]
+    """NumPy's promotion of the operands' dtypes, Python scalars weakly typed, arguments
+    left as None (``weights=None``) ignored; None if a dtype is unknown."""
+    parts = [_dtype_part(avals[n]) for n in names
+             if n in avals and avals[n].pytype is not type(None)]
     if not parts or any(p is None for p in parts):
         return None
     return np.result_type(*parts)

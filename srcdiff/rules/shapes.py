@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import ir
 from . import results as R
-from .registry import ELEMENTWISE, GENERAL, declare, signature_of
+from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, declare, signature_of
 
 RESHAPED = "np.reshape(g, {x}.shape)"
 RESHAPED_ANY = "np.reshape(g, np.shape({x}))"
@@ -30,7 +30,7 @@ def _reshaping(fn, signature, dims, **options):
     params = signature_of(signature).params
     x, rest = params[0], (None,) * (len(params) - 1)
     declare(fn, signature, RESHAPED_ANY.format(x=x), *rest, kind=GENERAL, name=_name(fn),
-            shape=R.result(dims, R.same(x)), selector=_select_array,
+            shape=R.result(dims, R.same(x)), selector=_select_array, complex=HOLOMORPHIC,
             forms={"array": (RESHAPED.format(x=x),) + rest,
                    "any": (RESHAPED_ANY.format(x=x),) + rest}, **options)
 
@@ -43,7 +43,7 @@ def _moving(fn, signature, template, dims, selector=None, forms=None, notes="", 
             name=name or _name(fn),
             shape=R.result(dims, R.same(params[0])), selector=selector,
             forms={k: (v,) + (None,) * (len(params) - 1) for k, v in (forms or {}).items()},
-            notes=notes, views=views)
+            notes=notes, views=views, complex=HOLOMORPHIC)
 
 
 # shapes of results
@@ -323,7 +323,7 @@ _moving(np.squeeze, "a, axis=None", RESHAPED_ANY.format(x="a"), _squeeze_dims,
 declare(np.broadcast_to, "array, shape", "g", None, kind=ELEMENTWISE, name="numpy.broadcast_to",
         shape=R.result(R.given_shape("shape"), R.same("array")),
         notes="the core sums g over the broadcast axes, as for any elementwise rule",
-        views=True)
+        views=True, complex=HOLOMORPHIC)
 _moving(np.tile, "A, reps", "untile(g, A, reps)", _tile_dims)
 _moving(np.repeat, "a, repeats, axis=None", "unrepeat(g, a, repeats, axis)", _repeat_dims)
 
@@ -379,7 +379,7 @@ declare(np.diag, "v, k=0", "np.diag(g, k) if np.ndim(v) == 1 else undiagonal(g, 
         selector=_select_k,
         forms={"vector": ("np.diag(g)", None), "vector_k": ("np.diag(g, k)", None),
                "matrix": ("undiagonal(g, v)", None), "matrix_k": ("undiagonal(g, v, k)", None)},
-        views=True)
+        views=True, complex=HOLOMORPHIC)
 _moving(np.diagonal, "a, offset=0, axis1=0, axis2=1", "undiagonal(g, a, offset, axis1, axis2)",
         diagonal_dims("a"), views=True)
 _moving(np.linalg.diagonal, "x, /, *, offset=0", "undiagonal(g, x, offset, -2, -1)",
@@ -393,11 +393,11 @@ _moving(np.pad, "array, pad_width", "unpad(g, pad_width)", _pad_dims,
         notes="constant mode only")
 declare(np.take, "a, indices, axis=None", "untake(g, a, indices, axis)", None, None,
         kind=GENERAL, name="numpy.take", shape=R.result(_take_dims, R.same("a"), ("a",)),
-        notes="repeated indices accumulate")
+        notes="repeated indices accumulate", complex=HOLOMORPHIC)
 declare(np.take_along_axis, "arr, indices, axis=-1", "untake_along_axis(g, arr, indices, axis)",
         None, None, kind=GENERAL, name="numpy.take_along_axis",
         shape=R.result(_take_along_dims, R.same("arr"), ("arr",)),
-        notes="repeated indices accumulate")
+        notes="repeated indices accumulate", complex=HOLOMORPHIC)
 _moving(np.sort, "a, axis=-1", "unsort(g, a, axis)", _sort_dims,
         notes="tied elements may trade places; the sort is continuous there")
 
@@ -413,14 +413,19 @@ declare(np.append, "arr, values, axis=None",
         kind=GENERAL, name="numpy.append",
         shape=R.result(_append_dims, R.same("arr", "values")), selector=_select_append,
         forms={"flat": ("np.reshape(g[:np.size(arr)], np.shape(arr))",
-                        "np.reshape(g[np.size(arr):], np.shape(values))", None)})
-_moving(np.diff, "a, n=1, axis=-1", "diff_vjp(g, n, axis)", _diff_dims)
-declare(np.copy, "a", "g", name="numpy.copy")
-declare(np.asarray, "a", "g", name="numpy.asarray", views=True)
-declare(np.ascontiguousarray, "a", "g", name="numpy.ascontiguousarray", views=True)
+                        "np.reshape(g[np.size(arr):], np.shape(values))", None)},
+        complex=HOLOMORPHIC)
+_moving(np.diff, "a, n=1, axis=-1", "diff_vjp(g, a, n, axis)", _diff_dims)
+declare(np.copy, "a", "g", name="numpy.copy", complex=HOLOMORPHIC)
+declare(np.asarray, "a", "g", name="numpy.asarray", views=True, complex=HOLOMORPHIC)
+declare(np.ascontiguousarray, "a", "g", name="numpy.ascontiguousarray", views=True,
+        complex=HOLOMORPHIC)
 declare(np.astype, "x, dtype, /", "cast_like(g, x)", None, kind=GENERAL, name="numpy.astype",
         shape=R.result(R.like("x"), R.requested("dtype", R.same("x"))),
-        notes="the adjoint is cast back to x's dtype")
+        complex=("cast_like(g, x)", None),
+        notes="the adjoint is cast back to x's dtype (a real part where a complex value was "
+              "cast from a real one; a cast of complex to real keeps the real part, whose "
+              "adjoint is g)")
 
 
 def _select_convolve(rule, avals, bound):

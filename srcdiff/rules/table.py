@@ -10,6 +10,7 @@ import string
 import numpy as np
 
 from . import REGISTRY
+from .registry import HOLOMORPHIC, Refusal
 
 FAMILIES = {
     "arith": "Python operators",
@@ -47,6 +48,10 @@ axes. Where a rule has several forms, srcdiff picks one by the operands' ranks a
 literal arguments (`axis=0`, `keepdims=True`); in forms, {{name}} is filled in when the
 derivative is compiled: {legend}. An argument without a line has no adjoint; a function
 marked *inactive* has none at all.
+
+The column *complex* says what happens to complex operands (see the README's convention,
+`z_bar = dL/dx - i dL/dy`): *holomorphic* rules keep their templates, rules with a
+*complex:* form use it, and the others refuse complex operands with an error.
 """
 
 
@@ -82,7 +87,8 @@ def _code(text):
 
 def _lines(rule, templates):
     return [_code(f"{p}_bar = {t if isinstance(t, str) else t.text}")
-            for p, t in zip(rule.params, templates) if t is not None]
+            for p, t in zip(rule.params, templates) if t is not None and not isinstance(
+                t, Refusal)]
 
 
 def _ndims(ndims):
@@ -92,6 +98,13 @@ def _ndims(ndims):
 def reverse_rule(rule):
     if rule.kind == "nondiff":
         return "*inactive*"
+    if isinstance(rule.complex, tuple):
+        return "<br>".join([_plain(rule), "*complex:* " + "; ".join(
+            _lines(rule, rule.complex))])
+    return _plain(rule)
+
+
+def _plain(rule):
     if not rule.forms and not rule.cases:
         return "<br>".join(_lines(rule, rule.templates))
     parts = []
@@ -101,9 +114,17 @@ def reverse_rule(rule):
     for label, texts in rule.forms.items():
         if tuple(texts) == default:
             continue
-        parts.append(f"*{label}:* " + "; ".join(_lines(rule, texts)))
+        parts.append(f"*{label}:* " + ("; ".join(_lines(rule, texts)) or "no adjoint"))
     parts.append("*otherwise:* " + "; ".join(_lines(rule, rule.templates)))
     return "<br>".join(parts)
+
+
+def complex_support(rule):
+    if rule.kind == "nondiff":
+        return ""
+    if rule.complex == HOLOMORPHIC:
+        return "holomorphic"
+    return "refused" if rule.complex is None else "own form"
 
 
 def signature(rule):
@@ -135,13 +156,14 @@ def render():
             continue
         out.append(f"## {title}\n")
         out.append(f"From `srcdiff/rules/{family}.py`.\n")
-        out.append("| function | reverse rule | notes |")
-        out.append("|---|---|---|")
+        out.append("| function | reverse rule | complex | notes |")
+        out.append("|---|---|---|---|")
         for rule in rules:
             notes = rule.notes.replace("|", "\\|")
             if rule.views:
                 notes = "; ".join(n for n in (notes, "may return a view of its operand") if n)
-            out.append(f"| {signature(rule)} | {reverse_rule(rule)} | {notes} |")
+            out.append(f"| {signature(rule)} | {reverse_rule(rule)} | {complex_support(rule)} "
+                       f"| {notes} |")
         out.append("")
     return "\n".join(out)
 

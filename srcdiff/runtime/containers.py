@@ -1,0 +1,88 @@
+"""Helpers for the adjoints of tuples, lists and dicts, and of joining arrays from them
+or splitting arrays into them."""
+
+import numpy as np
+
+__all__ = [
+    "zeros_like_tree", "one_hot", "add_tree", "spread", "split_like", "unstack_like",
+    "split_hstack", "split_vstack", "unarray",
+]
+
+
+def zeros_like_tree(x):
+    """Zeros with the structure of ``x`` (a number, an array, or tuples, lists and dicts of
+    them): the adjoint of a container that received nothing."""
+    if isinstance(x, (tuple, list)):
+        return _same_kind(x, [zeros_like_tree(v) for v in x])
+    if isinstance(x, dict):
+        return {k: zeros_like_tree(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x)
+    return type(x)(0) if isinstance(x, (float, int, complex)) else x * 0
+
+
+def _same_kind(like, items):
+    """A tuple for a tuple (named tuples included), a list for a list."""
+    return tuple(items) if isinstance(like, tuple) else list(items)
+
+
+def one_hot(x, key, g):
+    """The adjoint of ``x[key]`` as a contribution to ``x``'s: zeros but ``g`` at ``key``."""
+    zeros = zeros_like_tree(x)
+    if isinstance(zeros, tuple):
+        zeros = list(zeros)
+        zeros[key] = g
+        return tuple(zeros)
+    zeros[key] = g
+    return zeros
+
+
+def add_tree(a, b):
+    """Adjoints of containers add element by element."""
+    if isinstance(a, (tuple, list)):
+        return _same_kind(a, [add_tree(x, y) for x, y in zip(a, b, strict=True)])
+    if isinstance(a, dict):
+        return {k: add_tree(a[k], b[k]) for k in a}
+    return a + b
+
+
+def spread(g, items):
+    """The adjoint of ``sum(items)``: ``g`` for every item."""
+    return [g for _ in items] if isinstance(items, list) else tuple(g for _ in items)
+
+
+def _like(pieces, items):
+    return tuple(pieces) if isinstance(items, tuple) else list(pieces)
+
+
+def split_like(g, arrays, axis=0):
+    """The adjoint of ``np.concatenate(arrays, axis)``: ``g`` cut into the arrays' pieces."""
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return _like(np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)
+
+
+def unstack_like(g, arrays, axis=0):
+    """The adjoint of ``np.stack(arrays, axis)``: ``g``'s slices along ``axis``."""
+    return _like(np.moveaxis(g, axis, 0), arrays)
+
+
+def split_hstack(g, arrays):
+    axis = 0 if np.ndim(arrays[0]) <= 1 else 1
+    sizes = [np.shape(np.atleast_1d(a))[axis] for a in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return _like([np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)], arrays)
+
+
+def split_vstack(g, arrays):
+    sizes = [np.atleast_2d(a).shape[0] for a in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=0)
+    return _like([np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)], arrays)
+
+
+def unarray(g, items):
+    """The adjoint of ``np.array(items)`` for a list or tuple of numbers or arrays."""
+    if isinstance(items, (list, tuple)):
+        return _like([unarray(g[i], item) for i, item in enumerate(items)], items)
+    if isinstance(items, float):
+        return float(np.real(g))  # a real number's share of a complex array's adjoint
+    return g

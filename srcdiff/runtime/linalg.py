@@ -1,0 +1,298 @@
+"""Helpers for the adjoints of products and linear algebra where ranks, batches or
+broadcasting are known only at run time, and where the textbook formula needs an inverse
+that may not exist (``adjugate``)."""
+
+import numpy as np
+
+from .arithmetic import cast_like, unbroadcast
+from .reductions import product_of_others
+
+__all__ = [
+    "matmul_lhs_vjp", "matmul_rhs_vjp", "dot_lhs_vjp", "dot_rhs_vjp", "tensordot_lhs_vjp",
+    "tensordot_rhs_vjp", "inner_lhs_vjp", "inner_rhs_vjp", "kron_vjp", "einsum_labels",
+    "einsum_vjp", "solve_rhs_vjp", "solve_lhs_vjp", "cholesky_vjp", "eigvalsh_vjp",
+    "svdvals_vjp", "matrix_power_vjp", "adjugate", "polyval_derivative",
+    "polyval_coefficients_vjp", "linspace_vjp",
+]
+
+
+def matmul_lhs_vjp(g, a, b):
+    """Adjoint of ``a`` in ``a @ b`` for any ranks (NumPy's matmul rules, batches included)."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if b.ndim == 1:
+        result = np.multiply.outer(g, b) if a.ndim > 1 else g * b
+    elif a.ndim == 1:
+        result = (b @ g[..., None])[..., 0]
+    else:
+        result = g @ np.swapaxes(b, -1, -2)
+    return unbroadcast(result, a)
+
+
+def matmul_rhs_vjp(g, a, b):
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 1:
+        result = a[:, None] * g[..., None, :] if b.ndim > 1 else g * a
+    elif b.ndim == 1:
+        result = np.swapaxes(a, -1, -2) @ g[..., None]
+        result = result[..., 0]
+    else:
+        result = np.swapaxes(a, -1, -2) @ g
+    return unbroadcast(result, b)
+
+
+def dot_lhs_vjp(g, a, b):
+    """Adjoint of ``a`` in ``np.dot(a, b)``: scalars, vectors, matrices, and N-d arrays
+    (a sum over the last axis of ``a`` and the second-to-last of ``b``)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        return tensordot_lhs_vjp(g, a, b, _dot_axes(b))
+    return matmul_lhs_vjp(g, a, b)
+
+
+def dot_rhs_vjp(g, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        return tensordot_rhs_vjp(g, a, b, _dot_axes(b))
+    return matmul_rhs_vjp(g, a, b)
+
+
+def _dot_axes(b):
+    return ((-1,), (-2 if np.ndim(b) > 1 else -1,))
+
+
+def _tensordot_axes(axes, a_ndim, b_ndim):
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(a_ndim - n, a_ndim)), list(range(n))
+    a_axes, b_axes = axes
+    a_axes = [a_axes] if np.ndim(a_axes) == 0 else list(a_axes)
+    b_axes = [b_axes] if np.ndim(b_axes) == 0 else list(b_axes)
+    return [x % a_ndim for x in a_axes], [x % b_ndim for x in b_axes]
+
+
+def tensordot_lhs_vjp(g, a, b, axes=2):
+    """The adjoint of ``a`` in ``np.tensordot(a, b, axes)``."""
+    a, b = np.asarray(a), np.asarray(b)
+    a_axes, b_axes = _tensordot_axes(axes, a.ndim, b.ndim)
+    a_free = [i for i in range(a.ndim) if i not in a_axes]
+    b_free = [i for i in range(b.ndim) if i not in b_axes]
+    g_b = list(range(len(a_free), len(a_free) + len(b_free)))
+    result = np.tensordot(g, b, axes=(g_b, b_free))
+    order = a_free + [a_axes[b_axes.index(j)] for j in sorted(b_axes)]
+    return cast_like(np.transpose(result, np.argsort(order)), a)
+
+
+def tensordot_rhs_vjp(g, a, b, axes=2):
+    """The adjoint of ``b`` in ``np.tensordot(a, b, axes)``."""
+    a, b = np.asarray(a), np.asarray(b)
+    a_axes, b_axes = _tensordot_axes(axes, a.ndim, b.ndim)
+    a_free = [i for i in range(a.ndim) if i not in a_axes]
+    b_free = [i for i in range(b.ndim) if i not in b_axes]
+    result = np.tensordot(a, g, axes=(a_free, list(range(len(a_free)))))
+    order = [b_axes[a_axes.index(i)] for i in sorted(a_axes)] + b_free
+    return cast_like(np.transpose(result, np.argsort(order)), b)
+
+
+def inner_lhs_vjp(g, a, b):
+    """The adjoint of ``a`` in ``np.inner(a, b)`` (a sum over both last axes)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return tensordot_lhs_vjp(g, a, b, ((-1,), (-1,)))
+
+
+def inner_rhs_vjp(g, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return tensordot_rhs_vjp(g, a, b, ((-1,), (-1,)))
+
+
+def kron_vjp(g, a, b, wrt="a"):
+    """The adjoint of ``a`` (or ``b``) in ``np.kron(a, b)``."""
+    a, b = np.asarray(a), np.asarray(b)
+    ndim = max(a.ndim, b.ndim)
+    sa = (1,) * (ndim - a.ndim) + a.shape
+    sb = (1,) * (ndim - b.ndim) + b.shape
+    blocks = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
+    outer, inner = range(0, 2 * ndim, 2), range(1, 2 * ndim, 2)
+    if wrt == "a":
+        result = np.tensordot(blocks, b.reshape(sb), axes=(list(inner), list(range(ndim))))
+        return cast_like(result.reshape(a.shape), a)
+    result = np.tensordot(blocks, a.reshape(sa), axes=(list(outer), list(range(ndim))))
+    return cast_like(result.reshape(b.shape), b)
+
+
+def einsum_labels(subscripts, ndims):
+    """Input and output labels with any ellipsis spelled out in capital letters."""
+    text = subscripts.replace(" ", "")
+    inputs, arrow, output = text.partition("->")
+    terms = inputs.split(",")
+    ellipsis_dims = max((n - len(t.replace("...", "")) for t, n in zip(terms, ndims)
+                         if "..." in t), default=0)
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in text][:ellipsis_dims]
+    expanded = []
+    for term, n in zip(terms, ndims):
+        if "..." in term:
+            k = n - len(term.replace("...", ""))
+            term = term.replace("...", "".join(spare[ellipsis_dims - k:]))
+        expanded.append(term)
+    if arrow:
+        output = output.replace("...", "".join(spare))
+    else:
+        counts = {c: "".join(expanded).count(c) for c in "".join(expanded)}
+        output = "".join(spare) + "".join(sorted(c for c, k in counts.items()
+                                                 if k == 1 and c not in spare))
+    return expanded, output
+
+
+def einsum_vjp(g, subscripts, operands, index):
+    """The adjoint of ``operands[index]`` in ``np.einsum(subscripts, *operands)``: for any
+    subscripts, with ellipses, repeated labels (diagonals) and broadcasting."""
+    operands = [np.asarray(x) for x in operands]
+    terms, output = einsum_labels(subscripts, [x.ndim for x in operands])
+    target = operands[index]
+    term = terms[index]
+    others = [t for i, t in enumerate(terms) if i != index]
+    arrays = [x for i, x in enumerate(operands) if i != index]
+    unique = "".join(dict.fromkeys(term))
+    available = set(output).union(*others) if others else set(output)
+    inputs = [output] + others
+    values = [g] + arrays
+    if not set(unique) <= available:
+        inputs.append(term)
+        values.append(np.ones_like(target))
+    sizes = {}
+    for t, x in zip(inputs[1:], values[1:]):
+        for c, n in zip(t, np.shape(x)):
+            sizes[c] = max(sizes.get(c, 1), n)
+    result = np.einsum(",".join(inputs) + "->" + unique, *values)
+    if unique != term:
+        out = np.zeros(target.shape, dtype=result.dtype)
+        np.einsum(term + "->" + unique, out)[...] = result
+        result = out
+    return cast_like(unbroadcast(result, target), target)
+
+
+def solve_rhs_vjp(g, a, b):
+    """The adjoint of ``b`` in ``np.linalg.solve(a, b)`` (stacks and broadcasting included)."""
+    a = np.asarray(a)
+    at = np.swapaxes(a, -1, -2)
+    if np.ndim(b) == 1:
+        result = np.linalg.solve(at, np.asarray(g)[..., None])[..., 0]
+    else:
+        result = np.linalg.solve(at, g)
+    return unbroadcast(result, b)
+
+
+def solve_lhs_vjp(g, ans, a, b):
+    """The adjoint of ``a`` in ``x = np.linalg.solve(a, b)``: ``-solve(a.T, g) @ x.T``."""
+    a = np.asarray(a)
+    at = np.swapaxes(a, -1, -2)
+    if np.ndim(b) == 1:
+        b_bar = np.linalg.solve(at, np.asarray(g)[..., None])
+        result = -b_bar * np.asarray(ans)[..., None, :]
+    else:
+        result = -np.linalg.solve(at, g) @ np.swapaxes(ans, -1, -2)
+    return unbroadcast(result, a)
+
+
+def _lower_part(sym):
+    """NumPy's symmetric routines read only the lower triangle: the adjoint of a symmetric
+    matrix's entries, moved onto the lower triangle that was read."""
+    n = sym.shape[-1]
+    return np.tril(2.0 * sym) - sym * np.eye(n, dtype=sym.dtype)
+
+
+def cholesky_vjp(g, L):
+    """The adjoint of ``np.linalg.cholesky(a)`` (``L = ans``): Murray's formula
+    ``L^-T Phi(L^T g) L^-1`` symmetrized, on the lower triangle that NumPy reads."""
+    L = np.asarray(L)
+    n = L.shape[-1]
+    p = np.tril(np.swapaxes(L, -1, -2) @ g)
+    p = p - 0.5 * p * np.eye(n, dtype=L.dtype)
+    inv = np.linalg.inv(L)
+    s = np.swapaxes(inv, -1, -2) @ p @ inv
+    return cast_like(_lower_part(0.5 * (s + np.swapaxes(s, -1, -2))), L)
+
+
+def eigvalsh_vjp(g, a, UPLO="L"):
+    """The adjoint of ``np.linalg.eigvalsh(a, UPLO)``: ``V diag(g) V^T`` on the triangle read
+    (eigenvalues assumed distinct)."""
+    a = np.asarray(a)
+    _, v = np.linalg.eigh(a, UPLO=UPLO)
+    sym = (v * np.asarray(g)[..., None, :]) @ np.swapaxes(v, -1, -2)
+    lower = _lower_part(sym)
+    result = lower if UPLO == "L" else np.swapaxes(lower, -1, -2)
+    return cast_like(result, a)
+
+
+def svdvals_vjp(g, x):
+    """The adjoint of ``np.linalg.svdvals(x)``: ``U diag(g) V^T`` (singular values assumed
+    distinct and nonzero)."""
+    x = np.asarray(x)
+    u, _, vt = np.linalg.svd(x, full_matrices=False)
+    return cast_like((u * np.asarray(g)[..., None, :]) @ vt, x)
+
+
+def matrix_power_vjp(g, a, n):
+    """The adjoint of ``np.linalg.matrix_power(a, n)``."""
+    a = np.asarray(a)
+    if n == 0:
+        return np.zeros_like(a)
+    if n < 0:
+        inv = np.linalg.inv(a)
+        inv_bar = matrix_power_vjp(g, inv, -n)
+        inv_t = np.swapaxes(inv, -1, -2)
+        return cast_like(-inv_t @ inv_bar @ inv_t, a)
+    at = np.swapaxes(a, -1, -2)
+    powers = [np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ at)
+    total = sum(powers[k] @ g @ powers[n - 1 - k] for k in range(n))
+    return cast_like(total, a)
+
+
+def adjugate(a):
+    """The adjugate of a square matrix (or a stack of them), ``det(a) * inv(a)`` where ``a``
+    is invertible. The derivative of ``det(a)`` is ``adjugate(a).T``, which exists for
+    singular matrices too: there the adjugate comes from the SVD ``a = u s vt`` as
+    ``det(u) det(vt) vt^H diag(products of the other singular values) u^H``."""
+    a = np.asarray(a)
+    try:
+        with np.errstate(all="ignore"):
+            inverse = np.linalg.inv(a)
+        if np.all(np.isfinite(inverse)):
+            return np.linalg.det(a)[..., None, None] * inverse
+    except np.linalg.LinAlgError:
+        pass
+    u, s, vt = np.linalg.svd(a)
+    scale = np.linalg.det(u) * np.linalg.det(vt)
+    others = product_of_others(s, -1)
+    adjoint = np.conj(np.swapaxes(vt, -1, -2)) * others[..., None, :] @ np.conj(
+        np.swapaxes(u, -1, -2))
+    return scale[..., None, None] * adjoint
+
+
+def polyval_derivative(p, x):
+    """The derivative of the polynomial ``p`` at ``x``, in ``x``'s dtype."""
+    return cast_like(np.polyval(np.polyder(p), x), x)
+
+
+def polyval_coefficients_vjp(g, p, x):
+    """The adjoint of the coefficients ``p`` in ``np.polyval(p, x)``."""
+    p = np.asarray(p)
+    powers = np.arange(p.shape[0] - 1, -1, -1)
+    x = np.asarray(x)
+    terms = np.power.outer(x, powers)
+    return cast_like(np.tensordot(np.broadcast_to(g, x.shape), terms, axes=x.ndim), p)
+
+
+def linspace_vjp(g, start, stop, num, endpoint=True, wrt="start"):
+    """The adjoint of ``start`` or ``stop`` in ``np.linspace(start, stop, num, endpoint)``
+    for array endpoints (the samples run along the first axis)."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    weights = 1.0 - t if wrt == "start" else t
+    summed = np.tensordot(weights, g, axes=(0, 0))
+    return cast_like(unbroadcast(summed, start if wrt == "start" else stop),
+                     start if wrt == "start" else stop)

@@ -1,0 +1,82 @@
+"""A gradient has exactly its argument's type, shape and dtype: each case here once came back
+as a bool, an int, or a NumPy scalar for a 0-d array. The registry-wide check is
+``tests/test_rule_types.py``."""
+
+import numpy as np
+import pytest
+
+import srcdiff
+
+SOURCE = """
+    import numpy as np
+
+    def relu(x):
+        return np.sum(np.maximum(x, 0.0))
+
+    def tie(x, y):
+        return np.sum(np.maximum(x, y))
+
+    def largest(a, b, c):
+        return max(a, b, c)
+
+    def scaled(x, n):
+        return n * x
+
+    def hinges(x):
+        return max(x, 0.0) + max(x, 1.0)
+
+    def shifted(x):
+        return x + 1.0
+
+    def square(x):
+        return np.sum(x * x)
+    """
+
+
+def kind(value):
+    return type(value), np.shape(value), getattr(value, "dtype", None)
+
+
+@pytest.fixture
+def mod(module_from):
+    return module_from(SOURCE)
+
+
+@pytest.mark.parametrize("x", [1.0, np.float64(1.0), np.float32(1.0), np.array(1.0),
+                               np.array(1.0, dtype=np.float32), np.array([1.0, -1.0])])
+def test_relu(mod, x):
+    """``g * (x >= y)`` with g = 1.0 folded to ``x >= y``: a bool."""
+    grad = srcdiff.gradient(mod.relu)(x)
+    assert kind(grad) == kind(x)
+    np.testing.assert_array_equal(grad, np.asarray(x) > 0)
+
+
+def test_ties_in_maximum(mod):
+    x, y = np.array([1.0, 2.0]), np.array([1.0, 3.0])
+    x_bar, y_bar = srcdiff.gradient(mod.tie, wrt=(0, 1))(x, y)
+    assert kind(x_bar) == kind(x) and kind(y_bar) == kind(y)
+    np.testing.assert_array_equal(x_bar + y_bar, [1.0, 1.0])
+
+
+def test_builtin_max_of_three(mod):
+    grads = srcdiff.gradient(mod.largest, wrt=(0, 1, 2))(1.0, 1.0, 0.5)
+    assert [type(g) for g in grads] == [float, float, float]
+    assert grads == (1.0, 0.0, 0.0)
+
+
+def test_float_argument_gets_a_float(mod):
+    """``(x >= 1.0) + (x >= 0.0)``, a sum of bools, was an int for a float argument."""
+    grad = srcdiff.gradient(mod.hinges)(2.0)
+    assert type(grad) is float and grad == 2.0
+    grad = srcdiff.gradient(mod.scaled)(2.0, 3)
+    assert type(grad) is float and grad == 3.0
+
+
+@pytest.mark.parametrize("x", [np.float64(2.0), np.float32(2.0), np.array(2.0),
+                               np.array(2.0, dtype=np.float32)])
+def test_numpy_scalars_and_zero_dimensional_arrays(mod, x):
+    """A constant adjoint (1.0) came back as a Python float; x * x of a 0-d array as a NumPy
+    scalar."""
+    assert kind(srcdiff.gradient(mod.shifted)(x)) == kind(x)
+    grad = srcdiff.gradient(mod.square)(x)
+    assert kind(grad) == kind(x) and grad == 4.0
