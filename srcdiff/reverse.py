@@ -35,7 +35,7 @@ from .indexing import INDEX, STORE
 from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF
-from .ssa import UNDEFINED, Param
+from .ssa import UNDEFINED, Param, Phi
 from .tape import END, SHAPE, plan
 
 _BINOPS = {
@@ -809,7 +809,7 @@ class _Reverse:
     def reverse_loop(self, stmt, state):
         if id(stmt) not in self.plan.active_blocks:
             return self.checkpoint(stmt)
-        outside = self._outside(stmt)
+        outside = self._outside(stmt) | self._read_from_last_iteration(stmt)
         touched = self._touched(stmt)
         lines = []
         carried = [w for w in touched if w in outside]
@@ -855,6 +855,24 @@ class _Reverse:
             target = self.web(stmt)
         comment = code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})")
         return lines + [comment, code.For(target, iterable, body)]
+
+    def _read_from_last_iteration(self, stmt):
+        """Variables assigned only inside the loop that an iteration reads as the previous
+        iteration left them (``if i > 0: s = s + prev`` before ``prev = ...``): their
+        adjoints, too, are carried from one reversed iteration to the next."""
+        heads = {phi for phi in self.ssa.phis if phi.head and phi.node is stmt}
+        seen, stack = set(), []
+        for inner in ir.walk(stmt.blocks()[0] if isinstance(stmt, ir.For) else
+                             stmt.test_body + stmt.body):
+            stack.extend(self.ssa.uses.get(inner, {}).values())
+        if isinstance(stmt, ir.While):
+            stack.extend(self.ssa.uses.get(stmt, {}).values())
+        while stack:
+            value = stack.pop()
+            if isinstance(value, Phi) and id(value) not in seen:
+                seen.add(id(value))
+                stack.extend(value.inputs)
+        return {self.web(phi) for phi in heads if id(phi) in seen}
 
     def _own_before(self, loop, carried, state, lines):
         """An adjoint the loop body changes in place (``y_bar[t] = 0.0``, ``x_bar[i] +=
