@@ -86,7 +86,7 @@ def result_aval(x, parts, index, located, node):
     if x.kind == OTHER and x.container:
         from .containers import element
         key = index.value if isinstance(index, gast.Constant) else None
-        return element(x, key, located, node)
+        return element(x, key, located, node, parts[0] if len(parts) == 1 else None)
     if x.kind == OTHER and x.pytype is tuple and x.shape:
         return AVal(PY, int, value=_dimension(x.shape, index))
     if x.kind not in (ARRAY, NP):

@@ -17,7 +17,7 @@ __all__ = [
     "tensordot_rhs_vjp", "inner_lhs_vjp", "inner_rhs_vjp", "einsum_vjp", "solve_lhs_vjp",
     "solve_rhs_vjp", "cholesky_vjp", "eigvalsh_vjp", "svdvals_vjp", "matrix_power_vjp",
     "kron_vjp", "cast_like", "average_vjp", "polyval_coefficients_vjp", "polyval_derivative",
-    "linspace_vjp", "last_assigned",
+    "linspace_vjp", "last_assigned", "require_assigned",
 ]
 
 
@@ -695,7 +695,9 @@ def add_tree(a, b):
 
 
 def spread(g, items):
-    """The adjoint of ``sum(items)``: ``g`` for every item."""
+    """The adjoint of ``sum(items)``: ``g`` for every item (every row of an array)."""
+    if isinstance(items, np.ndarray):
+        return np.full_like(items, g)
     return [g for _ in items] if isinstance(items, list) else tuple(g for _ in items)
 
 
@@ -732,3 +734,25 @@ def unarray(g, items):
     if isinstance(items, (list, tuple)):
         return _like([unarray(g[i], item) for i, item in enumerate(items)], items)
     return g if np.ndim(items) else type(items)(g) if isinstance(items, float) else g
+
+
+def require_assigned(assigned, name):
+    """Raise what Python raises on reading the local ``name`` before any assignment bound
+    it (derivative code checks the reads that may come first)."""
+    if not assigned:
+        raise UnboundLocalError(_UNBOUND_MESSAGE.replace("unbound_name", name))
+
+
+def _unbound_message():
+    """This Python's own wording of the error, which changes between versions."""
+    def read_first():
+        unbound_name  # noqa: B018, F821
+        unbound_name = None  # noqa: F841
+    try:
+        read_first()
+    except UnboundLocalError as error:
+        return str(error)
+    return "local variable 'unbound_name' referenced before assignment"
+
+
+_UNBOUND_MESSAGE = _unbound_message()

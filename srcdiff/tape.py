@@ -23,6 +23,7 @@ from . import ir
 from .adjoints import reduction, whole_reduction
 from .calls import USER
 from .containers import APPEND, PACK
+from .effects import is_effect
 from .indexing import INDEX, STORE
 from .memory import written_roots
 from .rules.registry import ELEMENTWISE, NONDIFF
@@ -58,6 +59,8 @@ def plan(program, activity, wrt, with_value):
         added = False
         for value in values:
             for concrete in [value, *ssa.concrete(value)]:
+                if concrete is UNDEFINED:
+                    continue
                 added = added or site not in sites.get(concrete, ())
                 result.reads.add(concrete)
                 sites.setdefault(concrete, set()).add(site)
@@ -348,6 +351,7 @@ def _keep(program, result, with_value):
     ssa = program.ssa
     kept = result.kept
     needed = set(result.reads)
+    needed.update(s for s in ir.walk(program.fn.body) if is_effect(s))
     if with_value and program.result is not None:
         needed.add(program.result)
     done = set()
