@@ -208,3 +208,15 @@ def test_a_called_function_whose_file_changed_is_refused(module_from):
     with pytest.raises(SrcdiffError, match="the source of h") as info:
         gradient(mod.f)(2.0)
     assert info.value.filename == helper_module.__file__
+
+
+def test_rule_registration_errors_name_objects_without_addresses():
+    import srcdiff
+
+    def unregistered(y):
+        return y
+    for fn, vjp in [(object(), lambda g, y: g), (unregistered, object())]:
+        with pytest.raises(ValueError) as info:
+            srcdiff.defvjp(fn, vjp)
+        assert "not a function" in str(info.value)
+        assert not INTERNAL.search(str(info.value)), str(info.value)
