@@ -182,12 +182,14 @@ def _parameter_names(fn):
 def normalize_wrt(params, wrt, fname):
     """``wrt`` as parameter names, remembering whether a tuple of gradients was asked for."""
     if not params:
-        raise SrcdiffError(f"{fname} has no parameters to differentiate with respect to")
+        raise SrcdiffError(f"{fname} has no parameters to differentiate with respect to",
+                           hint="give it the parameters its result depends on")
     if wrt is None:
         return Wrt([params[0]], multiple=False)
     if isinstance(wrt, (tuple, list)):
         if not wrt:
-            raise SrcdiffError("wrt is empty; name at least one parameter")
+            raise SrcdiffError("wrt is empty; name at least one parameter",
+                               hint=f"its parameters are: {', '.join(params)}")
         names = [_one_wrt(params, w, fname) for w in wrt]
         if len(set(names)) != len(names):
             twice = next(n for n in names if names.count(n) > 1)

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import avals, code
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
+from .errors import user_facing
 from .rules.registry import Rule
 
 INDEX = "index"
@@ -100,7 +101,10 @@ def result_aval(x, parts, index, located, node):
         try:
             value = _evaluate(probe, index, samples)
         except (IndexError, TypeError, ValueError) as exc:
-            raise located.error(node, f"cannot index {x.describe()} this way: {exc}") from None
+            reason = user_facing(exc)
+            raise located.error(node, f"cannot index {x.describe()} this way"
+                                + (f": {reason}" if reason else ""),
+                                "check the index against the array's shape") from None
         result = avals.of_value(value)
         return result if result.kind != PY else AVal(NP, x.dtype)
     if _plain_integer(index, parts) and x.shape is not None and len(x.shape) >= 1:
@@ -165,7 +169,8 @@ def store_aval(x, v, parts, index, located, node, symbol="="):
     _check_rows(parts, index, located, node)
     region = result_aval(x, parts, index, located, node)
     if v.kind not in (PY, NP, ARRAY, UNKNOWN):
-        raise located.error(node, f"cannot store {v.describe()} into an array")
+        raise located.error(node, f"cannot store {v.describe()} into an array",
+                            "store numbers or arrays")
     target, source = region.known_shape, v.known_shape
     if target is not None and source is not None and all(
             isinstance(d, int) for d in target + source):
@@ -174,7 +179,8 @@ def store_aval(x, v, parts, index, located, node, symbol="="):
             np.broadcast_to(np.empty(fitted), target)
         except ValueError:
             raise located.error(node, f"cannot store {v.describe()} into a part of shape "
-                                f"{target}") from None
+                                f"{target}", "the value must broadcast to the part's "
+                                "shape") from None
     return x
 
 

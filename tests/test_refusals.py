@@ -98,6 +98,10 @@ REFUSED = [
     ("x = x @ x", "the operator @ cannot be applied to float, float", 1.0),
     ("x = x * None", "the operator * cannot be applied to float, NoneType", 1.0),
     ("x = x.T[0] = 1.0", "chained assignment", 1.0),
+    ("x = x[5]", "cannot index float64[2] this way: index 5 is out of bounds", np.ones(2)),
+    ("y = np.zeros(2)\n    y[0] = np.ones(3)", "cannot store float64[3] into a part", 1.0),
+    ("y = np.zeros(2)\n    y[0] = (x, x)", "cannot store tuple[float, float] into an array",
+     1.0),
     ("x.T[0] = 1.0", "would change x, which the caller passed in", np.ones((2, 2))),
     ("y = x[0:1]\n    y[0] = 1.0", "would change x (through y)", np.ones(2)),
 ]
