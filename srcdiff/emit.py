@@ -421,8 +421,8 @@ def _lowered_block(block, depth, lines):
     indent = INDENT * depth
     start = len(lines)
     for stmt in block:
-        if isinstance(stmt, ir.Assign) and getattr(stmt.value, "form", None) in ("store",
-                                                                                  "effect"):
+        if isinstance(stmt, ir.Assign) and getattr(stmt.value, "form", None) in (
+                "store", "append", "effect"):
             lines.append(f"{indent}{_lowered_value(stmt.value)}")
         elif isinstance(stmt, ir.Assign):
             lines.append(f"{indent}{stmt.target} = {_lowered_value(stmt.value)}")

@@ -105,3 +105,13 @@ def test_a_usage_error_exits_with_status_1(files, capsys):
         cli.main(["two.py", "--show", "nope"])
     assert info.value.code == 1
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_the_lowered_form_shows_effects_and_appends_as_statements(tmp_path, capsys):
+    path = tmp_path / "effects.py"
+    path.write_text("def f(x):\n    ys = []\n    for i in range(2):\n        ys.append(x * i)\n"
+                    "        print(i)\n    return sum(ys)\n")
+    assert cli.main([str(path), "--show", "lowered"]) == 0
+    out = capsys.readouterr().out
+    assert "        ys.append(t1)\n" in out and "        print(i)\n" in out
+    assert "= ys.append" not in out and "= print" not in out
