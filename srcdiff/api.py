@@ -10,7 +10,7 @@ import gast
 import numpy as np
 
 from . import avals, build, emit, lower, parse
-from .errors import SrcdiffError
+from .errors import SrcdiffError, describe_object
 from .reverse import Wrt
 from .rules import REGISTRY
 from .scope import Live, RuntimeScope
@@ -143,8 +143,10 @@ def _function(f):
         raise SrcdiffError("differentiating a derivative (higher order) is not supported yet",
                            hint="differentiate the original function")
     if isinstance(f, functools.partial) or not inspect.isfunction(f):
-        raise SrcdiffError(f"{f!r} is not a Python function; srcdiff differentiates functions "
-                           "defined with def or lambda")
+        raise SrcdiffError(f"{describe_object(f)} is not a Python function; srcdiff "
+                           "differentiates functions defined with def or lambda",
+                           hint="pass the function itself (for a partial, a def that calls "
+                                "it with the fixed arguments)")
     return f
 
 
@@ -166,6 +168,7 @@ def _parameters(fn):
     params = []
     for p in inspect.signature(fn).parameters.values():
         if p.kind not in kinds:
+            _lowered(fn)  # refuses the parameter where the source shows it
             raise SrcdiffError(f"{fn.__name__}: *args and **kwargs parameters are not supported",
                                hint="name each parameter")
         params.append(_Param(p.name, kinds[p.kind]))
@@ -179,27 +182,35 @@ def _parameter_names(fn):
 def normalize_wrt(params, wrt, fname):
     """``wrt`` as parameter names, remembering whether a tuple of gradients was asked for."""
     if not params:
-        raise SrcdiffError(f"{fname} has no parameters to differentiate with respect to")
+        raise SrcdiffError(f"{fname} has no parameters to differentiate with respect to",
+                           hint="give it the parameters its result depends on")
     if wrt is None:
         return Wrt([params[0]], multiple=False)
     if isinstance(wrt, (tuple, list)):
         if not wrt:
-            raise SrcdiffError("wrt is empty; name at least one parameter")
+            raise SrcdiffError("wrt is empty; name at least one parameter",
+                               hint=f"its parameters are: {', '.join(params)}")
         names = [_one_wrt(params, w, fname) for w in wrt]
         if len(set(names)) != len(names):
-            raise SrcdiffError(f"wrt={wrt!r} names a parameter twice")
+            twice = next(n for n in names if names.count(n) > 1)
+            raise SrcdiffError(f"wrt names the parameter {twice} twice",
+                               hint="name each parameter once")
         return Wrt(names, multiple=True)
     return Wrt([_one_wrt(params, wrt, fname)], multiple=False)
 
 
 def _one_wrt(params, item, fname):
     if isinstance(item, bool) or not isinstance(item, (int, str)):
-        raise SrcdiffError(f"wrt must be parameter indices or names, not {item!r}")
+        raise SrcdiffError(f"wrt must be parameter indices or names, not "
+                           f"{describe_object(item)}", hint=f"its parameters are: "
+                           f"{', '.join(params)}")
     if isinstance(item, int):
         if not -len(params) <= item < len(params):
             raise SrcdiffError(f"wrt={item} is out of range: {fname} has {len(params)} "
                                f"parameter{'s' if len(params) != 1 else ''} "
-                               f"({', '.join(params)})")
+                               f"({', '.join(params)})",
+                               hint=f"use an index from {-len(params)} to {len(params) - 1}, "
+                                    "or a parameter name")
         return params[item]
     if item not in params:
         raise SrcdiffError(f"{fname} has no parameter named {item!r}",

@@ -206,11 +206,21 @@ def parse_spec(text):
         dtype = np.dtype(float) if head in ("array", "ndarray") else np.dtype(head)
     except TypeError:
         raise ValueError(f"unknown kind {head!r} in {text!r}") from None
+    if dtype.kind not in "biufc" or not head:
+        raise ValueError(f"unknown kind {head!r} in {text!r}: use a numeric dtype such as "
+                         "float64, float32 or int64")
     if not rest:
         return AVal(ARRAY, dtype, None)
     if not rest.endswith("]"):
         raise ValueError(f"missing ']' in {text!r}")
-    dims = [d.strip() for d in rest[:-1].split(",") if d.strip()]
+    dims = [d.strip() for d in rest[:-1].split(",")]
+    if dims and not dims[-1] and len(dims) > 1:
+        dims.pop()
+    if dims == [""]:
+        dims = []
+    for d in dims:
+        if not (d.isdigit() or d == "?" or d.isidentifier()):
+            raise ValueError(f"{d!r} in {text!r} is not a size: write a number, a name, or ?")
     shape = tuple(int(d) if d.isdigit() else (None if d == "?" else d) for d in dims)
     return AVal(ARRAY, dtype, shape)
 

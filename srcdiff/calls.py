@@ -56,7 +56,7 @@ class Callee:
                 scope = RuntimeScope(self.fn)
             else:
                 source, node, scope = self.source, self.node, self.scope
-            self.lowered = (lower.lower(source, node, scope), scope)
+            self.lowered = (lower.lower(source, node, scope, callee=True), scope)
         return self.lowered
 
 
@@ -119,48 +119,103 @@ def constant_key(value):
 
 
 def callee_rule(callee, located, call_node):
-    """A rule for calling ``callee``: its parameters and literal defaults."""
+    """A rule for calling ``callee``: its parameters (keyword-only ones after the positional
+    ones) and their literal defaults."""
     if callee.fn is not None:
-        params, defaults = _live_signature(callee.fn)
+        signature = _live_signature(callee.fn)
     else:
-        params, defaults = _static_signature(callee.node)
-    if params is None:
-        raise located.error(call_node, f"{callee.name} takes *args, **kwargs or keyword-only "
-                            "parameters, which calls into user functions do not support yet",
-                            "give it plain parameters")
+        signature = _static_signature(callee.node)
+    if signature is None:
+        raise located.error(call_node, f"{callee.name} takes *args or **kwargs, which calls "
+                            "into your own functions do not support", "name each parameter")
+    params, defaults, positional, positional_only = signature
     bad = [p for p, v in defaults.items() if not _literal(v)]
     if bad:
         raise located.error(call_node, f"the default value of {callee.name}'s parameter "
                             f"{bad[0]} is not a number, string, bool or None",
                             "pass that argument explicitly")
-    return Rule(fn=callee, name=callee.name, params=tuple(params), defaults=defaults,
-                templates=(ACTIVE,) * len(params), kind=USER)
+    rule = Rule(fn=callee, name=callee.name, params=tuple(params), defaults=defaults,
+                templates=(ACTIVE,) * len(params), kind=USER, positional=positional,
+                positional_only=positional_only)
+    return rule
+
+
+def binding_error(rule, nargs, keywords):
+    """What Python would say about calling ``rule``'s function this way, and its
+    parameters as a hint."""
+    name, params = rule.name, rule.params
+    positional = params[:rule.positional]
+    listed = list(positional[:rule.positional_only])
+    if rule.positional_only:
+        listed.append("/")
+    listed += positional[rule.positional_only:]
+    if rule.positional < len(params):
+        listed.append("*")
+        listed += params[rule.positional:]
+    hint = f"{name} takes ({', '.join(_with_default(rule, p) for p in listed)})"
+    if nargs > len(positional):
+        return (f"{name}() takes {len(positional)} positional arguments but {nargs} were "
+                "given"), hint
+    given = list(positional[:nargs])
+    for key in keywords:
+        if key in positional[:rule.positional_only]:
+            return f"{name}() got the positional-only argument '{key}' by keyword", hint
+        if key not in params:
+            return f"{name}() got an unexpected keyword argument '{key}'", hint
+        if key in given:
+            return f"{name}() got multiple values for argument '{key}'", hint
+        given.append(key)
+    missing = [p for p in params if p not in given and p not in rule.defaults]
+    return f"{name}() is missing the argument '{missing[0]}'", hint
+
+
+def _with_default(rule, param):
+    if param in rule.defaults:
+        return f"{param}={rule.defaults[param]!r}"
+    return param
 
 
 def _literal(value):
     return value is None or isinstance(value, (bool, int, float, complex, str))
 
 
+_KINDS = {inspect.Parameter.POSITIONAL_ONLY: 0, inspect.Parameter.POSITIONAL_OR_KEYWORD: 1,
+          inspect.Parameter.KEYWORD_ONLY: 2}
+
+
 def _live_signature(fn):
-    params, defaults = [], {}
+    """Parameters, defaults, how many may be passed by position and how many only so; None
+    for *args or **kwargs."""
+    params, defaults, kinds = [], {}, []
     for p in inspect.signature(fn).parameters.values():
-        if p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
-            return None, {}
+        if p.kind not in _KINDS:
+            return None
         params.append(p.name)
+        kinds.append(_KINDS[p.kind])
         if p.default is not inspect.Parameter.empty:
             defaults[p.name] = p.default
-    return params, defaults
+    return params, defaults, kinds.count(0) + kinds.count(1), kinds.count(0)
 
 
 def _static_signature(node):
     args = node.args
-    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-        return None, {}
-    params = [a.id for a in args.args]
-    defaults = {}
-    for name, default in zip(params[len(params) - len(args.defaults):], args.defaults):
-        defaults[name] = default.value if isinstance(default, gast.Constant) else object()
-    return params, defaults
+    if args.vararg or args.kwarg:
+        return None
+    positional = [a.id for a in list(args.posonlyargs) + list(args.args)]
+    keyword_only = [a.id for a in args.kwonlyargs]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a.id, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    defaults = {name: _static_default(default) for name, default in pairs}
+    return positional + keyword_only, defaults, len(positional), len(args.posonlyargs)
+
+
+def _static_default(node):
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(
+            node.operand, gast.Constant) and type(node.operand.value) in (int, float):
+        return -node.operand.value
+    return object()
 
 
 class Recursion:

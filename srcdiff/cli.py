@@ -1,7 +1,9 @@
 """The ``srcdiff`` command: print the derivative code of a file's functions.
 
 The file is read, never executed: its imports of known modules are resolved statically and
-anything else it would need to run is refused with a located error.
+anything else it would need to run is refused with a located error. Every error, whether in
+the file or in the command's own arguments, is a message on stderr (located in the file
+where it has a place there) and exit status 1; a bug in srcdiff says so, without a traceback.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+import gast
 
 from . import __version__, avals, build, emit, lower, parse
 from .api import assumed_avals, normalize_wrt
@@ -18,8 +22,15 @@ from .scope import StaticScope
 SHOW = ("derivative", "lowered", "both")
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """Usage errors exit with status 1, as every other error of the command does."""
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def parser():
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="srcdiff",
         description="Print the reverse-mode derivative of the functions in a Python file, as "
                     "readable Python source. The file is read, not executed.")
@@ -43,7 +54,8 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         kinds = _parse_args(args.arg)
-        text, errors = render(args.file, args.names, args.wrt, args.show, kinds)
+        wrt = _parse_wrt(args.wrt)
+        text, errors = render(args.file, args.names, wrt, args.show, kinds)
     except SrcdiffError as error:
         print(error, file=sys.stderr)
         return 1
@@ -61,22 +73,13 @@ def main(argv=None):
 
 
 def render(path, names=(), wrt=None, show="derivative", kinds=None):
+    """The printed code of the named functions (all with parameters, by default), and the
+    errors of those that failed when several were asked for."""
     source = parse.read_file(path)
     scope = StaticScope(source)
-    functions = parse.top_level_functions(source)
-    if names:
-        by_name = {f.name: f for f in functions}
-        missing = [n for n in names if n not in by_name]
-        if missing:
-            raise SrcdiffError(f"{path}: no top-level function named "
-                               f"{', '.join(repr(m) for m in missing)}",
-                               hint=f"functions in the file: "
-                                    f"{', '.join(by_name) or '(none)'}")
-        functions = [by_name[n] for n in names]
-    else:
-        functions = [f for f in functions if _has_parameters(f)]
-    if not functions:
-        raise SrcdiffError(f"{path}: no top-level functions with parameters to differentiate")
+    functions = _chosen(source, path, list(dict.fromkeys(names)))
+    kinds = kinds or {}
+    _check_kinds(functions, kinds, source)
     blocks, imports, errors = [], [], []
     for node in functions:
         try:
@@ -84,8 +87,9 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None):
             if show in ("lowered", "both"):
                 blocks.append(emit.lowered_source(fn_ir))
             if show in ("derivative", "both"):
-                wanted = normalize_wrt(fn_ir.param_names, _parse_wrt(wrt), fn_ir.name)
-                emitted = build.derive(fn_ir, scope, assumed_avals(fn_ir, scope, kinds), wanted)
+                wanted = _wanted(fn_ir, wrt, source)
+                own = {name: kind for name, kind in kinds.items() if name in fn_ir.param_names}
+                emitted = build.derive(fn_ir, scope, assumed_avals(fn_ir, scope, own), wanted)
                 imports += [i for i in emitted.all_imports if i not in imports]
                 blocks.append(emitted.full_text)
         except SrcdiffError as error:
@@ -95,28 +99,111 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None):
     return emit.with_imports(imports, "\n\n".join(blocks)), errors
 
 
-def _has_parameters(node):
+def _chosen(source, path, names):
+    functions = parse.top_level_functions(source)
+    if not names:
+        chosen = [f for f in functions if _has_parameters(f)]
+        if not chosen:
+            what = "is empty" if not source.text.strip() else "has no top-level function " \
+                "with parameters"
+            raise SrcdiffError(f"{path}: nothing to differentiate: the file {what}",
+                               hint="srcdiff differentiates functions defined with def at "
+                                    "the top level of the file")
+        return chosen
+    by_name = {f.name: f for f in functions}
+    for name in names:
+        if name not in by_name:
+            raise _not_a_function(source, path, name, by_name)
+    return [by_name[n] for n in names]
+
+
+def _not_a_function(source, path, name, functions):
+    listed = f"functions in the file: {', '.join(functions) or '(none)'}"
+    binding = _binding(source, name)
+    if binding is not None:
+        what = "a class" if isinstance(binding, gast.ClassDef) else "not a function"
+        return source.located.error(binding, f"{name} is {what}; srcdiff differentiates "
+                                    "functions", listed)
+    return SrcdiffError(f"{path}: no top-level function named {name!r}", hint=listed)
+
+
+def _binding(source, name):
+    """The last top-level statement that binds ``name`` other than a ``def``."""
+    found = None
+    for node in source.tree.body:
+        if isinstance(node, gast.ClassDef) and node.name == name:
+            found = node
+        elif isinstance(node, (gast.Import, gast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            found = node
+        elif not isinstance(node, (gast.FunctionDef, gast.ClassDef)) and any(
+                isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == name
+                for n in gast.walk(node)):
+            found = node
+    return found
+
+
+def _check_kinds(functions, kinds, source):
+    """Every ``--arg`` names a parameter of a function being printed."""
+    params = {p for f in functions for p in _parameter_names(f)}
+    for name in kinds:
+        if name not in params:
+            listed = "; ".join(f"{f.name}({', '.join(_parameter_names(f))})"
+                               for f in functions)
+            which = functions[0].name if len(functions) == 1 else "none of the functions"
+            raise source.located.error(functions[0], f"--arg {name}: {which} has no "
+                                       f"parameter named {name!r}",
+                                       f"the parameters are: {listed}")
+
+
+def _wanted(fn_ir, wrt, source):
+    """``--wrt`` as parameter names of ``fn_ir``; a bad one is located at its ``def``."""
+    try:
+        return normalize_wrt(fn_ir.param_names, wrt, fn_ir.name)
+    except SrcdiffError as error:
+        if error.filename is not None:
+            raise
+        raise source.located.error(fn_ir.node, f"--wrt: {error.message}",
+                                   error.hint) from None
+
+
+def _parameter_names(node):
     args = node.args
-    return bool(args.posonlyargs or args.args or args.kwonlyargs)
+    return [a.id for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)]
+
+
+def _has_parameters(node):
+    return bool(_parameter_names(node))
 
 
 def _parse_args(items):
     kinds = {}
     for item in items:
         name, sep, spec = item.partition("=")
-        if not sep or not name.strip():
-            raise SrcdiffError(f"--arg {item!r}: write NAME=KIND, e.g. x=float64[n]")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not spec.strip():
+            raise SrcdiffError(f"--arg {item!r}: write NAME=KIND, e.g. x=float64[n]",
+                               hint="KIND is float, int, array, or a dtype with a shape "
+                                    "such as float64[n, 3]")
+        if name in kinds:
+            raise SrcdiffError(f"--arg {name} is given twice",
+                               hint="give each parameter's kind once")
         try:
-            kinds[name.strip()] = avals.parse_spec(spec)
+            kinds[name] = avals.parse_spec(spec)
         except ValueError as exc:
-            raise SrcdiffError(f"--arg {item!r}: {exc}") from None
+            raise SrcdiffError(f"--arg {item!r}: {exc}", hint="KIND is float, int, array, or "
+                               "a dtype with a shape such as float64[n, 3]") from None
     return kinds
 
 
 def _parse_wrt(text):
     if text is None:
         return None
-    items = [int(t) if t.strip().lstrip("-").isdigit() else t.strip() for t in text.split(",")]
+    parts = [t.strip() for t in text.split(",")]
+    if not all(parts):
+        raise SrcdiffError(f"--wrt {text!r}: write parameter names or indices separated by "
+                           "commas", hint="for example --wrt a,b or --wrt 0")
+    items = [int(t) if t.lstrip("-").isdigit() else t for t in parts]
     return tuple(items) if "," in text else items[0]
 
 

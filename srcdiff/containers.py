@@ -8,6 +8,8 @@ to a list of arrays is a list of arrays, and they add with ``add_tree``.
 
 from __future__ import annotations
 
+import gast
+
 from .avals import OTHER, AVal
 from .rules.registry import Rule
 
@@ -31,8 +33,12 @@ def append_rule():
                 templates=(_ACTIVE, _ACTIVE), kind=APPEND)
 
 
-def appended(lst, value):
+def appended(lst, value, located, node):
     from .infer import join
+    if lst.kind != OTHER or lst.pytype is not list:
+        raise located.error(node, f"only lists can be appended to; this is "
+                            f"{_article(lst.describe())}", "start the list with [] and append "
+                            "to it")
     if lst.items is not None:
         return AVal(OTHER, pytype=list, items=lst.items + (value,))
     return AVal(OTHER, pytype=list, element=join(lst.element, value))
@@ -45,12 +51,26 @@ def packed(rule, avals):
     return AVal(OTHER, pytype=rule.fn, items=elements)
 
 
-def element(container, key, located, node):
-    """The abstract value of ``container[key]`` (``key`` a constant, or None if variable)."""
+def element(container, key, located, node, key_aval=None):
+    """The abstract value of ``container[key]`` (``key`` a constant, or None if variable,
+    of kind ``key_aval``). A dict read with a variable key (``d[k]`` with ``k`` looping over
+    names) may be any of its values."""
     if container.pytype is dict:
+        if key is None and key_aval is not None and not (
+                key_aval.kind == OTHER and key_aval.pytype is str):
+            if isinstance(node, gast.For):
+                raise located.error(node, "looping over a dict is not supported",
+                                    "loop over its keys written out: for k in ('w', 'b'): "
+                                    "... d[k]")
+            raise located.error(node, f"a dict can only be indexed by a string, not by "
+                                f"{_article(key_aval.describe())}", "index it by its keys")
+        if key is None:
+            return _joined(container.elements)
         found = dict(container.items).get(key)
         if found is None:
-            raise located.error(node, f"the dict has no key {key!r}")
+            keys = ", ".join(repr(k) for k, _ in container.items) or "none"
+            raise located.error(node, f"the dict has no key {key!r}",
+                                f"its keys are: {keys}")
         return found
     if container.element is not None:
         return container.element
@@ -65,4 +85,17 @@ def element(container, key, located, node):
         return container.items[key]
     except (IndexError, TypeError):
         raise located.error(node, f"index {key!r} is out of range for "
-                            f"{container.describe()}") from None
+                            f"{container.describe()}",
+                            f"it has {len(container.items)} items") from None
+
+
+def _joined(items):
+    from .infer import join
+    result = items[0]
+    for item in items[1:]:
+        result = join(result, item)
+    return result
+
+
+def _article(kind):
+    return ("an " if kind[0] in "aeiou" else "a ") + kind

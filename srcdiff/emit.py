@@ -284,6 +284,8 @@ class _Printer:
             parts.append(text)
             if args.posonlyargs and i == len(args.posonlyargs) - 1:
                 parts.append("/")
+        if self.out.seed is not None:
+            parts.append(self.adjoint_name(self.out.seed))
         if args.kwonlyargs:
             parts.append("*")
             for arg, default in zip(args.kwonlyargs, args.kw_defaults):
@@ -291,8 +293,6 @@ class _Printer:
                 if default is not None:
                     text += "=" + self.fn.source.located.segment(default)
                 parts.append(text)
-        if self.out.seed is not None:
-            parts.append(self.adjoint_name(self.out.seed))
         return ", ".join(parts)
 
     def expr(self, node):
@@ -421,7 +421,8 @@ def _lowered_block(block, depth, lines):
     indent = INDENT * depth
     start = len(lines)
     for stmt in block:
-        if isinstance(stmt, ir.Assign) and getattr(stmt.value, "form", None) == "store":
+        if isinstance(stmt, ir.Assign) and getattr(stmt.value, "form", None) in (
+                "store", "append", "effect"):
             lines.append(f"{indent}{_lowered_value(stmt.value)}")
         elif isinstance(stmt, ir.Assign):
             lines.append(f"{indent}{stmt.target} = {_lowered_value(stmt.value)}")

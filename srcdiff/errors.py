@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
+
 
 class SrcdiffError(Exception):
     """A construct srcdiff cannot differentiate, or a call it cannot serve.
@@ -73,3 +77,35 @@ class Located:
             chunk.append(self.lines[end - 1][:end_col])
             text = " ".join(part.strip() for part in chunk)
         return " ".join(text.split()) if "\n" in text else text.rstrip()
+
+
+_INTERNAL = re.compile(r"AVal\(|Var\(|Const\(|Rule\(|gufunc|signature|0x[0-9a-f]{4,}|<[a-z]")
+
+
+def user_facing(exc):
+    """The text of an exception raised by a library on srcdiff's stand-in values, if it says
+    something about the user's code; None where it would show srcdiff's internals (sample
+    values, NumPy's gufunc signatures, object addresses)."""
+    text = str(exc).strip()
+    if not text or _INTERNAL.search(text) or "\n" in text:
+        return None
+    return text
+
+
+def describe_object(value):
+    """What a value is, in words: never a repr that shows an address."""
+    if isinstance(value, (bool, int, float, complex, type(None))):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else "a string"
+    if isinstance(value, functools.partial):
+        return f"a functools.partial of {describe_object(value.func)}"
+    if isinstance(value, type):
+        return f"the class {value.__qualname__}"
+    if inspect.ismethod(value):
+        return f"the method {value.__qualname__}"
+    if inspect.isbuiltin(value):
+        return f"the built-in function {value.__name__}"
+    if inspect.isfunction(value):
+        return f"the function {value.__qualname__}"
+    return f"an object of type {type(value).__qualname__}"

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import avals, code
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
+from .errors import user_facing
 from .rules.registry import Rule
 
 INDEX = "index"
@@ -91,7 +92,7 @@ def result_aval(x, parts, index, located, node):
     if x.kind == OTHER and x.container:
         from .containers import element
         key = index.value if isinstance(index, gast.Constant) else None
-        return element(x, key, located, node)
+        return element(x, key, located, node, parts[0] if len(parts) == 1 else None)
     if x.kind not in (ARRAY, NP):
         raise located.error(node, f"indexing {x.describe()} is not supported yet",
                             "index NumPy arrays; lists and tuples come later")
@@ -107,7 +108,10 @@ def result_aval(x, parts, index, located, node):
         except (IndexError, TypeError, ValueError) as exc:
             if any(_unknown_int(p) for p in parts):
                 return _rank_only(x, index, parts)
-            raise located.error(node, f"cannot index {x.describe()} this way: {exc}") from None
+            reason = user_facing(exc)
+            raise located.error(node, f"cannot index {x.describe()} this way"
+                                + (f": {reason}" if reason else ""),
+                                "check the index against the array's shape") from None
         result = avals.of_value(value)
         return result if result.kind != PY else AVal(NP, x.dtype)
     axes = _axes_of(entries, parts, len(x.shape))
@@ -252,7 +256,8 @@ def store_aval(x, v, parts, index, located, node, symbol="="):
     _check_rows(parts, index, located, node)
     region = result_aval(x, parts, index, located, node)
     if v.kind not in (PY, NP, ARRAY, UNKNOWN):
-        raise located.error(node, f"cannot store {v.describe()} into an array")
+        raise located.error(node, f"cannot store {v.describe()} into an array",
+                            "store numbers or arrays")
     target, source = region.known_shape, v.known_shape
     if target is not None and source is not None and all(
             isinstance(d, int) for d in target + source):
@@ -261,7 +266,8 @@ def store_aval(x, v, parts, index, located, node, symbol="="):
             np.broadcast_to(np.empty(fitted), target)
         except ValueError:
             raise located.error(node, f"cannot store {v.describe()} into a part of shape "
-                                f"{target}") from None
+                                f"{target}", "the value must broadcast to the part's "
+                                "shape") from None
     return x
 
 

@@ -12,9 +12,10 @@ import warnings
 
 import numpy as np
 
-from . import avals, calls, containers, indexing, ir, memory
+from . import avals, branches, calls, containers, indexing, ir, memory
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .calls import USER
+from .errors import user_facing
 from .rules.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
 from .ssa import SSA, UNDEFINED, Phi
 
@@ -52,6 +53,7 @@ def global_aval(operand):
 
 
 def specialize(fn, param_avals, located):
+    fn = branches.decided(fn, param_avals)
     program = Program(fn, SSA(fn))
     for p in program.ssa.params:
         program.avals[p] = param_avals[p.name]
@@ -211,7 +213,7 @@ def _abstract_result(program, stmt, located):
     if rule.kind == containers.PACK:
         return containers.packed(rule, args)
     if rule.kind == containers.APPEND:
-        return containers.appended(args["lst"], args["value"])
+        return containers.appended(args["lst"], args["value"], located, stmt.origin.node)
     if rule.kind == indexing.STORE:
         parts = [args[p] for p in rule.params[2:]]
         return indexing.store_aval(args["x"], args["v"], parts, call.index, located,
@@ -223,21 +225,31 @@ def _abstract_result(program, stmt, located):
         try:
             return rule.shape(args, bound)
         except (TypeError, ValueError, IndexError) as exc:
-            raise located.error(stmt.origin.node, f"{_spelled(call)} cannot be applied to "
-                                f"{', '.join(a.describe() for a in args.values())}: "
-                                f"{exc}") from None
+            raise _not_applicable(call, args, exc, located, stmt.origin.node) from None
     if any(a.kind == UNKNOWN for a in args.values()):
         return AVal(PY, float) if rule.kind == SCALAR else avals.UNKNOWN_AVAL
     try:
         value = _evaluate(rule, bound, args)
     except Exception as exc:  # the primitive rejected its operands' kinds
-        raise located.error(stmt.origin.node, f"{_spelled(call)} cannot be applied to "
-                            f"{', '.join(a.describe() for a in args.values())}: {exc}") from None
+        if any(a.kind == ARRAY and a.ndim is None for a in args.values()):
+            return AVal(ARRAY, None, None)  # a sample of unknown rank proves nothing
+        raise _not_applicable(call, args, exc, located, stmt.origin.node) from None
     shape = _shape(rule, args)
     if shape is _FAILED:
         raise located.error(stmt.origin.node, f"{_spelled(call)}: operand shapes "
-                            f"{', '.join(a.describe() for a in args.values())} do not match")
+                            f"{', '.join(a.describe() for a in args.values())} do not match",
+                            "check the shapes of the arrays")
     return avals.from_result(value, shape)
+
+
+def _not_applicable(call, args, exc, located, node):
+    """The primitive refused operands of these kinds: say which, and why when the reason
+    is about the user's values rather than srcdiff's samples of them."""
+    reason = user_facing(exc)
+    return located.error(node, f"{_spelled(call)} cannot be applied to "
+                         f"{', '.join(a.describe() for a in args.values())}"
+                         + (f": {reason}" if reason else ""),
+                         "check the kinds and shapes of the operands")
 
 
 def _callee_result(caller, stmt, callee, args, located, node):
@@ -271,6 +283,8 @@ def forget():
 
 
 def _spelled(call):
+    if call.spelling is None and call.rule.symbol is not None:
+        return f"the operator {call.rule.symbol}"
     return call.spelling or call.rule.name
 
 

@@ -21,6 +21,8 @@ share memory with.
 
 from __future__ import annotations
 
+import gast
+
 from . import ir
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN
 from .calls import USER
@@ -173,16 +175,27 @@ def check(program, located):
         _Stale(program, memory, found, located).run()
 
 
+def _spelled_target(stmt):
+    """The variable a write goes through, if the source names it (not a temporary)."""
+    node = stmt.origin.node
+    if node is not None and any(isinstance(n, gast.Name) and n.id == stmt.target
+                                for n in gast.walk(node)):
+        return stmt.target
+    return None
+
+
 def _check_owner(program, memory, stmt, located):
     text = stmt.origin.text
     for root in sorted(written_roots(program, memory, stmt), key=_root_order):
         if isinstance(root, Param):
-            through = "" if root.name == stmt.target else f" (through {stmt.target})"
+            written = _spelled_target(stmt)
+            through = "" if written in (root.name, None) else f" (through {written})"
+            written = written or "y"
             if stmt.value.rule.kind == STORE:
-                hint = f"work on a copy: {stmt.target} = {root.name}.copy()"
+                hint = f"work on a copy: {written} = {root.name}.copy()"
             else:
-                hint = (f"work on a copy: {stmt.target} = {stmt.target} + ... for an array, "
-                        f"list({stmt.target}) for a list")
+                hint = (f"work on a copy: {written} = {written} + ... for an array, "
+                        f"list({written}) for a list")
             raise located.error(stmt.origin.node, f"'{text}' would change {root.name}"
                                 f"{through}, which the caller passed in, in place", hint)
         if isinstance(root, tuple):

@@ -33,6 +33,7 @@ from .avals import ARRAY, NP, PY, UNKNOWN, broadcast_shapes
 from .calls import USER
 from .code import ADJ, DEF, OBJ
 from .containers import APPEND, PACK
+from .effects import EFFECT
 from .indexing import INDEX, STORE
 from .infer import join
 from .optimize import simplify
@@ -48,7 +49,8 @@ _BINOPS = {
 _UNARY = {operator.neg: gast.USub, operator.pos: gast.UAdd, operator.not_: gast.Not}
 _COMPARE = {
     operator.lt: gast.Lt, operator.le: gast.LtE, operator.gt: gast.Gt, operator.ge: gast.GtE,
-    operator.eq: gast.Eq, operator.ne: gast.NotEq,
+    operator.eq: gast.Eq, operator.ne: gast.NotEq, operator.is_: gast.Is,
+    operator.is_not: gast.IsNot,
 }
 VALUE = "value"
 OWNED = "owned"
@@ -258,7 +260,7 @@ class _Reverse:
                                           self.operand(stmt, call.args[1]),
                                           call.rule.symbol[:-1] or None))
                     continue
-                if not stmt.is_copy and stmt.value.form == "append":
+                if not stmt.is_copy and stmt.value.form in ("append", EFFECT):
                     out.append(code.Expr(self.primal(stmt)))
                     continue
                 out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
@@ -616,8 +618,11 @@ class _Reverse:
         avals = {p: self.program.aval(stmt, bound[p]) for p in rule.params}
         made = self.linker.vjp(rule.fn, avals, active, self.fn.source.located,
                                stmt.origin.node)
-        args = [self.argument(stmt, bound[p]) for p in rule.params] + [code.clone(g)]
-        value = gast.Call(func=code.ref(OBJ, made), args=args, keywords=[])
+        positional = rule.params[:rule.positional]
+        args = [self.argument(stmt, bound[p]) for p in positional] + [code.clone(g)]
+        keywords = [gast.keyword(arg=p, value=self.argument(stmt, bound[p]))
+                    for p in rule.params[len(positional):]]
+        value = gast.Call(func=code.ref(OBJ, made), args=args, keywords=keywords)
         webs = [self.web(self.program.definition(stmt, bound[p])) for p in active]
         if len(webs) == 1:
             return {webs[0]: [value]}

@@ -23,6 +23,7 @@ from . import ir
 from .adjoints import reduction, whole_reduction
 from .calls import USER
 from .containers import APPEND, PACK
+from .effects import is_effect
 from .indexing import INDEX, STORE
 from .memory import written_roots
 from .rules.registry import ELEMENTWISE, NONDIFF
@@ -171,6 +172,7 @@ def _names(program, result):
     fn = program.fn
     used = {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)}
     used |= set(fn.param_names) | {fn.name, "value"}
+    used |= {s.target for s in ir.walk(fn.body) if isinstance(s, (ir.Assign, ir.For))}
     names = {ssa.web(p): p.name for p in ssa.params}
     counters = {}
     for stmt in ir.walk(fn.body):
@@ -368,6 +370,7 @@ def _keep(program, result, with_value):
     ssa = program.ssa
     kept = result.kept
     needed = set(result.reads)
+    needed.update(s for s in ir.walk(program.fn.body) if is_effect(s))
     if with_value and program.result is not None:
         needed.add(program.result)
     done = set()

@@ -37,6 +37,7 @@ import numpy as np
 
 from . import avals, ir
 from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal
+from .errors import describe_object
 from .rules import registry
 from .rules.registry import GENERAL, NONDIFF, RuleError
 
@@ -124,7 +125,7 @@ def nondifferentiable(fn=None, *, signature=None, shape=None):
 
 def _user_function(fn, signature, shape, notes):
     if not callable(fn):
-        raise RuleError(f"srcdiff.defvjp: {fn!r} is not a function")
+        raise RuleError(f"srcdiff.defvjp: {describe_object(fn)} is not a function")
     key = _key(fn)
     user = _FUNCTIONS.get(key)
     if user is None or signature is not None:
@@ -178,7 +179,8 @@ def _signature(fn):
         if p.default is not kind_of.empty:
             if not _is_literal(p.default):
                 raise RuleError(f"srcdiff.defvjp: the default of {p.name} in {_name(fn)} is "
-                                f"{p.default!r}, which generated code cannot spell; pass "
+                                f"{describe_object(p.default)}, which generated code cannot "
+                                "spell; pass "
                                 "signature= without it, or make it a literal")
             text += f"={p.default!r}"
         parts.append(text)
@@ -197,8 +199,8 @@ def _checked(vjp, user, param):
     if vjp is None:
         return None
     if not callable(vjp):
-        raise RuleError(f"srcdiff.defvjp: the VJP for {param} of {user.name} is {vjp!r}, "
-                        "not a function (or None)")
+        raise RuleError(f"srcdiff.defvjp: the VJP for {param} of {user.name} is "
+                        f"{describe_object(vjp)}, not a function (or None)")
     return vjp
 
 

@@ -22,7 +22,8 @@ REFUSED = [
     ("x = np.sum(x, out=x)", "np.sum is not supported with these arguments", 4),
     ("x = undefined_name * x", "name 'undefined_name' is not defined", 4),
     ("x = [y for y in (x,) for z in (x,)][0]", "only comprehensions with one 'for'", 4),
-    ("print(x)", "expression statement", 0),
+    ("x + 1.0", "this expression statement has no effect", 0),
+    ("np.sin(x)", "the value of np.sin(x) is not used", 0),
     ("assert x > 0.0", "assert", 0),
     ("x = (y := x * 2.0)", "assignment expressions", 5),
     ("x = f'{x}'", "f-strings", 4),
@@ -34,7 +35,7 @@ REFUSED = [
     ("x = y * 2.0\n    y = 1.0", "y is used before it is assigned", 4),
     ("yield x", "generators cannot be differentiated", 0),
     ("x = eval('x * 2.0')", "eval() cannot be differentiated", 4),
-    ("exec('x = 1.0')", "expression statement", 0),
+    ("exec('x = 1.0')", "exec() cannot be differentiated", 0),
 ]
 
 

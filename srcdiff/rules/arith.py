@@ -59,3 +59,14 @@ for fn, symbol in [(op.floordiv, "//"), (op.lt, "<"), (op.le, "<="), (op.gt, ">"
                    (op.ge, ">="), (op.eq, "=="), (op.ne, "!=")]:
     declare(fn, "x, y", kind=NONDIFF, symbol=symbol, name=f"x {symbol} y")
 declare(op.not_, "x", kind=NONDIFF, symbol="not", name="not x")
+
+
+def _identity_test(avals, bound):
+    """``x is y`` is a bool, whatever x and y are (None, say); nothing to evaluate."""
+    from ..avals import PY, AVal
+    return AVal(PY, bool)
+
+
+declare(op.is_, "x, y", kind=NONDIFF, symbol="is", name="x is y", shape=_identity_test)
+declare(op.is_not, "x, y", kind=NONDIFF, symbol="is not", name="x is not y",
+        shape=_identity_test)

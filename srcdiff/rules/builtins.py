@@ -36,17 +36,29 @@ declare(py.len, "x", kind=NONDIFF, name="len", shape=length("x"))
 
 
 def _sum_result(avals, bound):
-    from ..avals import PY, AVal
-    items = avals["iterable"].elements
-    if not items:
-        return AVal(PY, float)
+    """``start + item + item ...``: the items of a list or tuple, or the rows of an array
+    (its elements for a vector); ``start`` alone when there are none."""
+    from ..avals import ARRAY, NP, PY, AVal
     from ..infer import join
+    iterable, start = avals["iterable"], avals["start"]
+    if iterable.kind == ARRAY:
+        if iterable.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        shape = None if iterable.shape is None else iterable.shape[1:]
+        items = (AVal(NP, iterable.dtype) if shape == () else AVal(ARRAY, iterable.dtype, shape),)
+    else:
+        items = iterable.elements
+    if not items:
+        return start
     result = items[0]
     for item in items[1:]:
         result = join(result, item)
-    return result
+    if start.kind == PY and result.kind != PY:
+        return result
+    return join(start, result)
 
 
-declare(py.sum, "iterable", "spread(g, iterable)", kind=GENERAL, name="sum",
-        shape=_sum_result, notes="over a list or tuple of numbers or arrays",
+declare(py.sum, "iterable, /, start=0", "spread(g, iterable)", "unbroadcast(g, start)",
+        kind=GENERAL, name="sum", shape=_sum_result,
+        notes="over a list or tuple of numbers or arrays, or the rows of an array",
         complex=HOLOMORPHIC)

@@ -21,18 +21,27 @@ def _joined(fn, sequence, *options):
             return items
         if items.kind != OTHER or items.items is None:
             return UNKNOWN_AVAL
-        samples = []
-        for item in items.items:
-            shape = item.known_shape
-            if shape is None or not all(isinstance(d, int) for d in shape):
-                return AVal(ARRAY, None, None)
-            dtype = item.dtype if item.kind == ARRAY or item.kind == "np" else np.float64
-            if item.kind == "py":
-                dtype = np.dtype(item.dtype)
-            samples.append(np.zeros(shape, dtype=dtype))
+        samples = _sample(items)
+        if samples is None:
+            return AVal(ARRAY, None, None)
         keywords = {name: getattr(bound[name], "value", None) for name in options}
         return of_value(fn(samples, **keywords))
     return hook
+
+
+def _sample(item):
+    """Zeros shaped like ``item``, nested lists for nested lists and tuples
+    (``np.array([[a, b], [c, d]])``); None where a shape is not known."""
+    if item.kind == OTHER and item.items is not None and item.pytype in (list, tuple):
+        samples = [_sample(i) for i in item.items]
+        return None if any(s is None for s in samples) else samples
+    shape = item.known_shape
+    if shape is None or not all(isinstance(d, int) for d in shape):
+        return None
+    dtype = item.dtype if item.kind == ARRAY or item.kind == "np" else np.float64
+    if item.kind == "py":
+        dtype = np.dtype(item.dtype)
+    return np.zeros(shape, dtype=dtype)
 
 
 declare(np.concatenate, "arrays, axis=0", "split_like(g, arrays, axis)", None,

@@ -5,7 +5,7 @@ import numpy as np
 
 __all__ = [
     "zeros_like_tree", "one_hot", "add_tree", "spread", "split_like", "unstack_like",
-    "split_hstack", "split_vstack", "unarray",
+    "split_hstack", "split_vstack", "unarray", "require_assigned",
 ]
 
 
@@ -47,7 +47,9 @@ def add_tree(a, b):
 
 
 def spread(g, items):
-    """The adjoint of ``sum(items)``: ``g`` for every item."""
+    """The adjoint of ``sum(items)``: ``g`` for every item (every row of an array)."""
+    if isinstance(items, np.ndarray):
+        return np.full_like(items, g)
     return [g for _ in items] if isinstance(items, list) else tuple(g for _ in items)
 
 
@@ -86,3 +88,25 @@ def unarray(g, items):
     if isinstance(items, float):
         return float(np.real(g))  # a real number's share of a complex array's adjoint
     return g
+
+
+def require_assigned(assigned, name):
+    """Raise what Python raises on reading the local ``name`` before any assignment bound
+    it (derivative code checks the reads that may come first)."""
+    if not assigned:
+        raise UnboundLocalError(_UNBOUND_MESSAGE.replace("unbound_name", name))
+
+
+def _unbound_message():
+    """This Python's own wording of the error, which changes between versions."""
+    def read_first():
+        unbound_name  # noqa: B018, F821
+        unbound_name = None  # noqa: F841
+    try:
+        read_first()
+    except UnboundLocalError as error:
+        return str(error)
+    return "local variable 'unbound_name' referenced before assignment"
+
+
+_UNBOUND_MESSAGE = _unbound_message()
