@@ -92,9 +92,21 @@ class CallLowering:
         return ir.Global(self.loc.segment(node), value, known=True)
 
     def _rooted_in_local(self, node):
+        """Whether ``node`` (``x.T``, ``W.reshape``) starts from a value (a local, a
+        module-level array) rather than from a module or class (``np.pi``, ``math.sin``)."""
         while isinstance(node, gast.Attribute):
             node = node.value
-        return not isinstance(node, gast.Name) or node.id in self.locals
+        if not isinstance(node, gast.Name) or node.id in self.locals:
+            return True
+        if node.id in self.nested:
+            return False
+        found = self.scope.lookup(node.id)
+        if isinstance(found, Opaque):
+            return True
+        if not isinstance(found, Live):
+            return False
+        value = found.value
+        return not (isinstance(value, (types.ModuleType, type)) or callable(value))
 
     def lookup(self, node, name):
         found = self.scope.lookup(name)

@@ -53,12 +53,15 @@ def written_roots(program, memory, stmt):
     the list itself for ``lst.append(v)`` (not the arrays the list holds)."""
     roots = memory.get(program.ssa.before[stmt], frozenset())
     lists = stmt.value.rule.kind == APPEND
-    return frozenset(r for r in roots if _root_aval(program, r) is None
-                     or _is_container(_root_aval(program, r)) == lists)
+    return frozenset(r for r in roots if _holds_container(program, r) in (None, lists))
 
 
-def _root_aval(program, root):
-    return None if isinstance(root, tuple) else program.avals.get(root)
+def _holds_container(program, root):
+    """Whether a root allocated a list, tuple or dict (None where that is not known)."""
+    if isinstance(root, tuple):
+        return root[2]
+    aval = program.avals.get(root)
+    return None if aval is None else _is_container(aval)
 
 
 def roots(program):
@@ -85,9 +88,7 @@ def _roots_of(program, value, known):
         if isinstance(operand, ir.Var):
             source = ssa.read(stmt, operand)
             return known.get(source, frozenset()) if source is not UNDEFINED else frozenset()
-        if isinstance(operand, ir.Global) and holds_memory(program.aval(stmt, operand)):
-            return frozenset([("global", operand.text)])
-        return frozenset()
+        return _roots_of_operand(program, stmt, operand)
 
     if isinstance(value, Phi):
         return frozenset().union(*(known.get(v, frozenset()) for v in value.inputs
@@ -114,6 +115,11 @@ def _roots_of(program, value, known):
     if rule.kind == INDEX:
         x = program.aval(value, args[0])
         parts = [program.aval(value, a) for a in args[1:]]
+        if x.kind == OTHER and x.container and not any(_is_container(e) for e in x.elements):
+            # An element of a flat list, tuple or dict is one of the arrays it holds, not
+            # the container itself: appending to the list does not change it.
+            return frozenset(r for r in of(value, args[0])
+                             if not _holds_container(program, r))
         if x.kind != ARRAY or may_view(parts, call.index):
             return own | of(value, args[0])
         return own
@@ -140,8 +146,11 @@ def returned_sharing(program):
 
 
 def _roots_of_operand(program, stmt, operand):
-    if isinstance(operand, ir.Global) and holds_memory(program.aval(stmt, operand)):
-        return frozenset([("global", operand.text)])
+    """A module-level or closure value is a root of its own: ``("global", name,
+    holds a container)``."""
+    aval = program.aval(stmt, operand)
+    if isinstance(operand, ir.Global) and holds_memory(aval):
+        return frozenset([("global", operand.text, _is_container(aval))])
     return frozenset()
 
 

@@ -54,6 +54,7 @@ _COMPARE = {
 }
 VALUE = "value"
 OWNED = "owned"
+SCATTERED = "index"  # the name of a part made by scattering ``g`` into zeros (a new array)
 
 
 class Lazy:
@@ -675,6 +676,17 @@ class _Reverse:
         if source is None or not self.activity.active(source):
             return {}
         web = self.web(source)
+        parts = [self.argument(stmt, a) for a in call.args[1:]]
+        part_avals = [self.program.aval(stmt, a) for a in call.args[1:]]
+        repeats = indexing.repeats(part_avals, call.index)
+        if self.name(source) == self.name(stmt):
+            # ``u = u[[0, 2, 0]]``: ``g`` is the variable's own adjoint, which cannot also
+            # gather its scatter in place; the scatter goes into an array of its own.
+            part = ("part", web, SCATTERED)
+            lines.append(code.Assign((ADJ, part), self.zero(web)))
+            lines.append(code.AddAt((ADJ, part), indexing.fill(call.index, parts),
+                                    code.clone(g), repeats))
+            return {web: [code.ref(ADJ, part)]}
         owned = state.setdefault(OWNED, set())
         if isinstance(state.get(web), Lazy):
             self.materialize(web, state, lines)
@@ -687,10 +699,8 @@ class _Reverse:
             lines.append(code.Assign((ADJ, web), value))
         state[web] = code.ref(ADJ, web)
         owned.add(web)
-        parts = [self.argument(stmt, a) for a in call.args[1:]]
-        part_avals = [self.program.aval(stmt, a) for a in call.args[1:]]
         lines.append(code.AddAt((ADJ, web), indexing.fill(call.index, parts), code.clone(g),
-                                indexing.repeats(part_avals, call.index)))
+                                repeats))
         return {}
 
     def argument(self, stmt, op):
@@ -997,7 +1007,42 @@ class _Reverse:
             current = self.filled(web, current.expr)
         if self.vjp:
             return current
+        if aval.container:
+            return self.cast_container(current, aval, code.ref(DEF, web))
         return self.cast(current, aval)
+
+    def cast_container(self, value, aval, like):
+        """A container's gradient with each element of its argument's element's type: the
+        elements of a literal (``{'w': w_bar, 's': float(s_bar)}``) are cast one by one, any
+        other container through ``cast_tree``."""
+        literal = self._final_literal(value)
+        if literal is not None:
+            elements = literal.values if isinstance(literal, gast.Dict) else literal.elts
+            for k, (element, leaf) in enumerate(zip(elements, aval.elements)):
+                elements[k] = (self.cast_container(element, leaf, None) if leaf.container
+                               else self.cast(element, leaf))
+            return value
+        if like is None or not _needs_cast(aval):
+            return value
+        return gast.Call(func=code.ref(OBJ, runtime.cast_tree), args=[value, like],
+                         keywords=[])
+
+    def _final_literal(self, value):
+        """The tuple, list or dict display the adjoint ``value`` last received, when that is
+        the last assignment to it."""
+        if isinstance(value, (gast.Dict, gast.Tuple, gast.List)):
+            return value
+        target = code.ref_of(value)
+        if target is None or target[0] != ADJ:
+            return None
+        for line in reversed(self.body_lines):
+            if isinstance(line, code.Assign) and line.target == target:
+                if isinstance(line.value, (gast.Dict, gast.Tuple, gast.List)):
+                    return line.value
+                return None
+            if any(a.target == target for a in _assignments([line])):
+                return None
+        return None
 
     def cast(self, value, aval):
         """A gradient of exactly its argument's type, shape and dtype. Adjoints follow NumPy's
@@ -1039,6 +1084,12 @@ class _Reverse:
         return python
 
 
+def _needs_cast(aval):
+    """Whether a container holds an element whose gradient NumPy may give another type."""
+    return any(_needs_cast(e) if e.container else not (
+        e.kind == ARRAY and e.dtype == np.float64 and e.ndim != 0) for e in aval.elements)
+
+
 def _assignments(lines):
     for line in lines:
         if isinstance(line, code.Assign):
@@ -1049,9 +1100,12 @@ def _assignments(lines):
 
 def _fresh(value):
     """Whether an adjoint expression certainly makes a new array that nothing else holds:
-    arithmetic, a ``.copy()``, or a NumPy ufunc (``np.cos(y)``)."""
+    arithmetic, a ``.copy()``, a NumPy ufunc (``np.cos(y)``), or a scattered part."""
     if isinstance(value, gast.BinOp):
         return True
+    ref = code.ref_of(value)
+    if ref is not None and ref[0] == ADJ and isinstance(ref[1], tuple):
+        return ref[1][0] == "part" and ref[1][2] == SCATTERED
     if not isinstance(value, gast.Call):
         return False
     if isinstance(value.func, gast.Attribute) and value.func.attr == "copy" and not value.args:

@@ -39,8 +39,7 @@ class WriteLowering:
                 elif isinstance(elt, gast.Subscript):
                     self.store(elt, operand)
                 else:
-                    raise self.error(elt, "nested unpacking of swapped names is not supported",
-                                     "swap the names in a statement of their own")
+                    self.assign_value(elt, operand)
             return
         for elt, val in zip(target.elts, value.elts):
             self.assign(elt, val)

@@ -5,7 +5,7 @@ import numpy as np
 
 __all__ = [
     "zeros_like_tree", "one_hot", "add_tree", "spread", "split_like", "unstack_like",
-    "split_hstack", "split_vstack", "unarray", "require_assigned",
+    "split_hstack", "split_vstack", "unarray", "require_assigned", "cast_tree",
 ]
 
 
@@ -110,3 +110,19 @@ def _unbound_message():
 
 
 _UNBOUND_MESSAGE = _unbound_message()
+
+
+def cast_tree(g, like):
+    """A container's gradient with each element in the type of the matching element of the
+    argument ``like`` (a float for a float, the dtype of a NumPy scalar or array)."""
+    if isinstance(like, dict):
+        return {key: cast_tree(g[key], value) for key, value in like.items()}
+    if isinstance(like, (list, tuple)):
+        return type(like)(cast_tree(part, item) for part, item in zip(g, like))
+    if isinstance(like, float):
+        return float(np.real(g))
+    if isinstance(like, np.generic):
+        return like.dtype.type(g)
+    if isinstance(like, np.ndarray):
+        return np.asarray(g, dtype=like.dtype)
+    return g

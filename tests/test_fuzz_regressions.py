@@ -1,0 +1,73 @@
+"""Programs the fuzzer found wrong or wrongly refused, shrunk to their smallest form.
+
+Each one failed before its fix: a silently wrong gradient, a gradient of the wrong type, or
+a refusal of something the README says is supported."""
+
+import numpy as np
+import pytest
+from exact import assert_exact
+
+import srcdiff
+
+U3 = np.array([0.3, 0.6, 0.2])
+W = np.array([1.0, 2.0, 3.0])
+
+
+def gathered_into_itself(u):
+    for i in range(2):
+        u = u[[0, 2, 0]]
+    return np.sum(u * u)
+
+
+def appended_after_unpacking(x):
+    lst = [x * 1.0, x * 2.0]
+    p, q = lst
+    lst.append(x * 3.0)
+    return np.sum(p) + np.sum(sum(lst))
+
+
+def list_of_an_outside_array(x):
+    return x * np.sum(sum([W for e in W]))
+
+
+def method_of_a_module_array(u):
+    return np.sum(u * W.reshape(3, 1))
+
+
+def new_axis_of_a_module_array(u):
+    return np.sum((W[:, None] * np.ones((3, 2))) @ u)
+
+
+def dict_of_array_and_float(cfg):
+    return np.sum(cfg["w"] * cfg["s"]) + cfg["s"]
+
+
+def nested_tuple(pair):
+    (a, b), c = pair
+    return a * b + c * np.sum(np.ones(2))
+
+
+def nested_swap(x, y):
+    (x, y), s = (y * 2.0, x * 3.0), x
+    return x * y + s
+
+
+@pytest.mark.parametrize("f, args", [
+    (gathered_into_itself, (U3,)),
+    (appended_after_unpacking, (U3[:2],)),
+    (list_of_an_outside_array, (0.5,)),
+    (method_of_a_module_array, (U3[:2],)),
+    (new_axis_of_a_module_array, (U3[:2],)),
+    (nested_swap, (0.4, 0.7)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_exact(f, args):
+    assert_exact(f, args)
+
+
+def test_elements_of_container_gradients_have_their_arguments_types():
+    cfg = {"w": np.array([0.5, -1.0]), "s": 1.5}
+    grad = srcdiff.gradient(dict_of_array_and_float)(cfg)
+    assert type(grad["s"]) is float and grad["s"] == pytest.approx(0.5 - 1.0 + 1.0)
+    grad = srcdiff.gradient(nested_tuple)(((0.5, 1.5), 2.0))
+    assert grad == ((1.5, 0.5), 2.0)
+    assert all(type(v) is float for v in (*grad[0], grad[1]))
