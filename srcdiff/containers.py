@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gast
 
-from .avals import OTHER, AVal
+from .avals import OTHER, UNKNOWN_AVAL, AVal
 from .rules.registry import Rule
 
 PACK = "pack"
@@ -75,12 +75,7 @@ def element(container, key, located, node, key_aval=None):
     if container.element is not None:
         return container.element
     if key is None:
-        items = container.elements
-        from .infer import join
-        result = items[0]
-        for item in items[1:]:
-            result = join(result, item)
-        return result
+        return _joined(container.elements)
     try:
         return container.items[key]
     except (IndexError, TypeError):
@@ -90,7 +85,11 @@ def element(container, key, located, node, key_aval=None):
 
 
 def _joined(items):
+    """Any one of ``items`` (unknown for none: reading an empty container at a position
+    only known when the code runs raises there, so no value of any kind comes out)."""
     from .infer import join
+    if not items:
+        return UNKNOWN_AVAL
     result = items[0]
     for item in items[1:]:
         result = join(result, item)

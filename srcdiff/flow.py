@@ -76,13 +76,17 @@ class _Normalizer:
                 out.append(stmt)
                 continue
             if isinstance(stmt, ir.LOOPS):
-                returns = _has_return(stmt)
-                out.extend(self.loop(stmt, in_loop))
+                returns = any(_has_return(s) for s in stmt.body)
+                lines, after = self.loop(stmt, in_loop)
+                out.extend(lines)
                 if returns:
                     leave = ir.Break(stmt.origin) if in_loop else _Exit()
-                    check = ir.If(ir.Var(self.returned), [leave], [], stmt.origin)
-                    after, falls = self.seal([check] + rest, in_loop)
-                    return out + after, falls
+                    after = [ir.If(ir.Var(self.returned), [leave], [], stmt.origin)] + after
+                if after:
+                    # The loop's else clause (and the check that the body returned) runs
+                    # before the rest, which is sealed with it: a return there skips the rest.
+                    tail, falls = self.seal(after + rest, in_loop)
+                    return out + tail, falls
                 continue
             out.append(stmt)
         return out, True
@@ -107,6 +111,8 @@ class _Normalizer:
         return [ir.Assign(trips, ir.Const(0, "0"), origin), stmt]
 
     def loop(self, stmt, in_loop):
+        """The loop's statements, and the statements that follow it before the rest of the
+        block: its else clause (on a flag where the body can break), not yet sealed."""
         if isinstance(stmt, ir.While):
             stmt.test_body = self.seal(stmt.test_body, in_loop)[0]
         stmt.body = self.seal(stmt.body, in_loop=True)[0]
@@ -115,16 +121,15 @@ class _Normalizer:
         if stmt.trips is None and (isinstance(stmt, ir.While) or breaks):
             lines = self.count(stmt)
         orelse, stmt.orelse = stmt.orelse, []
-        orelse = self.seal(orelse, in_loop)[0] if orelse else []
         if not orelse:
-            return lines
+            return lines, []
         if not breaks:
-            return lines + orelse
+            return lines, orelse
         broke = self.named("broke")
         _flag_breaks(stmt.body, broke)
         origin = stmt.origin
-        return [ir.Assign(broke, ir.Const(False, "False"), origin), *lines,
-                ir.If(ir.Var(broke), [], orelse, origin)]
+        return ([ir.Assign(broke, ir.Const(False, "False"), origin), *lines],
+                [ir.If(ir.Var(broke), [], orelse, origin)])
 
 
 class _Exit:

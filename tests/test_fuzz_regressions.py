@@ -3,6 +3,8 @@
 Each one failed before its fix: a silently wrong gradient, a gradient of the wrong type, or
 a refusal of something the README says is supported."""
 
+import math
+
 import numpy as np
 import pytest
 from exact import assert_exact
@@ -71,3 +73,43 @@ def test_elements_of_container_gradients_have_their_arguments_types():
     grad = srcdiff.gradient(nested_tuple)(((0.5, 1.5), 2.0))
     assert grad == ((1.5, 0.5), 2.0)
     assert all(type(v) is float for v in (*grad[0], grad[1]))
+
+
+def loops_over_an_empty_list(u):
+    acc = []
+    squares = [u * u for e in acc]
+    return sum(squares) + u
+
+
+def returns_from_a_loops_else(a, n):
+    s = np.sum(a * a)
+    if s < 10.0:
+        for i in range(n):
+            s = s * 2.0
+        else:
+            if s > 0.4:
+                return s * 3.0
+        s = s * 5.0
+    return np.sum(a) + s
+
+
+def spread_of_equal_values(x):
+    return np.std(np.full((2, 3), x)) + np.sum(np.std(x + np.zeros((3, 4)), axis=1)) + x
+
+
+def radius_at_the_origin(x):
+    zero = x * 0.0
+    r = np.hypot(zero, zero)
+    return r * r + math.hypot(zero, zero) ** 2 + x
+
+
+@pytest.mark.parametrize("f, args", [
+    (loops_over_an_empty_list, (0.5,)),
+    (returns_from_a_loops_else, (U3[:2], 1)),
+    (returns_from_a_loops_else, (U3[:2], 0)),
+    (returns_from_a_loops_else, (U3[:2] * 0.1, 1)),
+    (spread_of_equal_values, (-1.4739958993339504,)),
+    (radius_at_the_origin, (0.7,)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_exact_more(f, args):
+    assert_exact(f, args)

@@ -32,7 +32,7 @@ _scalar(math.atan, "x", "g / (1.0 + x * x)")
 _scalar(math.asin, "x", "g / math.sqrt(1.0 - x * x)", domain={"x": "unit"})
 _scalar(math.acos, "x", "-g / math.sqrt(1.0 - x * x)", domain={"x": "unit"})
 _scalar(math.atan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)")
-_scalar(math.hypot, "x, y", "g * x / ans", "g * y / ans")
+_scalar(math.hypot, "x, y", "g * unit(x, ans)", "g * unit(y, ans)")
 _scalar(math.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", domain={"x": "positive"},
         selector=select_power, forms=power_forms("g * y * math.pow(x, y - 1.0)",
                                                  "g * ans * math.log(x)"), notes=POWER_NOTES)

@@ -63,7 +63,7 @@ _np(np.arcsinh, "x", "g / np.sqrt(x * x + 1.0)", complex=HOLOMORPHIC)
 _np(np.arccosh, "x", "g / np.sqrt(x * x - 1.0)", domain={"x": "above1"})
 _np(np.arctanh, "x", "g / (1.0 - x * x)", domain={"x": "unit"}, complex=HOLOMORPHIC)
 _np(np.arctan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)")
-_np(np.hypot, "x, y", "g * x / ans", "g * y / ans")
+_np(np.hypot, "x, y", "g * unit(x, ans)", "g * unit(y, ans)")
 _np(np.sinc, "x", "g * dsinc_dx(x, ans)",
     notes="sinc(x) = sin(pi x) / (pi x); dsinc_dx is (cos(pi x) - ans) / x, and its limit 0 "
           "at x = 0")

@@ -141,16 +141,18 @@ VAR = _forms("0.0 * g", "2.0 * g * (a - np.mean(a)) / {m}",
              "2.0 * np.expand_dims(g, {axis}) * (a - np.mean(a, {axis}, keepdims=True)) / {m}",
              "2.0 * expand_reduced(g, axis, keepdims) * (a - np.mean(a, axis, keepdims=True)) / "
              "(reduced_size(a, axis) - ddof)", extra=1)
-STD = _forms("0.0 * g", "g * unit(a - np.mean(a), ans) / {m}",
-             "g * unit(a - np.mean(a, {axis}, keepdims=True), ans) / {m}",
-             "np.expand_dims(g, {axis}) * unit(a - np.mean(a, {axis}, keepdims=True), "
+STD = _forms("0.0 * g", "g * unit(deviations(a), ans) / {m}",
+             "g * unit(deviations(a, {axis}), ans) / {m}",
+             "np.expand_dims(g, {axis}) * unit(deviations(a, {axis}), "
              "np.expand_dims(ans, {axis})) / {m}",
-             "expand_reduced(g, axis, keepdims) * unit(a - np.mean(a, axis, keepdims=True), "
+             "expand_reduced(g, axis, keepdims) * unit(deviations(a, axis), "
              "expand_reduced(ans, axis, keepdims)) / (reduced_size(a, axis) - ddof)", extra=1)
 STD_NOTES = ("where the slice is constant the adjoint is 0: exactly the derivative for a slice "
              "of one element (the standard deviation is then the constant 0); for longer "
              "slices the derivative does not exist there, and 0 is a subgradient, as for the "
-             "2-norm at 0")
+             "2-norm at 0. The deviations are centred twice, so that shifting every element "
+             "(which leaves the standard deviation unchanged) gets no adjoint even where the "
+             "values are equal up to rounding")
 MEDIAN = _forms("g", "g * median_weights(a)", "g * median_weights(a, {axis})",
                 "np.expand_dims(g, {axis}) * median_weights(a, {axis})",
                 "expand_reduced(g, axis, keepdims) * median_weights(a, axis)")

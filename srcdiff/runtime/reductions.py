@@ -8,7 +8,7 @@ import numpy as np
 from .arithmetic import cast_like
 
 __all__ = [
-    "expand_reduced", "reduced_size", "unit", "tie_weights", "product_of_others",
+    "expand_reduced", "reduced_size", "unit", "deviations", "tie_weights", "product_of_others",
     "median_weights", "reverse_cumsum", "cumprod_vjp", "norm_vjp", "average_vjp",
 ]
 
@@ -41,6 +41,16 @@ def unit(x, norm):
     x = np.asarray(x)
     return np.divide(x, norm, out=np.zeros(np.broadcast_shapes(x.shape, np.shape(norm)),
                                            dtype=np.result_type(x, norm)), where=norm != 0)
+
+
+def deviations(a, axis=None):
+    """``a`` minus its mean along ``axis`` (kept), centred a second time so that the
+    deviations sum to zero to rounding. The standard deviation's adjoint is the deviations
+    over the standard deviation; for a slice whose values are equal up to rounding both
+    are rounding noise, and only deviations that sum to zero keep the adjoint from moving
+    with a shift of every element (which leaves the standard deviation unchanged)."""
+    deviation = a - np.mean(a, axis, keepdims=True)
+    return deviation - np.mean(deviation, axis, keepdims=True)
 
 
 def tie_weights(a, m, axis=None):
