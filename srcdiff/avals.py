@@ -88,7 +88,7 @@ class AVal:
             dims = ", ".join("?" if d is None else str(d) for d in self.shape)
             return f"{dtype}[{dims}]"
         if self.kind == OTHER and self.element is not None:
-            return f"list[{self.element.describe()}, ...]"
+            return f"{self.pytype.__name__}[{self.element.describe()}, ...]"
         if self.kind == OTHER and self.items is not None:
             if self.pytype is dict:
                 inner = ", ".join(f"{k!r}: {v.describe()}" for k, v in self.items)
@@ -143,7 +143,7 @@ def shape_tuple(dims):
     """The abstract value of ``x.shape``: a tuple of ints, each carrying its dimension when
     the specialization knows it (and so guards it)."""
     if dims is None:
-        return AVal(OTHER, pytype=tuple)
+        return AVal(OTHER, pytype=tuple, element=AVal(PY, int))
     return AVal(OTHER, pytype=tuple,
                 items=tuple(AVal(PY, int, value=d if isinstance(d, int) else None)
                             for d in dims))

@@ -135,6 +135,14 @@ def join(a, b):
     if {a.kind, b.kind} <= {PY, NP} and a.differentiable and b.differentiable:
         dtype = np.result_type(*(x.dtype if x.kind == NP else x.dtype(0) for x in (a, b)))
         return AVal(NP, dtype)
+    if {a.kind, b.kind} in ({ARRAY, PY}, {ARRAY, NP}) and a.differentiable and (
+            b.differentiable):
+        # A scalar on one path and an array on another: an array of unknown rank, unless
+        # the array is 0-d (a NumPy scalar and a 0-d array behave alike).
+        array, scalar = (a, b) if a.kind == ARRAY else (b, a)
+        other = scalar.dtype(0) if scalar.kind == PY else scalar.dtype
+        dtype = np.result_type(array.dtype, other) if array.dtype is not None else None
+        return AVal(ARRAY, dtype, () if array.shape == () else None)
     if a.kind == ARRAY and b.kind == ARRAY:
         dtype = np.result_type(a.dtype, b.dtype) if a.dtype and b.dtype else None
         if a.shape is None or b.shape is None or len(a.shape) != len(b.shape):
@@ -185,6 +193,24 @@ def _result(program, stmt, located):
 _INTEGER_KINDS = (SCALAR, ELEMENTWISE, NONDIFF)
 
 
+def _with_known_values(bound, args):
+    """The operands, with those whose values the specialization knows (integers from
+    shapes and literals, tuples of them) as constants, for the rules' shape hooks."""
+    known = {}
+    for param, operand in bound.items():
+        value = _known_value(args[param])
+        known[param] = (ir.Const(value, repr(value))
+                        if value is not None and isinstance(operand, ir.Var) else operand)
+    return known
+
+
+def _known_value(aval):
+    if aval.kind == OTHER and aval.pytype is tuple and aval.items is not None:
+        values = tuple(_known_value(item) for item in aval.items)
+        return None if None in values else values
+    return avals.known_int(aval)
+
+
 def _integer_value(call, args):
     """The value of integer arithmetic on integers whose values are known (literals,
     dimensions the guard checks): ``n - 1`` for ``n = x.shape[0]`` is a known size too."""
@@ -223,7 +249,7 @@ def _abstract_result(program, stmt, located):
         return indexing.result_aval(args["x"], parts, call.index, located, stmt.origin.node)
     if rule.shape is not None:
         try:
-            return rule.shape(args, bound)
+            return rule.shape(args, _with_known_values(bound, args))
         except (TypeError, ValueError, IndexError) as exc:
             raise _not_applicable(call, args, exc, located, stmt.origin.node) from None
     if any(a.kind == UNKNOWN for a in args.values()):

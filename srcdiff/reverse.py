@@ -29,7 +29,7 @@ from .adjoints import (
     whole_reduction,
     zero_like,
 )
-from .avals import ARRAY, NP, PY, UNKNOWN, broadcast_shapes
+from .avals import ARRAY, NP, PY, broadcast_shapes
 from .calls import USER
 from .code import ADJ, DEF, OBJ
 from .containers import APPEND, PACK
@@ -39,7 +39,7 @@ from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF, Refusal, is_complex
 from .ssa import UNDEFINED, Param, Phi
-from .tape import END, SHAPE, plan
+from .tape import END, SHAPE, plan, unknown_rank
 
 _BINOPS = {
     operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
@@ -121,8 +121,7 @@ class _Reverse:
             if result is not None:
                 state[self.web(result)] = code.ref(ADJ, self.web(result))
         elif result is not None and self.activity.active(result):
-            aval = self.web_avals[self.web(result)]
-            if aval.kind == UNKNOWN or aval.kind == ARRAY and aval.ndim is None:
+            if unknown_rank(self.program.avals.get(result)):
                 body.append(code.Expr(gast.Call(
                     func=code.ref(OBJ, runtime.check_scalar),
                     args=[code.ref(DEF, self.web(result)), code.const(fn.name)], keywords=[])))

@@ -84,6 +84,9 @@ def plan(program, activity, wrt, with_value):
         if isinstance(stmt, ir.LOOPS) and stmt.trips:
             read(_trips_values(ssa, stmt), stmt)
     read([Param(name) for name in wrt], END)
+    if program.result is not None and activity.active(program.result) and (
+            unknown_rank(program.avals.get(program.result))):
+        read([program.result], END)  # the result is checked to be a scalar when it runs
     for value in list(result.reads):
         aval = program.avals.get(value)
         if aval is not None and aval.kind == "array" and aval.known_shape is None:
@@ -106,6 +109,12 @@ def plan(program, activity, wrt, with_value):
             break
     result.unbound -= set(program.fn.param_names)
     return result
+
+
+def unknown_rank(aval):
+    """Whether a value's rank is only known when the code runs (a result of this kind is
+    checked to be a scalar then)."""
+    return aval is None or aval.kind == "unknown" or aval.kind == "array" and aval.ndim is None
 
 
 def _is_store(stmt):

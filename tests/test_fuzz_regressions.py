@@ -113,3 +113,55 @@ def radius_at_the_origin(x):
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_exact_more(f, args):
     assert_exact(f, args)
+
+
+def swap_after_sized_by_len(u):
+    u = np.sin(u) + (np.linspace(0.0, 1.0, len(u)) * u[3])
+    u[3], u[-1] = u[-1], u[3]
+    return np.sum(u * u)
+
+
+def sized_by_size(u, x):
+    y = np.full((2, u.size), x) * np.linspace(0.0, 1.0, u.size)
+    dims = (y.shape[0], np.ndim(u))
+    return np.sum(np.ones(dims) * np.sum(y))
+
+
+def scalar_or_zero_d(u, v):
+    w = v if u[2] < 0.5 else u[3]
+    return np.sum(u * u[[0, 3, 3, 3]] * w)
+
+
+def user_rule_step(v):
+    return np.floor(v * 2.0) / 2.0
+
+
+srcdiff.nondifferentiable(user_rule_step)
+
+
+def clipped_square(v, delta):
+    return np.where(np.abs(v) <= delta, 0.5 * v * v, delta * (np.abs(v) - 0.5 * delta))
+
+
+@srcdiff.vjp_of(clipped_square)
+def clipped_square_vjp(g, ans, v, delta):
+    return g * np.clip(v, -delta, delta)
+
+
+def result_of_unknown_rank_dropped_from_the_forward_sweep(y, x):
+    s = clipped_square(y, 0.5) * x
+    x = user_rule_step(s) * s
+    return x
+
+
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (swap_after_sized_by_len, (np.array([-0.07, -1.0, 0.83, -0.86]),), 0),
+    (sized_by_size, (U3, 0.5), 1),
+    (scalar_or_zero_d, (np.array([0.4, -1.0, 0.2, 0.7]), np.array(0.5)), (0, 1)),
+    (scalar_or_zero_d, (np.array([0.4, -1.0, 0.9, 0.7]), np.array(0.5)), (0, 1)),
+    (result_of_unknown_rank_dropped_from_the_forward_sweep, (0.4, 1.2), (0, 1)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_known_values_and_kinds(f, args, wrt):
+    assert_exact(f, args, wrt)

@@ -34,7 +34,13 @@ def test_an_array_returned_on_one_path_is_refused_where_it_is_returned():
 
 
 def test_a_result_of_unknown_rank_is_checked_when_the_code_runs():
-    assert "check_scalar(" in srcdiff.source(squeezed)
+    text = srcdiff.source(squeezed)
+    assert "check_scalar(" in text
+    namespace = {"np": np}
+    exec(compile(text, "<squeezed_grad>", "exec"), namespace)
+    assert namespace["squeezed_grad"](np.array([[3.0]])) == np.array([[2.0]])
+    with pytest.raises(SrcdiffError, match="squeezed returned an array of shape"):
+        namespace["squeezed_grad"](np.ones((2, 1)))
     assert runtime.check_scalar(np.array(2.0), "f") == 2.0
     with pytest.raises(SrcdiffError, match="f returned an array of shape"):
         runtime.check_scalar(np.ones((1, 2)), "f")

@@ -221,6 +221,33 @@ def length(name):
     return hook
 
 
+def size_of(name):
+    """``np.size(a)`` or ``np.size(a, axis)``: a Python int, known where the sizes are."""
+    def hook(avals, bound):
+        dims = shape(avals[name])
+        try:
+            axis = constant(bound, "axis", None)
+        except NotConstant:
+            return AVal(PY, int)
+        if dims is None:
+            return AVal(PY, int)
+        if axis is None:
+            return AVal(PY, int, value=product(dims))
+        try:
+            return AVal(PY, int, value=dims[normalized(axis, len(dims))[0]])
+        except ValueError:
+            return AVal(PY, int)
+    return hook
+
+
+def rank_of(name):
+    """``np.ndim(a)``: a Python int, known where the rank is."""
+    def hook(avals, bound):
+        dims = shape(avals[name])
+        return AVal(PY, int, value=None if dims is None else len(dims))
+    return hook
+
+
 def shape_tuple(name):
     """``np.shape(a)``: a tuple of ints that carry the dimensions the specialization knows,
     so that ``np.zeros(np.shape(a))`` knows its result's shape."""
