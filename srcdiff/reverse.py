@@ -362,7 +362,7 @@ class _Reverse:
                 lines.append(code.Expr(popped))
             if old is not None and old is not UNDEFINED:
                 state[self.web(old)] = code.ref(ADJ, web)
-        if stmt in self.plan.kept:
+        if stmt in self.plan.popped:
             lines.append(code.Expr(gast.Call(func=gast.Attribute(
                 value=code.ref(DEF, web), attr="pop", ctx=gast.Load()), args=[], keywords=[])))
         return lines

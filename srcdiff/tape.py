@@ -42,6 +42,7 @@ class Plan:
     kept: set = field(default_factory=set)
     active_blocks: set = field(default_factory=set)
     recomputed: dict = field(default_factory=dict)
+    popped: set = field(default_factory=set)
 
 
 END = "end"
@@ -105,7 +106,11 @@ def plan(program, activity, wrt, with_value):
             listed.sort(key=lambda stmt: result.places[stmt][0])
         drop_recomputed(program, result)
         restored = [s for s in stores if s in result.pushed]
-        if not any([read([s], s) for s in restored]):
+        result.popped = {s for s in _walked(program.fn.body, result.active_blocks)
+                         if _is_append(s) and s in result.kept and _list_read(ssa, result, s)}
+        # Walking back over ``lst.append(v)`` pops the list the append made: a read of it,
+        # so that an earlier ``lst = []`` that replaced it gives it back.
+        if not any([read([s], s) for s in restored + sorted(result.popped, key=id)]):
             break
     result.unbound -= set(program.fn.param_names)
     return result
@@ -115,6 +120,27 @@ def unknown_rank(aval):
     """Whether a value's rank is only known when the code runs (a result of this kind is
     checked to be a scalar then)."""
     return aval is None or aval.kind == "unknown" or aval.kind == "array" and aval.ndim is None
+
+
+def _list_read(ssa, result, append):
+    """Whether the reverse sweep reads the list an append grows (other than to pop it): only
+    then must walking back over the append undo it."""
+    return any(not _is_append(site) for value in web_values(ssa, ssa.web(append))
+               for site in result.sites.get(value, ()))
+
+
+def _is_append(stmt):
+    return isinstance(stmt, ir.Assign) and not stmt.is_copy and stmt.value.rule.kind == APPEND
+
+
+def _walked(block, active_blocks):
+    """The statements the reverse sweep walks back over: those not inside an inactive branch
+    or loop (which is restored as a whole instead)."""
+    for stmt in block:
+        yield stmt
+        if isinstance(stmt, ir.COMPOUND) and id(stmt) in active_blocks:
+            for sub in stmt.blocks():
+                yield from _walked(sub, active_blocks)
 
 
 def _is_store(stmt):

@@ -165,3 +165,29 @@ def result_of_unknown_rank_dropped_from_the_forward_sweep(y, x):
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_known_values_and_kinds(f, args, wrt):
     assert_exact(f, args, wrt)
+
+
+def list_made_afresh_in_each_iteration(params, x):
+    for k, v in enumerate(params):
+        acc = []
+        for i in range(3):
+            x = math.asin(0.9 * math.sin(sum(acc) * v + x))
+            acc.append(v * x)
+    return x * x
+
+
+def inactive_list_made_afresh(params, x):
+    for k, v in enumerate(params):
+        acc = []
+        for i in range(3):
+            x = math.asin(0.9 * math.sin(sum(acc) + x))
+            acc.append(v * 0.5)
+    return x * x
+
+
+def test_a_list_made_afresh_in_each_iteration():
+    """The reverse sweep undoes each append to read the list as it was; walking back over
+    ``acc = []`` gives back the list of the previous iteration."""
+    assert_exact(list_made_afresh_in_each_iteration, ((-1.1, 1.4, 0.46), 0.3), 1)
+    assert_exact(list_made_afresh_in_each_iteration, (np.array([-1.1, 1.4, 0.46]), 0.3), 0)
+    assert_exact(inactive_list_made_afresh, ((-1.1, 1.4, 0.46), 0.3), 1)
