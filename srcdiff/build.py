@@ -26,7 +26,7 @@ import weakref
 import gast
 import numpy as np
 
-from . import activity, avals, calls, code, emit, infer, ir, reverse
+from . import activity, avals, calls, code, emit, failures, infer, ir, reverse
 from .avals import ARRAY, NP, OTHER, PY
 from .code import OBJ
 from .errors import SrcdiffError
@@ -207,6 +207,10 @@ class Compiled:
         body = [emit.to_python_ast(stmt, stmt.lineno, emitted.references, self.placeholder)
                 for stmt in emitted.statements]
         line = emitted.def_line
+        adjoints = emitted.marks.get(reverse.ADJOINTS)
+        if adjoints is not None:
+            body = self._explaining_failures(body, line, failures.AdjointSite(
+                emitted.source_name, self.filename, adjoints, emitted.source_file))
         function = ast.FunctionDef(
             name=emitted.name, args=_arguments(emitted.arguments), body=body,
             decorator_list=[], returns=None, type_comment=None, type_params=[],
@@ -220,6 +224,24 @@ class Compiled:
         linecache.cache[self.filename] = (len(emitted.text), None,
                                           emitted.text.splitlines(True), self.filename)
         return self._patch(function_code)
+
+    def _explaining_failures(self, body, line, site):
+        """``try: body`` with a handler that raises ``site.explain(error)`` for arithmetic
+        errors (see :mod:`srcdiff.failures`); the handler sits on the ``def`` line."""
+        def located(node):
+            for sub in ast.walk(node):
+                if "lineno" in sub._attributes:
+                    sub.lineno = sub.end_lineno = line
+                    sub.col_offset = sub.end_col_offset = 0
+            return node
+        caught = ast.Constant(self.placeholder(failures.CAUGHT))
+        explain = ast.Attribute(value=ast.Constant(self.placeholder(site)), attr="explain",
+                                ctx=ast.Load())
+        raised = ast.Raise(exc=ast.Call(func=explain, args=[ast.Name("error", ast.Load())],
+                                        keywords=[]), cause=ast.Constant(None))
+        handler = located(ast.ExceptHandler(type=caught, name="error", body=[raised]))
+        return [ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[], lineno=line,
+                        col_offset=0, end_lineno=line, end_col_offset=0)]
 
     def _patch(self, code_object):
         consts = tuple(

@@ -80,6 +80,14 @@ class Comment:
 
 
 @dataclass
+class Mark:
+    """A point in the output that prints nothing: the printer records the line of the
+    statement after it (``"adjoints"``: where the forward sweep ends)."""
+
+    name: str
+
+
+@dataclass
 class Return:
     value: object
 

@@ -37,6 +37,9 @@ class Emitted:
     arguments: object = field(repr=False, default=None)
     def_line: int = 1
     callees: list = field(repr=False, default_factory=list)
+    marks: dict = field(repr=False, default_factory=dict)
+    source_file: str | None = None
+    source_name: str | None = None
 
     @property
     def full_text(self):
@@ -71,6 +74,7 @@ class _Printer:
         self.imports = []
         self.spellings = {}
         self.references = {}
+        self.marks = {}
 
     def run(self, header):
         self.name_variables()
@@ -82,7 +86,8 @@ class _Printer:
         if self.out.seed is not None:
             arguments.append(ir.Param(self.adjoint_name(self.out.seed)))
         return Emitted(self.out.name, "\n".join(self.text) + "\n", self.imports, statements,
-                       self.references, arguments, def_line)
+                       self.references, arguments, def_line, marks=self.marks,
+                       source_file=self.fn.source.filename, source_name=self.fn.name)
 
     # printing
 
@@ -96,6 +101,9 @@ class _Printer:
         for line in lines:
             if isinstance(line, code.Comment):
                 self.line(depth, "# " + line.text)
+                continue
+            if isinstance(line, code.Mark):
+                self.marks[line.name] = len(self.text) + 1
                 continue
             stmt = self.statement(line, depth)
             if stmt is not None:

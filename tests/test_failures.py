@@ -1,0 +1,58 @@
+"""Errors while a derivative runs: the function's own pass unchanged, the adjoints' become
+located SrcdiffErrors (a raw ZeroDivisionError from inside generated code is a bug)."""
+
+import math
+
+import pytest
+
+import srcdiff
+from srcdiff import SrcdiffError
+
+
+def radius(x):
+    y = x * x
+    return math.sqrt(y) + 1.0
+
+
+def reciprocal(x):
+    return 1.0 / x
+
+
+def arcsines(x):
+    s = 0.0
+    for i in range(2):
+        s = s + math.asin(x * i)
+    return s
+
+
+def helper_with_a_kink(v):
+    return math.sqrt(v * v)
+
+
+def calls_a_helper(x):
+    return helper_with_a_kink(x) * 2.0
+
+
+def test_an_infinite_slope_is_a_located_error():
+    with pytest.raises(SrcdiffError) as caught:
+        srcdiff.gradient(radius)(0.0)
+    error = caught.value
+    assert error.lineno == radius.__code__.co_firstlineno + 2
+    assert "radius has no finite derivative here" in str(error)
+    assert "return math.sqrt(y) + 1.0" in str(error) and error.hint
+    assert srcdiff.gradient(radius)(2.0) == 1.0
+
+
+def test_in_a_loop_and_in_a_callee():
+    with pytest.raises(SrcdiffError, match="the adjoint of 's = s \\+ math.asin"):
+        srcdiff.gradient(arcsines)(1.0)
+    with pytest.raises(SrcdiffError) as caught:
+        srcdiff.gradient(calls_a_helper)(0.0)
+    assert caught.value.lineno == helper_with_a_kink.__code__.co_firstlineno + 1
+
+
+def test_the_functions_own_errors_pass_unchanged():
+    with pytest.raises(ZeroDivisionError):
+        reciprocal(0.0)
+    with pytest.raises(ZeroDivisionError):
+        srcdiff.gradient(reciprocal)(0.0)
