@@ -751,7 +751,8 @@ class _Reverse:
             if code.is_const(value) and self.aval_of(web).kind in (PY, NP):
                 state[web] = value
                 continue
-            lines.append(code.Assign((ADJ, web), value))
+            if not self._same_variable(value, web):
+                lines.append(code.Assign((ADJ, web), value))
             state[web] = code.ref(ADJ, web)
             owned = state.setdefault(OWNED, set())
             if _fresh(value) or (handed is not None and code.ref_of(value) == handed):
@@ -759,6 +760,13 @@ class _Reverse:
             else:
                 owned.discard(web)
         return lines
+
+    def _same_variable(self, value, web):
+        """Whether ``value`` is the adjoint of a value sharing ``web``'s name: the adjoint is
+        then already in the variable (``z_bar = z_bar`` would say nothing)."""
+        ref = code.ref_of(value)
+        return (isinstance(value, gast.Name) and ref is not None and ref[0] == ADJ
+                and not isinstance(ref[1], tuple) and self.name(ref[1]) == self.name(web))
 
     def _handed_over(self, contributions, state, last):
         """The adjoint of ``last`` (the value being walked back over, whose adjoint is now
@@ -840,7 +848,7 @@ class _Reverse:
             self.materialize(web, else_state, orelse)
             state[web] = code.ref(ADJ, web)
         state[OWNED] = body_state.get(OWNED, set()) & else_state.get(OWNED, set())
-        if not body and not orelse:
+        if not _has_code(body) and not _has_code(orelse):
             return []
         lines = [code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})")]
         return lines + [code.If(self.operand(stmt, stmt.test), body, orelse)]
@@ -1076,13 +1084,24 @@ class _Reverse:
                          keywords=[gast.keyword(arg="copy", value=code.const(False))])
 
     def python_adjoints(self):
-        """The adjoints that are certainly Python floats (built from Python floats only)."""
+        """The adjoints that are certainly Python floats (built from Python floats only).
+        Loops carry adjoints from a later assignment back to an earlier one, so the
+        assignments are read until nothing changes."""
         python = {}
-        for line in _assignments(self.body_lines):
-            if line.target[0] == ADJ:
-                python[line.target[1]] = python_expr(line.value, self.aval_of, python) and \
-                    python.get(line.target[1], True)
+        changed = True
+        while changed:
+            changed = False
+            for line in _assignments(self.body_lines):
+                if line.target[0] == ADJ:
+                    key = line.target[1]
+                    now = python_expr(line.value, self.aval_of, python) and python.get(key, True)
+                    changed = changed or python.get(key) != now
+                    python[key] = now
         return python
+
+
+def _has_code(lines):
+    return any(not isinstance(line, code.Comment) for line in lines)
 
 
 def _needs_cast(aval):

@@ -85,9 +85,10 @@ def plan(program, activity, wrt, with_value):
         if isinstance(stmt, ir.LOOPS) and stmt.trips:
             read(_trips_values(ssa, stmt), stmt)
     read([Param(name) for name in wrt], END)
-    if program.result is not None and activity.active(program.result) and (
-            unknown_rank(program.avals.get(program.result))):
-        read([program.result], END)  # the result is checked to be a scalar when it runs
+    if program.result is not None and (with_value or activity.active(program.result) and (
+            unknown_rank(program.avals.get(program.result)))):
+        # The result is returned, or checked to be a scalar when the code runs.
+        read([program.result], END)
     for value in list(result.reads):
         aval = program.avals.get(value)
         if aval is not None and aval.kind == "array" and aval.known_shape is None:

@@ -191,3 +191,33 @@ def test_a_list_made_afresh_in_each_iteration():
     assert_exact(list_made_afresh_in_each_iteration, ((-1.1, 1.4, 0.46), 0.3), 1)
     assert_exact(list_made_afresh_in_each_iteration, (np.array([-1.1, 1.4, 0.46]), 0.3), 0)
     assert_exact(inactive_list_made_afresh, ((-1.1, 1.4, 0.46), 0.3), 1)
+
+
+def recomputed_result(x, y, u):
+    x /= 2.0 + math.cos(0.3)
+    for z in u:
+        y = math.pow(1.5 + math.sin(math.log(2.0 + math.cos(x))), math.pi - x)
+    return y
+
+
+def float_adjoint_through_a_loop(y, z, u):
+    for x in u:
+        for i in range(2, -1, -1):
+            if i == 2:
+                p = math.log10(2.0 + y * y)
+            else:
+                z = z + p * ((1.0 + x * x) ** 0.3)
+    return math.sin(z)
+
+
+def test_value_and_grad_of_a_result_only_the_reverse_sweep_recomputes():
+    assert_exact(recomputed_result, (-0.93, -0.68, np.array([0.12, -0.5, -0.36])))
+
+
+def test_a_float_gradient_through_a_loop_is_a_float():
+    """The adjoint of ``y`` is a float until the loop adds NumPy scalars to it in a later
+    iteration: its type is found over the whole loop, not in one reading of it."""
+    args = (1.16, 0.0, np.array([-0.95, 0.0, 0.06, -0.52]))
+    value, grad = srcdiff.value_and_grad(float_adjoint_through_a_loop)(*args)
+    assert type(grad) is float
+    assert_exact(float_adjoint_through_a_loop, args)
