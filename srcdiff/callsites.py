@@ -24,12 +24,13 @@ ARRAY_METHODS = {
     name: getattr(np, function) for name, function in {
         "sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min",
         "std": "std", "var": "var", "cumsum": "cumsum", "cumprod": "cumprod", "dot": "dot",
-        "reshape": "reshape", "transpose": "transpose", "ravel": "ravel", "flatten": "ravel",
+        "reshape": "reshape", "transpose": "transpose", "ravel": "ravel",
         "squeeze": "squeeze", "swapaxes": "swapaxes", "clip": "clip", "copy": "copy",
         "astype": "astype", "round": "round", "repeat": "repeat", "take": "take",
         "diagonal": "diagonal", "trace": "trace", "conj": "conj", "conjugate": "conjugate",
         "argmax": "argmax", "argmin": "argmin", "any": "any", "all": "all", "ptp": "ptp",
     }.items() if hasattr(np, function)}
+ARRAY_METHODS["flatten"] = np.ndarray.flatten  # always a copy (np.ravel may give a view)
 VARARGS_METHODS = ("reshape", "transpose")
 LIBRARIES = ("numpy", "math", "cmath", "builtins", "scipy", "operator", "srcdiff")
 NEW_LIST = "build a new list, appending what it should hold"

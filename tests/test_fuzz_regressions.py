@@ -221,3 +221,15 @@ def test_a_float_gradient_through_a_loop_is_a_float():
     value, grad = srcdiff.value_and_grad(float_adjoint_through_a_loop)(*args)
     assert type(grad) is float
     assert_exact(float_adjoint_through_a_loop, args)
+
+
+def written_after_flatten(u, a):
+    y = a[-1].flatten()
+    y[0] -= math.sinh(math.sin(u[0]))
+    return np.sum(np.sin(y)) + np.sum(a)
+
+
+def test_flatten_is_a_copy():
+    """``x.flatten()`` always copies (``np.ravel`` may not): writing into it is fine."""
+    args = (np.array([1.19]), np.array([[-1.0], [1.05], [0.25]]))
+    assert_exact(written_after_flatten, args, (0, 1))

@@ -174,6 +174,7 @@ CALLS = {
     "numpy.reshape": [call(a=(2, 3), shape="(3, 2)"), call(a=(6,), shape="(2, -1)"),
                       call(a=None, shape="(1, 1)"), call(a=(2, 3), shape="-1")],
     "numpy.ravel": [call(a=(2, 3)), call(a=(3,)), call(a=None)],
+    "numpy.ndarray.flatten": [call(a=(2, 3)), call(a=(3,))],
     "numpy.atleast_1d": [call(a=None), call(a=(3,))],
     "numpy.atleast_2d": [call(a=None), call(a=(3,)), call(a=(2, 3))],
     "numpy.atleast_3d": [call(a=None), call(a=(3,)), call(a=(2, 3))],

@@ -25,11 +25,12 @@ def _select_array(rule, avals, bound):
     return rule.form(label) if label in rule.forms else rule.templates
 
 
-def _reshaping(fn, signature, dims, **options):
+def _reshaping(fn, signature, dims, name=None, **options):
     """A rule whose adjoint reshapes ``g`` back to the operand's shape."""
     params = signature_of(signature).params
     x, rest = params[0], (None,) * (len(params) - 1)
-    declare(fn, signature, RESHAPED_ANY.format(x=x), *rest, kind=GENERAL, name=_name(fn),
+    declare(fn, signature, RESHAPED_ANY.format(x=x), *rest, kind=GENERAL,
+            name=name or _name(fn),
             shape=R.result(dims, R.same(x)), selector=_select_array, complex=HOLOMORPHIC,
             forms={"array": (RESHAPED.format(x=x),) + rest,
                    "any": (RESHAPED_ANY.format(x=x),) + rest}, **options)
@@ -279,6 +280,8 @@ def _convolve_dims(avals, bound):
 
 _reshaping(np.reshape, "a, /, shape", _reshape_dims, views=True)
 _reshaping(np.ravel, "a", R.ravelled("a"), views=True)
+_reshaping(np.ndarray.flatten, "a", R.ravelled("a"), name="numpy.ndarray.flatten",
+           notes="x.flatten() is always a copy (np.ravel may return a view)")
 for _fn, _n in ((np.atleast_1d, 1), (np.atleast_2d, 2), (np.atleast_3d, 3)):
     _reshaping(_fn, "a", _atleast(_n), views=True)
 
