@@ -60,13 +60,38 @@ def _holds_container(program, root):
     """Whether a root allocated a list, tuple or dict (None where that is not known)."""
     if isinstance(root, tuple):
         return root[2]
-    aval = program.avals.get(root)
+    aval = program.avals.get(_allocation(root))
     return None if aval is None else _is_container(aval)
+
+
+class Older:
+    """The memory an allocation made on an earlier run of its loop's body: a value carried
+    into the next iteration (``for row in a: a = a + f(row); a[0] = ...``, where the loop
+    reads the array ``a`` held when it began) is not the array the allocation makes anew in
+    this iteration, and a write into the new one leaves it alone."""
+
+    __slots__ = ("root",)
+
+    def __init__(self, root):
+        self.root = root
+
+    def __eq__(self, other):
+        return isinstance(other, Older) and other.root is self.root
+
+    def __hash__(self):
+        return hash(("older", id(self.root)))
+
+
+def _allocation(root):
+    return root.root if isinstance(root, Older) else root
 
 
 def roots(program):
     """For every value, the roots of the memory it may see (an empty set for scalars)."""
     ssa = program.ssa
+    bodies = {id(loop): set(ir.walk(loop.body)) for loop in ir.walk(program.fn.body)
+              if isinstance(loop, ir.LOOPS)}
+    program.loop_bodies = bodies
     result = {p: frozenset([p]) if holds_memory(program.avals.get(p)) else frozenset()
               for p in ssa.params}
     statements = [s for s in ir.walk(program.fn.body) if isinstance(s, (ir.Assign, ir.For))]
@@ -91,8 +116,13 @@ def _roots_of(program, value, known):
         return _roots_of_operand(program, stmt, operand)
 
     if isinstance(value, Phi):
-        return frozenset().union(*(known.get(v, frozenset()) for v in value.inputs
-                                   if v is not UNDEFINED))
+        found = frozenset().union(*(known.get(v, frozenset()) for v in value.inputs
+                                    if v is not UNDEFINED))
+        if value.head:
+            inside = program.loop_bodies[id(value.node)]
+            found = frozenset(Older(r) if not isinstance(r, Older) and r in inside else r
+                              for r in found)
+        return found
     if isinstance(value, ir.For):
         return frozenset()
     if not holds_memory(program.avals.get(value)) and not _writes(value):
