@@ -1,0 +1,153 @@
+"""Run many generated programs without hypothesis and file every failing one as a repro.
+
+    python tests/fuzz_hunt.py --generator language --count 2000 --out /tmp/hunt
+    python tests/fuzz_hunt.py --generator all --count 500 --out /tmp/hunt --jobs 2
+
+Each program comes from a seeded ``random.Random`` (``--seed`` is the first seed), so a
+repro's header names the generator and seed that rebuild it. A failing program is written
+as a self-contained module, ``DIR/<failure kind>/<generator>-<seed>.py``, that prints the
+gradient srcdiff gives and the central differences it should match; refusals and crashes are
+grouped further by their message. A table of counts per generator and kind ends the run.
+"""
+
+import argparse
+import collections
+import multiprocessing
+import os
+import re
+import sys
+import time
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fuzzing import oracle  # noqa: E402
+from fuzzing.choices import RandomChoices  # noqa: E402
+from fuzzing.generators import GENERATORS, generate  # noqa: E402
+from fuzzing.values import literal  # noqa: E402
+
+SEVERITY = ["wrong gradient", "wrong float32 gradient", "wrong value", "changes argument",
+            "changes module constant", "shares memory", "wrong type",
+            "value_and_grad gradient differs", "crash", "timeout", "internal error",
+            "badly located refusal", "unexpected refusal"]
+
+
+def seed_for(generator, seed):
+    return zlib.crc32(generator.encode()) * 1_000_003 + seed
+
+
+def program_for(generator, seed):
+    return generate(generator, RandomChoices(seed_for(generator, seed)))
+
+
+def run_one(job):
+    """(generator, seed) -> (generator, seed, outcome, category, repro text or None)."""
+    generator, seed = job
+    program = program_for(generator, seed)
+    try:
+        report = oracle.check(program, timeout=30)
+    except oracle.Discard:
+        return generator, seed, "discarded", None, None
+    except oracle.GeneratorBug as error:
+        text = (f'"""Generator bug: {error}"""\n' + program.text
+                + f"\nARGS = {literal(program.args)}\n")
+        return generator, seed, "generator bug", "generator bug", text
+    except Exception as error:  # the oracle itself must not stop a long hunt
+        return generator, seed, "oracle error", f"oracle error {type(error).__name__}", (
+            f'"""Oracle error: {type(error).__name__}: {error}"""\n' + program.text)
+    if not report.failures:
+        return generator, seed, "refused" if report.refused else "passed", None, None
+    category = category_of(report)
+    return generator, seed, "failed", category, repro(report, generator, seed, category)
+
+
+def category_of(report):
+    """The most severe failure's kind; refusals and crashes by their (normalized) message."""
+    def rank(failure):
+        base = failure.kind.split(":")[0]
+        return SEVERITY.index(base) if base in SEVERITY else len(SEVERITY)
+    failure = min(report.failures, key=rank)
+    kind = failure.kind
+    if kind in ("unexpected refusal", "badly located refusal") or kind.startswith(
+            ("crash", "internal error")):
+        kind = f"{kind}: {_normalized(failure.detail)}"
+    return kind
+
+
+def _normalized(detail):
+    first = detail.splitlines()[0]
+    first = re.sub(r"^<[^>]*>:\d+:\d+: ", "", first)
+    first = re.sub(r"'[^']*'", "'…'", first)
+    first = re.sub(r"\b[a-z_]+\d+\b|\b\d+\b", "#", first)
+    return " ".join(first.split()[:8])
+
+
+def repro(report, generator, seed, category):
+    program = report.program
+    details = "\n".join(f"{f.kind}: {f.detail}" for f in report.failures)
+    header = (f'"""Fuzz repro ({category}); generator {generator!r}, seed {seed}.\n\n'
+              + details.replace('"""', "'''").replace("\\", "\\\\") + '\n"""\n')
+    expected = {name: literal(value) for name, value in report.expected.items()}
+    footer = f"""
+
+ARGS = {literal(program.args)}
+WRT = {program.wrt!r}
+EXPECTED = {{{", ".join(f"{k!r}: {v}" for k, v in expected.items())}}}  # central differences
+
+if __name__ == "__main__":
+    import srcdiff
+
+    print("value   ", f(*ARGS))
+    print("gradient", srcdiff.gradient(f, wrt=WRT)(*ARGS))
+    print("expected", EXPECTED)
+"""
+    return header + "\n" + program.text + footer
+
+
+def slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "other"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--generator", default="all",
+                        help=f"one of {', '.join(GENERATORS)}, or all")
+    parser.add_argument("--count", type=int, default=200, help="programs per generator")
+    parser.add_argument("--out", default="fuzz-hunt", help="directory for repro files")
+    parser.add_argument("--seed", type=int, default=0, help="first seed")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    args = parser.parse_args(argv)
+    names = list(GENERATORS) if args.generator == "all" else args.generator.split(",")
+    jobs = [(name, args.seed + i) for name in names for i in range(args.count)]
+    counts = collections.defaultdict(collections.Counter)
+    start = time.time()
+    pool = multiprocessing.Pool(args.jobs) if args.jobs > 1 else None
+    results = pool.imap_unordered(run_one, jobs, chunksize=4) if pool else map(run_one, jobs)
+    for done, (generator, seed, outcome, category, text) in enumerate(results, 1):
+        counts[generator][outcome] += 1
+        if category:
+            counts[generator]["  " + category] += 1
+            folder = os.path.join(args.out, slug(category))
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, f"{generator}-{seed}.py"), "w") as out:
+                out.write(text)
+        if done % 200 == 0:
+            print(f"{done}/{len(jobs)} programs, {time.time() - start:.0f} s", flush=True)
+    if pool:
+        pool.close()
+    print_table(counts)
+
+
+def print_table(counts):
+    rows = sorted({key for c in counts.values() for key in c},
+                  key=lambda k: (k.startswith("  "), k))
+    names = list(counts)
+    width = max([len(r) for r in rows] + [10])
+    print(f"{'':{width}}  " + "  ".join(f"{n:>10}" for n in names) + f"  {'total':>7}")
+    for row in rows:
+        cells = [counts[n].get(row, 0) for n in names]
+        print(f"{row:{width}}  " + "  ".join(f"{c:>10}" for c in cells) + f"  {sum(cells):>7}")
+
+
+if __name__ == "__main__":
+    main()

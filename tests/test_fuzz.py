@@ -1,0 +1,147 @@
+"""Differential fuzzing: generated programs that cover the supported language, their
+derivatives judged by ``fuzzing.oracle`` (central differences where meaningful, types,
+shapes, dtypes, memory, unchanged arguments, no crashes, no unexpected refusals).
+
+The default run is derandomized and small (``DEFAULT_COUNTS`` programs per generator, the
+same ones on every run). ``SRCDIFF_FUZZ=N`` runs N programs per generator from fresh random
+seeds, and shrinks a failure to a small program::
+
+    SRCDIFF_FUZZ=2000 python -m pytest tests/test_fuzz.py
+
+For thousands of programs without hypothesis' overhead, filed as repro files, run
+``tests/fuzz_hunt.py``. The tests at the end check the generators themselves: every
+construct of the README's table keeps being generated, and generated programs run.
+"""
+
+import collections
+import copy
+import functools
+import os
+
+import pytest
+from fuzzing import oracle
+from fuzzing.choices import RandomChoices
+from fuzzing.coverage import README_ROWS, REQUIRED, constructs
+from fuzzing.finite_differences import traced_path
+from fuzzing.generators import GENERATORS, generate, strategy
+from fuzzing.refusals import SNIPPETS, refusal_problems, refusal_program
+from generated import function_from, namespace_from
+from hypothesis import HealthCheck, Phase, given, reject, settings
+
+SCALED = int(os.environ.get("SRCDIFF_FUZZ", "0"))
+DEFAULT_COUNTS = {"scalars": 45, "arrays": 40, "indexing": 40, "calls": 30, "containers": 45,
+                  "sizes": 45, "aliasing": 40, "language": 40}
+
+
+def fuzz_settings(name):
+    if SCALED:
+        return settings(max_examples=SCALED, deadline=None, derandomize=False,
+                        suppress_health_check=list(HealthCheck))
+    return settings(max_examples=DEFAULT_COUNTS[name], deadline=None, derandomize=True,
+                    database=None, phases=(Phase.explicit, Phase.generate),
+                    suppress_health_check=list(HealthCheck))
+
+
+@pytest.mark.parametrize("name", list(GENERATORS))
+def test_derivatives_of_generated_programs(name):
+    """Exact or (in the aliasing generator, for stale reads) refused with a located error;
+    the failure message has the program, arguments, gradient, expected values and the
+    generated derivative."""
+    seen = collections.Counter()
+
+    @fuzz_settings(name)
+    @given(strategy(name))
+    def judge(program):
+        try:
+            report = oracle.check(program)
+        except oracle.Discard:
+            reject()
+        except oracle.GeneratorBug as error:
+            raise AssertionError(f"the {name} generator made a program that does not run "
+                                 f"({error}):\n{program.text}\nargs = {program.args!r}") from None
+        seen["judged"] += 1
+        seen["compared"] += report.compared
+        assert not report.failures, report.text()
+
+    judge()
+    assert seen["judged"] > 0 and seen["compared"] > 0
+
+
+@pytest.mark.parametrize("construct", list(SNIPPETS))
+def test_refused_construct_is_located(construct):
+    for seed in range(max(2, SCALED // 100)):
+        program = refusal_program(RandomChoices(seed), construct)
+        f = function_from(program.text, "fuzz refusal")
+        problems = refusal_problems(program, f)
+        assert not problems, f"{construct}:\n{program.text}\n{problems}"
+
+
+# -- the generators themselves ----------------------------------------------------------------
+
+@functools.cache
+def sample(name, count):
+    return [generate(name, RandomChoices(seed)) for seed in range(count)]
+
+
+@functools.cache
+def found_in(name, count):
+    return set().union(*(constructs(p) for p in sample(name, count)))
+
+
+@pytest.mark.parametrize("name", list(REQUIRED))
+def test_generator_produces_its_constructs(name):
+    found = found_in(name, 120)
+    assert REQUIRED[name] <= found, f"{name} no longer generates {REQUIRED[name] - found}"
+
+
+def test_whole_language_generator_covers_every_row_of_the_readme_table():
+    found = found_in("language", 400)
+    missing = {row: names - found for row, names in README_ROWS.items() if names - found}
+    assert not missing, f"the language generator no longer generates {missing}"
+
+
+@pytest.mark.parametrize("name", list(GENERATORS))
+def test_generated_programs_run(name):
+    """Generated programs are well typed: they run at their arguments, apart from a few
+    numeric failures (domain errors, overflow), which the oracle discards."""
+    outcomes = collections.Counter()
+    for program in sample(name, 120):
+        f = namespace_from(program.text, "fuzz sample")["f"]
+        try:
+            oracle.run_function(f, copy.deepcopy(program.args))
+            outcomes["ran"] += 1
+        except oracle.Discard:
+            outcomes["discarded"] += 1
+        except oracle.GeneratorBug as error:
+            pytest.fail(f"{name} made a program that does not run ({error}):\n{program.text}")
+    assert outcomes["discarded"] <= 0.1 * sum(outcomes.values()), outcomes
+
+
+def test_generated_programs_take_both_branches_and_every_trip_count():
+    """At their arguments, generated programs take branches and skip them, and run loops
+    zero times, once and several times."""
+    taken = skipped = 0
+    trips = set()
+    for program in sample("scalars", 120) + sample("language", 120):
+        f = namespace_from(program.text, "fuzz sample")["f"]
+        executed = [line for code, line in traced_path(f, copy.deepcopy(program.args))
+                    if code == "f"]
+        lines = program.text.splitlines()
+        first = next(i for i, line in enumerate(lines, 1) if line.startswith("def f("))
+        for number in range(first, len(lines) + 1):
+            text = lines[number - 1].strip()
+            if number not in executed or number + 1 > len(lines):
+                continue
+            if text.startswith("if "):
+                taken += number + 1 in executed
+                skipped += number + 1 not in executed
+            if text.startswith(("for ", "while ")):
+                trips.add(min(executed.count(number + 1), 2))
+    assert taken > 20 and skipped > 20, (taken, skipped)
+    assert trips >= {0, 1, 2}, trips
+
+
+def test_float32_and_edge_point_arguments_are_drawn():
+    found = set().union(*(found_in(name, 120) for name in REQUIRED))
+    assert {"float32 argument", "0-d array argument", "argument at 0.0"} <= found
+
