@@ -7,7 +7,9 @@ Each program comes from a seeded ``random.Random`` (``--seed`` is the first seed
 repro's header names the generator and seed that rebuild it. A failing program is written
 as a self-contained module, ``DIR/<failure kind>/<generator>-<seed>.py``, that prints the
 gradient srcdiff gives and the central differences it should match; refusals and crashes are
-grouped further by their message. A table of counts per generator and kind ends the run.
+grouped further by their message. With ``--minimize K`` the first K programs of each kind
+are also shrunk statement by statement (``fuzzing.reduce``) into ``minimized-*.py``. A table
+of counts per generator and kind ends the run.
 """
 
 import argparse
@@ -24,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fuzzing import oracle  # noqa: E402
 from fuzzing.choices import RandomChoices  # noqa: E402
 from fuzzing.generators import GENERATORS, generate  # noqa: E402
+from fuzzing.reduce import reduce  # noqa: E402
 from fuzzing.values import literal  # noqa: E402
 
 SEVERITY = ["wrong gradient", "wrong float32 gradient", "wrong value", "changes argument",
@@ -116,6 +119,8 @@ def main(argv=None):
     parser.add_argument("--out", default="fuzz-hunt", help="directory for repro files")
     parser.add_argument("--seed", type=int, default=0, help="first seed")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument("--minimize", type=int, default=0,
+                        help="shrink this many programs of each failure kind")
     args = parser.parse_args(argv)
     names = list(GENERATORS) if args.generator == "all" else args.generator.split(",")
     jobs = [(name, args.seed + i) for name in names for i in range(args.count)]
@@ -136,17 +141,56 @@ def main(argv=None):
     if pool:
         pool.close()
     print_table(counts)
+    if args.minimize:
+        minimize_all(args.out, args.minimize, args.jobs)
 
 
 def print_table(counts):
-    rows = sorted({key for c in counts.values() for key in c},
-                  key=lambda k: (k.startswith("  "), k))
+    """Outcomes, then failure kinds (indented), per generator; kinds by total count."""
     names = list(counts)
-    width = max([len(r) for r in rows] + [10])
-    print(f"{'':{width}}  " + "  ".join(f"{n:>10}" for n in names) + f"  {'total':>7}")
-    for row in rows:
+    outcomes = sorted({k for c in counts.values() for k in c if not k.startswith("  ")})
+    kinds = sorted({k for c in counts.values() for k in c if k.startswith("  ")},
+                   key=lambda k: -sum(c.get(k, 0) for c in counts.values()))
+    width = min(max([len(r) for r in outcomes + kinds] + [10]), 72)
+    print(f"{'':{width}} " + " ".join(f"{n[:10]:>10}" for n in names) + f" {'total':>6}")
+    for row in outcomes + kinds:
         cells = [counts[n].get(row, 0) for n in names]
-        print(f"{row:{width}}  " + "  ".join(f"{c:>10}" for c in cells) + f"  {sum(cells):>7}")
+        label = row if len(row) <= width else row[:width - 1] + "…"
+        print(f"{label:{width}} " + " ".join(f"{c:>10}" for c in cells) + f" {sum(cells):>6}")
+
+
+def minimize_one(path):
+    """Shrink the repro at ``path`` (its header names generator and seed)."""
+    header = open(path).read().split("\n", 1)[0]
+    generator, seed = re.search(r"generator '(\w+)', seed (\d+)", header).groups()
+    program = program_for(generator, int(seed))
+    category = run_one((generator, int(seed)))[3]
+
+    def same_failure(trial):
+        try:
+            report = oracle.check(trial, timeout=30)
+        except Exception:
+            return False
+        return bool(report.failures) and category_of(report) == category
+
+    small = reduce(program, same_failure)
+    report = oracle.check(small, timeout=30)
+    target = os.path.join(os.path.dirname(path), "minimized-" + os.path.basename(path))
+    with open(target, "w") as out:
+        out.write(repro(report, generator, int(seed), category))
+    return target
+
+
+def minimize_all(out, per_kind, jobs):
+    paths = []
+    for folder in sorted(os.listdir(out)):
+        files = sorted(f for f in os.listdir(os.path.join(out, folder))
+                       if not f.startswith("minimized-"))
+        paths += [os.path.join(out, folder, f) for f in files[:per_kind]]
+    pool = multiprocessing.Pool(jobs) if jobs > 1 else None
+    for target in (pool.imap_unordered(minimize_one, paths) if pool else map(minimize_one,
+                                                                              paths)):
+        print("minimized", target, flush=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ For one coordinate x0 of one argument, ``probe`` evaluates the function at x0 ±
 (h = 1e-6 relative) and ± H (H = 1e-4 relative), in float64:
 
 * the slope is the central difference at h; its rounding noise is estimated by how much the
-  central difference at 2h differs from it;
+  central difference at 2h differs from it, and from the size of the values differenced;
 * a kink at x0 (max ties, abs at 0, a branch boundary) shows as a jump in one-sided slopes,
   measured free of curvature as d = 2 gap(h) - gap(2h), where gap(s) is the one-sided slope
   jump (f(x0+s) - 2 f(x0) + f(x0-s)) / s; a smooth function has gap(s) = s f'' + O(s^3).
@@ -28,6 +28,7 @@ import numpy as np
 
 SMALL, LARGE = 1e-6, 1e-4
 RTOL = 1e-5
+EPS = float(np.finfo(np.float64).eps)
 
 
 @dataclass
@@ -92,7 +93,8 @@ def probe(f, moved, x0, f0, base_path):
     far = (values[big] - values[-big]) / (2 * big)
     noise = abs(slope - wide)
     scale = max(1.0, abs(slope))
-    tolerance = RTOL * scale + 4 * noise
+    rounding = 8 * EPS * max(abs(v) for v in values.values()) / h
+    tolerance = RTOL * scale + 4 * noise + rounding
     gap = (values[h] - 2 * f0 + values[-h]) / h
     gap2 = (values[2 * h] - 2 * f0 + values[-2 * h]) / (2 * h)
     kink = abs(2 * gap - gap2)

@@ -82,6 +82,8 @@ def run_function(f, args):
             warnings.simplefilter("error", RuntimeWarning)
             with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
                 value = f(*args)
+    except _Timeout:
+        raise
     except NUMERIC as error:
         raise Discard(f"{type(error).__name__}: {error}") from None
     except ValueError as error:
@@ -104,16 +106,23 @@ def run_function(f, args):
 def check(program, timeout=60):
     """A ``Report`` on ``program``; raises Discard or GeneratorBug where the function itself
     cannot be run at the program's arguments."""
-    namespace = namespace_from(program.text, f"fuzz {program.generator}")
-    f = namespace["f"]
-    constants = {name: copy.deepcopy(namespace[name]) for name in program.constants}
-    args = program.args
-    before = copy.deepcopy(args)
-    value = run_function(f, copy.deepcopy(args))
-    value64 = run_function(f, to_float64(args))
-    report = Report(program)
     with _time_limit(timeout):
-        _check(report, f, namespace, args, before, value, value64)
+        namespace = namespace_from(program.text, f"fuzz {program.generator}")
+        f = namespace["f"]
+        constants = {name: copy.deepcopy(namespace[name]) for name in program.constants}
+        args = program.args
+        before = copy.deepcopy(args)
+        try:
+            value = run_function(f, copy.deepcopy(args))
+            value64 = run_function(f, to_float64(args))
+        except _Timeout:
+            raise Discard("the function does not finish in time") from None
+        report = Report(program)
+        try:
+            _check(report, f, namespace, args, before, value, value64)
+        except _Timeout:
+            if not any(failure.kind == "timeout" for failure in report.failures):
+                report.fail("timeout", "checking the derivative took too long")
     for name, saved in constants.items():
         if not same_value(namespace[name], saved):
             report.fail("changes module constant", f"{name} is now {namespace[name]!r}")
@@ -172,7 +181,9 @@ def _check_live_constants(report, f, namespace, args):
     try:
         value = run_function(f, copy.deepcopy(args))
         fresh = namespace_from(text, f"fuzz {program.generator} rebound")["f"]
-        expected = srcdiff.gradient(fresh, wrt=program.wrt)(*copy.deepcopy(args))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = srcdiff.gradient(fresh, wrt=program.wrt)(*copy.deepcopy(args))
     except Exception:  # the function fails with the new value, or srcdiff refuses it
         namespace[name] = old
         return
@@ -183,7 +194,7 @@ def _check_live_constants(report, f, namespace, args):
     if result is None:
         return
     got_value, grads = result
-    if not np.isclose(float(got_value), float(value), rtol=1e-9, atol=1e-12) or not (
+    if not np.isclose(float(got_value), float(value), rtol=1e-9, atol=1e-9) or not (
             _same_numbers(_as_tuple(report, grads), _as_tuple(report, expected))):
         report.fail("stale module constant", f"after {name} = {literal(new)}: value_and_grad "
                     f"gives {got_value!r}, {literal(grads)}; the function {value!r}, and a "
@@ -201,6 +212,7 @@ def _call(report, derivative, args):
         _refusal(report, error)
     except _Timeout:
         report.fail("timeout", "the derivative did not finish in time")
+        raise
     except Exception as error:
         report.fail(f"crash: {type(error).__name__}", f"{type(error).__name__}: {error}")
     return None
@@ -259,26 +271,29 @@ def _check_types(report, args, grads):
 
 def type_problem(arg, grad, where=""):
     """How ``grad`` fails to have ``arg``'s type, shape and dtype, or ''."""
+    at = f" at {where}" if where else ""
     if isinstance(arg, np.ndarray):
+        expected = f"ndarray {arg.dtype}{list(arg.shape)}"
         if not isinstance(grad, np.ndarray):
-            return f"{where}: expected ndarray{arg.shape} {arg.dtype}, got {type(grad).__name__}"
+            return f"expected {expected}{at}, got {type(grad).__name__} {literal(grad)}"
         if grad.shape != arg.shape or grad.dtype != arg.dtype:
-            return (f"{where}: expected {arg.dtype}{list(arg.shape)}, got "
-                    f"{grad.dtype}{list(grad.shape)}")
+            return f"expected {expected}{at}, got ndarray {grad.dtype}{list(grad.shape)}"
         return ""
     if isinstance(arg, float):
         if type(grad) is not float:
-            return f"{where}: expected float, got {type(grad).__name__} {grad!r}"
+            return f"expected float{at}, got {type(grad).__name__} {literal(grad)}"
         return ""
     if isinstance(arg, (list, tuple)):
         if type(grad) is not type(arg) or len(grad) != len(arg):
-            return f"{where}: expected {type(arg).__name__} of {len(arg)}, got {literal(grad)}"
-        return "".join(type_problem(a, g, f"{where}[{i}]")
-                       for i, (a, g) in enumerate(zip(arg, grad)))
+            return (f"expected {type(arg).__name__} of {len(arg)}{at}, got "
+                    f"{literal(grad)}")
+        problems = [type_problem(a, g, f"{where}[{i}]") for i, (a, g) in enumerate(zip(arg, grad))]
+        return "; ".join(p for p in problems if p)
     if isinstance(arg, dict):
         if not isinstance(grad, dict) or set(grad) != set(arg):
-            return f"{where}: expected dict with keys {sorted(arg)}, got {literal(grad)}"
-        return "".join(type_problem(arg[k], grad[k], f"{where}[{k!r}]") for k in arg)
+            return f"expected dict with keys {sorted(arg)}{at}, got {literal(grad)}"
+        problems = [type_problem(arg[k], grad[k], f"{where}[{k!r}]") for k in arg]
+        return "; ".join(p for p in problems if p)
     return ""
 
 
@@ -298,15 +313,15 @@ def _check_memory(report, args, grads, namespace):
 def _check_value(report, value, got, args):
     float32 = any(isinstance(leaf, np.ndarray) and leaf.dtype == np.float32
                   for _, leaf in leaves(args))
-    rtol = 1e-5 if float32 else 1e-9
-    if not np.isclose(float(got), float(value), rtol=rtol, atol=1e-12):
+    tolerance = 1e-4 if float32 else 1e-9
+    if not np.isclose(float(got), float(value), rtol=tolerance, atol=tolerance):
         report.fail("wrong value", f"value_and_grad gives {got!r}, the function {value!r}")
 
 
 def _same_numbers(a, b):
     pairs = list(zip([leaf for _, leaf in leaves(a)], [leaf for _, leaf in leaves(b)]))
     return len(pairs) == len(leaves(a)) == len(leaves(b)) and all(
-        np.allclose(x, y, rtol=1e-12, atol=1e-15, equal_nan=True) for x, y in pairs)
+        np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True) for x, y in pairs)
 
 
 def _compare_with_differences(report, f, args64, grads64, value64):
