@@ -190,7 +190,6 @@ class Writer:
         flag = "owned" if self.aliasing else "fresh"
         return [name for name, v in self.scope.vars.items()
                 if isinstance(v.kind, Arr) and v.kind.rank > 0 and getattr(v, flag)
-                and not isinstance(v.kind, Lst)
                 and predicate(v.kind)]
 
     def can_rebind(self, name, kind):
@@ -375,8 +374,7 @@ class Writer:
 
     def target_kind(self):
         """A kind for a new or rebound variable: mostly kinds already in play."""
-        kinds = [v.kind for v in self.scope.vars.values()
-                 if isinstance(v.kind, (Float, Arr)) and not isinstance(v.kind, Mask)]
+        kinds = [v.kind for v in self.scope.vars.values() if isinstance(v.kind, (Float, Arr))]
         kinds = [FLOAT if is_float_like(k) else k for k in kinds] or [FLOAT]
         return self.c.pick([FLOAT] + kinds)
 
