@@ -52,12 +52,13 @@ def run_one(job):
     except oracle.Discard:
         return generator, seed, "discarded", None, None
     except oracle.GeneratorBug as error:
-        text = (f'"""Generator bug: {error}"""\n' + program.text
-                + f"\nARGS = {literal(program.args)}\n")
+        text = (f'"""Generator bug ({error}); generator {generator!r}, seed {seed}."""\n'
+                + program.text + f"\nARGS = {literal(program.args)}\n")
         return generator, seed, "generator bug", "generator bug", text
     except Exception as error:  # the oracle itself must not stop a long hunt
-        return generator, seed, "oracle error", f"oracle error {type(error).__name__}", (
-            f'"""Oracle error: {type(error).__name__}: {error}"""\n' + program.text)
+        text = (f'"""Oracle error ({type(error).__name__}: {error}); generator {generator!r}, '
+                f'seed {seed}."""\n' + program.text + f"\nARGS = {literal(program.args)}\n")
+        return generator, seed, "oracle error", f"oracle error {type(error).__name__}", text
     if not report.failures:
         return generator, seed, "refused" if report.refused else "passed", None, None
     category = category_of(report)
@@ -100,9 +101,10 @@ EXPECTED = {{{", ".join(f"{k!r}: {v}" for k, v in expected.items())}}}  # centra
 if __name__ == "__main__":
     import srcdiff
 
-    print("value   ", f(*ARGS))
-    print("gradient", srcdiff.gradient(f, wrt=WRT)(*ARGS))
-    print("expected", EXPECTED)
+    print("value         ", f(*ARGS))
+    print("expected      ", EXPECTED)
+    print("value_and_grad", srcdiff.value_and_grad(f, wrt=WRT)(*ARGS))
+    print("gradient      ", srcdiff.gradient(f, wrt=WRT)(*ARGS))
 """
     return header + "\n" + program.text + footer
 
@@ -115,7 +117,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--generator", default="all",
                         help=f"one of {', '.join(GENERATORS)}, or all")
-    parser.add_argument("--count", type=int, default=200, help="programs per generator")
+    parser.add_argument("--count", type=int, default=200,
+                        help="programs per generator (0 with --minimize: shrink the repros "
+                        "already in DIR)")
     parser.add_argument("--out", default="fuzz-hunt", help="directory for repro files")
     parser.add_argument("--seed", type=int, default=0, help="first seed")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
@@ -140,7 +144,8 @@ def main(argv=None):
             print(f"{done}/{len(jobs)} programs, {time.time() - start:.0f} s", flush=True)
     if pool:
         pool.close()
-    print_table(counts)
+    if jobs:
+        print_table(counts)
     if args.minimize:
         minimize_all(args.out, args.minimize, args.jobs)
 
@@ -174,7 +179,10 @@ def minimize_one(path):
         return bool(report.failures) and category_of(report) == category
 
     small = reduce(program, same_failure)
-    report = oracle.check(small, timeout=30)
+    try:
+        report = oracle.check(small, timeout=30)
+    except Exception:  # not reproducible after all: keep the original
+        small, report = program, oracle.check(program, timeout=30)
     target = os.path.join(os.path.dirname(path), "minimized-" + os.path.basename(path))
     with open(target, "w") as out:
         out.write(repro(report, generator, int(seed), category))
@@ -184,9 +192,11 @@ def minimize_one(path):
 def minimize_all(out, per_kind, jobs):
     paths = []
     for folder in sorted(os.listdir(out)):
-        files = sorted(f for f in os.listdir(os.path.join(out, folder))
-                       if not f.startswith("minimized-"))
-        paths += [os.path.join(out, folder, f) for f in files[:per_kind]]
+        if folder in ("generator-bug",) or folder.startswith("oracle-error"):
+            continue
+        names = os.listdir(os.path.join(out, folder))
+        files = sorted(f for f in names if not f.startswith("minimized-"))[:per_kind]
+        paths += [os.path.join(out, folder, f) for f in files if "minimized-" + f not in names]
     pool = multiprocessing.Pool(jobs) if jobs > 1 else None
     for target in (pool.imap_unordered(minimize_one, paths) if pool else map(minimize_one,
                                                                               paths)):

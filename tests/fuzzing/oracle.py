@@ -110,13 +110,17 @@ def check(program, timeout=60):
         namespace = namespace_from(program.text, f"fuzz {program.generator}")
         f = namespace["f"]
         constants = {name: copy.deepcopy(namespace[name]) for name in program.constants}
-        args = program.args
+        args = copy.deepcopy(program.args)  # a derivative that changes them changes a copy
         before = copy.deepcopy(args)
         try:
-            value = run_function(f, copy.deepcopy(args))
+            ran_with = copy.deepcopy(args)
+            value = run_function(f, ran_with)
             value64 = run_function(f, to_float64(args))
         except _Timeout:
             raise Discard("the function does not finish in time") from None
+        if not same_value(ran_with, args) or any(
+                not same_value(namespace[n], constants[n]) for n in constants):
+            raise GeneratorBug("the function changes its arguments or module-level arrays")
         report = Report(program)
         try:
             _check(report, f, namespace, args, before, value, value64)
@@ -194,7 +198,7 @@ def _check_live_constants(report, f, namespace, args):
     if result is None:
         return
     got_value, grads = result
-    if not np.isclose(float(got_value), float(value), rtol=1e-9, atol=1e-9) or not (
+    if not _close(got_value, value, 1e-9) or not (
             _same_numbers(_as_tuple(report, grads), _as_tuple(report, expected))):
         report.fail("stale module constant", f"after {name} = {literal(new)}: value_and_grad "
                     f"gives {got_value!r}, {literal(grads)}; the function {value!r}, and a "
@@ -314,8 +318,16 @@ def _check_value(report, value, got, args):
     float32 = any(isinstance(leaf, np.ndarray) and leaf.dtype == np.float32
                   for _, leaf in leaves(args))
     tolerance = 1e-4 if float32 else 1e-9
-    if not np.isclose(float(got), float(value), rtol=tolerance, atol=tolerance):
+    if not _close(got, value, tolerance):
         report.fail("wrong value", f"value_and_grad gives {got!r}, the function {value!r}")
+
+
+def _close(got, value, tolerance):
+    """Whether ``got`` is a scalar equal to ``value`` within ``tolerance`` (relative and
+    absolute)."""
+    if np.ndim(got) != 0 or np.iscomplexobj(got):
+        return False
+    return bool(np.isclose(float(got), float(value), rtol=tolerance, atol=tolerance))
 
 
 def _same_numbers(a, b):

@@ -47,9 +47,9 @@ def _candidates(text):
         if node.decorator_list if isinstance(node, ast.FunctionDef) else False:
             start = node.decorator_list[0].lineno - 1
         indent = lines[start][:len(lines[start]) - len(lines[start].lstrip())]
-        replacement = [] if not indent else [indent + "pass"]
-        if lines[start:end] != replacement:
-            yield "\n".join(lines[:start] + replacement + lines[end:]) + "\n"
+        yield "\n".join(lines[:start] + lines[end:]) + "\n"
+        if indent and not isinstance(node, ast.Pass):
+            yield "\n".join(lines[:start] + [indent + "pass"] + lines[end:]) + "\n"
         if isinstance(node, (ast.If, ast.For, ast.While)):
             body = lines[node.body[0].lineno - 1:node.body[-1].end_lineno]
             extra = len(body[0]) - len(body[0].lstrip()) - len(indent)
