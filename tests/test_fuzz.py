@@ -4,7 +4,8 @@ shapes, dtypes, memory, unchanged arguments, no crashes, no unexpected refusals)
 
 The default run is derandomized and small (``DEFAULT_COUNTS`` programs per generator, the
 same ones on every run). ``SRCDIFF_FUZZ=N`` runs N programs per generator from fresh random
-seeds, and shrinks a failure to a small program::
+seeds; ``SRCDIFF_FUZZ_SHRINK=1`` also lets hypothesis shrink a failure (slow: up to five
+minutes per failing generator, since every example compiles a derivative)::
 
     SRCDIFF_FUZZ=2000 python -m pytest tests/test_fuzz.py
 
@@ -29,13 +30,15 @@ from generated import function_from, namespace_from
 from hypothesis import HealthCheck, Phase, given, reject, settings
 
 SCALED = int(os.environ.get("SRCDIFF_FUZZ", "0"))
+SHRINK = os.environ.get("SRCDIFF_FUZZ_SHRINK", "") not in ("", "0")
 DEFAULT_COUNTS = {"scalars": 45, "arrays": 40, "indexing": 40, "calls": 30, "containers": 45,
                   "sizes": 45, "aliasing": 40, "language": 40}
 
 
 def fuzz_settings(name):
+    phases = (Phase.explicit, Phase.reuse, Phase.generate) + ((Phase.shrink,) if SHRINK else ())
     if SCALED:
-        return settings(max_examples=SCALED, deadline=None, derandomize=False,
+        return settings(max_examples=SCALED, deadline=None, derandomize=False, phases=phases,
                         suppress_health_check=list(HealthCheck))
     return settings(max_examples=DEFAULT_COUNTS[name], deadline=None, derandomize=True,
                     database=None, phases=(Phase.explicit, Phase.generate),
