@@ -5,7 +5,7 @@
 Each rule asks for its operands by shape, so a rule that reduces over an axis asks for an
 operand with one more axis, which the writer finds among the variables or builds."""
 
-from fuzzing.grammar import E, Rule, atomic, call, views_of
+from fuzzing.grammar import E, Rule, atomic, call
 from fuzzing.kinds import FLOAT, Arr, broadcasts_to, size
 
 ELEMENTWISE = [
@@ -414,5 +414,3 @@ RULES = [
     Rule("scalar", "array", 2, elementwise),
     Rule("scalar", "array", 2, binary),
 ]
-
-__all__ = ["RULES", "views_of"]

@@ -9,7 +9,7 @@ counts as a view of the arrays passed to it (see ``grammar``'s memory rules)."""
 
 from dataclasses import dataclass
 
-from fuzzing.grammar import E, Fn, Rule, Var, Writer, views_of
+from fuzzing.grammar import E, Fn, Rule, Var, Writer
 from fuzzing.kinds import FLOAT, Arr, Float, Tup
 
 ELEMENTWISE_BODIES = [
@@ -51,7 +51,7 @@ def write_helpers(choices, profile, rules, module, shapes, count):
                         budget=choices.integer(0, 2), max_depth=2, result=result)
         for p, kind, _ in params:
             writer.define(p, kind)
-        for const, kind, _ in module.constants:
+        for const, kind in module.constants:
             writer.constant(const, kind)
         writer.params = [p for p, _, _ in params]
         writer.top_level = False
@@ -246,6 +246,3 @@ RULES = [
     Rule("calls", "stmt", 3, unpack_call),
     Rule("calls", "stmt", 3, nested_def),
 ]
-
-__all__ = ["RULES", "Helper", "write_helpers", "write_factories", "write_user_rules",
-           "views_of"]

@@ -151,7 +151,7 @@ def append_loop(w):
         value = w.unshared(w.expr(item, 1))
         w.line(f"{name}.append({value.text})")
 
-    w.loop(f"for {index} in {header}:", [(index, index_kind, frozenset())], index=index,
+    w.loop(f"for {index} in {header}:", [(index, index_kind, frozenset())],
            body=body)
     return True
 
@@ -199,7 +199,7 @@ def loop_over(w):
         count = kind.length if isinstance(kind, Lst) else len(kind.items)
         w.loop(f"for {index}, {name} in enumerate({source}):",
                [(index, Int(0, max(count - 1, 0)), frozenset()),
-                (name, item, frozenset([source]))], index=index, iterates=frozenset([source]))
+                (name, item, frozenset([source]))], iterates=frozenset([source]))
     else:
         w.loop(f"for {name} in {source}:", [(name, item, frozenset([source]))],
                iterates=frozenset([source]))

@@ -15,7 +15,7 @@ from fuzzing import arrays, calls, containers, indexing, scalars, sizes
 from fuzzing.choices import HypothesisChoices
 from fuzzing.grammar import CORE_RULES, Module, Writer
 from fuzzing.indexing import stale_reads
-from fuzzing.kinds import FLOAT, Arr, Dct, Float, Int, Lst, Tup, exact
+from fuzzing.kinds import FLOAT, Arr, Dct, Lst, Tup, exact
 
 RULES = (CORE_RULES + scalars.RULES + arrays.RULES + indexing.RULES + calls.RULES
          + containers.RULES + sizes.RULES)
@@ -140,16 +140,16 @@ def _container(c, float32):
 def _constants(c, module):
     texts = []
     if c.chance(0.7):
-        module.constants.append(("C", FLOAT, None))
+        module.constants.append(("C", FLOAT))
         texts.append(f"C = {c.pick(['0.75', '-1.25', '2.0'])}")
     if c.chance(0.5):
         value = c.integer(1, 3)
-        module.constants.append(("K", exact(value), None))
+        module.constants.append(("K", exact(value)))
         texts.append(f"K = {value}")
     if c.chance(0.5):
         shape = c.pick([(3,), (2,), (2, 3)])
         values = np.round(_array_value(c, shape, False), 2).tolist()
-        module.constants.append(("W", Arr(shape), None))
+        module.constants.append(("W", Arr(shape)))
         texts.append(f"W = np.array({values})")
     if texts:
         module.blocks.append("\n".join(texts))
@@ -196,7 +196,7 @@ def generate(name, c):
         calls.write_user_rules(module)
     writer = Writer(c, profile.areas, RULES, module, budget=c.integer(*profile.budget),
                     aliasing=profile.aliasing)
-    for const, kind, _ in module.constants:
+    for const, kind in module.constants:
         writer.constant(const, kind)
     for pname, kind, _, _ in params:
         writer.define(pname, kind)
@@ -213,7 +213,7 @@ def generate(name, c):
     if profile.aliasing and (writer.may_refuse or stale_reads(lines, writer.stale_after)):
         may_refuse = REFUSAL_FRAGMENTS
     return Program(name, text, names, tuple(p[2] for p in params), wrt, wrt_names,
-                   may_refuse, [n for n, _, _ in module.constants])
+                   may_refuse, [n for n, _ in module.constants])
 
 
 GENERATORS = {name: (lambda c, name=name: generate(name, c)) for name in PROFILES}
@@ -225,5 +225,3 @@ def strategy(name):
         return generate(name, HypothesisChoices(draw))
     return programs()
 
-
-__all__ = ["GENERATORS", "PROFILES", "Program", "generate", "strategy", "Float", "Int"]

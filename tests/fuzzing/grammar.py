@@ -16,7 +16,7 @@ not rebound to views, so they stay fresh on every iteration.
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fuzzing.kinds import (
     FLOAT,
@@ -76,7 +76,6 @@ class Rule:
 
 @dataclass
 class Loop:
-    index: object  # the loop's integer variable, if any
     protected: frozenset
     iterates: frozenset = frozenset()  # containers it iterates over: not appended to
 
@@ -86,9 +85,7 @@ class Scope:
         self.vars = dict(variables or {})
 
     def copy(self):
-        return Scope({name: Var(v.kind, v.fresh, v.pinned, v.owned, v.bases,
-                          v.readonly)
-                      for name, v in self.vars.items()})
+        return Scope({name: replace(v) for name, v in self.vars.items()})
 
     def names(self, predicate):
         return [name for name, v in self.vars.items() if predicate(v.kind)]
@@ -123,7 +120,7 @@ class Scope:
 @dataclass
 class Module:
     """What the function may use from its module: constants, helpers, closures."""
-    constants: list = field(default_factory=list)   # (name, kind, source text)
+    constants: list = field(default_factory=list)   # (name, kind)
     helpers: list = field(default_factory=list)     # calls.Helper
     closures: list = field(default_factory=list)    # names bound to factory-made closures
     user_rules: list = field(default_factory=list)  # functions with srcdiff.defvjp rules
@@ -460,7 +457,7 @@ class Writer:
             ends.append(entry)
         self.scope = Scope.merged(ends)
 
-    def loop(self, header, targets=(), index=None, body=None, orelse=False,
+    def loop(self, header, targets=(), body=None, orelse=False,
              iterates=frozenset()):
         """A loop: ``header``, then a body in which ``targets`` ((name, kind, views) triples)
         are bound. After the loop the scope is the one at entry: variables first bound in
@@ -478,7 +475,7 @@ class Writer:
         self.scope = entry.copy()
         for name, kind, views in targets:
             self.bind(name, E(name, kind, views=views))
-        self.loops.append(Loop(index, protected | self.protected, iterates | self.iterated))
+        self.loops.append(Loop(protected | self.protected, iterates | self.iterated))
         if self.aliasing and self.writable():
             self.may_refuse = True
         with self.indented():

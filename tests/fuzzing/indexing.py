@@ -12,7 +12,7 @@ other name sharing that memory stale, and a later read of a stale name may be re
 import re
 
 from fuzzing.grammar import E, Rule
-from fuzzing.kinds import FLOAT, Arr, Int, Mask, broadcasts_to
+from fuzzing.kinds import FLOAT, Arr, Mask, broadcasts_to, size
 from fuzzing.sizes import index_expr, int_vars
 
 OPERATORS = [(5, "="), (3, "+="), (2, "-="), (2, "*="), (1, "/=")]
@@ -305,37 +305,29 @@ def stale_reads(lines, stale_after):
 
 
 def alias(w):
-    """``c = a[1:3]``, ``c = a``, ``c = a.T`` ...: a name that shares memory, in the aliasing
-    generator."""
+    """``c = a[1:]``, ``c = a``, ``c = a.T`` ...: a name that shares memory (or, for
+    ``a[[0, 1]]`` and ``a.copy()``, one that does not), in the aliasing generator."""
     names = w.writable()
     if not names:
         return False
     source = w.c.pick(names)
-    kind = w.scope[source].kind
-    form = w.c.pick(["{}", "{}[1:]", "{}[::2]", "{}.T", "np.ravel({})", "{}.reshape(-1)",
-                     "{}[0]", "{}[[0, 1]]", "{}.copy()", "{}[:, None]"])
-    if kind.shape[0] < 2 and form in ("{}[[0, 1]]",):
-        return False
-    probe = {"{}": kind.shape, "{}[1:]": (kind.shape[0] - 1,) + kind.shape[1:],
-             "{}[::2]": (len(range(0, kind.shape[0], 2)),) + kind.shape[1:],
-             "{}.T": kind.shape[::-1], "np.ravel({})": (_size(kind.shape),),
-             "{}.reshape(-1)": (_size(kind.shape),), "{}[0]": kind.shape[1:],
-             "{}[[0, 1]]": (2,) + kind.shape[1:], "{}.copy()": kind.shape,
-             "{}[:, None]": (kind.shape[0], 1) + kind.shape[1:]}[form]
-    if not probe or len(probe) > 2 or 0 in probe:
+    shape = w.scope[source].kind.shape
+    rest = shape[1:]
+    forms = {"{}": shape, "{}[1:]": (shape[0] - 1,) + rest,
+             "{}[::2]": (len(range(0, shape[0], 2)),) + rest, "{}.T": shape[::-1],
+             "np.ravel({})": (size(shape),), "{}.reshape(-1)": (size(shape),), "{}[0]": rest,
+             "{}[:, None]": (shape[0], 1) + rest, "{}.copy()": shape}
+    if shape[0] >= 2:
+        forms["{}[[0, 1]]"] = (2,) + rest
+    form = w.c.pick(list(forms))
+    result = forms[form]
+    if not result or len(result) > 2 or 0 in result:
         return False
     copy = form in ("{}[[0, 1]]", "{}.copy()")
-    e = E(form.format(source), Arr(probe), fresh=copy,
+    e = E(form.format(source), Arr(result), fresh=copy,
           views=frozenset() if copy else frozenset([source]), atom=True)
     w.bind_new("c", e)
     return True
-
-
-def _size(shape):
-    total = 1
-    for d in shape:
-        total *= d
-    return total
 
 
 RULES = [
@@ -354,5 +346,3 @@ RULES = [
     Rule("arrays", "float", 1, row_or_element),
     Rule("arrays", "array", 1, sliced),
 ]
-
-__all__ = ["RULES", "Int"]

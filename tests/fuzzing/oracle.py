@@ -450,6 +450,3 @@ class _time_limit:
             signal.signal(signal.SIGALRM, self.previous)
         return False
 
-
-__all__ = ["Discard", "GeneratorBug", "Failure", "Report", "check", "run_function",
-           "located_problems", "type_problem"]

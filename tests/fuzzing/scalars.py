@@ -5,8 +5,8 @@ that are hard for a reverse sweep (loop variables reassigned, variables first as
 branch and read in later iterations, loop targets that shadow a parameter)."""
 
 from fuzzing.grammar import E, Rule, atomic
-from fuzzing.kinds import FLOAT, Arr, Float, Int, exact, is_float_like
-from fuzzing.sizes import index_expr, range_header
+from fuzzing.kinds import FLOAT, Arr, Float, Int
+from fuzzing.sizes import range_header
 
 UNARY = [
     "math.sin({})", "math.cos({})", "math.tanh({})", "math.atan({})", "math.exp(math.sin({}))",
@@ -168,7 +168,7 @@ def for_range(w):
             reassign_index(w, index)
         w.block()
 
-    w.loop(f"for {index} in {header}:", [(index, index_kind, frozenset())], index=index,
+    w.loop(f"for {index} in {header}:", [(index, index_kind, frozenset())],
            body=body, orelse=w.c.chance(0.15))
     return True
 
@@ -199,7 +199,7 @@ def while_loop(w):
         w.line(f"{counter} += 1")
         w.block()
 
-    w.loop(f"while {condition}:", index=counter, body=body, orelse=w.c.chance(0.15))
+    w.loop(f"while {condition}:", body=body, orelse=w.c.chance(0.15))
     return True
 
 
@@ -252,7 +252,7 @@ def carried_first_assignment(w):
                 w.line(f"{carried} = {carried} * {w.c.pick(['0.5', '1.5'])}")
             del w.scope.vars[carried]
 
-    w.loop(f"for {index} in {header}:", [(index, index_kind, frozenset())], index=index,
+    w.loop(f"for {index} in {header}:", [(index, index_kind, frozenset())],
            body=body)
     return True
 
@@ -293,8 +293,7 @@ def rows_loop(w):
     elif form == "enumerate":
         index = w.new_name("k")
         w.loop(f"for {index}, {name} in enumerate({source}):",
-               [(index, Int(0, max(kind.shape[0] - 1, 0)), frozenset()), (name, row, views)],
-               index=index)
+               [(index, Int(0, max(kind.shape[0] - 1, 0)), frozenset()), (name, row, views)])
     else:
         others = [a for a in w.arrays() if w.scope[a].kind.rank == 1]
         if not others:
@@ -329,5 +328,3 @@ RULES = [
     Rule("control", "cond", 2, integer_condition),
     Rule("scalar", "cond", 2, lambda w: comparison(w)),
 ]
-
-__all__ = ["RULES", "index_expr", "exact", "is_float_like"]
