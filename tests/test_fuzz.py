@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, Phase, given, reject, settings
 
 SCALED = int(os.environ.get("SRCDIFF_FUZZ", "0"))
 SHRINK = os.environ.get("SRCDIFF_FUZZ_SHRINK", "") not in ("", "0")
-DEFAULT_COUNTS = {"scalars": 45, "arrays": 40, "indexing": 40, "calls": 30, "containers": 45,
-                  "sizes": 45, "aliasing": 40, "language": 40}
+DEFAULT_COUNTS = {"scalars": 55, "arrays": 50, "indexing": 50, "calls": 40, "containers": 55,
+                  "sizes": 55, "aliasing": 45, "language": 50}
 
 
 def fuzz_settings(name):

@@ -311,7 +311,12 @@ class Writer:
             how = self.c.weighted([(6 if names else 0, "var"), (3 if arrays else 0, "element"),
                                    (2, "literal")])
             if how == "var":
-                return E(self.c.pick(names), FLOAT, atom=True)
+                name = self.c.pick(names)
+                if isinstance(self.scope[name].kind, Arr):
+                    # A bare 0-d array bound to a float's name would be changed in place by
+                    # a later ``name += ...``; its value as a NumPy scalar is a float.
+                    return E(self.c.pick([f"float({name})", f"{name} * 1.0"]), FLOAT)
+                return E(name, FLOAT, atom=True)
             if how == "element":
                 name = self.c.pick(arrays)
                 shape = self.scope[name].kind.shape
@@ -482,6 +487,9 @@ class Writer:
             (body or self.block)()
         self.loops.pop()
         self.scope = entry
+        for name, _, _ in targets:
+            if name in entry:  # a target that shadows a variable may now view the iterable
+                entry[name].fresh = entry[name].owned = False
         if orelse:
             self.line("else:")
             self.scope = entry.copy()

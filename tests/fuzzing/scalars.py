@@ -267,7 +267,9 @@ def shadowing_loop(w):
         kind = w.scope[name].kind if name in w.scope else None
         if isinstance(kind, Float) and not w.scope[name].pinned:
             options += [(name, a) for a in w.arrays() if w.scope[a].kind.rank == 1]
-        elif isinstance(kind, Arr) and kind.rank == 1:
+        elif isinstance(kind, Arr) and kind.rank == 1 and not (
+                w.scope[name].fresh or w.scope[name].owned):
+            # a fresh array would become a view of the iterable, which loops must not do
             options += [(name, a) for a in w.arrays() if w.scope[a].kind.shape[1:] == kind.shape
                         and w.scope[a].kind.rank == 2]
     if not options:
