@@ -19,13 +19,11 @@ import os
 import re
 import sys
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from fuzzing import oracle  # noqa: E402
-from fuzzing.choices import RandomChoices  # noqa: E402
-from fuzzing.generators import GENERATORS, generate  # noqa: E402
+from fuzzing.generators import GENERATORS, program_for  # noqa: E402
 from fuzzing.reduce import reduce  # noqa: E402
 from fuzzing.values import literal  # noqa: E402
 
@@ -33,14 +31,6 @@ SEVERITY = ["wrong gradient", "wrong float32 gradient", "wrong value", "changes 
             "changes module constant", "shares memory", "wrong type",
             "value_and_grad gradient differs", "crash", "timeout", "internal error",
             "badly located refusal", "unexpected refusal"]
-
-
-def seed_for(generator, seed):
-    return zlib.crc32(generator.encode()) * 1_000_003 + seed
-
-
-def program_for(generator, seed):
-    return generate(generator, RandomChoices(seed_for(generator, seed)))
 
 
 def run_one(job):

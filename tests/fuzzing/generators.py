@@ -6,13 +6,14 @@ hypothesis strategy. Every generator can draw float32 arrays, module-level const
 edge points in ``choices.SPECIAL_VALUES``.
 """
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 from hypothesis import strategies as st
 
 from fuzzing import arrays, calls, containers, indexing, scalars, sizes
-from fuzzing.choices import HypothesisChoices
+from fuzzing.choices import HypothesisChoices, RandomChoices
 from fuzzing.grammar import CORE_RULES, Module, Writer
 from fuzzing.indexing import stale_reads
 from fuzzing.kinds import FLOAT, Arr, Dct, Lst, Tup, exact
@@ -217,6 +218,11 @@ def generate(name, c):
 
 
 GENERATORS = {name: (lambda c, name=name: generate(name, c)) for name in PROFILES}
+
+
+def program_for(name, seed):
+    """The program number ``seed`` of generator ``name``, the same in every run."""
+    return generate(name, RandomChoices(zlib.crc32(name.encode()) * 1_000_003 + seed))
 
 
 def strategy(name):
