@@ -28,7 +28,8 @@ README_ROWS = {
                         "list comprehension", "len", "sum", "container argument",
                         "loop over container"},
     "nested functions": {"nested def", "lambda"},
-    "values": {"float literal", "complex literal", "module constant", "math.pi"},
+    "values": {"float literal", "complex literal", "module constant", "math.pi",
+               "power by an index"},
     "arithmetic": {"+", "-", "*", "/", "** constant", "** variable", "unary -", "unary +",
                    "%", "@"},
     "math": {f"math.{name}" for name in (
@@ -63,7 +64,8 @@ ALL = set().union(*README_ROWS.values())
 REQUIRED = {
     "scalars": README_ROWS["statements"] | README_ROWS["branches"] | README_ROWS["loops"]
     | README_ROWS["arithmetic"] | {"math.sin", "math.log two arguments", "abs", "max",
-                                   "min of three", "pow", "complex literal", "argument at 0.0"},
+                                   "min of three", "pow", "complex literal", "argument at 0.0",
+                                   "power by an index"},
     "arrays": {"axis", "keepdims", "@", "np.einsum", "np.concatenate", "np.stack",
                "np.reshape", "np.transpose", ".T", ".reshape", ".sum()", "np.cumsum",
                "np.diff", "np.maximum", "np.where", "np.clip", "np.std", "np.var",
@@ -293,6 +295,8 @@ class _Finder(ast.NodeVisitor):
                 isinstance(node.right, ast.UnaryOp) and isinstance(node.right.operand,
                                                                    ast.Constant))
             op = "** constant" if constant else "** variable"
+            if isinstance(node.right, ast.Name) and node.right.id.startswith("k"):
+                self.add("power by an index")
         if op:
             self.add(op)
         self.generic_visit(node)

@@ -70,6 +70,20 @@ def from_integer(w, kind, depth):
              FLOAT)
 
 
+def polynomial(w, kind, depth):
+    """``sum([c[k] * x ** k for k in range(3)])``: the k = 0 term is the edge point x ** 0,
+    which arguments at 0.0 reach."""
+    index = w.new_name("k")
+    coefficients = [n for n in w.names(lambda k: isinstance(k, Arr) and k.rank == 1)
+                    if w.scope[n].readonly]
+    name = w.c.pick(coefficients) if coefficients and w.c.chance(0.6) else None
+    count = w.scope[name].kind.shape[0] if name else 3
+    name = name or w.c.pick(["(0.5, -1.0, 2.0)", "(1.0, 0.5, 0.25)"])
+    x = w.operand(w.expr(FLOAT, depth))
+    return E(f"sum([{name}[{index}] * {x} ** {index} for {index} in range({count})])", FLOAT,
+             atom=True)
+
+
 def ternary(w, kind, depth):
     a, b = w.expr(FLOAT, depth), w.expr(FLOAT, depth)
     return E(f"{w.operand(a)} if {w.condition()} else {w.operand(b)}", FLOAT)
@@ -315,6 +329,7 @@ RULES = [
     Rule("scalar", "float", 1, _template(MODULO)),
     Rule("scalar", "float", 1, _template(COMPLEX)),
     Rule("scalar", "float", 1, from_integer),
+    Rule("scalar", "float", 1, polynomial),
     Rule("control", "float", 1, ternary),
     Rule("scalar", "stmt", 6, augmented),
     Rule("scalar", "stmt", 2, tuple_assignment),
