@@ -7,9 +7,14 @@ import linecache
 _count = itertools.count()
 
 
-def function_from(text, label, name="f"):
+def namespace_from(text, label):
+    """Execute module source ``text``; its globals (helpers, constants, closures) as a dict."""
     filename = f"<{label} {next(_count)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {}
+    namespace = {"__name__": filename}
     exec(compile(text, filename, "exec"), namespace)
-    return namespace[name]
+    return namespace
+
+
+def function_from(text, label, name="f"):
+    return namespace_from(text, label)[name]

@@ -1,0 +1,163 @@
+"""Differential fuzzing: generated programs that cover the supported language, their
+derivatives judged by ``fuzzing.oracle`` (central differences where meaningful, types,
+shapes, dtypes, memory, unchanged arguments, no crashes, no unexpected refusals).
+
+The default run is deterministic and small: ``DEFAULT_COUNTS`` programs per generator from
+fixed seeds, the programs ``tests/fuzz_hunt.py --generator NAME --seed 0 --count N`` makes.
+(Not hypothesis with ``derandomize=True``: hypothesis mixes constants it finds in the
+project's loaded modules into what it draws, so its examples change with the set of tests
+that ran before.) ``SRCDIFF_FUZZ=N`` runs N programs per generator through hypothesis from
+fresh random seeds; ``SRCDIFF_FUZZ_SHRINK=1`` also lets it shrink a failure (slow: up to
+five minutes per failing generator, since every example compiles a derivative)::
+
+    SRCDIFF_FUZZ=2000 python -m pytest tests/test_fuzz.py
+
+For thousands of programs filed as repro files, run ``tests/fuzz_hunt.py``. The tests at the
+end check the generators themselves: every construct of the README's table keeps being
+generated, and generated programs run.
+"""
+
+import collections
+import copy
+import functools
+import os
+
+import pytest
+from fuzzing import oracle
+from fuzzing.choices import RandomChoices
+from fuzzing.coverage import README_ROWS, REQUIRED, constructs
+from fuzzing.finite_differences import traced_path
+from fuzzing.generators import GENERATORS, program_for, strategy
+from fuzzing.refusals import SNIPPETS, refusal_problems, refusal_program
+from fuzzing.values import same_value
+from generated import function_from, namespace_from
+from hypothesis import HealthCheck, Phase, given, reject, settings
+
+SCALED = int(os.environ.get("SRCDIFF_FUZZ", "0"))
+SHRINK = os.environ.get("SRCDIFF_FUZZ_SHRINK", "") not in ("", "0")
+DEFAULT_COUNTS = {"scalars": 45, "arrays": 45, "indexing": 45, "calls": 35, "containers": 50,
+                  "sizes": 50, "aliasing": 40, "language": 40}
+
+
+def judge(name, program, seen, how_to_reproduce):
+    """Check one program; False where it cannot be judged (the function itself fails)."""
+    try:
+        report = oracle.check(program)
+    except oracle.Discard:
+        return False
+    except oracle.GeneratorBug as error:
+        raise AssertionError(f"the {name} generator made a program that does not run "
+                             f"({error}):\n{program.text}\nargs = {program.args!r}") from None
+    seen["judged"] += 1
+    seen["compared"] += report.compared
+    assert not report.failures, f"{how_to_reproduce}\n{report.text()}"
+    return True
+
+
+@pytest.mark.parametrize("name", list(GENERATORS))
+def test_derivatives_of_generated_programs(name):
+    """Exact or (in the aliasing generator, for stale reads) refused with a located error;
+    the failure message has the program, arguments, gradient, expected values and the
+    generated derivative."""
+    seen = collections.Counter()
+    if SCALED:
+        phases = (Phase.explicit, Phase.reuse, Phase.generate) + (
+            (Phase.shrink,) if SHRINK else ())
+
+        @settings(max_examples=SCALED, deadline=None, derandomize=False, phases=phases,
+                  suppress_health_check=list(HealthCheck))
+        @given(strategy(name))
+        def run(program):
+            if not judge(name, program, seen, "(a hypothesis example)"):
+                reject()
+
+        run()
+    else:
+        for seed in range(DEFAULT_COUNTS[name]):
+            judge(name, program_for(name, seed), seen,
+                  f"reproduce: python tests/fuzz_hunt.py --generator {name} --seed {seed} "
+                  f"--count 1 --out DIR")
+    assert seen["judged"] > 0 and seen["compared"] > 0
+
+
+@pytest.mark.parametrize("construct", list(SNIPPETS))
+def test_refused_construct_is_located(construct):
+    for seed in range(max(2, SCALED // 100)):
+        program = refusal_program(RandomChoices(seed), construct)
+        f = function_from(program.text, "fuzz refusal")
+        problems = refusal_problems(program, f)
+        assert not problems, f"{construct}:\n{program.text}\n{problems}"
+
+
+# -- the generators themselves ----------------------------------------------------------------
+
+@functools.cache
+def sample(name, count):
+    return [program_for(name, seed) for seed in range(count)]
+
+
+@functools.cache
+def found_in(name, count):
+    return set().union(*(constructs(p) for p in sample(name, count)))
+
+
+@pytest.mark.parametrize("name", list(REQUIRED))
+def test_generator_produces_its_constructs(name):
+    found = found_in(name, 120)
+    assert REQUIRED[name] <= found, f"{name} no longer generates {REQUIRED[name] - found}"
+
+
+def test_whole_language_generator_covers_every_row_of_the_readme_table():
+    found = found_in("language", 400)
+    missing = {row: names - found for row, names in README_ROWS.items() if names - found}
+    assert not missing, f"the language generator no longer generates {missing}"
+
+
+@pytest.mark.parametrize("name", list(GENERATORS))
+def test_generated_programs_run(name):
+    """Generated programs are well typed: they run at their arguments, apart from a few
+    numeric failures (domain errors, overflow), which the oracle discards; and they leave
+    their arguments alone (srcdiff refuses changes to the caller's arrays)."""
+    outcomes = collections.Counter()
+    for program in sample(name, 120):
+        f = namespace_from(program.text, "fuzz sample")["f"]
+        args = copy.deepcopy(program.args)
+        try:
+            oracle.run_function(f, args)
+            outcomes["ran"] += 1
+        except oracle.Discard:
+            outcomes["discarded"] += 1
+        except oracle.GeneratorBug as error:
+            pytest.fail(f"{name} made a program that does not run ({error}):\n{program.text}")
+        assert same_value(args, program.args), f"{name} changed its arguments:\n{program.text}"
+    assert outcomes["discarded"] <= 0.1 * sum(outcomes.values()), outcomes
+
+
+def test_generated_programs_take_both_branches_and_every_trip_count():
+    """At their arguments, generated programs take branches and skip them, and run loops
+    zero times, once and several times."""
+    taken = skipped = 0
+    trips = set()
+    for program in sample("scalars", 120) + sample("language", 120):
+        f = namespace_from(program.text, "fuzz sample")["f"]
+        executed = [line for code, line in traced_path(f, copy.deepcopy(program.args))
+                    if code == "f"]
+        lines = program.text.splitlines()
+        first = next(i for i, line in enumerate(lines, 1) if line.startswith("def f("))
+        for number in range(first, len(lines) + 1):
+            text = lines[number - 1].strip()
+            if number not in executed or number + 1 > len(lines):
+                continue
+            if text.startswith("if "):
+                taken += number + 1 in executed
+                skipped += number + 1 not in executed
+            if text.startswith(("for ", "while ")):
+                trips.add(min(executed.count(number + 1), 2))
+    assert taken > 20 and skipped > 20, (taken, skipped)
+    assert trips >= {0, 1, 2}, trips
+
+
+def test_float32_and_edge_point_arguments_are_drawn():
+    found = set().union(*(found_in(name, 120) for name in REQUIRED))
+    assert {"float32 argument", "0-d array argument", "argument at 0.0"} <= found
+
