@@ -43,7 +43,7 @@ SNIPPETS = {
     "exec": ["@exec('y = 1.0')"],
     "del": ["@del y", "y = 1.0"],
     "import": ["@import os"],
-    "expression statement": ["@print(y)"],
+    "expression statement": ["@np.sin(y)"],
     "assert": ["@assert y > -10.0"],
     "walrus": ["@y = (t := y * 2.0)"],
     "chained assignment": ["@aa = bb = y"],
