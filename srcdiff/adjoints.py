@@ -14,7 +14,7 @@ import gast
 import numpy as np
 
 from . import code, runtime
-from .avals import NP, PY
+from .avals import ARRAY, NP, PY
 from .code import ADJ, DEF, OBJ
 
 _NAMESPACE = {"math": math, "np": np}
@@ -132,8 +132,38 @@ def np_call(name, args, **keywords):
     return gast.Call(func=func, args=args, keywords=kws)
 
 
+def zero_literal(aval):
+    """The zero of a value of this kind written out (``(0.0, np.zeros(3))``), or None where
+    it depends on the value itself (an array of unknown shape, a list that grows)."""
+    if aval.kind == PY and aval.dtype in (float, complex, int, bool):
+        return code.const(aval.dtype(0))
+    if aval.kind == NP and aval.dtype is not None:
+        return gast.Call(func=code.ref(OBJ, aval.dtype.type), args=[code.const(0.0)],
+                         keywords=[])
+    shape = aval.known_shape
+    if aval.kind == ARRAY and shape is not None and aval.dtype is not None and all(
+            isinstance(d, int) for d in shape):
+        return np_call("zeros", [code.const(shape)], dtype=gast.Attribute(
+            value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load()))
+    if not aval.container or aval.items is None:
+        return None
+    zeros = [zero_literal(item) for item in aval.elements]
+    if any(z is None for z in zeros):
+        return None
+    if aval.pytype is dict:
+        return gast.Dict(keys=[code.const(k) for k, _ in aval.items], values=zeros)
+    if aval.pytype is list:
+        return gast.List(elts=zeros, ctx=gast.Load())
+    if aval.pytype is tuple:
+        return gast.Tuple(elts=zeros, ctx=gast.Load())
+    return None
+
+
 def zero_like(aval, operand):
     if aval.container:
+        literal = zero_literal(aval)
+        if literal is not None:
+            return literal
         return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree), args=[operand],
                          keywords=[])
     if aval.kind == PY:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gast
 
-from .avals import OTHER, UNKNOWN_AVAL, AVal
+from .avals import OTHER, UNKNOWN_AVAL, AVal, join
 from .rules.registry import Rule
 
 PACK = "pack"
@@ -34,7 +34,6 @@ def append_rule():
 
 
 def appended(lst, value, located, node):
-    from .infer import join
     if lst.kind != OTHER or lst.pytype is not list:
         raise located.error(node, f"only lists can be appended to; this is "
                             f"{_article(lst.describe())}", "start the list with [] and append "
@@ -87,7 +86,6 @@ def element(container, key, located, node, key_aval=None):
 def _joined(items):
     """Any one of ``items`` (unknown for none: reading an empty container at a position
     only known when the code runs raises there, so no value of any kind comes out)."""
-    from .infer import join
     if not items:
         return UNKNOWN_AVAL
     result = items[0]

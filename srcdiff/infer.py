@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import avals, branches, calls, containers, indexing, ir, memory
-from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
+from .avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal, join
 from .calls import USER
 from .errors import user_facing
 from .rules.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
@@ -121,53 +121,6 @@ def _pass(program, located):
 
     block(program.fn.body)
     return changed
-
-
-def join(a, b):
-    """The least abstract value covering both (the kind of a variable across paths)."""
-    if a == b:
-        return a
-    if a.kind == UNKNOWN or b.kind == UNKNOWN:
-        return avals.UNKNOWN_AVAL
-    if a.kind == PY and b.kind == PY and {a.dtype, b.dtype} <= {bool, int, float, complex}:
-        order = [bool, int, float, complex]
-        return AVal(PY, max(a.dtype, b.dtype, key=order.index))
-    if {a.kind, b.kind} <= {PY, NP} and a.differentiable and b.differentiable:
-        dtype = np.result_type(*(x.dtype if x.kind == NP else x.dtype(0) for x in (a, b)))
-        return AVal(NP, dtype)
-    if {a.kind, b.kind} in ({ARRAY, PY}, {ARRAY, NP}) and a.differentiable and (
-            b.differentiable):
-        # A scalar on one path and an array on another: an array of unknown rank, unless
-        # the array is 0-d (a NumPy scalar and a 0-d array behave alike).
-        array, scalar = (a, b) if a.kind == ARRAY else (b, a)
-        other = scalar.dtype(0) if scalar.kind == PY else scalar.dtype
-        dtype = np.result_type(array.dtype, other) if array.dtype is not None else None
-        return AVal(ARRAY, dtype, () if array.shape == () else None)
-    if a.kind == ARRAY and b.kind == ARRAY:
-        dtype = np.result_type(a.dtype, b.dtype) if a.dtype and b.dtype else None
-        if a.shape is None or b.shape is None or len(a.shape) != len(b.shape):
-            return AVal(ARRAY, dtype, None)
-        return AVal(ARRAY, dtype, tuple(x if x == y else None for x, y in zip(a.shape, b.shape)))
-    if a.kind == OTHER and b.kind == OTHER and a.pytype is list and a.container and (
-            b.container) and (a.element is not None or b.element is not None
-                              or len(a.items) != len(b.items)):
-        merged = None
-        for item in a.elements + b.elements:
-            merged = item if merged is None else join(merged, item)
-        return AVal(OTHER, pytype=list, element=merged or avals.UNKNOWN_AVAL)
-    if a.kind == OTHER and b.kind == OTHER and a.pytype is b.pytype:
-        if a.items is not None and b.items is not None and len(a.items) == len(b.items):
-            if a.pytype is dict:
-                if [k for k, _ in a.items] != [k for k, _ in b.items]:
-                    return avals.UNKNOWN_AVAL
-                return AVal(OTHER, pytype=dict, items=tuple(
-                    (k, join(x, y)) for (k, x), (_, y) in zip(a.items, b.items)))
-            return AVal(OTHER, pytype=a.pytype,
-                        items=tuple(join(x, y) for x, y in zip(a.items, b.items)))
-        if a.items is None and b.items is None:
-            return a
-        return avals.UNKNOWN_AVAL
-    return avals.UNKNOWN_AVAL
 
 
 def _element(program, stmt, located):
@@ -294,7 +247,7 @@ def _callee_result(caller, stmt, callee, args, located, node):
                                 memory.returned_sharing(program))
     aval, sharing = _CALLEE_RESULTS[key]
     caller.shared_results[stmt] = sharing
-    if aval.kind == OTHER and aval.items is None:
+    if aval.kind == OTHER and aval.items is None and aval.element is None:
         raise located.error(node, f"{callee.name} returns {aval.describe()}, which srcdiff "
                             "cannot differentiate through", "return numbers, arrays, or "
                             "tuples, lists and dicts of them")

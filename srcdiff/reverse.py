@@ -28,14 +28,14 @@ from .adjoints import (
     reduction,
     whole_reduction,
     zero_like,
+    zero_literal,
 )
-from .avals import ARRAY, NP, PY, broadcast_shapes
+from .avals import ARRAY, NP, PY, broadcast_shapes, join
 from .calls import USER
 from .code import ADJ, DEF, OBJ
 from .containers import APPEND, PACK
 from .effects import EFFECT
 from .indexing import INDEX, STORE
-from .infer import join
 from .optimize import simplify
 from .rules.registry import ELEMENTWISE, NONDIFF, Refusal, is_complex
 from .ssa import UNDEFINED, Param, Phi
@@ -788,15 +788,7 @@ class _Reverse:
 
     def zero(self, web):
         aval = self.aval_of(web)
-        if aval.container:
-            return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree),
-                             args=[code.ref(DEF, web)], keywords=[])
-        shape = aval.known_shape
-        if aval.kind == "array" and shape is not None and aval.dtype is not None and all(
-                isinstance(d, int) for d in shape):
-            return np_call("zeros", [code.const(shape)], dtype=gast.Attribute(
-                value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load()))
-        return zero_like(aval, code.ref(DEF, web))
+        return zero_literal(aval) or zero_like(aval, code.ref(DEF, web))
 
     def materialize(self, web, state, lines):
         """Make the adjoint a variable: zero if undefined, or its folded constant."""

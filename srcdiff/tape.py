@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import ir
-from .adjoints import reduction, whole_reduction
+from .adjoints import reduction, whole_reduction, zero_literal
 from .calls import USER
 from .containers import APPEND, PACK
 from .effects import is_effect
@@ -93,6 +93,12 @@ def plan(program, activity, wrt, with_value):
         aval = program.avals.get(value)
         if aval is not None and aval.kind == "array" and aval.known_shape is None:
             read(web_values(ssa, ssa.web(value)), SHAPE)
+    for web in {ssa.web(v) for v in ssa.webs if isinstance(v, Phi) and activity.active(v)}:
+        # Where paths join, an adjoint that one path leaves undefined is made zero: from
+        # the value itself when its shape is only known then.
+        values = web_values(ssa, web)
+        if any(_zero_reads_value(program.avals.get(v)) for v in values):
+            read(values, SHAPE)
     while True:
         _shared_reads(program, result, stores, read)
         _keep(program, result, with_value)
@@ -362,6 +368,14 @@ def _template_reads(program, activity, stmt):
                 operand_avals[p], program.avals[stmt]) == ("unbroadcast",):
             reads.add(ssa.read(stmt, operand))
     return reads
+
+
+def _zero_reads_value(aval):
+    """Whether a zero adjoint of this kind is made from the value itself (an array whose
+    shape, or a container holding one, is only known when the code runs; a list that
+    grows)."""
+    return aval is not None and (aval.kind == "array" or aval.container) and (
+        zero_literal(aval) is None)
 
 
 def _trips_values(ssa, loop):

@@ -233,3 +233,89 @@ def test_flatten_is_a_copy():
     """``x.flatten()`` always copies (``np.ravel`` may not): writing into it is fine."""
     args = (np.array([1.19]), np.array([[-1.0], [1.05], [0.25]]))
     assert_exact(written_after_flatten, args, (0, 1))
+
+
+PEAKS = np.array([0.0, 1.38])
+
+
+def plus_a_mixed_maximum(y):
+    y = y + max(PEAKS[-1], 0.75) + min(0.25, PEAKS[0], 0.5)
+    return y * y
+
+
+def test_max_of_a_numpy_scalar_and_a_float_may_be_either():
+    """max(np.float64, float) is whichever is larger: the derivative cannot assume a Python
+    float comes out, so a float argument's gradient is cast back to a float."""
+    grad = srcdiff.gradient(plus_a_mixed_maximum)(0.0)
+    assert type(grad) is float and grad == pytest.approx(2 * 1.38)
+    assert_exact(plus_a_mixed_maximum, (0.3,))
+
+
+def tuple_from_inside_a_loop(a, b):
+    for _ in range(2):
+        return a * 3.0, b
+    return a, b
+
+
+def takes_the_tuple(x):
+    p, q = tuple_from_inside_a_loop(x, 2.0)
+    return p
+
+
+def tail_from_inside_a_loop(u, k):
+    for i in range(3):
+        v = u[k:] * 2.0
+        if i > 0:
+            return v
+    return u
+
+
+def takes_the_tail(u, k):
+    p = tail_from_inside_a_loop(u, k)
+    return np.sum(p * p)
+
+
+def tail_and_all_from_inside_a_loop(u, k):
+    for i in range(3):
+        v = u[k:] * 2.0
+        if i > 0:
+            return v, u
+    return u, u
+
+
+def takes_the_tail_and_all(u, k):
+    p, q = tail_and_all_from_inside_a_loop(u, k)
+    return np.sum(p * p) + np.sum(q)
+
+
+@pytest.mark.parametrize("f, args", [
+    (takes_the_tuple, (0.5,)),
+    (takes_the_tail, (U3, 1)),
+    (takes_the_tail_and_all, (U3, 1)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_returns_from_inside_loops(f, args):
+    """A return inside a loop zeroes the result's adjoint on the other paths: a tuple's zero
+    is written out, and a zero shaped like a value known only when the code runs is made
+    from that value, which the forward sweep keeps."""
+    assert_exact(f, args, 0)
+
+
+def grown_list(a, n):
+    out = [a]
+    for i in range(n):
+        out.append(out[-1] * a)
+        if i > 2:
+            return out
+    return out
+
+
+def takes_the_grown_list(x, n):
+    lst = grown_list(x, n)
+    return np.sum(sum(lst) * lst[-1])
+
+
+@pytest.mark.parametrize("args", [(0.5, 2), (0.5, 6), (U3, 6)], ids=str)
+def test_helper_returning_a_list_that_grows(args):
+    """A list whose length is only known when the code runs is returned from a helper (it
+    was refused), from inside the loop that grows it as well as after it."""
+    assert_exact(takes_the_grown_list, args, 0)

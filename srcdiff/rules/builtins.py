@@ -2,22 +2,23 @@
 
 import builtins as py
 
+from ..avals import ARRAY, NP, PY, AVal, join
 from .arith import POWER_NOTES, power_forms, select_power
 from .registry import GENERAL, HOLOMORPHIC, NONDIFF, SCALAR, declare
-from .results import length
+from .results import length, one_of
 
 declare(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0",
         complex=("g * np.conj(np.sign(x))",))
 declare(py.max, "x, y", "g if x >= y else 0.0", "0.0 if x >= y else g", kind=SCALAR,
-        name="max", notes="a tie goes to the first argument")
+        name="max", notes="a tie goes to the first argument", shape=one_of("x", "y"))
 declare(py.max, "x, y, z", "g if x >= y and x >= z else 0.0", "g if y > x and y >= z else 0.0",
         "g if z > x and z > y else 0.0", kind=SCALAR, name="max",
-        notes="a tie goes to the earliest argument")
+        notes="a tie goes to the earliest argument", shape=one_of("x", "y", "z"))
 declare(py.min, "x, y", "g if x <= y else 0.0", "0.0 if x <= y else g", kind=SCALAR,
-        name="min", notes="a tie goes to the first argument")
+        name="min", notes="a tie goes to the first argument", shape=one_of("x", "y"))
 declare(py.min, "x, y, z", "g if x <= y and x <= z else 0.0", "g if y < x and y <= z else 0.0",
         "g if z < x and z < y else 0.0", kind=SCALAR, name="min",
-        notes="a tie goes to the earliest argument")
+        notes="a tie goes to the earliest argument", shape=one_of("x", "y", "z"))
 declare(py.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", name="pow",
         domain={"x": "positive"}, selector=select_power,
         forms=power_forms("g * y * x ** (y - 1)", "g * ans * xp.log(x)"), notes=POWER_NOTES,
@@ -38,8 +39,6 @@ declare(py.len, "x", kind=NONDIFF, name="len", shape=length("x"))
 def _sum_result(avals, bound):
     """``start + item + item ...``: the items of a list or tuple, or the rows of an array
     (its elements for a vector); ``start`` alone when there are none."""
-    from ..avals import ARRAY, NP, PY, AVal
-    from ..infer import join
     iterable, start = avals["iterable"], avals["start"]
     if iterable.kind == ARRAY:
         if iterable.ndim == 0:

@@ -15,7 +15,18 @@ import math
 import numpy as np
 
 from .. import ir
-from ..avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal, broadcast_shapes, shape_of
+from ..avals import (
+    ARRAY,
+    NP,
+    OTHER,
+    PY,
+    UNKNOWN,
+    UNKNOWN_AVAL,
+    AVal,
+    broadcast_shapes,
+    join,
+    shape_of,
+)
 from ..avals import shape_tuple as avals_shape_tuple
 
 
@@ -207,6 +218,19 @@ def result(shape_fn, dtype_fn, operands=None):
 def python(kind):
     """A hook for a result that is a Python int (``np.ndim``) or bool (``np.allclose``)."""
     return lambda avals, bound: AVal(PY, kind)
+
+
+def one_of(*names):
+    """``max(x, y)``: one of the operands, which one only known when the code runs (so a
+    Python float and a NumPy scalar give a NumPy scalar: either may come out)."""
+    def hook(avals, bound):
+        result = avals[names[0]]
+        for name in names[1:]:
+            result = join(result, avals[name])
+        if result.kind == UNKNOWN and all(avals[n].kind != UNKNOWN for n in names):
+            raise TypeError("operands of different kinds")
+        return result
+    return hook
 
 
 def length(name):

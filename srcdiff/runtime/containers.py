@@ -11,7 +11,10 @@ __all__ = [
 
 def zeros_like_tree(x):
     """Zeros with the structure of ``x`` (a number, an array, or tuples, lists and dicts of
-    them): the adjoint of a container that received nothing."""
+    them): the adjoint of a container that received nothing. A variable that holds no value
+    yet (None, where the code is on a path that assigns it later) has no adjoint either."""
+    if x is None:
+        return None
     if isinstance(x, (tuple, list)):
         return _same_kind(x, [zeros_like_tree(v) for v in x])
     if isinstance(x, dict):
