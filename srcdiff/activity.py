@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import ir
-from .ssa import UNDEFINED, Param
+from .containers import PACK
+from .ssa import UNDEFINED, Param, Phi
 
 
 @dataclass
@@ -22,7 +23,10 @@ class Activity:
         return value in self.varied and value in self.useful
 
 
-def analyze(program, wrt):
+def analyze(program, wrt, unused_outputs=()):
+    """``unused_outputs``: positions (or keys) of a tuple, list or dict result whose adjoint
+    the caller knows to be zero. What reaches only those is not useful: the VJP neither
+    computes it nor multiplies a zero by a derivative that may not exist there."""
     ssa = program.ssa
     inputs = {}
     for stmt in ir.walk(program.fn.body):
@@ -41,8 +45,40 @@ def analyze(program, wrt):
             consumers.setdefault(source, []).append(value)
     varied = _closure([Param(n) for n in wrt if program.avals[Param(n)].differentiable],
                       consumers)
-    useful = _closure([program.result] if program.result is not None else [], inputs)
+    shells, start = set(), []
+    if program.result is not None:
+        _seed_result(program, program.result, frozenset(unused_outputs), shells, start)
+    useful = _closure(start, inputs) | shells
     return Activity(varied, useful)
+
+
+def _seed_result(program, value, unused, shells, start):
+    """Start usefulness at the result; where it is a container written out on every path
+    (``return a, b``), at the elements the caller uses. The containers themselves (the
+    ``shells``) are useful, but not through the elements left out."""
+    if value in shells:
+        return
+    if not unused:
+        start.append(value)
+        return
+    if isinstance(value, Phi):
+        shells.add(value)
+        for source in value.inputs:
+            if source is not UNDEFINED:
+                _seed_result(program, source, unused, shells, start)
+        return
+    if isinstance(value, ir.Assign) and value.is_copy and isinstance(value.value, ir.Var):
+        shells.add(value)
+        _seed_result(program, program.ssa.read(value, value.value), unused, shells, start)
+        return
+    if isinstance(value, ir.Assign) and not value.is_copy and value.value.rule.kind == PACK:
+        shells.add(value)
+        call = value.value
+        keys = call.rule.keys or range(len(call.args))
+        start.extend(program.ssa.read(value, operand) for key, operand in zip(keys, call.args)
+                     if key not in unused and isinstance(operand, ir.Var))
+        return
+    start.append(value)
 
 
 def _closure(start, edges):

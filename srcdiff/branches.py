@@ -112,3 +112,15 @@ def _splice(block, branch, taken):
         if any(_splice(sub, branch, taken) for sub in getattr(stmt, "blocks", list)()):
             return True
     return False
+
+
+def without_loops(fn, loops):
+    """``fn`` without the loops in ``loops``, each replaced by its ``else`` block: loops
+    over sequences that the kinds say are empty (``for v in acc`` after ``acc = []``), whose
+    bodies never run, so that they are neither specialized nor differentiated."""
+    copied = dataclasses.replace(fn, body=ir.copy_block(fn.body))
+    twins = dict(zip(map(id, ir.walk(fn.body)), ir.walk(copied.body)))
+    for loop in loops:
+        twin = twins[id(loop)]
+        _splice(copied.body, twin, twin.orelse)
+    return copied

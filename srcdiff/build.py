@@ -67,7 +67,8 @@ def derive(fn_ir, scope, param_avals, wrt, *, with_value=False, prologue=(), nam
         raise error from None
 
 
-def _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name, vjp, linker):
+def _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name, vjp, linker,
+            unused_outputs=()):
     Stats.transforms += 1
     located = fn_ir.source.located
     if not vjp:
@@ -75,7 +76,7 @@ def _derive(fn_ir, scope, param_avals, wrt, with_value, prologue, name, vjp, lin
     program = infer.specialize(fn_ir, param_avals, located)
     if not vjp:
         _check_result(program, located)
-    act = activity.analyze(program, wrt)
+    act = activity.analyze(program, wrt, unused_outputs)
     out = reverse.transform(program, act, wrt, with_value=with_value, name=name, vjp=vjp,
                             linker=linker)
     out.prologue = list(prologue)
@@ -91,8 +92,11 @@ class Linker:
         self.emitted = []
         self.made = {}
 
-    def vjp(self, callee, arg_avals, active, located, node):
-        key = (calls.specialized_key(callee), tuple(arg_avals.items()), tuple(active))
+    def vjp(self, callee, arg_avals, active, located, node, unused_outputs=()):
+        """The VJP of ``callee`` with respect to ``active``, for a caller that gives no
+        adjoint to the results at ``unused_outputs`` (of a tuple, list or dict result)."""
+        key = (calls.specialized_key(callee), tuple(arg_avals.items()), tuple(active),
+               tuple(unused_outputs))
         cache = _VJPS if self.compiled else self.made
         if key in cache:
             return cache[key]
@@ -101,7 +105,7 @@ class Linker:
             callee_ir, scope = callee.lower()
             wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
             emitted = _derive(callee_ir, scope, arg_avals, wrt, False, (),
-                              f"{callee.name}_vjp", True, self)
+                              f"{callee.name}_vjp", True, self, unused_outputs)
         finally:
             calls.RECURSION.leave()
         self.emitted.append(emitted)

@@ -64,10 +64,28 @@ def specialize(fn, param_avals, located):
         for value in list(program.avals):
             if isinstance(value, Phi):
                 program.avals[value] = avals.UNKNOWN_AVAL
+    empty = [stmt for stmt in ir.walk(fn.body)
+             if isinstance(stmt, ir.For) and _never_runs(program, stmt)]
+    if empty:
+        return specialize(branches.without_loops(fn, empty), param_avals, located)
     returned = fn.result
     program.result = program.definition(returned, returned.value)
     memory.check(program, located)
     return program
+
+
+def _never_runs(program, stmt):
+    """Whether a loop's trip count is known to be zero (``for v in acc`` where ``acc`` is
+    known to be empty): its body is not specialized, and then dropped."""
+    if not isinstance(stmt.iterable, ir.Call):
+        return False
+    counts = [avals.known_int(program.aval(stmt, a)) for a in stmt.iterable.args]
+    if None in counts:
+        return False
+    try:
+        return len(range(*counts)) == 0
+    except ValueError:
+        return False
 
 
 def _pass(program, located):
@@ -116,7 +134,8 @@ def _pass(program, located):
                     update(stmt, _element(program, stmt, located))
                 else:
                     block(stmt.test_body)
-                block(stmt.body)
+                if not (isinstance(stmt, ir.For) and _never_runs(program, stmt)):
+                    block(stmt.body)
                 settle(stmt)
 
     block(program.fn.body)

@@ -619,7 +619,7 @@ class _Reverse:
             return {}
         avals = {p: self.program.aval(stmt, bound[p]) for p in rule.params}
         made = self.linker.vjp(rule.fn, avals, active, self.fn.source.located,
-                               stmt.origin.node)
+                               stmt.origin.node, self._unused_outputs(stmt))
         positional = rule.params[:rule.positional]
         args = [self.argument(stmt, bound[p]) for p in positional] + [code.clone(g)]
         keywords = [gast.keyword(arg=p, value=self.argument(stmt, bound[p]))
@@ -643,6 +643,43 @@ class _Reverse:
                 contributions.setdefault(web, []).append(code.ref(ADJ, part))
         lines.append(code.Assign(tuple(targets), value))
         return contributions
+
+    def _unused_outputs(self, stmt):
+        """The elements of a call's tuple, list or dict result that give the result nothing:
+        where the value is only ever taken apart by constant keys (``p, q = h(x)``), those
+        never read on the way to the result."""
+        aval = self.program.avals.get(stmt)
+        if aval is None or aval.items is None:
+            return ()
+        used = self._keys_used(stmt, set())
+        if used is None:
+            return ()
+        keys = [k for k, _ in aval.items] if aval.pytype is dict else range(len(aval.items))
+        return tuple(k for k in keys if k not in used)
+
+    def _keys_used(self, value, seen):
+        """The constant keys through which ``value`` (a container) reaches the result, or
+        None where it goes anywhere else whole."""
+        if value is self.program.result or value in seen or any(
+                value in phi.inputs for phi in self.ssa.phis):
+            return None
+        seen.add(value)
+        used = set()
+        for user, reads in self.ssa.uses.items():
+            if not any(read is value for read in reads.values()):
+                continue
+            if user.is_copy:
+                inner = self._keys_used(user, seen)
+                if inner is None:
+                    return None
+                used |= inner
+                continue
+            key = _constant_key(user.value) if user.value.rule.kind == INDEX else None
+            if key is None or self.program.definition(user, user.value.args[0]) is not value:
+                return None
+            if self.activity.active(user):
+                used.add(key.value)
+        return used
 
     def unpack_adjoint(self, stmt, g):
         """``t = (a, b)``: ``a`` gets ``t_bar[0]``, ``b`` gets ``t_bar[1]``."""
@@ -1090,6 +1127,14 @@ class _Reverse:
                     changed = changed or python.get(key) != now
                     python[key] = now
         return python
+
+
+def _constant_key(call):
+    """``t[0]`` or ``d["w"]``: the constant key, as a gast constant; else None."""
+    if not all(isinstance(a, ir.Const) for a in call.args[1:]):
+        return None
+    key = indexing.fill(call.index, [code.const(a.value) for a in call.args[1:]])
+    return key if isinstance(key, gast.Constant) else None
 
 
 def _has_code(lines):

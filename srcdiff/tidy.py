@@ -56,12 +56,12 @@ def literal_containers(lines, aval_of):
         for block in ("body", "orelse"):
             literal_containers(getattr(line, block, []), aval_of)
         if isinstance(line, code.Assign):
-            written = _written_out(line.value, aval_of)
+            written = written_out(line.value, aval_of)
             if written is not None:
                 line.value = _container_node(*written, aval_of)
 
 
-def _written_out(node, aval_of):
+def written_out(node, aval_of):
     """``(container, {key: [adjoint expressions]})`` for one_hot/add_tree trees over one
     container of fixed length, or None."""
     if not isinstance(node, gast.Call) or node.keywords:
@@ -78,7 +78,7 @@ def _written_out(node, aval_of):
             return None
         return container, {key.value: [g]}
     if target == (OBJ, runtime.add_tree) and len(node.args) == 2:
-        parts = [_written_out(a, aval_of) for a in node.args]
+        parts = [written_out(a, aval_of) for a in node.args]
         if None in parts or code.ref_of(parts[0][0]) != code.ref_of(parts[1][0]):
             return None
         merged = {k: list(v) for k, v in parts[0][1].items()}

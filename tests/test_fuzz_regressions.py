@@ -319,3 +319,34 @@ def test_helper_returning_a_list_that_grows(args):
     """A list whose length is only known when the code runs is returned from a helper (it
     was refused), from inside the loop that grows it as well as after it."""
     assert_exact(takes_the_grown_list, args, 0)
+
+
+def angle_and_double(a, b):
+    return np.arctan2(a, b), a * 2.0
+
+
+def uses_the_double_only(y):
+    angle, double = angle_and_double(y, y * 0.0)
+    return double * y
+
+
+def test_result_elements_the_caller_never_uses_get_no_derivative():
+    """At the origin arctan2 has no derivative; the caller uses only the other element, so
+    the helper's VJP must not multiply a zero adjoint by 0/0 (which gave nan)."""
+    assert_exact(uses_the_double_only, (0.0,))
+    assert srcdiff.gradient(uses_the_double_only)(0.0) == 0.0
+    assert "a * a" not in srcdiff.source(srcdiff.gradient(uses_the_double_only))
+
+
+def loops_over_a_list_that_stays_empty(x, params):
+    acc = []
+    for v in acc:
+        s = np.linalg.slogdet(np.eye(3) * 2.0 + np.sin(v[:, None] * np.ones((3, 3))))[1]
+        x = x * s
+    return sum([np.sum(np.sin(v)) for v in acc]) + x * params[0]
+
+
+def test_a_loop_over_a_list_known_to_be_empty_is_dropped():
+    """The body of a loop over a list that is empty on every call never runs: it is neither
+    specialized (its element has no kind; indexing it was refused) nor differentiated."""
+    assert_exact(loops_over_a_list_that_stays_empty, (0.7, np.array([0.5, 2.0])), (0, 1))
