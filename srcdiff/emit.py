@@ -236,7 +236,10 @@ class _Printer:
     def adjoint_name(self, key):
         if isinstance(key, tuple) and key and key[0] == "part":
             return f"{self.adjoint_name(key[1])}_{key[2]}"
-        name = self.names[key] + "_bar"
+        # A VJP's seed for a result that is a constant (``return 2.0``) belongs to no
+        # variable: it is named after the function, as a variable result would be.
+        base = self.fn.name if key == "result" and key not in self.names else self.names[key]
+        name = base + "_bar"
         while name in self.user_names:
             name += "_"
         return name

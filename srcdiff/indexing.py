@@ -119,23 +119,38 @@ def result_aval(x, parts, index, located, node):
         return _rank_only(x, index, parts)
     moving = {axes[k] for k in variable} | {a for a, d in enumerate(x.shape) if d is None}
     opened = _opened(index, variable)
+    limit = _probe_limit(index, samples)
+    if limit > _MOST_PROBED:
+        return _rank_only(x, index, parts)
     shapes = []
-    for extra in (0, 1):
-        dims = tuple((d if d is not None else _PROBE_SIZE) + (extra if a in moving else 0)
-                     for a, d in enumerate(x.shape))
+    for size in range(limit + 1):
+        dims = tuple(size if a in moving else d for a, d in enumerate(x.shape))
+        probe = np.broadcast_to(np.empty((), dtype=x.dtype), dims)
         try:
-            shapes.append(np.shape(_evaluate(np.empty(dims, dtype=x.dtype), opened, samples)))
+            shapes.append(np.shape(_evaluate(probe, opened, samples)))
         except (IndexError, TypeError, ValueError):
-            return _rank_only(x, index, parts)
-    first, second = shapes
-    if len(first) != len(second):
+            continue  # the function itself raises for sizes this small
+    if len(shapes) < 2:
+        return _rank_only(x, index, parts)
+    if len({len(shape) for shape in shapes}) > 1:
         return AVal(ARRAY, x.dtype, None)
-    if not first:
+    if not shapes[0]:
         return AVal(NP, x.dtype)
-    return AVal(ARRAY, x.dtype, tuple(a if a == b else None for a, b in zip(first, second)))
+    return AVal(ARRAY, x.dtype, tuple(dims[0] if len(set(dims)) == 1 else None
+                                      for dims in zip(*shapes)))
 
 
-_PROBE_SIZE = 6
+_MOST_PROBED = 200
+
+
+def _probe_limit(index, samples):
+    """Sizes up to this one are probed for a dimension known only when the code runs: past
+    the largest constant bound or step the length of a slice either stays put or grows
+    (``x[:3]`` is 3 only from size 3 on; ``x[1::2]`` grows every other size)."""
+    constants = [abs(n.value) for n in gast.walk(index)
+                 if isinstance(n, gast.Constant) and type(n.value) is int]
+    constants += [abs(int(v)) for v in samples if isinstance(v, (int, np.integer))]
+    return 2 * max(constants, default=0) + 8
 
 
 def _rank_only(x, index, parts):

@@ -350,3 +350,77 @@ def test_a_loop_over_a_list_known_to_be_empty_is_dropped():
     """The body of a loop over a list that is empty on every call never runs: it is neither
     specialized (its element has no kind; indexing it was refused) nor differentiated."""
     assert_exact(loops_over_a_list_that_stays_empty, (0.7, np.array([0.5, 2.0])), (0, 1))
+
+
+def transposed_sum_of_sized_arrays(x, n):
+    y = (np.ones((n - 1, n + 1)) * x) @ (np.linspace(0.0, 1.0, n + 1) * x)
+    u = (np.zeros(y.shape) + y).T
+    return np.sum(np.full((u.shape[0],), np.minimum(y, u).var())) + np.sum(u)
+
+
+def test_transpose_of_an_array_whose_rank_is_known_when_it_runs():
+    """``x.T`` reverses the axes: its adjoint is ``np.transpose(g)`` whatever the rank (the
+    general form took axes=None modulo the rank)."""
+    assert_exact(transposed_sum_of_sized_arrays, (-1.46, 2), 0)
+    assert_exact(transposed_sum_of_sized_arrays, (0.3, 4), 0)
+
+
+def constant_helper(a0, a1):
+    return 2.0
+
+
+def calls_a_constant_helper(x):
+    return np.sum(x * constant_helper(x * 3.0, x) + constant_helper(0.5, np.sin(x)))
+
+
+def test_helper_whose_result_is_a_constant():
+    """Its VJP takes the result's adjoint like any other (the parameter had no name)."""
+    assert_exact(calls_a_constant_helper, (0.4,))
+    assert_exact(calls_a_constant_helper, (U3,))
+
+
+def strided_rows_added_to_no_rows(x, n):
+    y = np.full((n, 2), x * x)
+    y[:0] += y[1::2]
+    return np.sum(np.sin(y))
+
+
+def first_three_rows(x, n):
+    y = np.full((n, 2), x)
+    z = y[:3] * np.ones((3, 1))[:n]
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize("f, n", [
+    (strided_rows_added_to_no_rows, 1), (strided_rows_added_to_no_rows, 2),
+    (first_three_rows, 2), (first_three_rows, 5),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_slices_of_a_dimension_known_when_the_code_runs(f, n):
+    """A slice's length is known only where it is the same for every size: ``y[1::2]`` has
+    3 rows for 6 and for 7 rows, but not for 1; ``y[:3]`` has 3 rows only from 3 rows on."""
+    assert_exact(f, (0.4, n), 0)
+
+
+def clipped_to_itself(u, x):
+    y = np.where(np.abs(np.full(u.shape, x)) < 0.0, u * 2.0, np.copy(u))
+    return np.sum(np.clip(y, -0.5, u) / (2.0 + np.cos(y[1] - x)))
+
+
+def test_clip_where_the_value_and_both_bounds_meet():
+    """``np.clip(y, -0.5, u)`` with ``y == u == -0.5``: the result follows ``u`` (it is
+    ``a_max``); the adjoint went to no operand at all."""
+    assert_exact(clipped_to_itself, (np.array([-0.5, -0.71]), -0.5), (0, 1))
+    g = srcdiff.gradient(lambda a, lo, hi: np.clip(a, lo, hi), wrt=(0, 1, 2))
+    for point in [(0.3, 0.3, 0.3), (0.1, 0.3, 0.3), (0.5, 0.3, 0.3), (0.5, 0.3, 0.2)]:
+        assert sum(g(*point)) == 1.0
+
+
+def angle_of_nothing(x, u):
+    zero = x * 0.0
+    return x + zero * math.atan2(zero, zero) + np.sum(u * np.arctan2(u * 0.0, u * 0.0))
+
+
+def test_atan2_at_the_origin():
+    """atan2 has no derivative at the origin; where its adjoint is zero (or its operands
+    do not move) 0 * (0 / 0) gave NaN, and a located error for Python floats."""
+    assert_exact(angle_of_nothing, (0.7, U3), (0, 1))

@@ -31,7 +31,8 @@ _scalar(math.atanh, "x", "g / (1.0 - x * x)", domain={"x": "unit"})
 _scalar(math.atan, "x", "g / (1.0 + x * x)")
 _scalar(math.asin, "x", "g / math.sqrt(1.0 - x * x)", domain={"x": "unit"})
 _scalar(math.acos, "x", "-g / math.sqrt(1.0 - x * x)", domain={"x": "unit"})
-_scalar(math.atan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)")
+_scalar(math.atan2, "y, x", "g * unit(x, x * x + y * y)", "-g * unit(y, x * x + y * y)",
+        notes="no derivative at the origin (atan2 jumps there): 0 is used, as for hypot")
 _scalar(math.hypot, "x, y", "g * unit(x, ans)", "g * unit(y, ans)")
 _scalar(math.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", domain={"x": "positive"},
         selector=select_power, forms=power_forms("g * y * math.pow(x, y - 1.0)",

@@ -62,7 +62,8 @@ _np(np.arctan, "x", "g / (1.0 + x * x)", complex=HOLOMORPHIC)
 _np(np.arcsinh, "x", "g / np.sqrt(x * x + 1.0)", complex=HOLOMORPHIC)
 _np(np.arccosh, "x", "g / np.sqrt(x * x - 1.0)", domain={"x": "above1"})
 _np(np.arctanh, "x", "g / (1.0 - x * x)", domain={"x": "unit"}, complex=HOLOMORPHIC)
-_np(np.arctan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)")
+_np(np.arctan2, "y, x", "g * unit(x, x * x + y * y)", "-g * unit(y, x * x + y * y)",
+    notes="no derivative at the origin (atan2 jumps there): 0 is used, as for hypot")
 _np(np.hypot, "x, y", "g * unit(x, ans)", "g * unit(y, ans)")
 _np(np.sinc, "x", "g * dsinc_dx(x, ans)",
     notes="sinc(x) = sin(pi x) / (pi x); dsinc_dx is (cos(pi x) - ans) / x, and its limit 0 "
@@ -121,14 +122,15 @@ def _select_clip(rule, avals, bound):
 
 _np(np.clip, "a, a_min, a_max",
     "np.where((a >= a_min) & (a <= a_max) & (a_min < a_max), g, 0.0)",
-    "np.where((a < a_min) & (a_min <= a_max), g, 0.0)",
-    "np.where(np.maximum(a, a_min) > a_max, g, 0.0)", selector=_select_clip,
+    "np.where((a < a_min) & (a_min < a_max), g, 0.0)",
+    "np.where((np.maximum(a, a_min) > a_max) | (a_min >= a_max), g, 0.0)", selector=_select_clip,
     forms={"none": ("g", None, None),
            "low": ("np.where(a >= a_min, g, 0.0)", "np.where(a >= a_min, 0.0, g)", None),
            "high": ("np.where(a <= a_max, g, 0.0)", None, "np.where(a <= a_max, 0.0, g)")},
     notes="np.minimum(np.maximum(a, a_min), a_max), as NumPy defines it (a_max wins when the "
-          "bounds cross); at a bound, a keeps the adjoint, unless both bounds are equal (the "
-          "result is then constant in a); a None bound has none")
+          "bounds meet or cross, and gets the adjoint then: the result is a_max); at a bound, "
+          "a keeps the adjoint; exactly one operand gets it everywhere, so operands that move "
+          "together get the right total; a None bound has none")
 
 for _fn in (np.sign, np.floor, np.ceil, np.rint, np.trunc, np.fix, np.signbit, np.spacing, np.isnan,
             np.isfinite, np.isinf, np.isposinf, np.isneginf, np.logical_not):

@@ -289,10 +289,10 @@ for _fn, _n in ((np.atleast_1d, 1), (np.atleast_2d, 2), (np.atleast_3d, 3)):
 def _select_transpose(rule, avals, bound):
     axes = R.literals(bound, "axes")
     ndim = avals["a"].ndim
+    if axes is not None and axes[0] is None:
+        return rule.form("reversed")
     if axes is None or ndim is None:
         return rule.templates
-    if axes[0] is None:
-        return rule.form("reversed")
     order = R.normalized_order(axes[0], ndim)
     return rule.form("permuted", inverse=repr(tuple(int(k) for k in np.argsort(order))))
 

@@ -325,7 +325,7 @@ def split(w, kind, depth):
         operand = _array(w, (shape[0] * pieces,) + shape[1:], depth)
         text = f"np.split({operand.text}, {pieces})[{w.c.integer(0, pieces - 1)}]"
     else:
-        total = shape[0] * pieces - w.c.integer(0, pieces - 1)
+        total = max(0, shape[0] * pieces - w.c.integer(0, pieces - 1))
         sizes = [total // pieces + (1 if i < total % pieces else 0) for i in range(pieces)]
         if shape[0] not in sizes:
             return None
