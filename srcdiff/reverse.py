@@ -504,7 +504,7 @@ class _Reverse:
         if stmt.is_copy:
             return True
         rule = stmt.value.rule
-        if rule.kind != ELEMENTWISE:
+        if rule.kind != ELEMENTWISE or not rule.pointwise:
             return False
         result = self.program.avals[stmt].known_shape
         for op in stmt.value.bound().values():

@@ -93,12 +93,14 @@ def plan(program, activity, wrt, with_value):
         aval = program.avals.get(value)
         if aval is not None and aval.kind == "array" and aval.known_shape is None:
             read(web_values(ssa, ssa.web(value)), SHAPE)
+    zeroed = []
     for web in {ssa.web(v) for v in ssa.webs if isinstance(v, Phi) and activity.active(v)}:
         # Where paths join, an adjoint that one path leaves undefined is made zero: from
         # the value itself when its shape is only known then.
         values = web_values(ssa, web)
         if any(_zero_reads_value(program.avals.get(v)) for v in values):
             read(values, SHAPE)
+            zeroed.append(web)
     while True:
         _shared_reads(program, result, stores, read)
         _keep(program, result, with_value)
@@ -119,6 +121,11 @@ def plan(program, activity, wrt, with_value):
         # so that an earlier ``lst = []`` that replaced it gives it back.
         if not any([read([s], s) for s in restored + sorted(result.popped, key=id)]):
             break
+    for web in zeroed:
+        # On a path that never assigned the variable, its zero adjoint is made from None
+        # (and is None: nothing reads it there).
+        if any(UNDEFINED in ssa.concrete(v) for v in web_values(ssa, web)):
+            result.unbound.add(result.names[web])
     result.unbound -= set(program.fn.param_names)
     return result
 

@@ -424,3 +424,24 @@ def test_atan2_at_the_origin():
     """atan2 has no derivative at the origin; where its adjoint is zero (or its operands
     do not move) 0 * (0 / 0) gave NaN, and a located error for Python floats."""
     assert_exact(angle_of_nothing, (0.7, U3), (0, 1))
+
+
+def list_made_in_a_late_branch(u):
+    x = u[2] * 1.0
+    if x <= 0.4:
+        x = x * 2.0
+        if x < 0.1:
+            return x - 0.5
+    c = 0
+    while c < 2:
+        c += 1
+        if x > 5.0:
+            return sum([x ** k for k in range(3)])
+    return math.sin(x) + np.sum(np.sin(u))
+
+
+@pytest.mark.parametrize("last", [1.3, 0.01, 0.3, 6.0])
+def test_zero_adjoint_of_a_list_some_paths_never_make(last):
+    """Where paths join, the adjoint of a list that one path never made is made zero from
+    the list itself: on that path the variable holds None (it was unbound)."""
+    assert_exact(list_made_in_a_late_branch, (np.array([-1.2, 1.0, last]),))

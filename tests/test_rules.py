@@ -862,3 +862,32 @@ def test_every_adjoint_a_form_gives_is_visible_to_activity():
         for templates in alternatives:
             for param, template, default in zip(rule.params, templates, rule.templates):
                 assert template is None or default is not None, (rule.name, param)
+
+
+class _PlainSum(Generated):
+    """The case under ``np.sum(...)`` with no weights: the adjoint arrives as one scalar
+    broadcast over the result, which elementwise rules may take as it is."""
+
+    def _source(self, body, shape):
+        return super()._source(body, shape).replace(f"np.sum(W * ({body}))",
+                                                    f"np.sum({body})")
+
+
+def _plain_sum_cases():
+    return [pytest.param(c, id=c.id) for c in CASES
+            if c.problem is None and c.dtype == "float64" and c.rule.kind == ELEMENTWISE
+            and any(shape for _, shape in c.shapes) and rule_id(c.rule) not in EXCLUDED]
+
+
+@pytest.mark.parametrize("case", _plain_sum_cases())
+def test_rule_under_a_plain_sum(case):
+    key = zlib.crc32(case.id.encode())
+    generated = _PlainSum(case, np.random.default_rng(key))
+    if "np.sum(W" in generated.source:
+        pytest.skip("the result is a scalar")
+    point = tuple(draw_point(generated, np.random.default_rng((key, SEEDS[0]))))
+    for index, name in enumerate(generated.names):
+        grad = srcdiff.gradient(generated.fn, wrt=name)(*point)
+        expected = central_difference(generated.fn, point, index)
+        np.testing.assert_allclose(np.asarray(grad, dtype=np.float64), expected,
+                                   err_msg=f"d/d{name}\n{generated.source}", **F64_TOLERANCE)

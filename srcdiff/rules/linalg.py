@@ -304,6 +304,7 @@ def _cross_dims(avals, bound):
 
 for _fn, _name in ((np.cross, "numpy.cross"), (np.linalg.cross, "numpy.linalg.cross")):
     declare(_fn, "a, b, /", "np.cross(b, g)", "np.cross(g, a)", kind=ELEMENTWISE, name=_name,
+            pointwise=False,
             shape=R.result(_cross_dims, R.same("a", "b")),
             notes="3-vectors along the last axis; other axes broadcast", complex=HOLOMORPHIC)
 

@@ -126,6 +126,10 @@ class Rule:
     family: str = ""
     views: bool = False
     complex: object = None
+    pointwise: bool = True
+    """For an elementwise rule: each element of the adjoint depends on the same element of
+    ``g`` alone, so a ``g`` that is one scalar broadcast over the result may be used as it
+    is. Not so for ``np.cross``, which mixes the three components."""
 
     @property
     def differentiable(self):
@@ -295,7 +299,7 @@ REGISTRY = Registry()
 
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
             notes="", symbol=None, shape=None, user=False, helpers=None, selector=None,
-            forms=None, views=False, complex=None):
+            forms=None, views=False, complex=None, pointwise=True):
     """Declare a primitive's reverse rule; one template (or None) per parameter.
 
     ``signature`` is written as in a ``def``: literal defaults, ``/`` and ``*`` allowed.
@@ -304,8 +308,10 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     where the kind's own rule does not (``general`` rules must have one); ``selector`` picks
     templates (see ``Rule.select``), among ``forms`` (label -> one template per parameter).
     ``views`` says the result may share memory with the first operand (NumPy returns a view),
-    so that writing into one would change the other. ``complex`` is ``HOLOMORPHIC``, one
-    template per parameter for complex operands, or None (complex operands are refused).
+    so that writing into one would change the other. ``pointwise=False`` marks an
+    elementwise rule whose adjoint mixes elements of ``g`` (``np.cross``). ``complex`` is
+    ``HOLOMORPHIC``, one template per parameter for complex operands, or None (complex
+    operands are refused).
     """
     label = _display(fn, name)
     if kind not in KINDS:
@@ -340,7 +346,8 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
                 notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,
                 selector=selector, forms=forms, positional=parsed_signature.positional,
                 positional_only=parsed_signature.positional_only,
-                family="user" if user else _family(), views=views, complex=complex)
+                family="user" if user else _family(), views=views, complex=complex,
+                pointwise=pointwise)
     return REGISTRY.add(rule)
 
 
