@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import ir
+from . import indexing, ir
 from .adjoints import reduction, whole_reduction, zero_literal
 from .calls import USER
 from .containers import APPEND, PACK
@@ -345,7 +345,7 @@ def _template_reads(program, activity, stmt):
     if rule.kind == STORE:
         reads = {ssa.read(stmt, op) for op in call.args[2:] if isinstance(op, ir.Var)}
         value = call.args[1]
-        if isinstance(value, ir.Var) and program.aval(stmt, value).known_shape is None:
+        if isinstance(value, ir.Var) and _unbroadcast_into_part(program, stmt):
             reads.add(ssa.read(stmt, value))
         if program.avals[stmt].known_shape is None:
             reads.add(stmt)
@@ -383,6 +383,18 @@ def _zero_reads_value(aval):
     grows)."""
     return aval is not None and (aval.kind == "array" or aval.container) and (
         zero_literal(aval) is None)
+
+
+def _unbroadcast_into_part(program, stmt):
+    """Whether the adjoint of ``y[index] = v`` sums the written part back to ``v``'s shape
+    with ``unbroadcast(part, v)``, reading ``v``: where either shape is only known when the
+    code runs."""
+    call = stmt.value
+    given = program.aval(stmt, call.args[1])
+    parts = [program.aval(stmt, a) for a in call.args[2:]]
+    region = indexing.result_aval(program.aval(stmt, call.args[0]), parts, call.index,
+                                  program.fn.source.located, stmt.origin.node)
+    return reduction(indexing.stored_aval(given, region), region) == ("unbroadcast",)
 
 
 def _trips_values(ssa, loop):

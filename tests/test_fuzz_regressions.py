@@ -445,3 +445,23 @@ def test_zero_adjoint_of_a_list_some_paths_never_make(last):
     """Where paths join, the adjoint of a list that one path never made is made zero from
     the list itself: on that path the variable holds None (it was unbound)."""
     assert_exact(list_made_in_a_late_branch, (np.array([-1.2, 1.0, last]),))
+
+
+def stored_into_a_part_of_unknown_length(n, u, a):
+    u = np.sin(u) + np.where(np.full(u.shape, u[-1]) > 0.5, u, u[0])
+    u[n % 1] = a[-4:].min()
+    a = a * np.where(u[0] > 0.0, u[0], 0.1 * a)
+    a[n - 1] *= u[n % 1]
+    u[n:] = (u + np.zeros((0,))).T
+    return u[n - 1]
+
+
+def test_store_into_a_part_whose_length_is_known_when_it_runs():
+    """``u[n:] = v``: the part's adjoint is summed back to ``v``'s shape by reading ``v``,
+    which the forward sweep must therefore keep (it was dropped: NameError)."""
+    a = np.array([[1.24, -1.17, 1.40], [-1.0, 0.5, 1.48], [-0.14, -0.46, 1.44],
+                  [0.31, -0.04, -1.21]])
+    args = (1, np.array([0.52]), a)
+    assert_exact(stored_into_a_part_of_unknown_length, args, (1, 2))
+    u_bar, a_bar = srcdiff.gradient(stored_into_a_part_of_unknown_length, wrt=(1, 2))(*args)
+    assert u_bar == 0.0 and a_bar[3, 2] == 1.0 and np.sum(a_bar) == 1.0
