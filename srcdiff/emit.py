@@ -221,6 +221,13 @@ class _Printer:
         self.used |= set(self.names.values())
 
     def variable(self, key):
+        if isinstance(key, tuple) and key and key[0] == "new":
+            # The value an assignment gave, kept while the reverse sweep restores the old
+            # one into the variable (both are read by the adjoint).
+            name = self.names[key[1]] + "_new"
+            while name in self.user_names:
+                name += "_"
+            return name
         return self.names[key]
 
     def tape_name(self, variable):
@@ -315,7 +322,7 @@ class _Printer:
         if reference is not None and isinstance(node, gast.Name):
             kind, key = reference
             if kind in (DEF, "old"):
-                node.id = self.names[key]
+                node.id = self.variable(key)
             elif kind == ADJ:
                 node.id = self.adjoint_name(key)
             else:

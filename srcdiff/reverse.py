@@ -482,7 +482,17 @@ class _Reverse:
         if pushed and (reads_old or early is not None):
             # The adjoints read the value this assignment overwrote (``y = step(y, x)``
             # hands the old ``y`` to ``step_vjp``): give it back before the first such read.
-            lines.insert(len(lines) if early is None else early, code.Pop(self.name(stmt)))
+            # Where they read the new value too (``y = y / t``: ``t`` gets ``-g * y / t``
+            # of the new ``y``), that one is kept under a name of its own first.
+            at = len(lines) if early is None else early
+            if self._reads_new(stmt, old, lines):
+                kept = ("new", web)
+                lines.insert(at, code.Assign((DEF, kept), code.ref(DEF, web)))
+                at += 1
+                for node in [_expr(e) for e in old] + [n for line in lines[at:]
+                                                       for n in _expressions(line)]:
+                    self._rename_new(node, stmt, kept)
+            lines.insert(at, code.Pop(self.name(stmt)))
             pushed = False
             for exprs in list(contributions.values()) + [own]:
                 for e in exprs:
@@ -740,6 +750,21 @@ class _Reverse:
         lines.append(code.AddAt((ADJ, web), indexing.fill(call.index, parts), code.clone(g),
                                 repeats))
         return {}
+
+    def _reads_new(self, stmt, exprs, lines):
+        """Whether adjoint expressions read the value ``stmt`` assigns (``ans``)."""
+        nodes = [_expr(e) for e in exprs] + [n for line in lines for n in _expressions(line)]
+        return any(self._is_new(sub, stmt) for node in nodes for sub in gast.walk(node))
+
+    def _is_new(self, node, stmt):
+        r = code.ref_of(node)
+        return (isinstance(node, gast.Name) and r is not None and r[0] == DEF
+                and not isinstance(r[1], tuple) and self.name(r[1]) == self.name(stmt))
+
+    def _rename_new(self, node, stmt, kept):
+        for sub in gast.walk(node):
+            if self._is_new(sub, stmt):
+                sub.srcdiff_ref = (DEF, kept)
 
     def argument(self, stmt, op):
         """An operand as the adjoint reads it: an old value of the target's own variable is

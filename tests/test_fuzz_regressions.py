@@ -465,3 +465,22 @@ def test_store_into_a_part_whose_length_is_known_when_it_runs():
     assert_exact(stored_into_a_part_of_unknown_length, args, (1, 2))
     u_bar, a_bar = srcdiff.gradient(stored_into_a_part_of_unknown_length, wrt=(1, 2))(*args)
     assert u_bar == 0.0 and a_bar[3, 2] == 1.0 and np.sum(a_bar) == 1.0
+
+
+def divided_in_place_in_a_loop(y, x):
+    for i in range(2, 3):
+        if math.erf(y) < sum([(0.5, -1.0, 2.0)[k] * x ** k for k in range(3)]) <= 1.0:
+            y = bool(abs((y + 1j * y) * (0.5 - 1j * x)) > x ** 3) * math.atan2(1.0, 3.0 + y * y)
+            x = np.maximum(math.trunc(float(y)) - y, math.log(1.25, 2.0 + x * x))
+        else:
+            y /= 2.0 + math.cos(math.atanh(0.5 * math.tanh(y)))
+    return y
+
+
+def test_adjoint_reading_the_old_and_the_new_value_of_a_variable():
+    """``y /= t`` where the kind of ``y`` is only known when the code runs: ``y``'s adjoint
+    reads the old ``y`` (for its shape), ``t``'s the new one; the new one is kept under a
+    name of its own before the old one is restored."""
+    assert_exact(divided_in_place_in_a_loop, (1.4192481910139492, -1.0), (0, 1))
+    assert "y_new = y" in srcdiff.source(divided_in_place_in_a_loop, wrt=(0, 1),
+                                         args=(1.4192481910139492, -1.0))
