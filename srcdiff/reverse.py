@@ -1146,7 +1146,13 @@ class _Reverse:
         while changed:
             changed = False
             for line in _assignments(self.body_lines):
-                if line.target[0] == ADJ:
+                if line.target and isinstance(line.target[0], tuple):
+                    # ``a_bar, b_bar = h_vjp(...)``: whatever the VJP returns.
+                    for kind, key in line.target:
+                        if kind == ADJ:
+                            changed = changed or python.get(key) is not False
+                            python[key] = False
+                elif line.target[0] == ADJ:
                     key = line.target[1]
                     now = python_expr(line.value, self.aval_of, python) and python.get(key, True)
                     changed = changed or python.get(key) != now

@@ -484,3 +484,23 @@ def test_adjoint_reading_the_old_and_the_new_value_of_a_variable():
     assert_exact(divided_in_place_in_a_loop, (1.4192481910139492, -1.0), (0, 1))
     assert "y_new = y" in srcdiff.source(divided_in_place_in_a_loop, wrt=(0, 1),
                                          args=(1.4192481910139492, -1.0))
+
+
+def numpy_helper(a, b):
+    return np.sin(a) * b
+
+
+def float_through_a_numpy_helper(x, y):
+    if x > 0.5:
+        z = numpy_helper(y, x)
+        y = math.log1p(z * z)
+    return y * y
+
+
+def test_float_gradient_that_a_helpers_vjp_computes():
+    """The VJP of a helper computing with NumPy returns NumPy scalars; the adjoints it
+    assigns (several at once) are cast back for float arguments."""
+    grads = srcdiff.gradient(float_through_a_numpy_helper, wrt=(0, 1))(1.3, -0.7)
+    assert all(type(g) is float for g in grads)
+    assert_exact(float_through_a_numpy_helper, (1.3, -0.7), (0, 1))
+    assert_exact(float_through_a_numpy_helper, (0.3, -0.7), (0, 1))
