@@ -120,7 +120,8 @@ def main(argv=None):
     jobs = [(name, args.seed + i) for name in names for i in range(args.count)]
     counts = collections.defaultdict(collections.Counter)
     start = time.time()
-    pool = multiprocessing.Pool(args.jobs) if args.jobs > 1 else None
+    # Workers are replaced now and then: each keeps every derivative it compiled cached.
+    pool = multiprocessing.Pool(args.jobs, maxtasksperchild=100) if args.jobs > 1 else None
     results = pool.imap_unordered(run_one, jobs, chunksize=4) if pool else map(run_one, jobs)
     for done, (generator, seed, outcome, category, text) in enumerate(results, 1):
         counts[generator][outcome] += 1
