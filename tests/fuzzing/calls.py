@@ -55,6 +55,7 @@ def write_helpers(choices, profile, rules, module, shapes, count):
             writer.constant(const, kind)
         writer.params = [p for p, _, _ in params]
         writer.top_level = False
+        writer.helper = True
         while writer.budget > 0:
             writer.statement()
         writer.line(f"return {_result(writer, result)}")

@@ -147,6 +147,7 @@ class Writer:
         self.counter = 0
         self.may_refuse = False
         self.top_level = True  # statements go straight into the function body
+        self.helper = False  # writing a helper's body (its arguments come from calls)
         self.params = []
         self.stale_after = []  # aliasing generator: (line number, names a write made stale)
 

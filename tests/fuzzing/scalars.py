@@ -126,6 +126,10 @@ def integer_condition(w):
 
 def augmented(w):
     names = w.targets(lambda k: isinstance(k, Float))
+    if w.helper:
+        # A helper's float parameter may be handed a 0-d array (np.where's result, a user
+        # rule's), which ``*=`` would change in place: srcdiff rightly refuses that.
+        names = [n for n in names if n not in w.params]
     if not names:
         return False
     name = w.c.pick(names)
