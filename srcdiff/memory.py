@@ -158,7 +158,8 @@ def _roots_of(program, value, known):
         bound = call.bound()
         return own.union(*(of(value, bound[p]) for p in sharing if p in bound),
                          {r for r in sharing if isinstance(r, tuple)})
-    if rule.kind == USER or rule.views:
+    if rule.kind == USER or rule.returns_view(
+            {p: program.aval(value, op) for p, op in call.bound().items()}):
         return own.union(*(of(value, a) for a in args))
     return own
 

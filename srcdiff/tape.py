@@ -119,7 +119,10 @@ def plan(program, activity, wrt, with_value):
                          if _is_append(s) and s in result.kept and _list_read(ssa, result, s)}
         # Walking back over ``lst.append(v)`` pops the list the append made: a read of it,
         # so that an earlier ``lst = []`` that replaced it gives it back.
-        if not any([read([s], s) for s in restored + sorted(result.popped, key=id)]):
+        # Putting back what a store overwrote reads its index (``y[:, i - 1] = saved``).
+        if not any([read([s] + [ssa.read(s, op) for op in s.value.args[2:]
+                                if isinstance(op, ir.Var)], s) for s in restored]
+                   + [read([s], s) for s in sorted(result.popped, key=id)]):
             break
     for web in zeroed:
         # On a path that never assigned the variable, its zero adjoint is made from None

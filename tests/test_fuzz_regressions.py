@@ -504,3 +504,69 @@ def test_float_gradient_that_a_helpers_vjp_computes():
     assert all(type(g) is float for g in grads)
     assert_exact(float_through_a_numpy_helper, (1.3, -0.7), (0, 1))
     assert_exact(float_through_a_numpy_helper, (0.3, -0.7), (0, 1))
+
+
+def written_diagonal_matrix(u, a):
+    a = np.diag(a[0])
+    a[:2] -= np.where(a[[0, 1]] < 0.0, a[:2], 0.5)
+    return np.sum(np.sin(a)) + np.sum(u * a[0, :2])
+
+
+def test_diag_of_a_vector_is_a_new_array():
+    """``np.diag(v)`` of a vector builds a new matrix (of a matrix it returns a view of the
+    diagonal): writing into it changes nothing the caller passed (that was refused)."""
+    assert_exact(written_diagonal_matrix, (U3[:2], np.array([[1.3, -0.5], [0.2, 0.7]])),
+                 (0, 1))
+
+
+def swapped_in_a_grid(n, x):
+    y = np.linspace(0.0, 1.0, 2 * n) * x
+    y[3], y[n % 4] = y[n % 4], y[3]
+    return np.sum(y * y * np.linspace(1.0, 2.0, 2 * n))
+
+
+def test_linspace_with_a_count_known_when_it_runs_is_a_vector():
+    """``np.linspace(a, b, k)`` with ``k`` an int known only at run time is a vector of
+    unknown length (its rank was unknown, so ``y[3]`` might have been a row, a view, and
+    the swap was refused)."""
+    assert_exact(swapped_in_a_grid, (4, 0.3), 1)
+    assert_exact(swapped_in_a_grid, (3, -0.8), 1)
+
+
+def sign_copied_from_itself(u):
+    return np.sum(np.copysign(u, u) * 1.5) + np.copysign(u[0], u[0])
+
+
+def test_copysign_of_a_value_onto_itself():
+    """``np.copysign(u, u)`` is ``u``: at 0 the adjoint of ``|x|`` is taken as 1, not 0."""
+    assert_exact(sign_copied_from_itself, (np.array([0.0, 0.4, -0.3]),))
+
+
+def shifted_columns_after_a_power(a, u):
+    y = np.ones_like(a) * u[0]
+    y = y[[2, 0, 0]]
+    z = np.power(1.0 + a * a, y)
+    for i in range(3):
+        y[:, i - 1] += W[i]
+    return np.sum(z * z)
+
+
+def test_restoring_a_store_reads_its_index():
+    """Walking back over ``y[:, i - 1] += c`` puts back the column it overwrote (the power's
+    adjoint reads ``y`` as it was): at ``i - 1`` of that iteration, not of the last one."""
+    a = np.array([[-1.1, -1.3, -1.1], [-0.9, 0.2, 0.0], [0.7, 1.2, -0.3]])
+    assert_exact(shifted_columns_after_a_power, (a, np.array([1.45, -0.69, 0.58])), (0, 1))
+
+
+def swapped_after_joining(x):
+    u = np.concatenate((np.full((1,), x), np.transpose(W)))
+    for i in range(1, len(u)):
+        u[i % 3], u[i] = u[i], u[i % 3]
+    return np.sum(u * u * np.arange(4.0)) + np.sum(np.stack([W, W * x])[1])
+
+
+def test_joining_arrays_whose_sizes_are_known_when_it_runs():
+    """Joining a module-level array (whose sizes are not part of the specialization) gives
+    an array of known rank: ``u[i]`` is then a number, not possibly a row that the swap
+    would change (that was refused)."""
+    assert_exact(swapped_after_joining, (0.3,))

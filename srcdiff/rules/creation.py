@@ -80,7 +80,12 @@ declare(np.arange, "start, /, stop=None, step=None, *, dtype=None", "np.sum(g)",
 
 
 def _linspace_dims(avals, bound):
-    num = R.constant(bound, "num", 50)
+    try:
+        num = R.constant(bound, "num", 50)
+    except R.NotConstant:
+        if "num" not in avals or not R.is_int(avals["num"]):
+            raise
+        num = avals["num"].value  # a count known only when the code runs: one axis
     return (num,) + R.broadcast(R.dims_of(avals, "start"), R.dims_of(avals, "stop"))
 
 

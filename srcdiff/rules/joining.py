@@ -21,21 +21,44 @@ def _joined(fn, sequence, *options):
             return items
         if items.kind != OTHER or items.items is None:
             return UNKNOWN_AVAL
-        samples = _sample(items)
-        if samples is None:
-            return AVal(ARRAY, None, None)
         keywords = {name: getattr(bound[name], "value", None) for name in options}
-        return of_value(fn(samples, **keywords))
+        samples = _sample(items)
+        if samples is not None:
+            return of_value(fn(samples, **keywords))
+        return _probed(fn, items, keywords)
     return hook
 
 
-def _sample(item):
+def _probed(fn, items, keywords):
+    """Where element sizes are known only when the code runs (ranks are known), ``fn`` on
+    zeros with those sizes set to each of several values: a result dimension that moves
+    with them is unknown. Sizes that make the pieces disagree are left out."""
+    results = []
+    for size in range(1, 7):
+        samples = _sample(items, size)
+        if samples is None:
+            return AVal(ARRAY, None, None)
+        try:
+            results.append(of_value(fn(samples, **keywords)))
+        except (ValueError, TypeError, IndexError):
+            continue
+    if len(results) < 2 or any(r.kind != ARRAY or len(r.shape) != len(results[0].shape)
+                               for r in results):
+        return AVal(ARRAY, None, None)
+    dims = tuple(d[0] if len(set(d)) == 1 else None for d in zip(*(r.shape for r in results)))
+    return AVal(ARRAY, results[0].dtype, dims)
+
+
+def _sample(item, size=None):
     """Zeros shaped like ``item``, nested lists for nested lists and tuples
-    (``np.array([[a, b], [c, d]])``); None where a shape is not known."""
+    (``np.array([[a, b], [c, d]])``); None where a shape is not known (with ``size``: a
+    dimension not known is ``size``, and only an unknown rank gives None)."""
     if item.kind == OTHER and item.items is not None and item.pytype in (list, tuple):
-        samples = [_sample(i) for i in item.items]
+        samples = [_sample(i, size) for i in item.items]
         return None if any(s is None for s in samples) else samples
     shape = item.known_shape
+    if size is not None and item.kind == ARRAY and item.shape is not None:
+        shape = tuple(size if d is None else d for d in item.shape)
     if shape is None or not all(isinstance(d, int) for d in shape):
         return None
     dtype = item.dtype if item.kind == ARRAY or item.kind == "np" else np.float64

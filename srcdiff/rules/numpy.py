@@ -90,8 +90,9 @@ _np(np.angle, "z", "0.0 * g", complex=("-1j * g / z",),
 _np(np.absolute, "x", "g * np.sign(x)", notes="abs'(0) = 0; for complex x, "
     "g * conj(x) / |x| (0 at x = 0)", complex=("g * np.conj(np.sign(x))",))
 _np(np.fabs, "x", "g * np.sign(x)", notes="fabs'(0) = 0")
-_np(np.copysign, "x, y", "g * np.sign(x) * np.sign(ans)", None,
-    notes="the sign donor y gets no adjoint")
+_np(np.copysign, "x, y", "g * np.copysign(1.0, x) * np.copysign(1.0, y)", None,
+    notes="the sign donor y gets no adjoint; at x = 0 the slope of |x| is taken as 1 (so "
+          "np.copysign(u, u), which is u, has derivative 1 everywhere)")
 _np(np.maximum, "x, y", "np.where(x >= y, g, 0.0)", "np.where(x >= y, 0.0, g)", notes=FIRST,
     selector=select_scalar, forms={"scalar": ("g if x >= y else 0.0", "0.0 if x >= y else g")})
 _np(np.minimum, "x, y", "np.where(x <= y, g, 0.0)", "np.where(x <= y, 0.0, g)", notes=FIRST,

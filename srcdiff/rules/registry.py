@@ -124,12 +124,17 @@ class Rule:
     positional: int | None = None
     positional_only: int = 0
     family: str = ""
-    views: bool = False
+    views: object = False
     complex: object = None
     pointwise: bool = True
     """For an elementwise rule: each element of the adjoint depends on the same element of
     ``g`` alone, so a ``g`` that is one scalar broadcast over the result may be used as it
     is. Not so for ``np.cross``, which mixes the three components."""
+
+    def returns_view(self, avals):
+        """Whether the result may share memory with an operand, for operands of these kinds
+        (``views`` is a bool, or a function of the operands' abstract values)."""
+        return self.views(avals) if callable(self.views) else bool(self.views)
 
     @property
     def differentiable(self):
@@ -308,10 +313,11 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     where the kind's own rule does not (``general`` rules must have one); ``selector`` picks
     templates (see ``Rule.select``), among ``forms`` (label -> one template per parameter).
     ``views`` says the result may share memory with the first operand (NumPy returns a view),
-    so that writing into one would change the other. ``pointwise=False`` marks an
-    elementwise rule whose adjoint mixes elements of ``g`` (``np.cross``). ``complex`` is
-    ``HOLOMORPHIC``, one template per parameter for complex operands, or None (complex
-    operands are refused).
+    so that writing into one would change the other: True, or a function of the operands'
+    abstract values where that depends on their kinds (``np.diag`` of a vector is new).
+    ``pointwise=False`` marks an elementwise rule whose adjoint mixes elements of ``g``
+    (``np.cross``). ``complex`` is ``HOLOMORPHIC``, one template per parameter for complex
+    operands, or None (complex operands are refused).
     """
     label = _display(fn, name)
     if kind not in KINDS:

@@ -299,9 +299,9 @@ def requested_shape(bound, name, avals=None):
     if isinstance(operand, ir.Var) and avals is not None:
         aval = avals[name]
         if aval.kind == OTHER and aval.pytype is tuple and aval.items is not None and all(
-                _is_int(item) for item in aval.items):
+                is_int(item) for item in aval.items):
             return tuple(item.value for item in aval.items)
-        if _is_int(aval):
+        if is_int(aval):
             return (aval.value,)
         raise NotConstant(name)
     value = constant(bound, name)
@@ -312,7 +312,7 @@ def requested_shape(bound, name, avals=None):
     raise NotConstant(name)
 
 
-def _is_int(aval):
+def is_int(aval):
     """An integer whose value (``None`` if unknown) can be a dimension."""
     return aval.kind in (PY, NP) and aval.dtype is not None and np.dtype(aval.dtype).kind in "iu"
 

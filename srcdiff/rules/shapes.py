@@ -382,7 +382,7 @@ declare(np.diag, "v, k=0", "np.diag(g, k) if np.ndim(v) == 1 else undiagonal(g, 
         selector=_select_k,
         forms={"vector": ("np.diag(g)", None), "vector_k": ("np.diag(g, k)", None),
                "matrix": ("undiagonal(g, v)", None), "matrix_k": ("undiagonal(g, v, k)", None)},
-        views=True, complex=HOLOMORPHIC)
+        views=lambda avals: avals["v"].ndim != 1, complex=HOLOMORPHIC)
 _moving(np.diagonal, "a, offset=0, axis1=0, axis2=1", "undiagonal(g, a, offset, axis1, axis2)",
         diagonal_dims("a"), views=True)
 _moving(np.linalg.diagonal, "x, /, *, offset=0", "undiagonal(g, x, offset, -2, -1)",

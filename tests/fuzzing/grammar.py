@@ -481,6 +481,11 @@ class Writer:
         self.scope = entry.copy()
         for name, kind, views in targets:
             self.bind(name, E(name, kind, views=views))
+            if views and not self.aliasing:
+                # ``for r in a``: r is a view of a row of a (bind would take a copy that
+                # the loop header does not make), so it is not written into.
+                var = self.scope.vars[name]
+                self.scope.vars[name] = Var(var.kind, False, var.pinned, False, var.bases)
         self.loops.append(Loop(protected | self.protected, iterates | self.iterated))
         if self.aliasing and self.writable():
             self.may_refuse = True
