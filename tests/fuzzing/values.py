@@ -99,3 +99,16 @@ def literal(value):
     if isinstance(value, float) and not math.isfinite(value):
         return f"float({str(value)!r})"
     return repr(value)
+
+
+def nudged(tree, rng):
+    """``tree`` with every float moved by a relative 1e-7 or so, in a random direction (off
+    exact ties such as an argument equal to a clip bound)."""
+    def nudge(leaf):
+        if isinstance(leaf, float):
+            return leaf + (abs(leaf) + 1e-3) * 1e-7 * float(rng.uniform(0.5, 1.5))
+        if isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f":
+            return leaf + ((np.abs(leaf) + 1e-3) * 1e-7
+                           * rng.uniform(0.5, 1.5, leaf.shape)).astype(leaf.dtype)
+        return leaf
+    return _map(tree, nudge)
