@@ -177,7 +177,9 @@ def join(a, b):
     if a.kind == PY and b.kind == PY and {a.dtype, b.dtype} <= {bool, int, float, complex}:
         order = [bool, int, float, complex]
         return AVal(PY, max(a.dtype, b.dtype, key=order.index))
-    if {a.kind, b.kind} <= {PY, NP} and a.differentiable and b.differentiable:
+    if {a.kind, b.kind} <= {PY, NP} and all(_numeric(x) for x in (a, b)):
+        # A Python number on one path, a NumPy scalar on another (``x > 0.0`` of a float
+        # or of an np.float64): a NumPy scalar covers both.
         dtype = np.result_type(*(x.dtype if x.kind == NP else x.dtype(0) for x in (a, b)))
         return AVal(NP, dtype)
     if {a.kind, b.kind} in ({ARRAY, PY}, {ARRAY, NP}) and a.differentiable and (
@@ -213,6 +215,12 @@ def join(a, b):
             return a
         return UNKNOWN_AVAL
     return UNKNOWN_AVAL
+
+
+def _numeric(aval):
+    if aval.kind == PY:
+        return aval.dtype in (bool, int, float, complex)
+    return aval.dtype is not None and np.dtype(aval.dtype).kind in "biufc"
 
 
 def broadcast_shapes(*shapes):

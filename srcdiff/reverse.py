@@ -1063,7 +1063,8 @@ class _Reverse:
         aval = self.program.avals[Param(name)]
         current = state.get(web)
         if current is None:
-            return zero_like(aval, code.ref(DEF, web))
+            # Written out where the kind allows: the variable may hold a rebound value now.
+            return zero_literal(aval) or zero_like(aval, code.ref(DEF, web))
         if isinstance(current, Lazy) and aval.kind == ARRAY:
             return self.filled(web, current.expr)
         if isinstance(current, Lazy):
@@ -1081,8 +1082,11 @@ class _Reverse:
         literal = self._final_literal(value)
         if literal is not None:
             elements = literal.values if isinstance(literal, gast.Dict) else literal.elts
-            for k, (element, leaf) in enumerate(zip(elements, aval.elements)):
-                elements[k] = (self.cast_container(element, leaf, None) if leaf.container
+            keys = [k for k, _ in aval.items] if aval.pytype is dict else range(len(elements))
+            for k, (key, element, leaf) in enumerate(zip(keys, elements, aval.elements)):
+                part = None if like is None else gast.Subscript(
+                    value=code.clone(like), slice=code.const(key), ctx=gast.Load())
+                elements[k] = (self.cast_container(element, leaf, part) if leaf.container
                                else self.cast(element, leaf))
             return value
         if like is None or not _needs_cast(aval):

@@ -477,13 +477,19 @@ def divided_in_place_in_a_loop(y, x):
     return y
 
 
+def powered_in_a_loop(y, t):
+    for i in range(2):
+        y = y ** t
+    return y
+
+
 def test_adjoint_reading_the_old_and_the_new_value_of_a_variable():
-    """``y /= t`` where the kind of ``y`` is only known when the code runs: ``y``'s adjoint
-    reads the old ``y`` (for its shape), ``t``'s the new one; the new one is kept under a
-    name of its own before the old one is restored."""
+    """``y = y ** t`` in a loop: ``t``'s adjoint reads the old ``y`` and the new one
+    (``dpow_dy(y, ans)``); the new one is kept under a name of its own before the old one
+    is restored (it was read after the restore)."""
+    assert_exact(powered_in_a_loop, (1.3, 0.7), (0, 1))
+    assert "y_new = y" in srcdiff.source(powered_in_a_loop, wrt=(0, 1), args=(1.3, 0.7))
     assert_exact(divided_in_place_in_a_loop, (1.4192481910139492, -1.0), (0, 1))
-    assert "y_new = y" in srcdiff.source(divided_in_place_in_a_loop, wrt=(0, 1),
-                                         args=(1.4192481910139492, -1.0))
 
 
 def numpy_helper(a, b):
@@ -570,3 +576,61 @@ def test_joining_arrays_whose_sizes_are_known_when_it_runs():
     an array of known rank: ``u[i]`` is then a number, not possibly a row that the swap
     would change (that was refused)."""
     assert_exact(swapped_after_joining, (0.3,))
+
+
+def least_of_mixed_kinds(x, acc):
+    return min(np.arctan2(x, math.e), 2.0, sum(acc)) * x + min(np.sin(x) * 2.0, 3)
+
+
+def grid_of_a_grown_list(u, n):
+    vals = [u[1] * k for k in range(n)]
+    v = sum((u, u, np.array(vals)[:3]))
+    return np.sum(v * v) + v[-1]
+
+
+def sign_test_on_either_kind(n, x, u):
+    for i in range(n):
+        if i == 0:
+            p = x * u[0]
+        else:
+            x = x + p * (int(x > 0.0) * p)
+    y = np.zeros((n,)) + np.sinc(x)
+    y[n:] += 1.0
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (least_of_mixed_kinds, (0.4, [1, 2]), 0),
+    (grid_of_a_grown_list, (U3, 4), 0),
+    (sign_test_on_either_kind, (2, 0.3, U3), (1, 2)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_kinds_of_mixed_values(f, args, wrt):
+    """``min`` of a NumPy scalar and an int; ``np.array`` of a list that grows (a vector of
+    unknown length); a comparison that is a bool on one path and an np.bool_ on another.
+    Each gave a kind srcdiff refused to go on with."""
+    assert_exact(f, args, wrt)
+
+
+def nested_tuple_reused(params, u):
+    (p3, p4), p2 = params
+    u = p3 ** 2 - np.arcsinh(u)
+    (p7, p8), p6 = params
+    p7 -= np.ptp(np.logaddexp(np.full((2, 3), p3), u[:, None] * np.ones((2, 3))))
+    return p7 * p7 + np.sum(u)
+
+
+def rebound_and_unused(u, y):
+    for x in u:
+        u = u / (2.0 + np.cos(x)) * np.sum(np.full((4, 3), y), axis=-1)
+    return y * y
+
+
+def test_gradient_types_in_nested_and_unused_arguments():
+    """A float inside a tuple inside a tuple is cast back to float; a float32 array that the
+    result does not depend on gets float32 zeros even where the function rebinds it to a
+    float64 array."""
+    grads = srcdiff.gradient(nested_tuple_reused, wrt=0)(((-0.77, -0.83), -1.08), U3[:2])
+    assert type(grads[0][0]) is float and type(grads[0][1]) is float
+    u = np.array([0.06, 0.7, 1.0, 0.14], dtype=np.float32)
+    grad = srcdiff.gradient(rebound_and_unused, wrt=0)(u, -0.36)
+    assert grad.dtype == np.float32 and not np.any(grad)

@@ -19,29 +19,35 @@ def _joined(fn, sequence, *options):
         items = avals[sequence]
         if items.kind == ARRAY and fn is np.array:
             return items
+        keywords = {name: getattr(bound[name], "value", None) for name in options}
+        if items.kind == OTHER and items.element is not None:
+            # A list that grows: as many elements as the code appends.
+            return _probed(fn, [AVal(OTHER, pytype=list, items=(items.element,) * length)
+                                for length in range(1, 5)], keywords)
         if items.kind != OTHER or items.items is None:
             return UNKNOWN_AVAL
-        keywords = {name: getattr(bound[name], "value", None) for name in options}
         samples = _sample(items)
         if samples is not None:
             return of_value(fn(samples, **keywords))
-        return _probed(fn, items, keywords)
+        return _probed(fn, [items], keywords)
     return hook
 
 
-def _probed(fn, items, keywords):
-    """Where element sizes are known only when the code runs (ranks are known), ``fn`` on
-    zeros with those sizes set to each of several values: a result dimension that moves
-    with them is unknown. Sizes that make the pieces disagree are left out."""
+def _probed(fn, variants, keywords):
+    """Where element sizes (or the number of elements) are known only when the code runs
+    (ranks are known), ``fn`` on zeros with those sizes set to each of several values, for
+    each of the ``variants`` of the sequence: a result dimension that moves with them is
+    unknown. Sizes that make the pieces disagree are left out."""
     results = []
-    for size in range(1, 7):
-        samples = _sample(items, size)
-        if samples is None:
-            return AVal(ARRAY, None, None)
-        try:
-            results.append(of_value(fn(samples, **keywords)))
-        except (ValueError, TypeError, IndexError):
-            continue
+    for items in variants:
+        for size in range(1, 7):
+            samples = _sample(items, size)
+            if samples is None:
+                return AVal(ARRAY, None, None)
+            try:
+                results.append(of_value(fn(samples, **keywords)))
+            except (ValueError, TypeError, IndexError):
+                continue
     if len(results) < 2 or any(r.kind != ARRAY or len(r.shape) != len(results[0].shape)
                                for r in results):
         return AVal(ARRAY, None, None)

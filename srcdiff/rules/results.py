@@ -224,12 +224,18 @@ def one_of(*names):
     """``max(x, y)``: one of the operands, which one only known when the code runs (so a
     Python float and a NumPy scalar give a NumPy scalar: either may come out)."""
     def hook(avals, bound):
-        result = avals[names[0]]
-        for name in names[1:]:
-            result = join(result, avals[name])
-        if result.kind == UNKNOWN and all(avals[n].kind != UNKNOWN for n in names):
-            raise TypeError("operands of different kinds")
-        return result
+        operands = [avals[name] for name in names]
+        if any(op.kind == UNKNOWN for op in operands):
+            return AVal(PY, float)
+        result = operands[0]
+        for op in operands[1:]:
+            result = join(result, op)
+        if result.kind != UNKNOWN:
+            return result
+        if all(op.kind in (PY, NP) and op.dtype is not None for op in operands):
+            # ``min(np.float64, int)``: a NumPy scalar or a Python int comes out.
+            return AVal(NP, np.result_type(*(np.dtype(op.dtype) for op in operands)))
+        raise TypeError("operands of different kinds")
     return hook
 
 
