@@ -352,7 +352,11 @@ class _Stale:
     def refuse(self, stmt, operand, value):
         write = self.made_stale.get(value)
         if write is None:
-            write = next(w for w in self.writes if value in self.sharers[w])
+            # A value a loop carries (a head phi) is stale through what it may stand for.
+            candidates = [value, *self.ssa.concrete(value)]
+            ordered = sorted(self.writes, key=lambda w: (w.origin.lineno, w.origin.col_offset))
+            write = next((w for w in ordered if any(c in self.sharers[w] for c in candidates)),
+                         ordered[0])
         name = operand.name
         user = {n.id for n in _names(self.program.fn.node)}
         if name in user:

@@ -50,7 +50,8 @@ class Recompute:
     ``t = i - 1``. At the top of each reversed iteration the reverse sweep runs the
     assignment again (``for k in reversed(...): x = xs[k]``), which gives the value the
     forward iteration computed, with no tape. That is exact when the assignment runs once
-    per iteration, at the top level of a ``for`` body; reads only loop targets, parameters
+    per iteration, at the top level of a ``for`` body, as the body's only assignment to its
+    variable; reads only loop targets, parameters
     that are never reassigned, constants and other such recomputed values; and when no read
     in the reverse sweep needs the value from the previous iteration or from before the
     loop."""
@@ -94,6 +95,11 @@ class Recompute:
         if stmt in self.chosen:
             return True
         if not self._cheap(stmt) or not self._reads_only_this_iteration(stmt, loop):
+            return False
+        if any(other is not stmt and isinstance(other, (ir.Assign, ir.For))
+               and other.target == stmt.target for other in ir.walk(loop.body)):
+            # ``for x in xs: ...; x = g(x)``: at the top of a reversed iteration the
+            # variable must hold what the iteration left in it, not what it began with.
             return False
         needed = []
         if not self._operands_fixed(stmt, loop, needed):

@@ -634,3 +634,39 @@ def test_gradient_types_in_nested_and_unused_arguments():
     u = np.array([0.06, 0.7, 1.0, 0.14], dtype=np.float32)
     grad = srcdiff.gradient(rebound_and_unused, wrt=0)(u, -0.36)
     assert grad.dtype == np.float32 and not np.any(grad)
+
+
+def rows_then_the_row_variable_rescaled(x, u, n):
+    for x in u:
+        u = np.abs(np.linalg.norm(np.full((2, 4), x).mean(axis=-2)) + 1j * (np.linspace(
+            0.0, 1.0, n - 1) * x))
+        for r in u:
+            x = math.fabs(x if not np.arctan2(r, x) > 0.4 else u[0])
+        x *= np.linalg.norm(u.reshape(2, 1).dot(np.full((1,), x)))
+    return x + np.sum(u * u)
+
+
+def test_loop_item_reassigned_in_the_body_is_not_recomputed():
+    """``for x in u: ...; x = ...``: the reversed iteration must not recompute ``x = u[k]``
+    at its top, where the adjoint of ``x *= ...`` reads the ``x`` the inner loop left."""
+    args = (-0.81, np.array([-1.003345747289694, 0.9527704044124148]), 3)
+    assert_exact(rows_then_the_row_variable_rescaled, args, 1)
+    grad = srcdiff.gradient(rows_then_the_row_variable_rescaled, wrt=1)(*args)
+    _, expected = srcdiff.value_and_grad(rows_then_the_row_variable_rescaled, wrt=1)(*args)
+    np.testing.assert_allclose(grad, expected)
+
+
+def written_through_a_view_then_read_next_iteration(u):
+    for i in range(2):
+        u = np.where(u > -0.3, u, u[0]) * 0.01
+        c = np.ravel(u)
+        c[-1] *= np.arctan2(u[0], 1.0)
+    return np.sum(np.sin(u))
+
+
+def test_stale_value_carried_by_a_loop_is_refused_with_its_write():
+    """The next iteration reads ``u`` after a write through the view ``c`` changed it: a
+    located refusal naming that write (finding the write crashed: an internal error)."""
+    with pytest.raises(srcdiff.SrcdiffError, match=r"changed in place") as error:
+        srcdiff.gradient(written_through_a_view_then_read_next_iteration)(U3)
+    assert "c[-1] *= " in str(error.value) and "internal error" not in str(error.value)

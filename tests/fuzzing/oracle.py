@@ -166,7 +166,9 @@ def _check(report, f, namespace, args, before, value, value64):
     if any(failure.kind == "wrong gradient" for failure in report.failures) and (
             _exact_off_the_tie(report.program, f, args64)):
         _at_a_tie(report)
-    if args64 is not args:
+    if args64 is not args and _close(value, value64, 1e-3):
+        # (Where float32 rounding takes another branch of a conditional expression, which
+        # the line trace cannot see, the values differ and the gradients may rightly too.)
         _compare_float32(report, f, args, args64, grads, grads64, tight)
     _check_live_constants(report, f, namespace, args)
 
