@@ -492,7 +492,12 @@ class Writer:
         with self.indented():
             (body or self.block)()
         self.loops.pop()
-        self.scope = entry
+        inside, self.scope = self.scope, entry
+        for name, var in inside.vars.items():
+            # A variable the body rebound to memory it does not own (``u = a[2, 1:]``)
+            # may hold that after the loop: it is not written into then.
+            if name in entry and not getattr(var, flag):
+                entry[name].fresh = entry[name].owned = False
         for name, _, _ in targets:
             if name in entry:  # a target that shadows a variable may now view the iterable
                 entry[name].fresh = entry[name].owned = False
