@@ -160,16 +160,15 @@ def zero_literal(aval):
 
 
 def zero_like(aval, operand):
-    if aval.container:
+    """The zero of ``operand``'s kind: written out for numbers and containers of fixed
+    structure, else made from the value (an array keeps ``np.zeros_like`` even where its
+    shape is known, as printed derivatives have always said)."""
+    if aval.kind in (PY, NP) or aval.container:
         literal = zero_literal(aval)
         if literal is not None:
             return literal
+    if aval.container:
         return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree), args=[operand],
-                         keywords=[])
-    if aval.kind == PY:
-        return code.const(aval.dtype(0))
-    if aval.kind == NP:
-        return gast.Call(func=code.ref(OBJ, aval.dtype.type), args=[code.const(0.0)],
                          keywords=[])
     return np_call("zeros_like", [operand])
 
