@@ -202,3 +202,22 @@ def test_oracle_tells_a_kink_of_a_primitive_from_a_wrong_gradient(text, kinds):
     program = Program("test", text, ["a", "x"], (a, -1.08), (0, 1), ["a", "x"])
     report = oracle.check(program)
     assert report.failures and {f.kind for f in report.failures} == kinds
+
+
+WHOLE_PROGRAM = """import math
+
+
+def f(x):
+    return math.trunc(x) - x
+"""
+
+
+def test_oracle_discards_programs_whose_floats_are_all_whole():
+    """Near 9e16 every float is a whole number, so ``math.trunc(x) - x`` is 0 in floats and
+    central differences give 0, while the derivative on the reals, srcdiff's, is -1. At a
+    small argument the same program is compared and passes."""
+    program = Program("test", WHOLE_PROGRAM, ["x"], (9.3e16,), (0,), ["x"])
+    with pytest.raises(oracle.Discard, match="whole"):
+        oracle.check(program)
+    small = oracle.check(Program("test", WHOLE_PROGRAM, ["x"], (2.25,), (0,), ["x"]))
+    assert small.compared == 1 and not small.failures

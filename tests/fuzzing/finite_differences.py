@@ -60,6 +60,50 @@ def traced_path(f, args):
     return tuple(events)
 
 
+WHOLE = 2.0 ** 52
+
+
+def largest_intermediate(f, args):
+    """The largest magnitude of a real number that a call of ``f`` holds in a local variable
+    of its own source file (arrays and lists of numbers included).
+
+    From ``WHOLE`` = 2**52 on, every float is a whole number: floor, trunc and round are the
+    identity there in floats though not on the reals, so central differences cannot see
+    their steps (``math.trunc(x) - x`` is 0 in floats, its derivative -1)."""
+    filename = f.__code__.co_filename
+    largest = 0.0
+
+    def magnitude(value):
+        if isinstance(value, (bool, np.bool_)):
+            return 0.0
+        if isinstance(value, (int, float, np.integer, np.floating)):
+            value = abs(float(value))
+            return value if math.isfinite(value) else 0.0
+        if isinstance(value, np.ndarray) and value.dtype.kind in "iuf" and value.size:
+            finite = np.abs(value[np.isfinite(value)])
+            return float(finite.max()) if finite.size else 0.0
+        if isinstance(value, (list, tuple)):
+            return max((magnitude(item) for item in value), default=0.0)
+        return 0.0
+
+    def tracer(frame, event, arg):
+        nonlocal largest
+        if frame.f_code.co_filename != filename:
+            return None
+        if event in ("line", "return"):
+            for value in list(frame.f_locals.values()):
+                largest = max(largest, magnitude(value))
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        _evaluate(f, args)
+    finally:
+        sys.settrace(previous)
+    return largest
+
+
 def _evaluate(f, args):
     try:
         with warnings.catch_warnings():
