@@ -6,7 +6,8 @@ The user's function raised nothing there, so such an error must not leave the de
 it is: the compiled derivative (not its printed text) catches arithmetic and domain errors,
 and one raised after the forward sweep becomes a :class:`SrcdiffError` at the source line
 whose derivative failed. Errors of the forward sweep are the user's function's own and
-pass unchanged.
+pass unchanged. A ``ValueError`` other than a math domain error (shapes that do not
+broadcast) is srcdiff's own bug, and says so.
 """
 
 from __future__ import annotations
@@ -35,16 +36,25 @@ class AdjointSite:
         if line is None or line < self.adjoint_line:
             return error
         lineno, text = self._source_of(line)
-        source = linecache.getline(self.source_file, lineno) if lineno else ""
         what = f"the adjoint of '{text}'" if text else "an adjoint"
+        raised = f"{what} raised {type(error).__name__} ({error})"
+        if isinstance(error, ValueError) and "math domain error" not in str(error):
+            # NumPy's ValueErrors (shapes that do not broadcast, ...) are not about slopes.
+            return self._located(
+                f"internal error while differentiating {self.name}: {raised}", lineno,
+                "this is a bug in srcdiff (or in a rule given to srcdiff.defvjp); please "
+                "report it with this function")
+        return self._located(
+            f"{self.name} has no finite derivative here: {raised}", lineno,
+            "a primitive has an infinite slope at this point (math.sqrt at 0, math.asin at "
+            "1, ...); differentiate at another point")
+
+    def _located(self, message, lineno, hint):
+        source = linecache.getline(self.source_file, lineno) if lineno else ""
         return SrcdiffError(
-            f"{self.name} has no finite derivative here: {what} raised "
-            f"{type(error).__name__} ({error})",
-            filename=self.source_file, lineno=lineno,
+            message, filename=self.source_file, lineno=lineno,
             col_offset=len(source) - len(source.lstrip()) if lineno else None,
-            source_line=source or None,
-            hint="a primitive has an infinite slope at this point (math.sqrt at 0, "
-                 "math.asin at 1, ...); differentiate at another point")
+            source_line=source or None, hint=hint)
 
     def _failing_line(self, error):
         line = None

@@ -62,6 +62,7 @@ class Recompute:
         self.program = program
         self.result = result
         self.parents = {}
+        self.container = {}
         self._parents(program.fn.body, None)
         counts = {}
         for stmt in ir.walk(program.fn.body):
@@ -74,15 +75,16 @@ class Recompute:
                                            for w in found))
         self.chosen = set()
 
-    def _parents(self, block, loop):
+    def _parents(self, block, loop, container=None):
         for stmt in block:
             self.parents[stmt] = loop
+            self.container[stmt] = container
             if isinstance(stmt, ir.For):
-                self._parents(stmt.body, stmt)
-                self._parents(stmt.orelse, loop)
+                self._parents(stmt.body, stmt, stmt)
+                self._parents(stmt.orelse, loop, container)
             elif isinstance(stmt, ir.COMPOUND):
                 for sub in stmt.blocks():
-                    self._parents(sub, False)
+                    self._parents(sub, False, stmt)
 
     def loop_of(self, stmt):
         """The loop whose reversed iterations recompute ``stmt``, or None (push it)."""
@@ -146,10 +148,21 @@ class Recompute:
         nothing writes into: it still holds when the reverse sweep reaches the loop."""
         if not isinstance(value, ir.Assign) or value.target not in self.assigned_once:
             return False
-        around = set(self._enclosing(loop)) | {loop}
-        if value not in self.result.kept or around & set(self._enclosing(value)):
+        if value not in self.result.kept or self._loops_around(loop) & set(
+                self._loops_around(value)):
             return False
         return not (self.program.memory.get(value, frozenset()) & self.written)
+
+    def _loops_around(self, stmt):
+        """Every loop, ``for`` or ``while``, whose body holds ``stmt`` at any depth (a loop
+        counts as around itself): a value made in one of them is made again each trip."""
+        loops = {stmt} if isinstance(stmt, ir.LOOPS) else set()
+        node = self.container.get(stmt)
+        while node is not None:
+            if isinstance(node, ir.LOOPS):
+                loops.add(node)
+            node = self.container.get(node)
+        return loops
 
     def _enclosing(self, stmt):
         loops = []

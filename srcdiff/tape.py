@@ -94,7 +94,7 @@ def plan(program, activity, wrt, with_value):
         if aval is not None and aval.kind == "array" and aval.known_shape is None:
             read(web_values(ssa, ssa.web(value)), SHAPE)
     zeroed = []
-    for web in {ssa.web(v) for v in ssa.webs if isinstance(v, Phi) and activity.active(v)}:
+    for web in _joined_webs(program, activity, result.active_blocks):
         # Where paths join, an adjoint that one path leaves undefined is made zero: from
         # the value itself when its shape is only known then.
         values = web_values(ssa, web)
@@ -131,6 +131,25 @@ def plan(program, activity, wrt, with_value):
             result.unbound.add(result.names[web])
     result.unbound -= set(program.fn.param_names)
     return result
+
+
+def _joined_webs(program, activity, active_blocks):
+    """The variables whose adjoints the reverse sweep may join from paths that did not all
+    define them: those assigned on some paths only (with a phi), and those read inside a
+    branch or loop body but assigned outside it (one branch, or no trip, reads them)."""
+    ssa = program.ssa
+    webs = {ssa.web(v) for v in ssa.webs if isinstance(v, Phi) and activity.active(v)}
+    for block in ir.walk(program.fn.body):
+        if not isinstance(block, ir.COMPOUND) or id(block) not in active_blocks:
+            continue
+        inside = set(ir.walk([block]))
+        for stmt in inside:
+            if not (isinstance(stmt, ir.Assign) and activity.active(stmt)):
+                continue
+            for value in ssa.uses.get(stmt, {}).values():
+                if value is not UNDEFINED and value not in inside and activity.active(value):
+                    webs.add(ssa.web(value))
+    return webs
 
 
 def unknown_rank(aval):

@@ -3,6 +3,7 @@ located SrcdiffErrors (a raw ZeroDivisionError from inside generated code is a b
 
 import math
 
+import numpy as np
 import pytest
 
 import srcdiff
@@ -56,3 +57,25 @@ def test_the_functions_own_errors_pass_unchanged():
         reciprocal(0.0)
     with pytest.raises(ZeroDivisionError):
         srcdiff.gradient(reciprocal)(0.0)
+
+
+def badly_shaped(v):
+    return v * 2.0
+
+
+srcdiff.defvjp(badly_shaped, lambda g, ans, v: np.ones(len(v) + 2))
+
+
+def uses_a_badly_shaped_rule(u):
+    w = badly_shaped(u)
+    return np.sum(w) + np.sum(u * u)
+
+
+def test_shapes_that_do_not_broadcast_are_not_an_infinite_slope():
+    """A ValueError from NumPy in the adjoints (here from a user rule with a gradient of
+    the wrong shape) is a bug, not a point without a derivative: the message says so."""
+    with pytest.raises(SrcdiffError) as caught:
+        srcdiff.gradient(uses_a_badly_shaped_rule)(np.array([1.0, 2.0, 3.0]))
+    message = str(caught.value)
+    assert "internal error" in message and "could not be broadcast" in message
+    assert "infinite slope" not in message and "w = badly_shaped(u)" in message

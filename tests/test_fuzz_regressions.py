@@ -670,3 +670,48 @@ def test_stale_value_carried_by_a_loop_is_refused_with_its_write():
     with pytest.raises(srcdiff.SrcdiffError, match=r"changed in place") as error:
         srcdiff.gradient(written_through_a_view_then_read_next_iteration)(U3)
     assert "c[-1] *= " in str(error.value) and "internal error" not in str(error.value)
+
+
+def cubed_items_in_a_while_loop(u):
+    trips = 0
+    while trips < 2:
+        trips += 1
+        for x in u:
+            u = np.stack([1.0, x ** 3])
+    return np.sum(u * u)
+
+
+def cubed_items_under_a_branch(u, flag):
+    for c in range(3):
+        if flag > 0:
+            for x in u:
+                u = np.stack([1.0, x ** 3])
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("f, args", [
+    (cubed_items_in_a_while_loop, (np.array([-1.12, 0.956]),)),
+    (cubed_items_under_a_branch, (np.array([-1.12, 0.956]), 1)),
+])
+def test_loop_item_of_an_iterable_an_outer_loop_rebinds(f, args):
+    """``x = u[k]`` is recomputed in the reversed inner loop only where ``u`` is the same
+    in every trip of the loops around it: a ``while`` loop, or a ``for`` loop outside a
+    branch, rebinds it, and the reverse sweep read the last trip's ``u``."""
+    assert_exact(f, args, 0)
+
+
+def read_in_one_branch_of_a_loop(x, n):
+    s = 0.0
+    for k in range(n):
+        u = np.ones(k + 1) * x
+        if k == 2:
+            s = s + np.sum(np.stack([u, u]) * 3.0)
+    return s
+
+
+def test_zero_adjoint_of_a_value_whose_size_changes_each_iteration():
+    """The branch that does not read ``u`` zeroes ``u_bar`` from ``u``, whose size changes
+    with ``k``: the reverse sweep must hold that iteration's ``u`` (it held the last one,
+    and the adjoints raised a ValueError)."""
+    for n in (4, 5, 6, 7, 8, 9, 10, 11, 12):  # the sizes are specialized at first, then not
+        assert_exact(read_in_one_branch_of_a_loop, (0.5, n), 0)
