@@ -221,3 +221,21 @@ def test_oracle_discards_programs_whose_floats_are_all_whole():
         oracle.check(program)
     small = oracle.check(Program("test", WHOLE_PROGRAM, ["x"], (2.25,), (0,), ["x"]))
     assert small.compared == 1 and not small.failures
+
+
+MUTATING_PROGRAM = """import numpy as np
+
+
+def f(a, x):
+    a[0] = x
+    return np.sum(a) * x
+"""
+
+
+def test_oracle_finds_a_function_that_changes_its_float64_arguments():
+    """The oracle runs the function twice (as given, then in float64); the second run must
+    get copies too, or a float64 argument it changes looks unchanged by comparison."""
+    program = Program("test", MUTATING_PROGRAM, ["a", "x"], (np.array([1.0, 2.0]), 0.5),
+                      (1,), ["x"])
+    with pytest.raises(oracle.GeneratorBug, match="changes its arguments"):
+        oracle.check(program)

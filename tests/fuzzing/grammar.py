@@ -237,7 +237,15 @@ class Writer:
         return name
 
     def unshared(self, e, name=None):
-        if self.aliasing or not isinstance(e.kind, Arr):
+        if not isinstance(e.kind, Arr):
+            return e
+        if self.aliasing:
+            # A variable the loop body may write into (owned at the loop's entry) is not
+            # rebound to memory the function does not own: the next iteration would write
+            # into the caller's array through it (``u = a[:, k]`` after ``u[0] = ...``).
+            owned = e.fresh or all(self.scope[v].owned for v in e.views if v in self.scope)
+            if name in self.protected and not owned:
+                return E(f"np.copy({e.text})", e.kind, fresh=True, atom=True)
             return e
         if e.views & self.protected or (name in self.protected and not e.fresh):
             return E(f"np.copy({e.text})", e.kind, fresh=True, atom=True)

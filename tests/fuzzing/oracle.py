@@ -116,7 +116,7 @@ def check(program, timeout=60):
         try:
             ran_with = copy.deepcopy(args)
             value = run_function(f, ran_with)
-            value64 = run_function(f, to_float64(args))
+            value64 = run_function(f, to_float64(copy.deepcopy(args)))
         except _Timeout:
             raise Discard("the function does not finish in time") from None
         if not same_value(ran_with, args) or any(
