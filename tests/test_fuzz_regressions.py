@@ -743,3 +743,15 @@ def test_unpacking_evaluates_every_value_before_assigning(f):
     value, _ = srcdiff.value_and_grad(f, wrt=(0, 1))(0.5, 3.0)
     assert value == f(0.5, 3.0)
     assert_exact(f, (0.5, 3.0), (0, 1))
+
+
+def product_over_rows_of_no_columns(u):
+    a = u[:, None] * np.ones((3, 0))
+    return np.sum(np.prod(a, axis=-2)) + np.sum(a.prod(axis=0)) + np.sum(u * u)
+
+
+def test_product_over_an_axis_of_an_empty_array():
+    """``np.prod`` of a (3, 0) array over its rows: the adjoint's helper flattened the
+    reduced axes with ``reshape(..., -1)``, which is ambiguous with a kept axis of length 0
+    (an internal ValueError)."""
+    assert_exact(product_over_rows_of_no_columns, (np.array([-1.0, 1.0, 2.0]),), 0)

@@ -69,7 +69,9 @@ def product_of_others(a, axis=None):
     axes = _axes(axis, a.ndim)
     ends = tuple(range(a.ndim - len(axes), a.ndim))
     moved = np.moveaxis(a, axes, ends)
-    flat = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
+    kept = a.ndim - len(axes)
+    # (The reduced length is spelled out: -1 is ambiguous when a kept axis has length 0.)
+    flat = moved.reshape(moved.shape[:kept] + (math.prod(moved.shape[kept:]),))
     ones = np.ones_like(flat[..., :1])
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
