@@ -6,6 +6,8 @@ that every node keeps the line and column a user sees in their editor; errors qu
 
 from __future__ import annotations
 
+import ast
+import functools
 import linecache
 import tokenize
 from dataclasses import dataclass, field
@@ -18,9 +20,17 @@ from .errors import Located, SrcdiffError, describe_object
 
 @dataclass
 class SourceFile:
+    """A file's text and its syntax tree. ``module`` is the standard library's tree, parsed
+    once per text and shared; ``tree``, the whole file in gast, is made only where it is
+    needed (the command line), and a differentiated function is converted to gast alone."""
+
     filename: str
     text: str
-    tree: gast.Module = field(repr=False)
+    module: ast.Module = field(repr=False)
+
+    @functools.cached_property
+    def tree(self):
+        return gast.ast_to_gast(self.module)
 
     @property
     def lines(self):
@@ -29,6 +39,27 @@ class SourceFile:
     @property
     def located(self):
         return Located(self.filename, self.lines)
+
+    def functions_at(self, line):
+        """The ``def`` and lambda nodes of the standard library's tree that start on
+        ``line`` (a decorated ``def`` starts at its first decorator), found by descending
+        only into statements and expressions whose lines hold it."""
+        found = []
+        stack = [self.module]
+        while stack:
+            node = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                if not hasattr(child, "end_lineno"):
+                    stack.append(child)
+                    continue
+                first = min([child.lineno] + [d.lineno for d in getattr(
+                    child, "decorator_list", ())])
+                if not first <= line <= child.end_lineno:
+                    continue
+                if isinstance(child, _FUNCTION_NODES) and line in (first, child.lineno):
+                    found.append(child)
+                stack.append(child)
+        return found
 
 
 def parse_text(text, filename):
@@ -41,13 +72,21 @@ def parse_text(text, filename):
                            filename=filename, lineno=lineno, col_offset=column,
                            hint="give srcdiff a .py file")
     try:
-        tree = gast.parse(text, filename=filename)
+        module = _parsed(text, filename)
     except SyntaxError as exc:
         line = lines[exc.lineno - 1] if exc.lineno and exc.lineno <= len(lines) else None
         raise SrcdiffError(f"invalid syntax: {exc.msg}", filename=filename, lineno=exc.lineno,
                            col_offset=(exc.offset or 1) - 1, source_line=line,
                            hint="the file must be valid Python") from None
-    return SourceFile(filename, text, tree)
+    return SourceFile(filename, text, module)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text, filename):
+    """The standard library's tree of a text, parsed once: a module's functions are
+    differentiated one by one, and each must not parse the whole file again. Nothing
+    changes these trees; gast nodes are made from them afresh for each use."""
+    return ast.parse(text, filename=filename)
 
 
 def read_file(path):
@@ -90,11 +129,11 @@ def _line_of(data, offset, encoding="utf-8"):
     return data[start:end if end >= 0 else len(data)].decode(encoding, errors="replace")
 
 
-_FUNCTION_NODES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda)
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def function_source(fn):
-    """The parsed file holding ``fn`` and ``fn``'s own FunctionDef or Lambda node."""
+    """The parsed file holding ``fn`` and ``fn``'s own FunctionDef or Lambda node (gast)."""
     code = getattr(fn, "__code__", None)
     if code is None:
         raise SrcdiffError(f"{describe_object(fn)} is not a Python function; srcdiff "
@@ -109,27 +148,19 @@ def function_source(fn):
             hint="define the function in a file or a notebook cell; source typed at the "
                  "interactive prompt or passed to exec() is not kept by Python")
     source = parse_text("".join(lines), filename)
-    node = _find_function(source.tree, code)
+    node = _find_function(source, code)
     if node is None:
         raise SrcdiffError(
             f"cannot find the definition of {code.co_name} at {filename}:{code.co_firstlineno}",
             hint="the file may have changed since it was imported; reload it")
     stale.check(source, node, code)
-    return source, node
+    return source, gast.ast_to_gast(node)
 
 
-def _find_function(tree, code):
-    candidates = []
-    for node in gast.walk(tree):
-        if not isinstance(node, _FUNCTION_NODES):
-            continue
-        if isinstance(node, gast.Lambda):
-            if code.co_name == "<lambda>" and node.lineno == code.co_firstlineno:
-                candidates.append(node)
-            continue
-        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-        if node.name == code.co_name and code.co_firstlineno in (first, node.lineno):
-            candidates.append(node)
+def _find_function(source, code):
+    candidates = [node for node in source.functions_at(code.co_firstlineno)
+                  if code.co_name == ("<lambda>" if isinstance(node, ast.Lambda)
+                                      else node.name)]
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1 and code.co_name == "<lambda>":

@@ -21,12 +21,17 @@ from .errors import SrcdiffError
 
 
 def check(source, node, code):
-    """Refuse with a located error when ``node`` (in ``source``) is not ``code``'s text.
+    """Refuse with a located error when ``node`` (a node of ``source.module``) is not
+    ``code``'s text.
 
     Where the text does not compile, or compiles without the function (code after a
     module-level ``raise`` is dropped as unreachable, yet a loader may have run the file
     without it), there is nothing to compare, and the text is taken as it is."""
-    compiled = _compiled(source.text, source.filename, code.co_flags & _FUTURE_FLAGS)
+    flags = code.co_flags & _FUTURE_FLAGS
+    if node in source.module.body:
+        compiled = _compiled_alone(source.module, node, source.filename, flags)
+    else:
+        compiled = _compiled(source.text, source.filename, flags)
     candidates = list(_candidates(compiled, code)) if compiled is not None else []
     if not candidates or any(_same(code, c) for c in candidates):
         return
@@ -48,6 +53,20 @@ def _compiled(text, filename, future_flags):
     which a caller of ``compile`` may have passed on without a ``from __future__`` line)."""
     try:
         return compile(text, filename, "exec",
+                       flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | future_flags, dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _compiled_alone(module, node, filename, future_flags):
+    """A top-level function compiled with its module's other top-level statements but
+    without the other functions and classes, which cannot change its code: that is much
+    less to compile. (The statements stay: a name an import binds is compiled otherwise
+    than another global, ``math.sin(x)`` with no method lookup.)"""
+    body = [stmt for stmt in module.body if stmt is node or not isinstance(
+        stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    try:
+        return compile(ast.Module(body=body, type_ignores=[]), filename, "exec",
                        flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | future_flags, dont_inherit=True)
     except (SyntaxError, ValueError):
         return None

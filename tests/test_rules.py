@@ -841,6 +841,32 @@ def test_general_rules_have_shape_hooks():
     assert all(r.shape is not None for r in RULES if r.kind == GENERAL)
 
 
+def test_every_template_parses_and_names_only_what_it_may():
+    """The tables' templates are parsed when a derivative first needs them (not when srcdiff
+    is imported): this parses all of them, default, per-rank, complex and forms."""
+    checked = 0
+    for rule in RULES:
+        groups = [rule.templates, *(case.templates for case in rule.cases)]
+        if isinstance(rule.complex, tuple):
+            groups.append(rule.complex)
+        for template in itertools.chain.from_iterable(groups):
+            if isinstance(template, registry.Template):
+                template.check()
+                checked += 1
+        for texts in rule.forms.values():
+            registry.check_form(texts, rule.allowed())
+            checked += sum(t is not None for t in texts)
+    assert checked > 500
+
+
+def test_a_malformed_template_is_found():
+    bad = registry.Template("g * ", frozenset({"g"}))
+    with pytest.raises(registry.RuleError, match="not a Python expression"):
+        bad.check()
+    with pytest.raises(registry.RuleError, match="unknown name 'y'"):
+        registry.Template("g * y", frozenset({"g"})).check()
+
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 

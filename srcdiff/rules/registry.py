@@ -31,6 +31,7 @@ for complex operands, so a call with one is refused rather than risk a wrong gra
 
 from __future__ import annotations
 
+import ast
 import functools
 import string
 import sys
@@ -56,21 +57,41 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Template:
+    """One adjoint expression as text. Its syntax tree is parsed the first time a derivative
+    needs it: parsing every table's templates with gast when srcdiff is imported would cost
+    more than the rest of the import. ``check()`` parses at once, for rules given at run time
+    (``defvjp``); tests check every table's templates."""
+
     text: str
-    expr: object = field(compare=False, repr=False)
+    allowed: frozenset = field(compare=False, repr=False)
 
     @classmethod
     def parse(cls, text, allowed):
-        try:
-            expr = gast.parse(text, mode="eval").body
-        except SyntaxError as exc:
-            raise RuleError(f"template {text!r} is not a Python expression: {exc.msg}") from None
-        for node in gast.walk(expr):
-            if isinstance(node, gast.Name) and node.id not in allowed:
-                if node.id in TEMPLATE_MODULES or hasattr(runtime, node.id):
-                    continue
-                raise RuleError(f"template {text!r} uses unknown name {node.id!r}")
-        return cls(text, expr)
+        template = cls(text, frozenset(allowed))
+        template.check()
+        return template
+
+    @property
+    def expr(self):
+        return _expression(self.text, self.allowed)
+
+    def check(self):
+        """Raise RuleError where the text is not an expression or uses an unknown name."""
+        self.expr  # noqa: B018 (parsed and checked, then cached)
+
+
+@functools.cache
+def _expression(text, allowed):
+    try:
+        expr = gast.parse(text, mode="eval").body
+    except SyntaxError as exc:
+        raise RuleError(f"template {text!r} is not a Python expression: {exc.msg}") from None
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Name) and node.id not in allowed:
+            if node.id in TEMPLATE_MODULES or hasattr(runtime, node.id):
+                continue
+            raise RuleError(f"template {text!r} uses unknown name {node.id!r}")
+    return expr
 
 
 class Refusal:
@@ -217,21 +238,22 @@ class Signature:
     positional_only: int
 
 
+@functools.cache
 def signature_of(signature):
     """Parameters, literal defaults, and how many may be passed by position (``*`` ends them)
     or only by position (``/`` ends those), as in a ``def``."""
     try:
-        node = gast.parse(f"def _({signature}): pass").body[0]
+        node = ast.parse(f"def _({signature}): pass").body[0]
     except SyntaxError:
         raise RuleError(f"bad rule signature {signature!r}") from None
     args = node.args
     if args.vararg or args.kwarg:
         raise RuleError(f"rule signature {signature!r}: *args and **kwargs are not supported")
     positional = list(args.posonlyargs) + list(args.args)
-    params = tuple(a.id for a in positional + list(args.kwonlyargs))
-    pairs = list(zip([a.id for a in positional[len(positional) - len(args.defaults):]],
+    params = tuple(a.arg for a in positional + list(args.kwonlyargs))
+    pairs = list(zip([a.arg for a in positional[len(positional) - len(args.defaults):]],
                      args.defaults))
-    pairs += [(a.id, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    pairs += [(a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
     defaults = {}
     for param, default in pairs:
         try:
@@ -242,11 +264,11 @@ def signature_of(signature):
 
 
 def _literal(node):
-    if isinstance(node, gast.Constant):
+    if isinstance(node, ast.Constant):
         return node.value
-    if isinstance(node, gast.Tuple):
+    if isinstance(node, ast.Tuple):
         return tuple(_literal(e) for e in node.elts)
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         value = _literal(node.operand)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return -value
@@ -256,7 +278,7 @@ def _literal(node):
 class Registry:
     def __init__(self):
         self._by_fn = {}
-        self._order = []
+        self._order = {}  # (function key, parameters) -> rule; one declared again moves last
         self.version = 0
         self.listeners = []
 
@@ -264,11 +286,12 @@ class Registry:
         self.version += 1
         for listener in self.listeners:
             listener()
-        overloads = self._by_fn.setdefault(_key(rule.fn), [])
+        key = _key(rule.fn)
+        overloads = self._by_fn.setdefault(key, [])
         overloads[:] = [r for r in overloads if r.params != rule.params]
         overloads.append(rule)
-        self._order = [r for r in self._order if not (r.fn is rule.fn and r.params == rule.params)]
-        self._order.append(rule)
+        self._order.pop((key, rule.params), None)
+        self._order[key, rule.params] = rule
         return rule
 
     def lookup(self, fn):
@@ -281,7 +304,7 @@ class Registry:
         return bool(self.lookup(fn))
 
     def __iter__(self):
-        return iter(list(self._order))
+        return iter(list(self._order.values()))
 
     def __len__(self):
         return len(self._order)
@@ -332,22 +355,23 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
         templates = (None,) * len(params)
     if len(templates) != len(params):
         raise RuleError(f"{label}: {len(params)} parameters but {len(templates)} templates")
-    parsed = parse_templates(templates, allowed)
-    parsed_cases = tuple(
-        Case(tuple(ndims), parse_templates(ts, allowed)) for ndims, ts in (cases or {}).items())
+    parsed = parse_templates(templates, allowed, check=user)
+    parsed_cases = tuple(Case(tuple(ndims), parse_templates(ts, allowed, check=user))
+                         for ndims, ts in (cases or {}).items())
     forms = {key: tuple(ts) for key, ts in (forms or {}).items()}
     for key, texts in forms.items():
         if len(texts) != len(params):
             raise RuleError(f"{label}: form {key!r} has {len(texts)} templates")
-        _check_form(texts, allowed)
+        if user:
+            check_form(texts, allowed)
     if complex is not None and complex != HOLOMORPHIC:
         if len(complex) != len(params):
             raise RuleError(f"{label}: {len(complex)} complex templates")
-        complex = parse_templates(complex, allowed)
+        complex = parse_templates(complex, allowed, check=user)
     for param in (domain or {}):
         if param not in params or domain[param] not in DOMAINS:
             raise RuleError(f"{label}: bad domain {param}={domain[param]!r}")
-    rule = Rule(fn=fn, name=label, params=params, defaults=parsed_signature.defaults,
+    rule = Rule(fn=fn, name=label, params=params, defaults=dict(parsed_signature.defaults),
                 templates=parsed, kind=kind, cases=parsed_cases, domain=dict(domain or {}),
                 notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,
                 selector=selector, forms=forms, positional=parsed_signature.positional,
@@ -369,7 +393,8 @@ def _family():
     return ""
 
 
-def _check_form(texts, allowed):
+def check_form(texts, allowed):
+    """Raise RuleError where a form's template, its placeholders filled, is malformed."""
     for text in texts:
         if text is None:
             continue
@@ -377,11 +402,18 @@ def _check_form(texts, allowed):
         Template.parse(text.format(**{f: "1" for f in fields}), allowed)
 
 
-def parse_templates(templates, allowed):
-    """Templates from their text; a Refusal stays as it is (a parameter that would need an
-    adjoint only in a calling convention the rule does not support)."""
-    return tuple(t if t is None or isinstance(t, Refusal) else Template.parse(t, allowed)
+def parse_templates(templates, allowed, check=True):
+    """Templates from their text, checked now or (``check=False``) parsed when first used; a
+    Refusal stays as it is (a parameter that would need an adjoint only in a calling
+    convention the rule does not support)."""
+    allowed = frozenset(allowed)
+    made = tuple(t if t is None or isinstance(t, Refusal) else Template(t, allowed)
                  for t in templates)
+    if check:
+        for template in made:
+            if isinstance(template, Template):
+                template.check()
+    return made
 
 
 def _display(fn, name):
