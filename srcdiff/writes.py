@@ -30,8 +30,7 @@ class WriteLowering:
                                     f"{len(target.elts)} names",
                              "give as many names as values")
         written = {n.id for e in target.elts for n in gast.walk(e) if isinstance(n, gast.Name)}
-        read = {n.id for e in value.elts for n in gast.walk(e) if isinstance(n, gast.Name)}
-        if written & read:
+        if written & self._names_read(value.elts):
             staged = [self.staged(e, written) for e in value.elts]
             for elt, operand in zip(target.elts, staged):
                 if isinstance(elt, gast.Name):
@@ -43,6 +42,19 @@ class WriteLowering:
             return
         for elt, val in zip(target.elts, value.elts):
             self.assign(elt, val)
+
+    def _names_read(self, nodes):
+        """The names that evaluating ``nodes`` may read: those in them, and those in the
+        bodies of the nested functions they call (which read the enclosing variables as
+        they are at the call)."""
+        read, todo = set(), list(nodes)
+        while todo:
+            for node in gast.walk(todo.pop()):
+                if isinstance(node, gast.Name) and node.id not in read:
+                    read.add(node.id)
+                    if node.id in self.nested:
+                        todo.append(self.nested[node.id])
+        return read
 
     def staged(self, node, written):
         """An operand that keeps its value while the names in ``written`` are reassigned."""

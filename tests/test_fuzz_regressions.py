@@ -715,3 +715,31 @@ def test_zero_adjoint_of_a_value_whose_size_changes_each_iteration():
     and the adjoints raised a ValueError)."""
     for n in (4, 5, 6, 7, 8, 9, 10, 11, 12):  # the sizes are specialized at first, then not
         assert_exact(read_in_one_branch_of_a_loop, (0.5, n), 0)
+
+
+def unpacked_with_a_closure_reading_a_target(y, x):
+    scaled = lambda v: v * v * x  # noqa: E731
+    x, s = 2.0, scaled(y)
+    return s
+
+
+def unpacked_with_a_nested_def_reading_a_target(y, x):
+    def scaled(v):
+        return v * x
+
+    def twice(v):
+        return scaled(v) * 2.0
+
+    x, s = y * 3.0, twice(y)
+    return s + x
+
+
+@pytest.mark.parametrize("f", [unpacked_with_a_closure_reading_a_target,
+                               unpacked_with_a_nested_def_reading_a_target])
+def test_unpacking_evaluates_every_value_before_assigning(f):
+    """``x, s = 2.0, g(y)`` where ``g`` reads ``x`` through its closure: Python evaluates
+    the right side first, so ``g`` sees the old ``x`` (srcdiff assigned ``x`` first: the
+    value and the gradient were wrong)."""
+    value, _ = srcdiff.value_and_grad(f, wrt=(0, 1))(0.5, 3.0)
+    assert value == f(0.5, 3.0)
+    assert_exact(f, (0.5, 3.0), (0, 1))
