@@ -9,11 +9,14 @@ import weakref
 import gast
 import numpy as np
 
-from . import avals, build, emit, lower, parse
+from .backend import emit
+from .driver import build
 from .errors import SrcdiffError, describe_object
-from .reverse import Wrt
-from .rules import REGISTRY
-from .scope import Live, RuntimeScope
+from .frontend import lower, parse
+from .frontend.scope import Live, RuntimeScope
+from .ir import avals
+from .primitives import REGISTRY
+from .transforms.reverse import Wrt
 
 _families = weakref.WeakKeyDictionary()
 
@@ -220,7 +223,7 @@ def _one_wrt(params, item, fname):
 
 def assumed_avals(fn_ir, scope, overrides=None):
     """Parameter kinds for code printed without example arguments: ``overrides`` (specs by
-    name, see :func:`srcdiff.avals.parse_spec`), else annotations, else Python floats."""
+    name, see :func:`srcdiff.ir.avals.parse_spec`), else annotations, else Python floats."""
     overrides = overrides or {}
     counts = _used_as_counts(fn_ir.node)
     result = {}

@@ -14,10 +14,14 @@ import sys
 
 import gast
 
-from . import __version__, avals, build, emit, lower, parse
+from . import __version__
 from .api import assumed_avals, normalize_wrt
+from .backend import emit
+from .driver import build
 from .errors import SrcdiffError
-from .scope import StaticScope
+from .frontend import lower, parse
+from .frontend.scope import StaticScope
+from .ir import avals
 
 SHOW = ("derivative", "lowered", "both")
 

@@ -36,9 +36,10 @@ import pytest
 from finite_diff import DOMAINS, central_difference, sample
 
 import srcdiff
-from srcdiff import avals, ir
-from srcdiff.rules import REGISTRY, registry
-from srcdiff.rules.registry import ELEMENTWISE, GENERAL, MATMUL, NONDIFF, REDUCE, SCALAR
+from srcdiff.ir import avals
+from srcdiff.ir import nodes as ir
+from srcdiff.primitives import REGISTRY, registry
+from srcdiff.primitives.registry import ELEMENTWISE, GENERAL, MATMUL, NONDIFF, REDUCE, SCALAR
 
 # Rules this file deliberately does not exercise, by rule id, each with the reason.
 EXCLUDED: dict[str, str] = {
@@ -872,11 +873,12 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def test_rules_table_is_up_to_date():
     """docs/rules.md is generated from the registry: regenerate it with
-    ``python -m srcdiff.rules.table --write``."""
+    ``python -m srcdiff.primitives.table --write``."""
     written = (ROOT / "docs" / "rules.md").read_text()
-    generated = subprocess.run([sys.executable, "-m", "srcdiff.rules.table"], cwd=ROOT,
+    generated = subprocess.run([sys.executable, "-m", "srcdiff.primitives.table"], cwd=ROOT,
                                capture_output=True, text=True, check=True).stdout
-    assert written == generated, "docs/rules.md is stale: run python -m srcdiff.rules.table --write"
+    assert written == generated, (
+        "docs/rules.md is stale: run python -m srcdiff.primitives.table --write")
 
 
 def test_every_adjoint_a_form_gives_is_visible_to_activity():
