@@ -30,9 +30,6 @@ from ..primitives.calls import USER
 from ..primitives.containers import APPEND, PACK
 from ..primitives.indexing import INDEX, STORE, may_view
 
-# Results that do not depend on an array's contents: reading a stale view for them is fine.
-SHAPE_ONLY = {"numpy.shape", "numpy.ndim", "numpy.size", "len"}
-
 
 def holds_memory(aval):
     """Whether a value of this kind can share mutable memory with another value."""
@@ -340,7 +337,7 @@ class _Stale:
         if not stale:
             return
         if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
-                stmt.value.rule.name in SHAPE_ONLY):
+                stmt.value.rule.shape_only):
             return
         for operand in stmt.operands():
             if not isinstance(operand, ir.Var):

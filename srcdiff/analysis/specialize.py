@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ..errors import user_facing
+from ..frontend import callees
 from ..ir import avals
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal, join
@@ -256,11 +257,11 @@ def _not_applicable(call, args, exc, located, node):
 def _callee_result(caller, stmt, callee, args, located, node):
     """What a user function returns for arguments of these kinds (specializing it), and
     which of its parameters its result may share memory with."""
-    key = (calls.specialized_key(callee), tuple(args.items()))
+    key = (callees.specialized_key(callee), tuple(args.items()))
     if key not in _CALLEE_RESULTS:
         calls.RECURSION.enter(callee, located, node)
         try:
-            callee_ir, _ = callee.lower()
+            callee_ir, _ = callees.lowered(callee)
             program = specialize(callee_ir, args, callee_ir.source.located)
         finally:
             calls.RECURSION.leave()

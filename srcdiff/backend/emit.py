@@ -24,6 +24,7 @@ from .. import runtime
 from ..ir import code
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ
+from ..primitives.indexing import fill
 
 INDENT = "    "
 _CANONICAL = {math: ("math", "import math"), np: ("np", "import numpy as np")}
@@ -437,7 +438,6 @@ def lowered_source(fn):
 
 
 def _lowered_block(block, depth, lines):
-    from ..ir import nodes as ir
     indent = INDENT * depth
     start = len(lines)
     for stmt in block:
@@ -484,7 +484,6 @@ def _lowered_value(value):
         rest = args[1:] + [f"{k}={_operand_text(v)}" for k, v in value.keywords]
         return f"{args[0]}.{value.spelling}({', '.join(rest)})"
     if value.index is not None:
-        from ..primitives.indexing import fill
         stored = value.form == "store"
         parts = [gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
                  for a in args[1 + stored:]]

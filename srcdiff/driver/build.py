@@ -30,6 +30,7 @@ from ..analysis import activity
 from ..analysis import specialize as infer
 from ..backend import emit, failures
 from ..errors import SrcdiffError
+from ..frontend import callees
 from ..ir import avals, code
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY
@@ -101,14 +102,14 @@ class Linker:
     def vjp(self, callee, arg_avals, active, located, node, unused_outputs=()):
         """The VJP of ``callee`` with respect to ``active``, for a caller that gives no
         adjoint to the results at ``unused_outputs`` (of a tuple, list or dict result)."""
-        key = (calls.specialized_key(callee), tuple(arg_avals.items()), tuple(active),
+        key = (callees.specialized_key(callee), tuple(arg_avals.items()), tuple(active),
                tuple(unused_outputs))
         cache = _VJPS if self.compiled else self.made
         if key in cache:
             return cache[key]
         calls.RECURSION.enter(callee, located, node)
         try:
-            callee_ir, scope = callee.lower()
+            callee_ir, scope = callees.lowered(callee)
             wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
             emitted = _derive(callee_ir, scope, arg_avals, wrt, False, (),
                               f"{callee.name}_vjp", True, self, unused_outputs)
@@ -299,7 +300,7 @@ class Family:
 
     def _stale(self):
         return self.watched is not None and any(
-            calls.constant_key(scope.current(name)) != calls.constant_key(value)
+            callees.constant_key(scope.current(name)) != callees.constant_key(value)
             for scope, name, value in self.watched)
 
     def _refresh(self):
@@ -314,7 +315,7 @@ class Family:
     def _watch(self):
         if self.watched is None and self.relower is not None:
             try:
-                self.watched = calls.watched_constants(self.fn_ir, self.scope)
+                self.watched = callees.watched_constants(self.fn_ir, self.scope)
             except SrcdiffError:
                 self.watched = [(self.scope, n, v) for n, v in self.fn_ir.constants.items()]
 
@@ -409,9 +410,9 @@ def _constant_test(current, value):
         return gast.BoolOp(op=gast.Or(), values=[
             gast.Compare(left=check, ops=[gast.IsNot()], comparators=[code.ref(OBJ, type(value))]),
             differs])
-    key = gast.Call(func=code.ref(OBJ, calls.constant_key), args=[current], keywords=[])
+    key = gast.Call(func=code.ref(OBJ, callees.constant_key), args=[current], keywords=[])
     return gast.Compare(left=key, ops=[gast.NotEq()],
-                        comparators=[code.ref(OBJ, calls.constant_key(value))])
+                        comparators=[code.ref(OBJ, callees.constant_key(value))])
 
 
 def _name(identifier):

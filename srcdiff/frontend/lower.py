@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import gast
 
-from ..backend.simplify import common_subexpressions
 from ..ir import nodes as ir
 from ..primitives import REGISTRY
 from . import flow, syntax
 from .bindings import BindingLowering, Bindings
 from .callsites import CallLowering
+from .cse import common_subexpressions
 from .expressions import BINARY, ExpressionLowering, constant_value, literal_tuple
 from .inlining import NestedLowering
 from .loops import LoopLowering

@@ -3,6 +3,7 @@
 
 import operator as op
 
+from ..ir.avals import PY, AVal
 from . import results as R
 from .registry import HOLOMORPHIC, NONDIFF, declare
 
@@ -63,7 +64,6 @@ declare(op.not_, "x", kind=NONDIFF, symbol="not", name="not x")
 
 def _identity_test(avals, bound):
     """``x is y`` is a bool, whatever x and y are (None, say); nothing to evaluate."""
-    from ..ir.avals import PY, AVal
     return AVal(PY, bool)
 
 

@@ -32,7 +32,7 @@ declare(py.range, "start, stop", kind=NONDIFF, name="range",
         domain={"start": "int", "stop": "int"})
 declare(py.range, "start, stop, step", kind=NONDIFF, name="range",
         domain={"start": "int", "stop": "int", "step": "int"})
-declare(py.len, "x", kind=NONDIFF, name="len", shape=length("x"))
+declare(py.len, "x", kind=NONDIFF, name="len", shape=length("x"), shape_only=True)
 
 
 

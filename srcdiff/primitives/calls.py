@@ -13,10 +13,8 @@ import inspect
 from dataclasses import dataclass, field
 
 import gast
-import numpy as np
 
 from ..errors import SrcdiffError
-from ..ir import nodes as ir
 from .registry import Rule
 
 USER = "user"
@@ -41,23 +39,11 @@ class Callee:
         """What identifies the function a derivative is made for: its code, and the globals
         and closure cells that code reads (two closures from one factory, or the same text
         in two modules, are different functions). Constants the derivative was specialized
-        on are added by :func:`specialized_key`."""
+        on are added by :func:`srcdiff.frontend.callees.specialized_key`."""
         if self.fn is None:
             return _Same(self.node)
         cells = tuple(_Same(c) for c in self.fn.__closure__ or ())
         return (_Same(self.fn.__code__), _Same(self.fn.__globals__), cells)
-
-    def lower(self):
-        if self.lowered is None:
-            from ..frontend import lower, parse
-            from ..frontend.scope import RuntimeScope
-            if self.fn is not None:
-                source, node = parse.function_source(self.fn)
-                scope = RuntimeScope(self.fn)
-            else:
-                source, node, scope = self.source, self.node, self.scope
-            self.lowered = (lower.lower(source, node, scope, callee=True), scope)
-        return self.lowered
 
 
 class _Same:
@@ -74,48 +60,6 @@ class _Same:
 
     def __hash__(self):
         return id(self.obj)
-
-
-def specialized_key(callee):
-    """``callee.key`` with the values of the module-level and closure constants that its
-    lowered code (and the code of the functions it calls) was specialized on."""
-    if callee.specialized is None:
-        fn_ir, scope = callee.lower()
-        callee.specialized = (callee.key, tuple(
-            (name, constant_key(value)) for _, name, value in watched_constants(fn_ir, scope)))
-    return callee.specialized
-
-
-def watched_constants(fn_ir, scope):
-    """``(scope, name, value)`` for the module-level and closure names read by ``fn_ir`` and
-    by the user functions it calls, with the values they had when they were lowered."""
-    found, seen = [], set()
-
-    def visit(fn_ir, scope):
-        found.extend((scope, name, value) for name, value in fn_ir.constants.items())
-        for stmt in ir.walk(fn_ir.body):
-            if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
-                    stmt.value.rule.kind == USER):
-                callee = stmt.value.rule.fn
-                if callee.fn is not None and callee.key not in seen:
-                    seen.add(callee.key)
-                    visit(*callee.lower())
-    visit(fn_ir, scope)
-    return found
-
-
-def constant_key(value):
-    """What a derivative may depend on in a module-level value: a literal's type and value,
-    an array's dtype and rank (its contents are read live), another object's identity."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return (type(value), value)
-    if isinstance(value, (float, complex)):
-        return (type(value), repr(value))
-    if isinstance(value, tuple):
-        return (tuple, tuple(constant_key(v) for v in value))
-    if isinstance(value, np.ndarray):
-        return (np.ndarray, value.dtype.str, value.ndim)
-    return ("object", id(value))
 
 
 def callee_rule(callee, located, call_node):

@@ -108,9 +108,11 @@ declare(np.linspace, "start, stop, num=50, endpoint=True",
         complex=HOLOMORPHIC)
 
 declare(np.shape, "a", kind=NONDIFF, name="numpy.shape", shape=R.shape_tuple("a"),
+        shape_only=True,
         notes="the tuple carries the array's shape, so np.zeros(np.shape(a)) knows its own")
-declare(np.ndim, "a", kind=NONDIFF, name="numpy.ndim", shape=R.rank_of("a"))
-declare(np.size, "a, axis=None", kind=NONDIFF, name="numpy.size", shape=R.size_of("a"))
+declare(np.ndim, "a", kind=NONDIFF, name="numpy.ndim", shape=R.rank_of("a"), shape_only=True)
+declare(np.size, "a, axis=None", kind=NONDIFF, name="numpy.size", shape=R.size_of("a"),
+        shape_only=True)
 for _fn in (np.argmax, np.argmin):
     _inactive(_fn, "a, axis=None, *, keepdims=False", R.reduced("a"), INDEX)
 for _fn in (np.all, np.any):

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import user_facing
 from ..ir import avals, code
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
+from .containers import element
 from .registry import Rule
 
 INDEX = "index"
@@ -90,7 +91,6 @@ def result_aval(x, parts, index, located, node):
     the code runs) is found by probing twice, with those sizes and bounds perturbed: result
     dimensions that move with them are unknown (None), never a guess."""
     if x.kind == OTHER and x.container:
-        from .containers import element
         key = index.value if isinstance(index, gast.Constant) else None
         return element(x, key, located, node, parts[0] if len(parts) == 1 else None)
     if x.kind not in (ARRAY, NP):

@@ -147,6 +147,9 @@ class Rule:
     family: str = ""
     views: object = False
     complex: object = None
+    shape_only: bool = False
+    """The result depends on the operand's shape alone (``len``, ``np.shape``): a stale
+    view may be read by it, and writes into the operand do not change it."""
     pointwise: bool = True
     """For an elementwise rule: each element of the adjoint depends on the same element of
     ``g`` alone, so a ``g`` that is one scalar broadcast over the result may be used as it
@@ -327,7 +330,7 @@ REGISTRY = Registry()
 
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
             notes="", symbol=None, shape=None, user=False, helpers=None, selector=None,
-            forms=None, views=False, complex=None, pointwise=True):
+            forms=None, views=False, complex=None, pointwise=True, shape_only=False):
     """Declare a primitive's reverse rule; one template (or None) per parameter.
 
     ``signature`` is written as in a ``def``: literal defaults, ``/`` and ``*`` allowed.
@@ -339,8 +342,9 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     so that writing into one would change the other: True, or a function of the operands'
     abstract values where that depends on their kinds (``np.diag`` of a vector is new).
     ``pointwise=False`` marks an elementwise rule whose adjoint mixes elements of ``g``
-    (``np.cross``). ``complex`` is ``HOLOMORPHIC``, one template per parameter for complex
-    operands, or None (complex operands are refused).
+    (``np.cross``). ``shape_only=True`` marks a result that depends on the first operand's
+    shape alone (``len``, ``np.shape``). ``complex`` is ``HOLOMORPHIC``, one template per
+    parameter for complex operands, or None (complex operands are refused).
     """
     label = _display(fn, name)
     if kind not in KINDS:
@@ -377,7 +381,7 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
                 selector=selector, forms=forms, positional=parsed_signature.positional,
                 positional_only=parsed_signature.positional_only,
                 family="user" if user else _family(), views=views, complex=complex,
-                pointwise=pointwise)
+                pointwise=pointwise, shape_only=shape_only)
     return REGISTRY.add(rule)
 
 

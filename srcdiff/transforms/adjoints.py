@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import runtime
 from ..ir import code
+from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, PY
 from ..ir.code import ADJ, DEF, OBJ
 
@@ -255,8 +256,6 @@ def whole_reduction(program, stmt):
     constant axes with ``keepdims=True``, the number of elements each result element
     gathers; else None. The adjoint of ``a`` is then ``g`` (over that count, for the mean)
     broadcast back, which elementwise adjoints can use as it is."""
-    from ..ir import nodes as ir
-    from ..ir.avals import ARRAY
     if stmt.is_copy or stmt.value.rule.name not in ("numpy.sum", "numpy.mean"):
         return None
     rule = stmt.value.rule

@@ -13,7 +13,7 @@ from ..ir import nodes as ir
 from ..ir.ssa import UNDEFINED, Param, Phi
 from ..primitives.indexing import INDEX
 from ..primitives.registry import ELEMENTWISE, SCALAR
-from .tape import END, SHAPE
+from .sites import END, SHAPE
 
 
 def drop_recomputed(program, result):

@@ -19,7 +19,7 @@ from .. import runtime
 from ..backend.simplify import simplify
 from ..ir import code
 from ..ir import nodes as ir
-from ..ir.avals import ARRAY, NP, PY, broadcast_shapes, join
+from ..ir.avals import ARRAY, NP, PY, UNKNOWN_AVAL, broadcast_shapes, join
 from ..ir.code import ADJ, DEF, OBJ
 from ..ir.ssa import UNDEFINED, Param, Phi
 from ..primitives import indexing
@@ -43,7 +43,8 @@ from .adjoints import (
     zero_like,
     zero_literal,
 )
-from .tape import END, SHAPE, plan, unknown_rank
+from .sites import END, SHAPE
+from .tape import plan, unknown_rank
 
 _BINOPS = {
     operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
@@ -156,7 +157,6 @@ class _Reverse:
         return merged
 
     def aval_of(self, key):
-        from ..ir.avals import UNKNOWN_AVAL
         return self.web_avals.get(key, UNKNOWN_AVAL)
 
     def position(self, web):

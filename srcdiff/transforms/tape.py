@@ -29,6 +29,8 @@ from ..primitives.effects import is_effect
 from ..primitives.indexing import INDEX, STORE
 from ..primitives.registry import ELEMENTWISE, NONDIFF
 from .adjoints import reduction, whole_reduction, zero_literal
+from .recompute import Recompute, drop_recomputed
+from .sites import END, SHAPE
 
 
 @dataclass
@@ -46,12 +48,9 @@ class Plan:
     popped: set = field(default_factory=set)
 
 
-END = "end"
-SHAPE = "shape"  # a read of an array's shape only, anywhere in the reverse sweep
 
 
 def plan(program, activity, wrt, with_value):
-    from .recompute import Recompute, drop_recomputed
     ssa = program.ssa
     result = Plan()
     sites = result.sites
