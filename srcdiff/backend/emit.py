@@ -2,8 +2,9 @@
 
 Neither ``ast.unparse`` nor astor prints comments, so the function is printed statement by
 statement: each statement through ``gast.unparse``, comments and indentation by this module.
-The same pass builds the AST that :mod:`srcdiff.driver.build` compiles, with every statement on the
-line it has in the printed text, so tracebacks point at the lines a user reads.
+The same pass builds the AST that :mod:`srcdiff.backend.compile` compiles, with every
+statement on the line it has in the printed text, so tracebacks point at the lines a user
+reads.
 
 Naming: a value keeps its source name; a reassigned variable whose old value the reverse
 sweep still reads gets a numbered name (``y``, ``y_2``, ...). The adjoint of ``v`` is
@@ -391,9 +392,9 @@ def _user_names(fn):
 def to_python_ast(stmt, lineno, references, placeholder):
     """The stdlib AST of a printed statement, on ``lineno``, with references replaced.
 
-    ``placeholder(obj)`` gives a unique string constant that :mod:`srcdiff.driver.build` swaps for
-    ``obj`` in the compiled code object, so generated code never looks names up in, or adds
-    names to, the user's module, and loads each helper as fast as a constant.
+    ``placeholder(obj)`` gives a unique string constant that :mod:`srcdiff.backend.compile`
+    swaps for ``obj`` in the compiled code object, so generated code never looks names up
+    in, or adds names to, the user's module, and loads each helper as fast as a constant.
     """
     stmt = _replace_references(stmt, references, placeholder)
     converted = gast.gast_to_ast(stmt)

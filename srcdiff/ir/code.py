@@ -87,6 +87,9 @@ class Mark:
     name: str
 
 
+ADJOINTS = "adjoints"  # the mark where the forward sweep ends and the adjoints begin
+
+
 @dataclass
 class Return:
     value: object

@@ -59,7 +59,6 @@ _COMPARE = {
 }
 VALUE = "value"
 OWNED = "owned"
-ADJOINTS = "adjoints"  # the mark where the forward sweep ends
 SCATTERED = "index"  # the name of a part made by scattering ``g`` into zeros (a new array)
 
 
@@ -120,7 +119,7 @@ class _Reverse:
         returned = fn.body[-1]
         if self.with_value and self._result_restored():
             body.append(code.Assign((DEF, VALUE), self.operand(returned, returned.value)))
-        body.append(code.Mark(ADJOINTS))
+        body.append(code.Mark(code.ADJOINTS))
         state = {}
         result = self.program.result
         if self.vjp:
