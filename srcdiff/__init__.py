@@ -6,7 +6,7 @@
 
 from .api import gradient, source, value_and_grad
 from .errors import SrcdiffError
-from .userrules import defvjp, nondifferentiable, vjp_of
+from .primitives.user import defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
 __all__ = ["SrcdiffError", "defvjp", "gradient", "nondifferentiable", "source",

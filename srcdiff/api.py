@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import functools
 import inspect
-import weakref
 
 import gast
 import numpy as np
 
-from . import avals, build, emit, lower, parse
+from .backend import emit
+from .driver import dispatch, pipeline
+from .driver.options import Options
 from .errors import SrcdiffError, describe_object
-from .reverse import Wrt
-from .rules import REGISTRY
-from .scope import Live, RuntimeScope
-
-_families = weakref.WeakKeyDictionary()
+from .frontend.scope import Live
+from .ir import avals
+from .transforms.reverse import Wrt
 
 
 def _public(function):
@@ -66,76 +65,27 @@ def source(f, *, wrt=None, args=None):
     else:
         with_value = False
     fn = _function(f)
-    fn_ir, scope = _lowered(fn)
+    fn_ir, scope = dispatch.lowered(fn)
     names = normalize_wrt(fn_ir.param_names, wrt, fn.__name__)
     if args is None:
         param_avals = assumed_avals(fn_ir, scope)
     else:
-        values = build.Family(fn, fn_ir, scope, names, with_value).bind(tuple(args), {})
+        values = dispatch.Family(fn, fn_ir, scope, names, with_value).bind(tuple(args), {})
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
-    emitted = build.derive(fn_ir, scope, param_avals, names, with_value=with_value)
+    emitted = pipeline.derive(fn_ir, scope, param_avals, Options(names, with_value=with_value))
     return emit.with_imports(emitted.all_imports, emitted.full_text)
 
 
 def _derivative(f, wrt, *, with_value, suffix):
     fn = _function(f)
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
-    family = _Lazy(fn, names, with_value)
-    holder = build.make_holder(family, fn.__name__ + suffix)
+    family = dispatch.LazyFamily(fn, names, with_value)
+    holder = dispatch.make_holder(family, fn.__name__ + suffix)
     holder.__module__ = fn.__module__
     holder.__doc__ = fn.__doc__
     holder.__qualname__ = fn.__qualname__ + suffix
     holder.__srcdiff__ = (fn, wrt, with_value)
     return holder
-
-
-class _Lazy:
-    """A family that reads and lowers the source at the first call, not at decoration.
-
-    Module-level names the function uses may be bound after the ``def`` runs; at the first
-    call they are there, as Python itself would see them.
-    """
-
-    def __init__(self, fn, wrt, with_value):
-        self.fn = fn
-        self.wrt = wrt
-        self.with_value = with_value
-        self.family = None
-        self.version = REGISTRY.version
-        params = _parameters(fn)
-        self.fn_ir = _ParamsOnly(params)
-
-    def dispatch(self, holder, args, kwargs):
-        if self.family is None or self.version != REGISTRY.version:
-            self.family = _family(self.fn, self.wrt, self.with_value)
-            self.version = REGISTRY.version
-        return self.family.dispatch(holder, args, kwargs)
-
-
-class _ParamsOnly:
-    def __init__(self, params):
-        self.params = params
-
-
-def _forget_families():
-    _families.clear()
-
-
-REGISTRY.listeners.append(build.forget_derivatives)
-build._FORGET.append(_forget_families)
-
-
-def _family(fn, wrt, with_value):
-    code = fn.__code__
-    cells = tuple(id(c) for c in fn.__closure__ or ())
-    key = (id(fn.__globals__), cells, tuple(wrt), wrt.multiple, with_value)
-    per_code = _families.setdefault(code, {})
-    family = per_code.get(key)
-    if family is None:
-        fn_ir, scope = _lowered(fn)
-        family = build.Family(fn, fn_ir, scope, wrt, with_value, relower=lambda: _lowered(fn))
-        per_code[key] = family
-    return family
 
 
 def _function(f):
@@ -150,33 +100,8 @@ def _function(f):
     return f
 
 
-def _lowered(fn):
-    source, node = parse.function_source(fn)
-    return lower.lower(source, node, RuntimeScope(fn)), RuntimeScope(fn)
-
-
-class _Param:
-    def __init__(self, name, kind):
-        self.name = name
-        self.kind = kind
-
-
-def _parameters(fn):
-    kinds = {inspect.Parameter.POSITIONAL_ONLY: "positional_only",
-             inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional",
-             inspect.Parameter.KEYWORD_ONLY: "keyword_only"}
-    params = []
-    for p in inspect.signature(fn).parameters.values():
-        if p.kind not in kinds:
-            _lowered(fn)  # refuses the parameter where the source shows it
-            raise SrcdiffError(f"{fn.__name__}: *args and **kwargs parameters are not supported",
-                               hint="name each parameter")
-        params.append(_Param(p.name, kinds[p.kind]))
-    return params
-
-
 def _parameter_names(fn):
-    return [p.name for p in _parameters(fn)]
+    return [p.name for p in dispatch.parameters(fn)]
 
 
 def normalize_wrt(params, wrt, fname):
@@ -220,7 +145,7 @@ def _one_wrt(params, item, fname):
 
 def assumed_avals(fn_ir, scope, overrides=None):
     """Parameter kinds for code printed without example arguments: ``overrides`` (specs by
-    name, see :func:`srcdiff.avals.parse_spec`), else annotations, else Python floats."""
+    name, see :func:`srcdiff.ir.avals.parse_spec`), else annotations, else Python floats."""
     overrides = overrides or {}
     counts = _used_as_counts(fn_ir.node)
     result = {}

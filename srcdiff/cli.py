@@ -14,10 +14,15 @@ import sys
 
 import gast
 
-from . import __version__, avals, build, emit, lower, parse
+from . import __version__
 from .api import assumed_avals, normalize_wrt
+from .backend import emit
+from .driver import pipeline
+from .driver.options import Options
 from .errors import SrcdiffError
-from .scope import StaticScope
+from .frontend import lower, parse
+from .frontend.scope import StaticScope
+from .ir import avals
 
 SHOW = ("derivative", "lowered", "both")
 
@@ -89,7 +94,8 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None):
             if show in ("derivative", "both"):
                 wanted = _wanted(fn_ir, wrt, source)
                 own = {name: kind for name, kind in kinds.items() if name in fn_ir.param_names}
-                emitted = build.derive(fn_ir, scope, assumed_avals(fn_ir, scope, own), wanted)
+                emitted = pipeline.derive(fn_ir, scope, assumed_avals(fn_ir, scope, own),
+                                          Options(wanted))
                 imports += [i for i in emitted.all_imports if i not in imports]
                 blocks.append(emitted.full_text)
         except SrcdiffError as error:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from srcdiff import gradient, value_and_grad
-from srcdiff.build import Stats
+from srcdiff.backend.compile import Stats
 
 
 def counts():

@@ -26,7 +26,7 @@ from finite_diff import sample
 from test_rules import CASES, EXCLUDED, Generated, rule_id
 
 import srcdiff
-from srcdiff.rules.registry import NONDIFF
+from srcdiff.primitives.registry import NONDIFF
 
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-7}
 # Some primitives cast complex operands to real (np.full_like into a real array, astype):

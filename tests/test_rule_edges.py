@@ -26,7 +26,7 @@ import pytest
 from test_rules import CASES, EXCLUDED, Case, Generated, check_kind, rule_id
 
 import srcdiff
-from srcdiff.rules.registry import ELEMENTWISE, NONDIFF
+from srcdiff.primitives.registry import ELEMENTWISE, NONDIFF
 
 EDGE_VALUES = (0.0, 1.0, -1.0)
 STEP = 1e-6
@@ -36,7 +36,7 @@ TOLERANCE = {"rtol": 1e-4, "atol": 1e-6}
 # Points where a function of the math module has no derivative because its slope is
 # infinite or undefined (sqrt at 0, asin at 1). The adjoint divides
 # Python floats there, and the derivative raises a located SrcdiffError saying so (see
-# srcdiff.failures) rather than the ZeroDivisionError of the division; NumPy's functions
+# srcdiff.backend.failures) rather than the ZeroDivisionError of the division; NumPy's functions
 # give inf (or NaN) instead, even for Python floats.
 SINGULAR = {
     "math.sqrt/1": lambda x: x == 0,

@@ -24,7 +24,7 @@ from finite_diff import central_difference
 from test_rules import CASES, EXCLUDED, Generated, draw_point, rule_id
 
 import srcdiff
-from srcdiff.rules.registry import NONDIFF
+from srcdiff.primitives.registry import NONDIFF
 
 KINDS = {
     "np.float64": np.float64,

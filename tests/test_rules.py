@@ -36,9 +36,10 @@ import pytest
 from finite_diff import DOMAINS, central_difference, sample
 
 import srcdiff
-from srcdiff import avals, ir
-from srcdiff.rules import REGISTRY, registry
-from srcdiff.rules.registry import ELEMENTWISE, GENERAL, MATMUL, NONDIFF, REDUCE, SCALAR
+from srcdiff.ir import avals
+from srcdiff.ir import nodes as ir
+from srcdiff.primitives import REGISTRY, registry
+from srcdiff.primitives.registry import ELEMENTWISE, GENERAL, MATMUL, NONDIFF, REDUCE, SCALAR
 
 # Rules this file deliberately does not exercise, by rule id, each with the reason.
 EXCLUDED: dict[str, str] = {
@@ -841,16 +842,43 @@ def test_general_rules_have_shape_hooks():
     assert all(r.shape is not None for r in RULES if r.kind == GENERAL)
 
 
+def test_every_template_parses_and_names_only_what_it_may():
+    """The tables' templates are parsed when a derivative first needs them (not when srcdiff
+    is imported): this parses all of them, default, per-rank, complex and forms."""
+    checked = 0
+    for rule in RULES:
+        groups = [rule.templates, *(case.templates for case in rule.cases)]
+        if isinstance(rule.complex, tuple):
+            groups.append(rule.complex)
+        for template in itertools.chain.from_iterable(groups):
+            if isinstance(template, registry.Template):
+                template.check()
+                checked += 1
+        for texts in rule.forms.values():
+            registry.check_form(texts, rule.allowed())
+            checked += sum(t is not None for t in texts)
+    assert checked > 500
+
+
+def test_a_malformed_template_is_found():
+    bad = registry.Template("g * ", frozenset({"g"}))
+    with pytest.raises(registry.RuleError, match="not a Python expression"):
+        bad.check()
+    with pytest.raises(registry.RuleError, match="unknown name 'y'"):
+        registry.Template("g * y", frozenset({"g"})).check()
+
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def test_rules_table_is_up_to_date():
     """docs/rules.md is generated from the registry: regenerate it with
-    ``python -m srcdiff.rules.table --write``."""
+    ``python -m srcdiff.primitives.table --write``."""
     written = (ROOT / "docs" / "rules.md").read_text()
-    generated = subprocess.run([sys.executable, "-m", "srcdiff.rules.table"], cwd=ROOT,
+    generated = subprocess.run([sys.executable, "-m", "srcdiff.primitives.table"], cwd=ROOT,
                                capture_output=True, text=True, check=True).stdout
-    assert written == generated, "docs/rules.md is stale: run python -m srcdiff.rules.table --write"
+    assert written == generated, (
+        "docs/rules.md is stale: run python -m srcdiff.primitives.table --write")
 
 
 def test_every_adjoint_a_form_gives_is_visible_to_activity():

@@ -134,7 +134,7 @@ def test_module_array_rebound_to_another_shape():
 
 def test_shape_tuples_carry_known_dimensions():
     """``np.zeros(x.shape)`` and ``np.zeros((n, 3))`` have the sizes the guard checks."""
-    from srcdiff import avals
+    from srcdiff.ir import avals
     shape = avals.shape_tuple((4, None))
     assert [avals.known_int(item) for item in shape.items] == [4, None]
     assert avals.known_int(avals.of_literal(3)) == 3

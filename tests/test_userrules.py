@@ -9,7 +9,7 @@ import pytest
 from finite_diff import central_difference
 
 import srcdiff
-from srcdiff.rules import RuleError
+from srcdiff.primitives import RuleError
 
 
 def check(fn, args, wrt=0, rtol=1e-6):
@@ -203,7 +203,7 @@ def test_shape_override(module_from):
     mod = module_from("""
         import numpy as np
         import srcdiff
-        from srcdiff.avals import AVal
+        from srcdiff.ir.avals import AVal
 
         def total(x):
             return float(np.sum(x))

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from ..errors import SrcdiffError
+
 __all__ = [
     "unbroadcast", "last_assigned", "check_scalar", "cast_like", "dpow_dx", "dpow_dy",
     "dsinc_dx",
@@ -44,7 +46,6 @@ def last_assigned(g, index):
 def check_scalar(value, name):
     """Refuse a non-scalar result when its rank was not known at compile time."""
     if np.ndim(value) != 0:
-        from ..errors import SrcdiffError
         raise SrcdiffError(f"{name} returned an array of shape {np.shape(value)}; gradient "
                            "needs a scalar result", hint="reduce it to a scalar, e.g. with "
                            "np.sum")

@@ -1,0 +1,169 @@
+"""Start-up cost: importing each method, and its first gradient, in fresh processes.
+
+Steady-state timings (`run.py`) hide what a user pays once per process: the import, and the
+first call, where srcdiff parses, transforms and compiles, JAX traces and compiles, and
+tangent writes its code. Each measurement runs in a new Python process and reads that
+process's own CPU time (`resource.getrusage`), so other load on a shared machine counts
+little. NumPy is imported first and not counted: every method needs it. Bytecode caches are
+written, as in a user's installation, by one process that is not counted.
+
+For each method and workload: the CPU milliseconds of importing the method's modules, and of
+preparing and making its first gradient call (the medians over `--runs` processes). srcdiff
+is also measured on `e` defined at the end of a 300-line module of other functions, the case
+its start-up targets name: import at most 50 ms beyond NumPy, that first gradient at most 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORTS = {
+    "hand-written": [],
+    "srcdiff": ["srcdiff"],
+    "autograd": ["autograd", "autograd.numpy"],
+    "jax (eager)": ["jax", "jax.numpy"],
+    "jax (jit)": ["jax", "jax.numpy"],
+    "torch (eager)": ["torch"],
+    "tangent": ["tangent"],
+}
+WORKLOADS = ["e", "mlp"]
+TARGETS = {"import": 0.050, "first e in a 300-line module": 0.005}
+
+CHILD = textwrap.dedent("""
+    import dataclasses, importlib, json, resource, sys
+    sys.path.insert(0, {root!r})
+
+    def cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    import numpy
+    from benchmarks.peers import PEERS, Unavailable, short_reason
+    from benchmarks.workloads import BY_NAME
+
+    peer = next(p for p in PEERS if p.name == {peer!r})
+    result = {{}}
+    try:
+        start = cpu()
+        for module in {modules!r}:
+            importlib.import_module(module)
+        result["import"] = cpu() - start
+        workload = BY_NAME[{workload!r}]
+        workload.make_args()  # NumPy's random generator and BLAS warm up outside the timing
+        if {module_file!r}:
+            sys.path.insert(0, {module_dir!r})
+            function = importlib.import_module({module_name!r}).e
+            workload = dataclasses.replace(workload, func=function)
+        start = cpu()
+        prepared = peer.prepare(workload)
+        value = prepared.grad(*prepared.args)
+        if prepared.sync:
+            prepared.sync(value)
+        result["first"] = cpu() - start
+    except Unavailable as error:
+        result["error"] = str(error)
+    except Exception as error:
+        result["error"] = "fails: " + short_reason(error)
+    print(json.dumps(result))
+""")
+
+
+def module_of_300_lines(folder):
+    """A module of 60 small functions, then ``e``: 300-odd lines."""
+    lines = ["import math", "", ""]
+    for i in range(60):
+        lines += [f"def helper_{i}(x, y):", f"    z = x * {i}.0 + math.sin(y)",
+                  "    return z * z", "", ""]
+    lines += ["def e(a, b):", "    return (a + b) * (b + 1)", ""]
+    path = Path(folder) / "three_hundred_lines.py"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def measure(peer, workload, module_file=None):
+    """One fresh process: {'import': s, 'first': s} or {'error': reason}."""
+    module_dir = str(module_file.parent) if module_file else ""
+    module_name = module_file.stem if module_file else ""
+    code = CHILD.format(root=str(ROOT), peer=peer, modules=IMPORTS[peer], workload=workload,
+                        module_file=str(module_file or ""), module_dir=module_dir,
+                        module_name=module_name)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600, env=env)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"fails: {tail[:70]}"}
+    return json.loads(lines[-1])
+
+
+def medians(peer, workload, runs, module_file=None):
+    """Medians over ``runs`` processes, after one that is not counted (it writes the
+    bytecode caches a user's first import would have written)."""
+    samples = [measure(peer, workload, module_file) for _ in range(runs + 1)][1:]
+    errors = [s["error"] for s in samples if "error" in s]
+    if errors:
+        return {"error": errors[0]}
+    return {key: statistics.median(s[key] for s in samples) for key in ("import", "first")}
+
+
+def ms(seconds):
+    return f"{1000 * seconds:8.1f}"
+
+
+def run(peers=None, runs=5):
+    """Measure, print a table, and return the results."""
+    peers = peers or list(IMPORTS)
+    results = {}
+    print(f"start-up: CPU ms in fresh processes, medians of {runs}; NumPy's own import "
+          "is not counted")
+    print(f"{'method':<16}{'import':>9}" + "".join(f"{'first ' + w:>12}" for w in WORKLOADS))
+    for peer in peers:
+        row = {}
+        for workload in WORKLOADS:
+            row[workload] = medians(peer, workload, runs)
+        results[peer] = row
+        first = row[WORKLOADS[0]]
+        if "error" in first:
+            print(f"{peer:<16}  {first['error']}")
+            continue
+        cells = "".join(f"{ms(row[w]['first']):>12}" if "error" not in row[w] else
+                        f"{'fails':>12}" for w in WORKLOADS)
+        print(f"{peer:<16}{ms(first['import']):>9}{cells}")
+    if "srcdiff" in peers:
+        with tempfile.TemporaryDirectory() as folder:
+            big = medians("srcdiff", "e", runs, module_of_300_lines(folder))
+        if "error" not in big:
+            results["srcdiff"]["e in a 300-line module"] = big
+            imported = results["srcdiff"]["e"]["import"]
+            for label, value in (("import", imported),
+                                 ("first e in a 300-line module", big["first"])):
+                verdict = "OK" if value <= TARGETS[label] else "over"
+                print(f"srcdiff {label}: {ms(value).strip()} ms (target <= "
+                      f"{1000 * TARGETS[label]:.0f} ms): {verdict}")
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="fresh processes per cell")
+    parser.add_argument("--only", action="append", choices=list(IMPORTS), metavar="METHOD",
+                        help="measure only this method (repeatable)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    results = run(args.only, args.runs)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,380 @@
+"""Which values may share memory, and the checks that keep in-place writes exact.
+
+srcdiff's analyses treat every value as immutable: ``y[i] = v``, ``y += v`` and
+``lst.append(v)`` each make a *new value* of ``y``. NumPy arrays and lists are mutable,
+though, and one array can be seen through several names: ``z = y``, a view such as
+``y[0:2]``, ``y.T`` or ``y.reshape(...)``, a list holding ``y``. Treating a write as a new
+value is exact as long as no other name for the same memory is read after the write (it
+would see the new contents while the analysis assumes the old). This module finds such reads
+and refuses them with a located error, and refuses writes into memory the caller can see.
+The reverse sweep, which does read old values after writes, is kept exact by restoring
+them (see :mod:`srcdiff.transforms.tape`).
+
+Memory is tracked by *roots*: the definitions that allocated it (a parameter, ``np.zeros``,
+any arithmetic). Each value sees the memory of a set of roots: a fresh array its own, a view
+or alias its operand's, a list its own and its elements'. Where NumPy may return either a
+view or a copy (``np.ravel``, ``np.reshape``), srcdiff assumes a view (rules say so with
+``views=True``, checked against NumPy for every rule by the tests); calls of the user's own
+functions return views of the array arguments their own analysis says their results may
+share memory with.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..ir import nodes as ir
+from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN
+from ..ir.ssa import UNDEFINED, Param, Phi
+from ..primitives.calls import USER
+from ..primitives.containers import APPEND, PACK
+from ..primitives.indexing import INDEX, STORE, may_view
+
+
+def holds_memory(aval):
+    """Whether a value of this kind can share mutable memory with another value."""
+    if aval is None or aval.kind in (PY, NP):
+        return False
+    if aval.kind == OTHER:
+        return aval.pytype in (list, dict) or aval.pytype is tuple and bool(
+            aval.items or aval.element)
+    return aval.kind in (ARRAY, UNKNOWN)
+
+
+def _is_container(aval):
+    return aval is not None and aval.kind == OTHER
+
+
+def written_roots(program, memory, stmt):
+    """The memory a write changes: the arrays ``y[i] = v`` or ``y += v`` may write into, or
+    the list itself for ``lst.append(v)`` (not the arrays the list holds)."""
+    roots = memory.get(program.ssa.before[stmt], frozenset())
+    lists = stmt.value.rule.kind == APPEND
+    return frozenset(r for r in roots if _holds_container(program, r) in (None, lists))
+
+
+def _holds_container(program, root):
+    """Whether a root allocated a list, tuple or dict (None where that is not known)."""
+    if isinstance(root, tuple):
+        return root[2]
+    aval = program.avals.get(_allocation(root))
+    return None if aval is None else _is_container(aval)
+
+
+class Older:
+    """The memory an allocation made on an earlier run of its loop's body: a value carried
+    into the next iteration (``for row in a: a = a + f(row); a[0] = ...``, where the loop
+    reads the array ``a`` held when it began) is not the array the allocation makes anew in
+    this iteration, and a write into the new one leaves it alone."""
+
+    __slots__ = ("root",)
+
+    def __init__(self, root):
+        self.root = root
+
+    def __eq__(self, other):
+        return isinstance(other, Older) and other.root is self.root
+
+    def __hash__(self):
+        return hash(("older", id(self.root)))
+
+
+def _allocation(root):
+    return root.root if isinstance(root, Older) else root
+
+
+def roots(program):
+    """For every value, the roots of the memory it may see (an empty set for scalars)."""
+    ssa = program.ssa
+    bodies = {id(loop): set(ir.walk(loop.body)) for loop in ir.walk(program.fn.body)
+              if isinstance(loop, ir.LOOPS)}
+    program.loop_bodies = bodies
+    result = {p: frozenset([p]) if holds_memory(program.avals.get(p)) else frozenset()
+              for p in ssa.params}
+    statements = [s for s in ir.walk(program.fn.body) if isinstance(s, (ir.Assign, ir.For))]
+    changed = True
+    while changed:
+        changed = False
+        for value in statements + ssa.phis:
+            new = _roots_of(program, value, result)
+            if new != result.get(value):
+                result[value] = new
+                changed = True
+    return result
+
+
+def _roots_of(program, value, known):
+    ssa = program.ssa
+
+    def of(stmt, operand):
+        if isinstance(operand, ir.Var):
+            source = ssa.read(stmt, operand)
+            return known.get(source, frozenset()) if source is not UNDEFINED else frozenset()
+        return _roots_of_operand(program, stmt, operand)
+
+    if isinstance(value, Phi):
+        found = frozenset().union(*(known.get(v, frozenset()) for v in value.inputs
+                                    if v is not UNDEFINED))
+        if value.head:
+            inside = program.loop_bodies[id(value.node)]
+            found = frozenset(Older(r) if not isinstance(r, Older) and r in inside else r
+                              for r in found)
+        return found
+    if isinstance(value, ir.For):
+        return frozenset()
+    if not holds_memory(program.avals.get(value)) and not _writes(value):
+        return frozenset()
+    if value.is_copy:
+        return of(value, value.value)
+    call = value.value
+    rule = call.rule
+    args = call.args
+    own = frozenset([value])
+    if rule.kind == STORE:
+        return of(value, args[0])
+    if rule.kind == APPEND:
+        return of(value, args[0]) | of(value, args[1])
+    if value.augmented:
+        return of(value, args[0])
+    if rule.kind == PACK:
+        inner = frozenset().union(*(of(value, a) for a in args))
+        return inner if rule.fn is tuple else own | inner
+    if rule.kind == INDEX:
+        x = program.aval(value, args[0])
+        parts = [program.aval(value, a) for a in args[1:]]
+        if x.kind == OTHER and x.container and not any(_is_container(e) for e in x.elements):
+            # An element of a flat list, tuple or dict is one of the arrays it holds, not
+            # the container itself: appending to the list does not change it.
+            return frozenset(r for r in of(value, args[0])
+                             if not _holds_container(program, r))
+        if x.kind != ARRAY or may_view(parts, call.index):
+            return own | of(value, args[0])
+        return own
+    if rule.kind == USER and value in program.shared_results:
+        sharing = program.shared_results[value]
+        bound = call.bound()
+        return own.union(*(of(value, bound[p]) for p in sharing if p in bound),
+                         {r for r in sharing if isinstance(r, tuple)})
+    if rule.kind == USER or rule.returns_view(
+            {p: program.aval(value, op) for p, op in call.bound().items()}):
+        return own.union(*(of(value, a) for a in args))
+    return own
+
+
+def returned_sharing(program):
+    """What the memory of a function's result may be: the names of its parameters and the
+    module-level roots it may share memory with (not arrays it made itself)."""
+    returned = program.fn.result
+    if program.result is not None:
+        found = program.memory.get(program.result, frozenset())
+    else:
+        found = _roots_of_operand(program, returned, returned.value)
+    return frozenset(r.name if isinstance(r, Param) else r for r in found
+                     if isinstance(r, (Param, tuple)))
+
+
+def _roots_of_operand(program, stmt, operand):
+    """A module-level or closure value is a root of its own: ``("global", name,
+    holds a container)``."""
+    aval = program.aval(stmt, operand)
+    if isinstance(operand, ir.Global) and holds_memory(aval):
+        return frozenset([("global", operand.text, _is_container(aval))])
+    return frozenset()
+
+
+def _writes(stmt):
+    return isinstance(stmt, ir.Assign) and stmt.augmented
+
+
+def writes(program, memory):
+    """The statements that change memory in place, as the source program runs them:
+    stores, appends, and augmented assignments to arrays (``y += v``)."""
+    ssa = program.ssa
+    found = []
+    for stmt in ir.walk(program.fn.body):
+        if not _writes(stmt):
+            continue
+        old = ssa.before[stmt]
+        if memory.get(old) or stmt.value.rule.kind in (STORE, APPEND):
+            found.append(stmt)
+    return found
+
+
+def check(program, located):
+    """Refuse writes into memory the caller (or the module) can see, and reads of a name
+    whose memory a write through another name has changed."""
+    memory = roots(program)
+    program.memory = memory
+    found = writes(program, memory)
+    for stmt in found:
+        _check_owner(program, memory, stmt, located)
+    if found:
+        _Stale(program, memory, found, located).run()
+
+
+def _spelled_target(stmt):
+    """The variable a write goes through, if the source names it (not a temporary)."""
+    node = stmt.origin.node
+    if node is not None and any(isinstance(n, gast.Name) and n.id == stmt.target
+                                for n in gast.walk(node)):
+        return stmt.target
+    return None
+
+
+def _check_owner(program, memory, stmt, located):
+    text = stmt.origin.text
+    for root in sorted(written_roots(program, memory, stmt), key=_root_order):
+        if isinstance(root, Param):
+            written = _spelled_target(stmt)
+            through = "" if written in (root.name, None) else f" (through {written})"
+            written = written or "y"
+            if stmt.value.rule.kind == STORE:
+                hint = f"work on a copy: {written} = {root.name}.copy()"
+            else:
+                hint = (f"work on a copy: {written} = {written} + ... for an array, "
+                        f"list({written}) for a list")
+            raise located.error(stmt.origin.node, f"'{text}' would change {root.name}"
+                                f"{through}, which the caller passed in, in place", hint)
+        if isinstance(root, tuple):
+            raise located.error(stmt.origin.node, f"'{text}' would change {root[1]}, which "
+                                "comes from outside the function (a module-level or closure "
+                                "variable), in place",
+                                f"copy it first: {stmt.target} = {root[1]}.copy()")
+
+
+def _root_order(root):
+    return (0, root.name) if isinstance(root, Param) else (1, str(root))
+
+
+class _Stale:
+    """A forward pass over the program: after a write, every other value that sees the
+    written memory is *stale*; reading a stale value is refused. A definition is fresh again
+    each time it runs (a view made anew in the next iteration sees the current contents)."""
+
+    def __init__(self, program, memory, found, located):
+        self.program = program
+        self.ssa = program.ssa
+        self.located = located
+        self.writes = set(found)
+        values = [v for v, r in memory.items() if r]
+        self.sharers = {}
+        for stmt in found:
+            written = written_roots(program, memory, stmt)
+            self.sharers[stmt] = {v for v in values if v is not stmt and memory[v] & written}
+        self.made_stale = {}
+        self.breaks = []
+        self.phis = {}
+        for phi in self.ssa.phis:
+            self.phis.setdefault((id(phi.node), phi.head), []).append(phi)
+
+    def run(self):
+        self.block(self.program.fn.body, set())
+
+    def block(self, stmts, stale):
+        for stmt in stmts:
+            if isinstance(stmt, ir.Assign):
+                self.check(stmt, stale)
+                if stmt in self.writes:
+                    for value in self.sharers[stmt]:
+                        stale.add(value)
+                        self.made_stale[value] = stmt
+                stale.discard(stmt)
+            elif isinstance(stmt, ir.Return):
+                self.check(stmt, stale)
+            elif isinstance(stmt, ir.If):
+                self.check(stmt, stale)
+                outs = [self.block(stmt.body, set(stale)), self.block(stmt.orelse, set(stale))]
+                live = [o for o in outs if o is not None]
+                if not live:
+                    return None
+                stale = set().union(*live)
+                self.merge(stmt, live, stale)
+            elif isinstance(stmt, ir.LOOPS):
+                stale = self.loop(stmt, stale)
+            elif isinstance(stmt, ir.Break):
+                self.breaks[-1].append(set(stale))
+                return None
+        return stale
+
+    def merge(self, node, states, stale):
+        for phi in self.phis.get((id(node), False), []):
+            if any(v in state for v, state in zip(phi.inputs, states)):
+                stale.add(phi)
+            else:
+                stale.discard(phi)
+
+    def loop(self, stmt, entry):
+        """Iterate to a fixed point: stale sets only grow, from the entry state and the
+        states at the end of the body flowing back to the head."""
+        if isinstance(stmt, ir.For):
+            self.check(stmt, entry)
+        end = set()
+        while True:
+            head = set(entry) | end
+            for phi in self.phis.get((id(stmt), True), []):
+                was = phi.inputs[0] in entry or (len(phi.inputs) > 1 and phi.inputs[1] in end)
+                (head.add if was else head.discard)(phi)
+            if isinstance(stmt, ir.For):
+                head.discard(stmt)
+                tested = head
+            else:
+                tested = self.block(stmt.test_body, set(head))
+                self.check(stmt, tested)
+            self.breaks.append([])
+            reached = self.block(stmt.body, set(tested))
+            breaks = self.breaks.pop()
+            grown = end | (reached or set())
+            if grown == end:
+                break
+            end = grown
+        self.block(stmt.orelse, set(tested))
+        exit_states = [tested] + breaks
+        stale = set().union(*exit_states)
+        self.merge(stmt, exit_states, stale)
+        return stale
+
+    def check(self, stmt, stale):
+        if not stale:
+            return
+        if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
+                stmt.value.rule.shape_only):
+            return
+        for operand in stmt.operands():
+            if not isinstance(operand, ir.Var):
+                continue
+            value = self.ssa.read(stmt, operand)
+            if value in stale:
+                self.refuse(stmt, operand, value)
+
+    def refuse(self, stmt, operand, value):
+        write = self.made_stale.get(value)
+        if write is None:
+            # A value a loop carries (a head phi) is stale through what it may stand for.
+            candidates = [value, *self.ssa.concrete(value)]
+            ordered = sorted(self.writes, key=lambda w: (w.origin.lineno, w.origin.col_offset))
+            write = next((w for w in ordered if any(c in self.sharers[w] for c in candidates)),
+                         ordered[0])
+        name = operand.name
+        user = {n.id for n in _names(self.program.fn.node)}
+        if name in user:
+            what = name
+        else:
+            made = _origin_of(value)
+            what = f"the value of '{made.text}' (line {made.lineno})" if made else "a value"
+        raise self.located.error(
+            stmt.origin.node, f"{what} shares memory with the array that "
+            f"'{write.origin.text}' (line {write.origin.lineno}) changed in place; srcdiff "
+            "cannot follow a change made through another name",
+            "take a copy where the view or alias is made (.copy()), or read and write the "
+            "array through one name")
+
+
+def _origin_of(value):
+    if isinstance(value, Phi):
+        value = next((v for v in value.inputs if isinstance(v, (ir.Assign, ir.For))), None)
+    return getattr(value, "origin", None)
+
+
+def _names(node):
+    import gast
+    return [n for n in gast.walk(node) if isinstance(n, gast.Name)]

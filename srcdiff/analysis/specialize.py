@@ -1,0 +1,347 @@
+"""Specialization: abstract values for every SSA value, given the arguments' values.
+
+Result types come from evaluating the primitive itself on tiny samples of the operands'
+kinds and dtypes, so NumPy's own promotion rules decide them; shapes follow broadcasting or
+the rule's kind. Loops are iterated to a fixed point: a value whose kind or shape differs
+between iterations is generalized (sizes forgotten, or kind unknown), never guessed.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..errors import user_facing
+from ..frontend import callees
+from ..ir import avals
+from ..ir import nodes as ir
+from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal, join
+from ..ir.ssa import SSA, UNDEFINED, Phi
+from ..primitives import calls, containers, indexing
+from ..primitives.calls import USER
+from ..primitives.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
+from . import branches, memory
+
+MAX_PASSES = 12
+
+
+class Program:
+    """A lowered function with its SSA values and their abstract values."""
+
+    def __init__(self, fn, ssa):
+        self.fn = fn
+        self.ssa = ssa
+        self.avals = {}
+        self.result = None
+        self.memory = {}
+        self.shared_results = {}
+
+    def aval(self, stmt, operand):
+        if isinstance(operand, ir.Var):
+            value = self.ssa.read(stmt, operand)
+            return self.avals.get(value) or avals.UNKNOWN_AVAL
+        if isinstance(operand, ir.Global):
+            return global_aval(operand)
+        return avals.of_literal(operand.value)
+
+    def definition(self, stmt, operand):
+        return self.ssa.read(stmt, operand) if isinstance(operand, ir.Var) else None
+
+
+def global_aval(operand):
+    if not operand.known:
+        return avals.UNKNOWN_AVAL
+    aval = avals.of_literal(operand.value)
+    return avals.generalize(aval)
+
+
+def specialize(fn, param_avals, located):
+    fn = branches.decided(fn, param_avals)
+    program = Program(fn, SSA(fn))
+    for p in program.ssa.params:
+        program.avals[p] = param_avals[p.name]
+    for _ in range(MAX_PASSES):
+        if not _pass(program, located):
+            break
+    else:
+        for value in list(program.avals):
+            if isinstance(value, Phi):
+                program.avals[value] = avals.UNKNOWN_AVAL
+    empty = [stmt for stmt in ir.walk(fn.body)
+             if isinstance(stmt, ir.For) and _never_runs(program, stmt)]
+    if empty:
+        return specialize(branches.without_loops(fn, empty), param_avals, located)
+    returned = fn.result
+    program.result = program.definition(returned, returned.value)
+    memory.check(program, located)
+    return program
+
+
+def _never_runs(program, stmt):
+    """Whether a loop's trip count is known to be zero (``for v in acc`` where ``acc`` is
+    known to be empty): its body is not specialized, and then dropped."""
+    if not isinstance(stmt.iterable, ir.Call):
+        return False
+    counts = [avals.known_int(program.aval(stmt, a)) for a in stmt.iterable.args]
+    if None in counts:
+        return False
+    try:
+        return len(range(*counts)) == 0
+    except ValueError:
+        return False
+
+
+def _pass(program, located):
+    changed = False
+
+    def update(value, aval):
+        nonlocal changed
+        old = program.avals.get(value)
+        new = aval if old is None else join(old, aval)
+        if new != old:
+            program.avals[value] = new
+            changed = True
+
+    ssa = program.ssa
+    phis_by_node = {}
+    for phi in ssa.phis:
+        phis_by_node.setdefault(id(phi.node), []).append(phi)
+
+    def settle(node):
+        for phi in phis_by_node.get(id(node), []):
+            known = [program.avals.get(v) for v in phi.inputs if v is not UNDEFINED]
+            known = [a for a in known if a is not None]
+            if known:
+                merged = known[0]
+                for a in known[1:]:
+                    merged = join(merged, a)
+                update(phi, merged)
+
+    def block(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, ir.Assign):
+                if any(isinstance(op, ir.Var) and program.avals.get(ssa.read(stmt, op)) is None
+                       for op in stmt.operands()):
+                    continue
+                if stmt.is_copy:
+                    update(stmt, program.aval(stmt, stmt.value))
+                else:
+                    update(stmt, _result(program, stmt, located))
+            elif isinstance(stmt, ir.If):
+                block(stmt.body)
+                block(stmt.orelse)
+                settle(stmt)
+            elif isinstance(stmt, ir.LOOPS):
+                settle(stmt)
+                if isinstance(stmt, ir.For):
+                    update(stmt, _element(program, stmt, located))
+                else:
+                    block(stmt.test_body)
+                if not (isinstance(stmt, ir.For) and _never_runs(program, stmt)):
+                    block(stmt.body)
+                settle(stmt)
+
+    block(program.fn.body)
+    return changed
+
+
+def _element(program, stmt, located):
+    if isinstance(stmt.iterable, ir.Call):
+        return avals.PY_INT
+    iterable = program.aval(stmt, stmt.iterable)
+    if iterable.kind == OTHER and iterable.pytype is range:
+        return avals.PY_INT
+    raise located.error(stmt.origin.node, f"cannot loop over {iterable.describe()} yet",
+                        "loop over range(...) and index inside the loop")
+
+
+def _result(program, stmt, located):
+    aval = _abstract_result(program, stmt, located)
+    if aval.kind == PY and aval.dtype is int and aval.value is None:
+        value = _integer_value(stmt.value, {p: program.aval(stmt, op)
+                                            for p, op in stmt.value.bound().items()})
+        if value is not None:
+            return AVal(PY, int, value=value)
+    return aval
+
+
+_INTEGER_KINDS = (SCALAR, ELEMENTWISE, NONDIFF)
+
+
+def _with_known_values(bound, args):
+    """The operands, with those whose values the specialization knows (integers from
+    shapes and literals, tuples of them) as constants, for the rules' shape hooks."""
+    known = {}
+    for param, operand in bound.items():
+        value = _known_value(args[param])
+        known[param] = (ir.Const(value, repr(value))
+                        if value is not None and isinstance(operand, ir.Var) else operand)
+    return known
+
+
+def _known_value(aval):
+    if aval.kind == OTHER and aval.pytype is tuple and aval.items is not None:
+        values = tuple(_known_value(item) for item in aval.items)
+        return None if None in values else values
+    return avals.known_int(aval)
+
+
+def _integer_value(call, args):
+    """The value of integer arithmetic on integers whose values are known (literals,
+    dimensions the guard checks): ``n - 1`` for ``n = x.shape[0]`` is a known size too."""
+    if call.rule.kind not in _INTEGER_KINDS or not callable(call.rule.fn):
+        return None
+    values = []
+    for param in call.rule.params:
+        known = avals.known_int(args[param])
+        if known is None:
+            return None
+        values.append(known)
+    try:
+        result = call.rule.fn(*values)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return result if type(result) is int else None
+
+
+def _abstract_result(program, stmt, located):
+    call = stmt.value
+    rule = call.rule
+    bound = call.bound()
+    args = {p: program.aval(stmt, op) for p, op in bound.items()}
+    if rule.kind == USER:
+        return _callee_result(program, stmt, rule.fn, args, located, stmt.origin.node)
+    if rule.kind == containers.PACK:
+        return containers.packed(rule, args)
+    if rule.kind == containers.APPEND:
+        return containers.appended(args["lst"], args["value"], located, stmt.origin.node)
+    if rule.kind == indexing.STORE:
+        parts = [args[p] for p in rule.params[2:]]
+        return indexing.store_aval(args["x"], args["v"], parts, call.index, located,
+                                   stmt.origin.node, rule.symbol)
+    if rule.kind == indexing.INDEX:
+        parts = [args[p] for p in rule.params[1:]]
+        return indexing.result_aval(args["x"], parts, call.index, located, stmt.origin.node)
+    if rule.shape is not None:
+        try:
+            return rule.shape(args, _with_known_values(bound, args))
+        except (TypeError, ValueError, IndexError) as exc:
+            raise _not_applicable(call, args, exc, located, stmt.origin.node) from None
+    if any(a.kind == UNKNOWN for a in args.values()):
+        return AVal(PY, float) if rule.kind == SCALAR else avals.UNKNOWN_AVAL
+    try:
+        value = _evaluate(rule, bound, args)
+    except Exception as exc:  # the primitive rejected its operands' kinds
+        if any(a.kind == ARRAY and a.ndim is None for a in args.values()):
+            return AVal(ARRAY, None, None)  # a sample of unknown rank proves nothing
+        raise _not_applicable(call, args, exc, located, stmt.origin.node) from None
+    shape = _shape(rule, args)
+    if shape is _FAILED:
+        raise located.error(stmt.origin.node, f"{_spelled(call)}: operand shapes "
+                            f"{', '.join(a.describe() for a in args.values())} do not match",
+                            "check the shapes of the arrays")
+    return avals.from_result(value, shape)
+
+
+def _not_applicable(call, args, exc, located, node):
+    """The primitive refused operands of these kinds: say which, and why when the reason
+    is about the user's values rather than srcdiff's samples of them."""
+    reason = user_facing(exc)
+    return located.error(node, f"{_spelled(call)} cannot be applied to "
+                         f"{', '.join(a.describe() for a in args.values())}"
+                         + (f": {reason}" if reason else ""),
+                         "check the kinds and shapes of the operands")
+
+
+def _callee_result(caller, stmt, callee, args, located, node):
+    """What a user function returns for arguments of these kinds (specializing it), and
+    which of its parameters its result may share memory with."""
+    key = (callees.specialized_key(callee), tuple(args.items()))
+    if key not in _CALLEE_RESULTS:
+        calls.RECURSION.enter(callee, located, node)
+        try:
+            callee_ir, _ = callees.lowered(callee)
+            program = specialize(callee_ir, args, callee_ir.source.located)
+        finally:
+            calls.RECURSION.leave()
+        result = program.avals.get(program.result) if program.result is not None else None
+        _CALLEE_RESULTS[key] = (result or program.aval(callee_ir.result, callee_ir.result.value),
+                                memory.returned_sharing(program))
+    aval, sharing = _CALLEE_RESULTS[key]
+    caller.shared_results[stmt] = sharing
+    if aval.kind == OTHER and aval.items is None and aval.element is None:
+        raise located.error(node, f"{callee.name} returns {aval.describe()}, which srcdiff "
+                            "cannot differentiate through", "return numbers, arrays, or "
+                            "tuples, lists and dicts of them")
+    return aval
+
+
+_CALLEE_RESULTS = {}
+
+
+def forget():
+    _CALLEE_RESULTS.clear()
+
+
+def _spelled(call):
+    if call.spelling is None and call.rule.symbol is not None:
+        return f"the operator {call.rule.symbol}"
+    return call.spelling or call.rule.name
+
+
+def _evaluate(rule, bound, args):
+    """The primitive applied to samples of its operands' kinds. Where the first samples hit
+    a point outside its domain (a division by ``i - 2``), other samples decide."""
+    for variant in (0, 1):
+        samples = {}
+        for name, operand in bound.items():
+            if isinstance(operand, ir.Const):
+                samples[name] = operand.value
+            elif isinstance(operand, ir.Global) and operand.known and not isinstance(
+                    operand.value, np.ndarray):
+                samples[name] = operand.value
+            else:
+                samples[name] = avals.sample(args[name], rule.domain.get(name, "real"),
+                                             variant)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                return rule.fn(*[samples[p] for p in rule.params])
+            except (ArithmeticError, ValueError):
+                if variant:
+                    raise
+
+
+_FAILED = object()
+
+
+def _shape(rule, args):
+    shapes = [avals.shape_of(a) for a in args.values() if a.kind in (PY, NP, ARRAY)]
+    if rule.kind in (ELEMENTWISE, NONDIFF):
+        try:
+            return avals.broadcast_shapes(*shapes)
+        except ValueError:
+            return _FAILED
+    if rule.kind == SCALAR or rule.kind == REDUCE:
+        return ()
+    if rule.kind == MATMUL:
+        return _matmul_shape(*[avals.shape_of(a) for a in args.values()])
+    return None
+
+
+def _matmul_shape(a, b):
+    if a is None or b is None:
+        return None
+    if len(a) == 0 or len(b) == 0:
+        return avals.broadcast_shapes(a, b)
+    inner_a, inner_b = a[-1], (b[-2] if len(b) > 1 else b[0])
+    if isinstance(inner_a, int) and isinstance(inner_b, int) and inner_a != inner_b:
+        return _FAILED
+    if len(a) == 1 and len(b) == 1:
+        return ()
+    if len(a) == 1:
+        return b[:-2] + b[-1:]
+    if len(b) == 1:
+        return a[:-1]
+    return avals.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])

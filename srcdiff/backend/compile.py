@@ -1,0 +1,107 @@
+"""Compiling printed derivatives into code objects that run at full speed.
+
+The compiled code refers to modules and helpers through constants patched into the code
+object (see :func:`srcdiff.backend.emit.to_python_ast`) and reads the user's globals live.
+The generated text is registered with ``linecache``, so that tracebacks and
+``inspect.getsource`` show it. Where the adjoints raise an arithmetic error, a handler around
+the body tells it as the user's own (see :mod:`srcdiff.backend.failures`).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import types
+import warnings
+
+from ..ir.code import ADJOINTS
+from . import emit, failures
+
+
+class Stats:
+    """How often the pipeline transformed and compiled: tests check caching with them."""
+
+    transforms = 0
+    compiles = 0
+
+
+_counter = itertools.count(1)
+
+
+def filename_for(name):
+    """A file name of its own for each compiled function, as ``linecache`` shows it."""
+    return f"<srcdiff {name} #{next(_counter)}>"
+
+
+class Compiled:
+    def __init__(self, emitted, filename):
+        self.emitted = emitted
+        self.filename = filename
+        self.placeholders = {}
+        self.code = self._compile()
+
+    def placeholder(self, obj):
+        key = f"\x00srcdiff:{len(self.placeholders)}"
+        self.placeholders[key] = obj
+        return key
+
+    def _compile(self):
+        Stats.compiles += 1
+        emitted = self.emitted
+        body = [emit.to_python_ast(stmt, stmt.lineno, emitted.references, self.placeholder)
+                for stmt in emitted.statements]
+        line = emitted.def_line
+        adjoints = emitted.marks.get(ADJOINTS)
+        if adjoints is not None:
+            body = self._explaining_failures(body, line, failures.AdjointSite(
+                emitted.source_name, self.filename, adjoints, emitted.source_file))
+        function = ast.FunctionDef(
+            name=emitted.name, args=_arguments(emitted.arguments), body=body,
+            decorator_list=[], returns=None, type_comment=None, type_params=[],
+            lineno=line, col_offset=0, end_lineno=line, end_col_offset=0)
+        module = ast.Module(body=[function], type_ignores=[])
+        with warnings.catch_warnings():
+            # Calls through patched constants look like calls of a string to the compiler.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            module_code = compile(module, self.filename, "exec")
+        function_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+        linecache.cache[self.filename] = (len(emitted.text), None,
+                                          emitted.text.splitlines(True), self.filename)
+        return self._patch(function_code)
+
+    def _explaining_failures(self, body, line, site):
+        """``try: body`` with a handler that raises ``site.explain(error)`` for arithmetic
+        errors (see :mod:`srcdiff.backend.failures`); the handler sits on the ``def`` line."""
+        def located(node):
+            for sub in ast.walk(node):
+                if "lineno" in sub._attributes:
+                    sub.lineno = sub.end_lineno = line
+                    sub.col_offset = sub.end_col_offset = 0
+            return node
+        caught = ast.Constant(self.placeholder(failures.CAUGHT))
+        explain = ast.Attribute(value=ast.Constant(self.placeholder(site)), attr="explain",
+                                ctx=ast.Load())
+        raised = ast.Raise(exc=ast.Call(func=explain, args=[ast.Name("error", ast.Load())],
+                                        keywords=[]), cause=ast.Constant(None))
+        handler = located(ast.ExceptHandler(type=caught, name="error", body=[raised]))
+        return [ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[], lineno=line,
+                        col_offset=0, end_lineno=line, end_col_offset=0)]
+
+    def _patch(self, code_object):
+        consts = tuple(
+            self.placeholders.get(c, c) if isinstance(c, str) else
+            (self._patch(c) if isinstance(c, types.CodeType) else c)
+            for c in code_object.co_consts)
+        return code_object.replace(co_consts=consts)
+
+
+def _arguments(params):
+    """The parameter list without defaults: defaults live on the function object."""
+    def plain(kind):
+        return [ast.arg(arg=p.name, annotation=None, type_comment=None, lineno=1, col_offset=0)
+                for p in params if p.kind == kind]
+    keyword = plain("keyword_only")
+    return ast.arguments(posonlyargs=plain("positional_only"), args=plain("positional"),
+                         vararg=None, kwonlyargs=keyword, kw_defaults=[None] * len(keyword),
+                         kwarg=None, defaults=[])

@@ -1,0 +1,505 @@
+"""Stage 6: name every value and print the derivative as Python source with comments.
+
+Neither ``ast.unparse`` nor astor prints comments, so the function is printed statement by
+statement: each statement through ``gast.unparse``, comments and indentation by this module.
+The same pass builds the AST that :mod:`srcdiff.backend.compile` compiles, with every
+statement on the line it has in the printed text, so tracebacks point at the lines a user
+reads.
+
+Naming: a value keeps its source name; a reassigned variable whose old value the reverse
+sweep still reads gets a numbered name (``y``, ``y_2``, ...). The adjoint of ``v`` is
+``v_bar``. Modules and helpers are spelled as the user's module spells them where possible.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import types
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..ir import code
+from ..ir import nodes as ir
+from ..ir.code import ADJ, DEF, OBJ
+from ..primitives.indexing import fill
+
+INDENT = "    "
+_CANONICAL = {math: ("math", "import math"), np: ("np", "import numpy as np")}
+
+
+@dataclass
+class Emitted:
+    name: str
+    text: str
+    imports: list
+    statements: list = field(repr=False, default_factory=list)
+    references: dict = field(repr=False, default_factory=dict)
+    arguments: object = field(repr=False, default=None)
+    def_line: int = 1
+    callees: list = field(repr=False, default_factory=list)
+    marks: dict = field(repr=False, default_factory=dict)
+    source_file: str | None = None
+    source_name: str | None = None
+
+    @property
+    def full_text(self):
+        """This function's source after the VJPs of the functions it calls."""
+        return "\n\n".join([c.text for c in self.callees] + [self.text])
+
+    @property
+    def all_imports(self):
+        found = []
+        for part in self.callees + [self]:
+            found += [i for i in part.imports if i not in found]
+        return found
+
+
+def with_imports(imports, text):
+    """Source text preceded by the imports it needs that its file does not provide."""
+    return ("\n".join(imports) + "\n\n\n" if imports else "") + text
+
+
+def emit(out, fn, scope, header=()):
+    return _Printer(out, fn, scope).run(header)
+
+
+class _Printer:
+    def __init__(self, out, fn, scope):
+        self.out = out
+        self.fn = fn
+        self.scope = scope
+        self.user_names = _user_names(fn)
+        self.used = self.user_names | {out.name}
+        self.names = {}
+        self.imports = []
+        self.spellings = {}
+        self.references = {}
+        self.marks = {}
+
+    def run(self, header):
+        self.name_variables()
+        self.text = [f"# {h}" for h in header]
+        self.text.append(f"def {self.out.name}({self.signature()}):")
+        def_line = len(self.text)
+        statements = self.block(list(self.out.prologue) + list(self.out.body), 1)
+        arguments = list(self.fn.params)
+        if self.out.seed is not None:
+            arguments.append(ir.Param(self.adjoint_name(self.out.seed)))
+        return Emitted(self.out.name, "\n".join(self.text) + "\n", self.imports, statements,
+                       self.references, arguments, def_line, marks=self.marks,
+                       source_file=self.fn.source.filename, source_name=self.fn.name)
+
+    # printing
+
+    def line(self, depth, text):
+        self.text.append(INDENT * depth + text)
+        return len(self.text)
+
+    def block(self, lines, depth):
+        """Print output statements; return their gast nodes, located on printed lines."""
+        statements = []
+        for line in lines:
+            if isinstance(line, code.Comment):
+                self.line(depth, "# " + line.text)
+                continue
+            if isinstance(line, code.Mark):
+                self.marks[line.name] = len(self.text) + 1
+                continue
+            stmt = self.statement(line, depth)
+            if stmt is not None:
+                statements.append(stmt)
+        if not statements:
+            statements.append(_located(gast.Pass(), self.line(depth, "pass")))
+        return statements
+
+    def statement(self, line, depth):
+        if isinstance(line, gast.stmt):
+            stmt = self._resolve(code.clone(line))
+            return self.simple(stmt, depth)
+        if isinstance(line, code.If):
+            test, body, orelse = self.expr(line.test), line.body, line.orelse
+            if not _has_code(body) and _has_code(orelse):
+                test, body, orelse = gast.UnaryOp(op=gast.Not(), operand=test), orelse, body
+            node = gast.If(test=test, body=[], orelse=[])
+            _located(node, self.line(depth, f"if {render(test)}:"))
+            node.body = self.block(body, depth + 1)
+            if _has_code(orelse):
+                self.line(depth, "else:")
+                node.orelse = self.block(orelse, depth + 1)
+            return node
+        if isinstance(line, code.For):
+            target = self.variable(line.target) if line.target is not None else "_"
+            iterable = self.expr(line.iterable)
+            node = gast.For(target=_store(target), iter=iterable, body=[], orelse=[],
+                            type_comment=None)
+            _located(node, self.line(depth, f"for {target} in {render(iterable)}:"))
+            node.body = self.block(line.body, depth + 1)
+            return node
+        if isinstance(line, code.While):
+            test = self.expr(line.test)
+            node = gast.While(test=test, body=[], orelse=[])
+            _located(node, self.line(depth, f"while {render(test)}:"))
+            node.body = self.block(line.body, depth + 1)
+            return node
+        if isinstance(line, code.AddAt):
+            target = _load(self.target_name(line.target))
+            index, value = self.expr(line.index), self.expr(line.value)
+            if line.repeats:
+                add = gast.Attribute(value=self.expr(code.ref(code.OBJ, np)), attr="add",
+                                     ctx=gast.Load())
+                call = gast.Call(func=gast.Attribute(value=add, attr="at", ctx=gast.Load()),
+                                 args=[target, index, value], keywords=[])
+                return self.simple(gast.Expr(value=call), depth)
+            element = gast.Subscript(value=_load(self.target_name(line.target)), slice=index,
+                                     ctx=gast.Store())
+            return self.simple(gast.AugAssign(target=element, op=gast.Add(), value=value),
+                               depth)
+        if isinstance(line, code.Store):
+            element = gast.Subscript(value=_load(self.target_name(line.target)),
+                                     slice=self.expr(line.index), ctx=gast.Store())
+            value = self.expr(line.value)
+            if line.op is None:
+                stmt = gast.Assign(targets=[element], value=value, type_comment=None)
+            else:
+                op = gast.Add() if line.op == "+" else gast.Sub()
+                stmt = gast.AugAssign(target=element, op=op, value=value)
+            return self.simple(stmt, depth)
+        if isinstance(line, code.Expr):
+            return self.simple(gast.Expr(value=self.expr(line.value)), depth)
+        if isinstance(line, code.Break):
+            return self.simple(gast.Break(), depth)
+        if isinstance(line, code.Return):
+            return self.simple(gast.Return(value=self.expr(line.value)), depth)
+        if isinstance(line, (code.Push, code.Pop, code.TapeInit, code.Init)):
+            return self.simple(self.tape(line), depth)
+        if isinstance(line.target[0], tuple):
+            targets = [_store(self.target_name(t)) for t in line.target]
+            target = gast.Tuple(elts=targets, ctx=gast.Store())
+        else:
+            target = _store(self.target_name(line.target))
+        stmt = gast.Assign(targets=[target], value=self.expr(line.value), type_comment=None)
+        if _self_assignment(stmt):
+            return None
+        return self.simple(stmt, depth)
+
+    def simple(self, stmt, depth):
+        first = None
+        for text in render(stmt).splitlines():
+            number = self.line(depth, text)
+            first = first or number
+        return _located(stmt, first)
+
+    def tape(self, line):
+        name = line.variable
+        tape = self.tape_name(name)
+        if isinstance(line, code.TapeInit):
+            return gast.Assign(targets=[_store(tape)], value=gast.List(elts=[], ctx=gast.Load()),
+                               type_comment=None)
+        if isinstance(line, code.Init):
+            return gast.Assign(targets=[_store(name)], value=code.const(None), type_comment=None)
+        method = "append" if isinstance(line, code.Push) else "pop"
+        saved = _load(name)
+        if line.index is not None:
+            saved = gast.Subscript(value=saved, slice=self.expr(line.index), ctx=gast.Load())
+        if isinstance(line, code.Push) and line.copy:
+            saved = code.copy_of(saved)
+        call = gast.Call(func=gast.Attribute(value=_load(tape), attr=method, ctx=gast.Load()),
+                         args=[saved] if method == "append" else [], keywords=[])
+        if isinstance(line, code.Push):
+            return gast.Expr(value=call)
+        target = _store(name)
+        if line.index is not None:
+            target = gast.Subscript(value=_load(name), slice=self.expr(line.index),
+                                    ctx=gast.Store())
+        return gast.Assign(targets=[target], value=call, type_comment=None)
+
+    # names
+
+    def name_variables(self):
+        self.names = dict(self.out.plan.names)
+        self.names["value"] = "value"
+        self.used |= set(self.names.values())
+
+    def variable(self, key):
+        if isinstance(key, tuple) and key and key[0] == "new":
+            # The value an assignment gave, kept while the reverse sweep restores the old
+            # one into the variable (both are read by the adjoint).
+            name = self.names[key[1]] + "_new"
+            while name in self.user_names:
+                name += "_"
+            return name
+        return self.names[key]
+
+    def tape_name(self, variable):
+        name = variable + "_tape"
+        while name in self.user_names:
+            name += "_"
+        return name
+
+    def target_name(self, target):
+        kind, key = target
+        return self.variable(key) if kind == DEF else self.adjoint_name(key)
+
+    def adjoint_name(self, key):
+        if isinstance(key, tuple) and key and key[0] == "part":
+            return f"{self.adjoint_name(key[1])}_{key[2]}"
+        # A VJP's seed for a result that is a constant (``return 2.0``) belongs to no
+        # variable: it is named after the function, as a variable result would be.
+        base = self.fn.name if key == "result" and key not in self.names else self.names[key]
+        name = base + "_bar"
+        while name in self.user_names:
+            name += "_"
+        return name
+
+    def spell(self, obj):
+        if id(obj) in self.spellings:
+            return self.spellings[id(obj)]
+        spelling = self._spell(obj)
+        self.spellings[id(obj)] = spelling
+        return spelling
+
+    def _spell(self, obj):
+        if isinstance(obj, code.CellContents):
+            return obj.name
+        local = self.scope.spelling_of(obj) if self.scope is not None else None
+        if local is not None and local not in self.locals():
+            return local
+        if obj in _CANONICAL:
+            name, statement = _CANONICAL[obj]
+            self.need(statement)
+            return name
+        if isinstance(obj, types.ModuleType):
+            self.need(f"import {obj.__name__}")
+            return obj.__name__
+        if getattr(obj, "__module__", None) == runtime.__name__:
+            self.need(f"from srcdiff.runtime import {obj.__name__}")
+            return obj.__name__
+        if obj is float:
+            return "float"
+        if isinstance(obj, type) and issubclass(obj, np.generic):
+            return f"{self.spell(np)}.{obj.__name__}"
+        return getattr(obj, "__name__", repr(obj))
+
+    def need(self, statement):
+        if statement not in self.imports:
+            self.imports.append(statement)
+
+    def locals(self):
+        return set(self.names.values())
+
+    # statements
+
+    def signature(self):
+        node = self.fn.node
+        parts = []
+        args = node.args
+        positional = list(args.posonlyargs) + list(args.args)
+        first_default = len(positional) - len(args.defaults)
+        for i, arg in enumerate(positional):
+            text = arg.id
+            if i >= first_default and self.out.seed is None:
+                text += "=" + self.fn.source.located.segment(args.defaults[i - first_default])
+            parts.append(text)
+            if args.posonlyargs and i == len(args.posonlyargs) - 1:
+                parts.append("/")
+        if self.out.seed is not None:
+            parts.append(self.adjoint_name(self.out.seed))
+        if args.kwonlyargs:
+            parts.append("*")
+            for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+                text = arg.id
+                if default is not None:
+                    text += "=" + self.fn.source.located.segment(default)
+                parts.append(text)
+        return ", ".join(parts)
+
+    def expr(self, node):
+        node = code.clone(node)
+        return self._resolve(node)
+
+    def _resolve(self, node):
+        reference = code.ref_of(node)
+        if reference is not None and isinstance(node, gast.Name):
+            kind, key = reference
+            if kind in (DEF, "old"):
+                node.id = self.variable(key)
+            elif kind == ADJ:
+                node.id = self.adjoint_name(key)
+            else:
+                node.id = self.spell(key)
+                self.references[id(node)] = key
+            return node
+        if reference is not None and reference[0] == OBJ:
+            self.references[id(node)] = reference[1]
+        elif isinstance(node, gast.Attribute) and _module_ref(node.value):
+            self.references[id(node)] = getattr(code.ref_of(node.value)[1], node.attr)
+        for field_name, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                setattr(node, field_name, [self._resolve(v) if isinstance(v, gast.AST) else v
+                                           for v in value])
+            elif isinstance(value, gast.AST):
+                setattr(node, field_name, self._resolve(value))
+        return node
+
+
+def _has_code(lines):
+    return any(not isinstance(line, code.Comment) for line in lines)
+
+
+def _store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _located(stmt, lineno):
+    stmt.lineno = lineno
+    return stmt
+
+
+def _self_assignment(stmt):
+    """``a_bar = a_bar``: an adjoint passed through unchanged to an older version of a name."""
+    return (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
+            and stmt.targets[0].id == stmt.value.id)
+
+
+def render(node):
+    """Python source for a gast node (the stdlib unparser, after conversion)."""
+    converted = ast.fix_missing_locations(gast.gast_to_ast(node))
+    if isinstance(converted, ast.Return) and isinstance(converted.value, ast.Tuple) and (
+            converted.value.elts):
+        return "return " + ", ".join(ast.unparse(e) for e in converted.value.elts)
+    return ast.unparse(converted).strip()
+
+
+def _module_ref(node):
+    reference = code.ref_of(node)
+    return reference is not None and reference[0] == OBJ and isinstance(
+        reference[1], types.ModuleType)
+
+
+def _user_names(fn):
+    return {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)} | set(
+        fn.param_names)
+
+
+def to_python_ast(stmt, lineno, references, placeholder):
+    """The stdlib AST of a printed statement, on ``lineno``, with references replaced.
+
+    ``placeholder(obj)`` gives a unique string constant that :mod:`srcdiff.backend.compile`
+    swaps for ``obj`` in the compiled code object, so generated code never looks names up
+    in, or adds names to, the user's module, and loads each helper as fast as a constant.
+    """
+    stmt = _replace_references(stmt, references, placeholder)
+    converted = gast.gast_to_ast(stmt)
+    _place(converted, lineno)
+    return converted
+
+
+def _place(node, lineno):
+    """Every node on its statement's printed line (nested statements keep their own)."""
+    if isinstance(node, ast.stmt) and getattr(node, "lineno", None):
+        lineno = node.lineno
+    if "lineno" in node._attributes:
+        node.lineno = node.end_lineno = lineno
+        node.col_offset = node.end_col_offset = 0
+    for child in ast.iter_child_nodes(node):
+        _place(child, lineno)
+
+
+def _replace_references(node, references, placeholder):
+    if id(node) in references:
+        obj = references[id(node)]
+        if isinstance(obj, code.CellContents):
+            return gast.Attribute(value=code.const(placeholder(obj.cell)), attr="cell_contents",
+                                  ctx=gast.Load())
+        return code.const(placeholder(obj))
+    for field_name, value in gast.iter_fields(node):
+        if isinstance(value, list):
+            setattr(node, field_name, [_replace_references(v, references, placeholder)
+                                       if isinstance(v, gast.AST) else v for v in value])
+        elif isinstance(value, gast.AST):
+            setattr(node, field_name, _replace_references(value, references, placeholder))
+    return node
+
+
+def lowered_source(fn):
+    """The three-address form of a lowered function, one primitive per line, with its
+    branches and loops (a ``while`` loop's test is computed before it and at the end of
+    its body, as the derivative does)."""
+    lines = [f"def {fn.name}({', '.join(fn.param_names)}):"]
+    _lowered_block(fn.body, 1, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _lowered_block(block, depth, lines):
+    indent = INDENT * depth
+    start = len(lines)
+    for stmt in block:
+        if isinstance(stmt, ir.Assign) and getattr(stmt.value, "form", None) in (
+                "store", "append", "effect"):
+            lines.append(f"{indent}{_lowered_value(stmt.value)}")
+        elif isinstance(stmt, ir.Assign):
+            lines.append(f"{indent}{stmt.target} = {_lowered_value(stmt.value)}")
+        elif isinstance(stmt, ir.Return):
+            lines.append(f"{indent}return {_lowered_value(stmt.value)}")
+        elif isinstance(stmt, ir.Break):
+            lines.append(f"{indent}break")
+        elif isinstance(stmt, ir.If):
+            lines.append(f"{indent}if {_lowered_value(stmt.test)}:")
+            _lowered_block(stmt.body, depth + 1, lines)
+            if stmt.orelse:
+                lines.append(f"{indent}else:")
+                _lowered_block(stmt.orelse, depth + 1, lines)
+        elif isinstance(stmt, ir.For):
+            lines.append(f"{indent}for {stmt.target} in {_lowered_value(stmt.iterable)}:")
+            _lowered_block(stmt.body, depth + 1, lines)
+        elif isinstance(stmt, ir.While):
+            _lowered_block(stmt.test_body, depth, lines)
+            lines.append(f"{indent}while {_lowered_value(stmt.test)}:")
+            _lowered_block(stmt.body + stmt.test_body, depth + 1, lines)
+    if len(lines) == start:
+        lines.append(f"{indent}pass")
+
+
+def _lowered_value(value):
+    if not hasattr(value, "rule"):
+        return _operand_text(value)
+    args = [_operand_text(a) for a in value.args]
+    if value.form in ("tuple", "list"):
+        inner = ", ".join(args) + ("," if value.form == "tuple" and len(args) == 1 else "")
+        return f"({inner})" if value.form == "tuple" else f"[{inner}]"
+    if value.form == "dict":
+        return "{" + ", ".join(f"{k!r}: {a}" for k, a in zip(value.rule.keys, args)) + "}"
+    if value.form == "append":
+        return f"{args[0]}.append({args[1]})"
+    if value.form == "attribute":
+        return f"{args[0]}.{value.spelling}"
+    if value.form == "method":
+        rest = args[1:] + [f"{k}={_operand_text(v)}" for k, v in value.keywords]
+        return f"{args[0]}.{value.spelling}({', '.join(rest)})"
+    if value.index is not None:
+        stored = value.form == "store"
+        parts = [gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
+                 for a in args[1 + stored:]]
+        text = f"{args[0]}[{render(fill(value.index, parts))}]"
+        return f"{text} {value.rule.symbol} {args[1]}" if stored else text
+    symbol = value.rule.symbol
+    if value.spelling is None and symbol is not None:
+        if len(args) == 1:
+            return f"{symbol} {args[0]}" if symbol == "not" else f"{symbol}{args[0]}"
+        return f" {symbol} ".join(args)
+    args += [f"{k}={_operand_text(v)}" for k, v in value.keywords]
+    return f"{value.spelling}({', '.join(args)})"
+
+
+def _operand_text(operand):
+    if hasattr(operand, "name"):
+        return operand.name
+    return operand.text

@@ -1,0 +1,351 @@
+"""Compiling derivatives once and dispatching calls to them at almost no cost.
+
+A derivative is specialized on its arguments' abstract values (Python float, or an array's
+shape and dtype). The function a user holds starts as a trampoline; its first call compiles
+a specialization and installs that code *into the held function itself*, preceded by a
+one-line type guard. Later calls with the same kinds of arguments run the generated code
+directly, with no wrapper call. Other kinds of arguments fail the guard and go through
+:meth:`Family.dispatch`, which finds or compiles their specialization.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+
+import gast
+import numpy as np
+
+from ..backend import emit
+from ..backend.compile import Compiled, filename_for
+from ..errors import SrcdiffError
+from ..frontend import callees, lower, parse
+from ..frontend.scope import RuntimeScope
+from ..ir import avals, code
+from ..ir.avals import ARRAY, NP, OTHER, PY
+from ..ir.code import OBJ
+from ..primitives import REGISTRY
+from . import caches
+from .options import Options
+from .pipeline import derive
+
+MAX_SHAPE_SPECIALIZATIONS = 8
+
+
+class Family:
+    """All specializations of one derivative: (function code, wrt, options).
+
+    Module-level and closure names that the function (or a function it calls) reads are
+    *watched*: a derivative may be specialized on their values (``np.zeros(N)`` has a known
+    shape, ``x[K]`` a known index), so when one is rebound the function is lowered again and
+    its derivatives compiled afresh. The installed code's guard checks them on every call."""
+
+    def __init__(self, fn, fn_ir, scope, wrt, with_value, relower=None):
+        self.fn = fn
+        self.fn_ir = fn_ir
+        self.scope = scope
+        self.wrt = wrt
+        self.with_value = with_value
+        self.relower = relower
+        self.signature = inspect.signature(fn)
+        self.specializations = {}
+        self.shapes_seen = 0
+        self.fast_key = None
+        self.fast_code = None
+        self.watched = None
+
+    def _stale(self):
+        return self.watched is not None and any(
+            callees.constant_key(scope.current(name)) != callees.constant_key(value)
+            for scope, name, value in self.watched)
+
+    def _refresh(self):
+        self.fn_ir, self.scope = self.relower()
+        self.specializations.clear()
+        self.shapes_seen = 0
+        self.fast_key = self.fast_code = None
+        self.watched = None
+        caches.forget_compiled()
+
+    def _watch(self):
+        if self.watched is None and self.relower is not None:
+            try:
+                self.watched = callees.watched_constants(self.fn_ir, self.scope)
+            except SrcdiffError:
+                self.watched = [(self.scope, n, v) for n, v in self.fn_ir.constants.items()]
+
+    def key_of(self, values):
+        general = self.shapes_seen >= MAX_SHAPE_SPECIALIZATIONS
+        return tuple(_value_key(v, general) for v in values)
+
+    def bind(self, args, kwargs):
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{self.fn.__name__}: {exc}") from None
+        bound.apply_defaults()
+        return [bound.arguments[p] for p in self.fn_ir.param_names]
+
+    def dispatch(self, holder, args, kwargs):
+        if self._stale():
+            self._refresh()
+        values = self.bind(args, kwargs)
+        key = self.key_of(values)
+        function = self.specializations.get(key)
+        if function is None:
+            function = self.specialize(key, values, holder)
+        elif key == self.fast_key and holder.__code__ is not self.fast_code:
+            holder.__code__ = self.fast_code
+        return function(*args, **kwargs)
+
+    def specialize(self, key, values, holder):
+        general = _generalized(key)
+        param_avals = {p: _aval_for(v, general) for p, v in zip(self.fn_ir.param_names, values)}
+        if any(a.kind == ARRAY for a in param_avals.values()):
+            self.shapes_seen += 1
+        first = self.fast_key is None and holder is not None and not any(
+            a.container for a in param_avals.values())
+        self._watch()
+        prologue = [self._guard(param_avals, holder)] if first else []
+        options = Options(self.wrt, with_value=self.with_value, prologue=tuple(prologue),
+                          name=holder.__name__ if holder is not None else None)
+        emitted = derive(self.fn_ir, self.scope, param_avals, options, compiled=True)
+        compiled = Compiled(emitted, filename_for(emitted.name))
+        if first:
+            holder.__code__ = compiled.code
+            function = holder
+            self.fast_key, self.fast_code = key, compiled.code
+        else:
+            function = types.FunctionType(compiled.code, self.fn.__globals__, emitted.name,
+                                          self.fn.__defaults__)
+            function.__kwdefaults__ = self.fn.__kwdefaults__
+        self.specializations[key] = function
+        return function
+
+    def _guard(self, param_avals, holder):
+        tests = []
+        for p in self.fn_ir.params:
+            tests.extend(_guard_tests(p.name, param_avals[p.name]))
+        for scope, name, value in self.watched or ():
+            tests.append(_constant_test(self._current(scope, name), value))
+        positional = [p for p in self.fn_ir.params if p.kind != "keyword_only"]
+        keyword = [p for p in self.fn_ir.params if p.kind == "keyword_only"]
+        call = gast.Call(func=code.ref(OBJ, holder.__srcdiff_dispatch__),
+                         args=[_name(p.name) for p in positional],
+                         keywords=[gast.keyword(arg=p.name, value=_name(p.name)) for p in keyword])
+        test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+        if not tests:
+            test = code.const(False)
+        return gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
+
+
+    def _current(self, scope, name):
+        """An expression reading ``name`` now, from the compiled code of this family's
+        function (whose globals are the function's own)."""
+        cell = scope.cell(name)
+        if cell is not None:
+            return code.ref(OBJ, code.CellContents(cell, name))
+        if scope is self.scope:
+            return _name(name)
+        def read(namespace=scope.globals):
+            return namespace.get(name)
+        return gast.Call(func=code.ref(OBJ, read), args=[], keywords=[])
+
+
+def _constant_test(current, value):
+    """An expression that is true when a watched name no longer holds ``value``."""
+    if value is None or isinstance(value, bool):
+        return gast.Compare(left=current, ops=[gast.IsNot()], comparators=[code.const(value)])
+    if type(value) in (int, str) or type(value) is float and value == value:
+        check = gast.Call(func=code.ref(OBJ, type), args=[current], keywords=[])
+        differs = gast.Compare(left=code.clone(current), ops=[gast.NotEq()],
+                               comparators=[code.const(value)])
+        return gast.BoolOp(op=gast.Or(), values=[
+            gast.Compare(left=check, ops=[gast.IsNot()], comparators=[code.ref(OBJ, type(value))]),
+            differs])
+    key = gast.Call(func=code.ref(OBJ, callees.constant_key), args=[current], keywords=[])
+    return gast.Compare(left=key, ops=[gast.NotEq()],
+                        comparators=[code.ref(OBJ, callees.constant_key(value))])
+
+
+def _name(identifier):
+    return gast.Name(id=identifier, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _type_is_not(name, cls):
+    call = gast.Call(func=code.ref(OBJ, type), args=[_name(name)], keywords=[])
+    return gast.Compare(left=call, ops=[gast.IsNot()], comparators=[code.ref(OBJ, cls)])
+
+
+def _guard_tests(name, aval):
+    if aval.kind == PY:
+        return [_type_is_not(name, aval.dtype)]
+    if aval.kind == NP:
+        return [_type_is_not(name, aval.dtype.type)]
+    if aval.kind == OTHER and aval.container:
+        return [code.const(True)]
+    if aval.kind == OTHER:
+        return [_type_is_not(name, aval.pytype)]
+    if aval.kind == ARRAY:
+        tests = [_type_is_not(name, np.ndarray)]
+        attribute = gast.Attribute(value=_name(name), attr="dtype", ctx=gast.Load())
+        tests.append(gast.Compare(left=attribute, ops=[gast.NotEq()],
+                                  comparators=[code.ref(OBJ, aval.dtype.type)]))
+        if aval.known_shape is not None:
+            shape = gast.Attribute(value=_name(name), attr="shape", ctx=gast.Load())
+            tests.append(gast.Compare(left=shape, ops=[gast.NotEq()],
+                                      comparators=[code.const(aval.known_shape)]))
+        else:
+            ndim = gast.Attribute(value=_name(name), attr="ndim", ctx=gast.Load())
+            tests.append(gast.Compare(left=ndim, ops=[gast.NotEq()],
+                                      comparators=[code.const(aval.ndim)]))
+        return tests
+    return []
+
+
+def _value_key(value, general):
+    kind = type(value)
+    if kind in (tuple, list):
+        return (kind, tuple(_value_key(v, general) for v in value))
+    if kind is dict:
+        return (kind, tuple((k, _value_key(v, general)) for k, v in value.items()))
+    if kind is np.ndarray:
+        if general:
+            return ("general", value.ndim, value.dtype)
+        return (kind, value.shape, value.dtype)
+    if isinstance(value, np.generic):
+        return (kind,)
+    return kind
+
+
+def _generalized(key):
+    """Whether a specialization key forgets array sizes (anywhere, containers included)."""
+    if isinstance(key, tuple):
+        return key[:1] == ("general",) or any(_generalized(k) for k in key)
+    return False
+
+
+def _aval_for(value, general):
+    aval = avals.of_value(value)
+    return avals.generalize(aval) if general else aval
+
+
+class LazyFamily:
+    """A family that reads and lowers the source at the first call, not at decoration.
+
+    Module-level names the function uses may be bound after the ``def`` runs; at the first
+    call they are there, as Python itself would see them.
+    """
+
+    def __init__(self, fn, wrt, with_value):
+        self.fn = fn
+        self.wrt = wrt
+        self.with_value = with_value
+        self.family = None
+        self.version = REGISTRY.version
+        params = parameters(fn)
+        self.fn_ir = _ParamsOnly(params)
+
+    def dispatch(self, holder, args, kwargs):
+        if self.family is None or self.version != REGISTRY.version:
+            self.family = family_of(self.fn, self.wrt, self.with_value)
+            self.version = REGISTRY.version
+        return self.family.dispatch(holder, args, kwargs)
+
+
+class _ParamsOnly:
+    def __init__(self, params):
+        self.params = params
+
+
+def family_of(fn, wrt, with_value):
+    """The family of derivatives of ``fn`` for these options, made once per function."""
+    code = fn.__code__
+    cells = tuple(id(c) for c in fn.__closure__ or ())
+    key = (id(fn.__globals__), cells, tuple(wrt), wrt.multiple, with_value)
+    per_code = caches.families.setdefault(code, {})
+    family = per_code.get(key)
+    if family is None:
+        fn_ir, scope = lowered(fn)
+        family = Family(fn, fn_ir, scope, wrt, with_value, relower=lambda: lowered(fn))
+        per_code[key] = family
+    return family
+
+
+def lowered(fn):
+    source, node = parse.function_source(fn)
+    return lower.lower(source, node, RuntimeScope(fn)), RuntimeScope(fn)
+
+
+class _Param:
+    def __init__(self, name, kind):
+        self.name = name
+        self.kind = kind
+
+
+def parameters(fn):
+    kinds = {inspect.Parameter.POSITIONAL_ONLY: "positional_only",
+             inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional",
+             inspect.Parameter.KEYWORD_ONLY: "keyword_only"}
+    params = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind not in kinds:
+            lowered(fn)  # refuses the parameter where the source shows it
+            raise SrcdiffError(f"{fn.__name__}: *args and **kwargs parameters are not supported",
+                               hint="name each parameter")
+        params.append(_Param(p.name, kinds[p.kind]))
+    return params
+
+
+def make_holder(family, name):
+    """The function object users hold; its ``__code__`` is replaced by the first compile.
+
+    It is a plain function with the user's globals, so that the generated code installed in
+    it later reads the user's module-level values live; until then it forwards every call
+    to the family's dispatcher.
+    """
+    holder = None
+
+    def dispatch(*args, **kwargs):
+        try:
+            return family.dispatch(holder, args, kwargs)
+        except SrcdiffError as error:
+            raise error.with_traceback(None) from None
+
+    params = family.fn_ir.params
+    func = code.ref(OBJ, dispatch)
+    func.id = "dispatch"
+    call = gast.Call(func=func,
+                     args=[_name(p.name) for p in params if p.kind != "keyword_only"],
+                     keywords=[gast.keyword(arg=p.name, value=_name(p.name))
+                               for p in params if p.kind == "keyword_only"])
+    statement = gast.Return(value=call)
+    statement.lineno = 2
+    text = f"def {name}({emit_signature(family.fn_ir)}):\n    {emit.render(statement)}\n"
+    emitted = emit.Emitted(name, text, [], [statement], {id(call.func): dispatch},
+                           params, 1)
+    compiled = Compiled(emitted, filename_for(name))
+    holder = types.FunctionType(compiled.code, family.fn.__globals__, name,
+                                family.fn.__defaults__)
+    holder.__kwdefaults__ = family.fn.__kwdefaults__
+    holder.__srcdiff_dispatch__ = dispatch
+    holder.__srcdiff_trampoline__ = compiled.code
+    caches.holders.add(holder)
+    return holder
+
+
+def emit_signature(fn_ir):
+    """Parameter names only; defaults are carried by the function object."""
+    parts = []
+    params = fn_ir.params
+    posonly = [p.name for p in params if p.kind == "positional_only"]
+    plain = [p.name for p in params if p.kind == "positional"]
+    keyword = [p.name for p in params if p.kind == "keyword_only"]
+    parts.extend(posonly)
+    if posonly:
+        parts.append("/")
+    parts.extend(plain)
+    if keyword:
+        parts.append("*")
+        parts.extend(keyword)
+    return ", ".join(parts)

@@ -1,0 +1,61 @@
+"""The VJPs of the user functions that differentiated code calls.
+
+A call ``z = h(a, b)`` is walked back over with ``h``'s vector-Jacobian product, generated
+by the same pipeline for the kinds of ``h``'s arguments at that call and the arguments that
+need adjoints. For running code each VJP is compiled (and cached, in
+:mod:`srcdiff.driver.caches`); for printed code it only needs a name.
+"""
+
+from __future__ import annotations
+
+import types
+
+from ..backend.compile import Compiled, filename_for
+from ..frontend import callees
+from ..primitives import calls
+from ..transforms import reverse
+from . import caches
+from .options import Options
+
+
+class Linker:
+    """Generates (and, for running code, compiles) the VJPs of called user functions."""
+
+    def __init__(self, compiled, stages):
+        self.compiled = compiled
+        self.stages = stages  # the pipeline, run for each VJP
+        self.emitted = []
+        self.made = {}
+
+    def vjp(self, callee, arg_avals, active, located, node, unused_outputs=()):
+        """The VJP of ``callee`` with respect to ``active``, for a caller that gives no
+        adjoint to the results at ``unused_outputs`` (of a tuple, list or dict result)."""
+        key = (callees.specialized_key(callee), tuple(arg_avals.items()), tuple(active),
+               tuple(unused_outputs))
+        cache = caches.vjps if self.compiled else self.made
+        if key in cache:
+            return cache[key]
+        calls.RECURSION.enter(callee, located, node)
+        try:
+            callee_ir, scope = callees.lowered(callee)
+            wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
+            options = Options(wrt, vjp=True, name=f"{callee.name}_vjp",
+                                unused_outputs=tuple(unused_outputs))
+            emitted = self.stages(callee_ir, scope, arg_avals, options, self)
+        finally:
+            calls.RECURSION.leave()
+        self.emitted.append(emitted)
+        if self.compiled:
+            compiled = Compiled(emitted, filename_for(emitted.name))
+            made = types.FunctionType(compiled.code, callee.fn.__globals__, emitted.name)
+        else:
+            made = _Named(emitted.name)
+        cache[key] = made
+        return made
+
+
+class _Named:
+    """Stands for a generated function in printed code (nothing runs it)."""
+
+    def __init__(self, name):
+        self.__name__ = name

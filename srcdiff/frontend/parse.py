@@ -1,0 +1,177 @@
+"""Stage 1: find a function's source and parse it with gast, in file coordinates.
+
+The whole file (or notebook cell) is parsed rather than the function's dedented text, so
+that every node keeps the line and column a user sees in their editor; errors quote them.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import linecache
+import tokenize
+from dataclasses import dataclass, field
+
+import gast
+
+from ..errors import Located, SrcdiffError, describe_object
+from . import stale
+
+
+@dataclass
+class SourceFile:
+    """A file's text and its syntax tree. ``module`` is the standard library's tree, parsed
+    once per text and shared; ``tree``, the whole file in gast, is made only where it is
+    needed (the command line), and a differentiated function is converted to gast alone."""
+
+    filename: str
+    text: str
+    module: ast.Module = field(repr=False)
+
+    @functools.cached_property
+    def tree(self):
+        return gast.ast_to_gast(self.module)
+
+    @property
+    def lines(self):
+        return self.text.splitlines()
+
+    @property
+    def located(self):
+        return Located(self.filename, self.lines)
+
+    def functions_at(self, line):
+        """The ``def`` and lambda nodes of the standard library's tree that start on
+        ``line`` (a decorated ``def`` starts at its first decorator), found by descending
+        only into statements and expressions whose lines hold it."""
+        found = []
+        stack = [self.module]
+        while stack:
+            node = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                if not hasattr(child, "end_lineno"):
+                    stack.append(child)
+                    continue
+                first = min([child.lineno] + [d.lineno for d in getattr(
+                    child, "decorator_list", ())])
+                if not first <= line <= child.end_lineno:
+                    continue
+                if isinstance(child, _FUNCTION_NODES) and line in (first, child.lineno):
+                    found.append(child)
+                stack.append(child)
+        return found
+
+
+def parse_text(text, filename):
+    lines = text.splitlines()
+    if "\0" in text:
+        before = text[:text.index("\0")]
+        lineno = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1)
+        raise SrcdiffError("this is not Python source: it contains a null byte",
+                           filename=filename, lineno=lineno, col_offset=column,
+                           hint="give srcdiff a .py file")
+    try:
+        module = _parsed(text, filename)
+    except SyntaxError as exc:
+        line = lines[exc.lineno - 1] if exc.lineno and exc.lineno <= len(lines) else None
+        raise SrcdiffError(f"invalid syntax: {exc.msg}", filename=filename, lineno=exc.lineno,
+                           col_offset=(exc.offset or 1) - 1, source_line=line,
+                           hint="the file must be valid Python") from None
+    return SourceFile(filename, text, module)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text, filename):
+    """The standard library's tree of a text, parsed once: a module's functions are
+    differentiated one by one, and each must not parse the whole file again. Nothing
+    changes these trees; gast nodes are made from them afresh for each use."""
+    return ast.parse(text, filename=filename)
+
+
+def read_file(path):
+    """Read a source file as Python does: UTF-8 unless a coding comment says otherwise."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise SrcdiffError(f"cannot read {path}: {exc.strerror}",
+                           hint="give the path of a Python source file") from None
+    return parse_text(_decoded(data, str(path)), str(path))
+
+
+def _decoded(data, filename):
+    lines = iter(data.splitlines(keepends=True))
+    try:
+        encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
+    except SyntaxError as exc:
+        raise SrcdiffError(f"cannot read the file: {exc.msg}", filename=filename, lineno=1,
+                           col_offset=0, source_line=_line_of(data, 0),
+                           hint="declare a known encoding, such as utf-8") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        start = before.rfind(b"\n") + 1
+        column = len(before[start:].decode(encoding, errors="replace"))
+        raise SrcdiffError(f"the file is not valid {encoding}: byte 0x{data[exc.start]:02x} "
+                           "cannot be decoded", filename=filename,
+                           lineno=before.count(b"\n") + 1, col_offset=column,
+                           source_line=_line_of(data, exc.start, encoding),
+                           hint="save the file as UTF-8, or declare its encoding on its first "
+                                "line: # -*- coding: latin-1 -*-") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _line_of(data, offset, encoding="utf-8"):
+    start = data.rfind(b"\n", 0, offset) + 1
+    end = data.find(b"\n", offset)
+    return data[start:end if end >= 0 else len(data)].decode(encoding, errors="replace")
+
+
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def function_source(fn):
+    """The parsed file holding ``fn`` and ``fn``'s own FunctionDef or Lambda node (gast)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise SrcdiffError(f"{describe_object(fn)} is not a Python function; srcdiff "
+                           "differentiates functions written in Python",
+                           hint="pass a function defined with def or lambda")
+    filename = code.co_filename
+    linecache.checkcache(filename)
+    lines = linecache.getlines(filename, getattr(fn, "__globals__", None))
+    if not lines:
+        raise SrcdiffError(
+            f"cannot read the source of {code.co_name} (defined in {filename})",
+            hint="define the function in a file or a notebook cell; source typed at the "
+                 "interactive prompt or passed to exec() is not kept by Python")
+    source = parse_text("".join(lines), filename)
+    node = _find_function(source, code)
+    if node is None:
+        raise SrcdiffError(
+            f"cannot find the definition of {code.co_name} at {filename}:{code.co_firstlineno}",
+            hint="the file may have changed since it was imported; reload it")
+    stale.check(source, node, code)
+    return source, gast.ast_to_gast(node)
+
+
+def _find_function(source, code):
+    candidates = [node for node in source.functions_at(code.co_firstlineno)
+                  if code.co_name == ("<lambda>" if isinstance(node, ast.Lambda)
+                                      else node.name)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) > 1 and code.co_name == "<lambda>":
+        raise SrcdiffError(
+            "several lambdas start on this line; srcdiff cannot tell which one to differentiate",
+            filename=code.co_filename, lineno=code.co_firstlineno, col_offset=0,
+            source_line=linecache.getline(code.co_filename, code.co_firstlineno),
+            hint="give the function a name with def")
+    return candidates[0] if candidates else None
+
+
+def top_level_functions(source):
+    return [node for node in source.tree.body
+            if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef))]

@@ -1,0 +1,98 @@
+"""Tuples, lists and dicts as values: building them and reading their elements.
+
+``t = (a, b)`` packs operands; its adjoint hands ``t_bar[0]`` to ``a`` and ``t_bar[1]`` to
+``b``. Reading ``t[0]`` (or unpacking ``a, b = t``) adds into the container's adjoint with
+``one_hot``; container adjoints have the container's structure, so the gradient with respect
+to a list of arrays is a list of arrays, and they add with ``add_tree``.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..ir.avals import OTHER, UNKNOWN_AVAL, AVal, join
+from .registry import Rule
+
+PACK = "pack"
+APPEND = "append"
+_ACTIVE = object()
+
+
+def pack_rule(pytype, count, keys=None):
+    """The rule that builds a ``pytype`` (tuple, list or dict with ``keys``) of ``count``."""
+    params = tuple(f"e{k}" for k in range(count))
+    rule = Rule(fn=pytype, name=f"{pytype.__name__} display", params=params, defaults={},
+                templates=(_ACTIVE,) * count, kind=PACK)
+    rule.keys = keys
+    return rule
+
+
+def append_rule():
+    """``lst.append(value)``: a new value of the list (the same object, grown by one)."""
+    return Rule(fn=list.append, name="list.append", params=("lst", "value"), defaults={},
+                templates=(_ACTIVE, _ACTIVE), kind=APPEND)
+
+
+def appended(lst, value, located, node):
+    if lst.kind != OTHER or lst.pytype is not list:
+        raise located.error(node, f"only lists can be appended to; this is "
+                            f"{_article(lst.describe())}", "start the list with [] and append "
+                            "to it")
+    if lst.items is not None:
+        return AVal(OTHER, pytype=list, items=lst.items + (value,))
+    return AVal(OTHER, pytype=list, element=join(lst.element, value))
+
+
+def packed(rule, avals):
+    elements = tuple(avals[p] for p in rule.params)
+    if rule.fn is dict:
+        return AVal(OTHER, pytype=dict, items=tuple(zip(rule.keys, elements)))
+    return AVal(OTHER, pytype=rule.fn, items=elements)
+
+
+def element(container, key, located, node, key_aval=None):
+    """The abstract value of ``container[key]`` (``key`` a constant, or None if variable,
+    of kind ``key_aval``). A dict read with a variable key (``d[k]`` with ``k`` looping over
+    names) may be any of its values."""
+    if container.pytype is dict:
+        if key is None and key_aval is not None and not (
+                key_aval.kind == OTHER and key_aval.pytype is str):
+            if isinstance(node, gast.For):
+                raise located.error(node, "looping over a dict is not supported",
+                                    "loop over its keys written out: for k in ('w', 'b'): "
+                                    "... d[k]")
+            raise located.error(node, f"a dict can only be indexed by a string, not by "
+                                f"{_article(key_aval.describe())}", "index it by its keys")
+        if key is None:
+            return _joined(container.elements)
+        found = dict(container.items).get(key)
+        if found is None:
+            keys = ", ".join(repr(k) for k, _ in container.items) or "none"
+            raise located.error(node, f"the dict has no key {key!r}",
+                                f"its keys are: {keys}")
+        return found
+    if container.element is not None:
+        return container.element
+    if key is None:
+        return _joined(container.elements)
+    try:
+        return container.items[key]
+    except (IndexError, TypeError):
+        raise located.error(node, f"index {key!r} is out of range for "
+                            f"{container.describe()}",
+                            f"it has {len(container.items)} items") from None
+
+
+def _joined(items):
+    """Any one of ``items`` (unknown for none: reading an empty container at a position
+    only known when the code runs raises there, so no value of any kind comes out)."""
+    if not items:
+        return UNKNOWN_AVAL
+    result = items[0]
+    for item in items[1:]:
+        result = join(result, item)
+    return result
+
+
+def _article(kind):
+    return ("an " if kind[0] in "aeiou" else "a ") + kind

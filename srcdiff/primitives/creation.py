@@ -1,0 +1,135 @@
+"""Array creation and inactive queries: new arrays whose values do not depend on the
+differentiated arguments (zeros, eye, arange of integers) and facts about arrays (shape,
+argmax, any). Where a created array's values can depend on an argument (``np.full``'s fill
+value, ``np.linspace``'s endpoints, ``np.arange``'s start and step) that argument has an
+adjoint. Result shapes come from constant arguments.
+"""
+
+import math
+
+import numpy as np
+
+from . import results as R
+from .registry import GENERAL, HOLOMORPHIC, NONDIFF, declare
+
+FLOAT = R.fixed(np.float64)
+INDEX = R.fixed(np.intp)
+
+
+def _name(fn):
+    return f"numpy.{fn.__name__}"
+
+
+def _inactive(fn, signature, dims, dtype, operands=None, **options):
+    declare(fn, signature, kind=NONDIFF, name=_name(fn),
+            shape=R.result(dims, dtype, operands), **options)
+
+
+for _fn in (np.zeros, np.ones, np.empty):
+    _inactive(_fn, "shape, dtype=None", R.given_shape("shape"), R.requested("dtype", FLOAT), ())
+for _fn in (np.zeros_like, np.ones_like, np.empty_like):
+    _inactive(_fn, "a, dtype=None", R.like("a"), R.requested("dtype", R.same("a")))
+
+
+def _eye_dims(avals, bound):
+    n = R.constant(bound, "N")
+    m = R.constant(bound, "M", None)
+    return (n, n if m is None else m)
+
+
+_inactive(np.eye, "N, M=None, k=0, dtype=None", _eye_dims, R.requested("dtype", FLOAT), ())
+_inactive(np.identity, "n, dtype=None", lambda avals, bound: (R.constant(bound, "n"),) * 2,
+          R.requested("dtype", FLOAT), ())
+declare(np.full, "shape, fill_value, dtype=None", None, "g", None, name="numpy.full",
+        shape=R.result(R.given_shape("shape"), R.requested("dtype", R.same("fill_value")), ()),
+        notes="the fill value's adjoint is the sum of g over the copies", complex=HOLOMORPHIC)
+declare(np.full_like, "a, fill_value, dtype=None", None, "g", None, name="numpy.full_like",
+        shape=R.result(R.like("a"), R.requested("dtype", R.same("a")), ("a",)),
+        notes="the fill value's adjoint is the sum of g over the copies", complex=HOLOMORPHIC)
+
+
+def _arange_dims(avals, bound):
+    try:
+        start = R.constant(bound, "start")
+        stop = R.constant(bound, "stop", None)
+        step = R.constant(bound, "step", None)
+    except R.NotConstant:
+        return (None,)
+    if stop is None:
+        start, stop = 0, start
+    step = 1 if step is None else step
+    return (max(0, math.ceil((stop - start) / step)),)
+
+
+def _arange_dtype(avals, bound):
+    return R.requested("dtype", R.same(*[p for p in ("start", "stop", "step")
+                                          if p in avals and avals[p].kind != R.OTHER]))(
+        avals, bound)
+
+
+def _select_arange(rule, avals, bound):
+    return rule.form("count") if R.literals(bound, "stop") == (None,) else rule.templates
+
+
+declare(np.arange, "start, /, stop=None, step=None, *, dtype=None", "np.sum(g)", None,
+        "np.sum(g * np.arange(np.size(g)))", None, kind=GENERAL, name="numpy.arange",
+        shape=R.result(_arange_dims, _arange_dtype, ()), selector=_select_arange,
+        forms={"count": (None, None, None, None)},
+        notes="with one argument it is the stop, which has no adjoint (the values do not "
+              "move with it); the start shifts every value and the step scales them")
+
+
+def _linspace_dims(avals, bound):
+    try:
+        num = R.constant(bound, "num", 50)
+    except R.NotConstant:
+        if "num" not in avals or not R.is_int(avals["num"]):
+            raise
+        num = avals["num"].value  # a count known only when the code runs: one axis
+    return (num,) + R.broadcast(R.dims_of(avals, "start"), R.dims_of(avals, "stop"))
+
+
+def _select_linspace(rule, avals, bound):
+    endpoint = R.literals(bound, "endpoint")
+    if avals["start"].ndim != 0 or avals["stop"].ndim != 0 or endpoint is None:
+        return rule.templates
+    return rule.form("closed" if endpoint[0] else "open")
+
+
+declare(np.linspace, "start, stop, num=50, endpoint=True",
+        "linspace_vjp(g, start, stop, num, endpoint)",
+        "linspace_vjp(g, start, stop, num, endpoint, 'stop')", None, None, kind=GENERAL,
+        name="numpy.linspace", shape=R.result(_linspace_dims, R.inexact("start", "stop")),
+        selector=_select_linspace,
+        forms={"closed": ("np.sum(g * np.linspace(1.0, 0.0, num))",
+                          "np.sum(g * np.linspace(0.0, 1.0, num))", None, None),
+               "open": ("np.sum(g * np.linspace(1.0, 0.0, num, endpoint=False))",
+                        "np.sum(g * np.linspace(0.0, 1.0, num, endpoint=False))", None, None)},
+        complex=HOLOMORPHIC)
+
+declare(np.shape, "a", kind=NONDIFF, name="numpy.shape", shape=R.shape_tuple("a"),
+        shape_only=True,
+        notes="the tuple carries the array's shape, so np.zeros(np.shape(a)) knows its own")
+declare(np.ndim, "a", kind=NONDIFF, name="numpy.ndim", shape=R.rank_of("a"), shape_only=True)
+declare(np.size, "a, axis=None", kind=NONDIFF, name="numpy.size", shape=R.size_of("a"),
+        shape_only=True)
+for _fn in (np.argmax, np.argmin):
+    _inactive(_fn, "a, axis=None, *, keepdims=False", R.reduced("a"), INDEX)
+for _fn in (np.all, np.any):
+    _inactive(_fn, "a, axis=None, *, keepdims=False", R.reduced("a"), R.fixed(bool))
+_inactive(np.count_nonzero, "a, axis=None, *, keepdims=False", R.reduced("a"), INDEX)
+
+
+def _argsort_dims(avals, bound):
+    if R.constant(bound, "axis", -1) is None:
+        return R.ravelled("a")(avals, bound)
+    return R.dims_of(avals, "a")
+
+
+_inactive(np.argsort, "a, axis=-1", _argsort_dims, INDEX)
+_inactive(np.searchsorted, "a, v, side='left'", R.like("v"), INDEX)
+_inactive(np.digitize, "x, bins, right=False", R.like("x"), INDEX)
+_inactive(np.flatnonzero, "a", lambda avals, bound: (None,), INDEX)
+_inactive(np.argwhere, "a", lambda avals, bound: (None, len(R.dims_of(avals, "a"))), INDEX)
+declare(np.allclose, "a, b", kind=NONDIFF, name="numpy.allclose", shape=R.python(bool))
+declare(np.array_equal, "a1, a2", kind=NONDIFF, name="numpy.array_equal", shape=R.python(bool))

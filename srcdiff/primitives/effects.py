@@ -1,0 +1,50 @@
+"""Statements run for their effect, which the derivative's forward sweep always keeps.
+
+The forward sweep normally keeps only what the adjoints read; a ``print(...)`` in the user's
+function, or the check that a maybe-unbound name was bound (see :mod:`srcdiff.frontend.bindings`),
+has no value anyone reads, yet dropping it would change what the function visibly does. Such
+a call is lowered as an assignment to a temporary that nothing reads, marked with the
+``effect`` form: the forward sweep runs it where the function does, as an expression
+statement, and the reverse sweep passes over it (it has no derivative).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+from .. import runtime
+from ..ir import nodes as ir
+from ..ir.avals import OTHER, AVal
+from .registry import NONDIFF, Rule
+
+EFFECT = "effect"
+
+
+def is_effect(stmt):
+    return isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Call) and (
+        stmt.value.form == EFFECT)
+
+
+def _returns_none(avals, bound):
+    """Its result is None; the call is never evaluated while compiling."""
+    return AVal(OTHER, pytype=type(None))
+
+
+def print_call(args, keywords):
+    """``print(a, b, sep=...)``: keyword names as written; the operands already lowered."""
+    params = tuple(f"e{k}" for k in range(len(args))) + tuple(name for name, _ in keywords)
+    rule = Rule(fn=builtins.print, name="print", params=params, defaults={},
+                templates=(None,) * len(params), kind=NONDIFF, shape=_returns_none,
+                positional=len(args))
+    return ir.Call(rule, tuple(args), tuple(keywords), "print", form=EFFECT)
+
+
+_REQUIRE = Rule(fn=runtime.require_assigned, name="require_assigned",
+                params=("assigned", "name"), defaults={}, templates=(None, None), kind=NONDIFF,
+                shape=_returns_none)
+
+
+def require_assigned_call(flag, name):
+    """The check before a read of ``name`` that may come before any assignment."""
+    return ir.Call(_REQUIRE, (ir.Var(flag), ir.Const(name, repr(name))), (),
+                   "require_assigned", form=EFFECT)
