@@ -155,7 +155,7 @@ def render():
         if not rules:
             continue
         out.append(f"## {title}\n")
-        out.append(f"From `srcdiff/rules/{family}.py`.\n")
+        out.append(f"From `srcdiff/primitives/{family}.py`.\n")
         out.append("| function | reverse rule | complex | notes |")
         out.append("|---|---|---|---|")
         for rule in rules:
