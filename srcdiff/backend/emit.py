@@ -26,6 +26,7 @@ from ..ir import code
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ
 from ..primitives.indexing import fill
+from .arrays import NUMPY
 
 INDENT = "    "
 _CANONICAL = {math: ("math", "import math"), np: ("np", "import numpy as np")}
@@ -147,13 +148,10 @@ class _Printer:
             return node
         if isinstance(line, code.AddAt):
             target = _load(self.target_name(line.target))
-            index, value = self.expr(line.index), self.expr(line.value)
             if line.repeats:
-                add = gast.Attribute(value=self.expr(code.ref(code.OBJ, np)), attr="add",
-                                     ctx=gast.Load())
-                call = gast.Call(func=gast.Attribute(value=add, attr="at", ctx=gast.Load()),
-                                 args=[target, index, value], keywords=[])
-                return self.simple(gast.Expr(value=call), depth)
+                scatter = NUMPY.scatter_add(target, line.index, line.value)
+                return self.simple(self.expr(scatter), depth)
+            index, value = self.expr(line.index), self.expr(line.value)
             element = gast.Subscript(value=_load(self.target_name(line.target)), slice=index,
                                      ctx=gast.Store())
             return self.simple(gast.AugAssign(target=element, op=gast.Add(), value=value),

@@ -14,9 +14,9 @@ import inspect
 import types
 
 import gast
-import numpy as np
 
 from ..backend import emit
+from ..backend.arrays import NUMPY
 from ..backend.compile import Compiled, filename_for
 from ..errors import SrcdiffError
 from ..frontend import callees, lower, parse
@@ -187,19 +187,7 @@ def _guard_tests(name, aval):
     if aval.kind == OTHER:
         return [_type_is_not(name, aval.pytype)]
     if aval.kind == ARRAY:
-        tests = [_type_is_not(name, np.ndarray)]
-        attribute = gast.Attribute(value=_name(name), attr="dtype", ctx=gast.Load())
-        tests.append(gast.Compare(left=attribute, ops=[gast.NotEq()],
-                                  comparators=[code.ref(OBJ, aval.dtype.type)]))
-        if aval.known_shape is not None:
-            shape = gast.Attribute(value=_name(name), attr="shape", ctx=gast.Load())
-            tests.append(gast.Compare(left=shape, ops=[gast.NotEq()],
-                                      comparators=[code.const(aval.known_shape)]))
-        else:
-            ndim = gast.Attribute(value=_name(name), attr="ndim", ctx=gast.Load())
-            tests.append(gast.Compare(left=ndim, ops=[gast.NotEq()],
-                                      comparators=[code.const(aval.ndim)]))
-        return tests
+        return NUMPY.guard_tests(name, aval)
     return []
 
 
@@ -209,13 +197,8 @@ def _value_key(value, general):
         return (kind, tuple(_value_key(v, general) for v in value))
     if kind is dict:
         return (kind, tuple((k, _value_key(v, general)) for k, v in value.items()))
-    if kind is np.ndarray:
-        if general:
-            return ("general", value.ndim, value.dtype)
-        return (kind, value.shape, value.dtype)
-    if isinstance(value, np.generic):
-        return (kind,)
-    return kind
+    array_key = NUMPY.value_key(value, general)
+    return kind if array_key is None else array_key
 
 
 def _generalized(key):

@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from .. import runtime
+from ..backend.arrays import NUMPY
 from ..ir import code
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, PY
@@ -126,12 +127,7 @@ def _axis(axes):
     return gast.Tuple(elts=[code.const(a) for a in axes], ctx=gast.Load())
 
 
-def np_call(name, args, **keywords):
-    func = gast.Attribute(value=code.ref(OBJ, np), attr=name, ctx=gast.Load())
-    func.srcdiff_ref = (OBJ, getattr(np, name))
-    kws = [gast.keyword(arg=k, value=v if isinstance(v, gast.AST) else code.const(v))
-           for k, v in keywords.items()]
-    return gast.Call(func=func, args=args, keywords=kws)
+np_call = NUMPY.call
 
 
 def zero_literal(aval):
@@ -145,8 +141,7 @@ def zero_literal(aval):
     shape = aval.known_shape
     if aval.kind == ARRAY and shape is not None and aval.dtype is not None and all(
             isinstance(d, int) for d in shape):
-        return np_call("zeros", [code.const(shape)], dtype=gast.Attribute(
-            value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load()))
+        return NUMPY.zeros(shape, aval.dtype)
     if not aval.container or aval.items is None:
         return None
     zeros = [zero_literal(item) for item in aval.elements]
@@ -172,7 +167,7 @@ def zero_like(aval, operand):
     if aval.container:
         return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree), args=[operand],
                          keywords=[])
-    return np_call("zeros_like", [operand])
+    return NUMPY.zeros_like(operand)
 
 
 def numpy_division(expr, aval_of):

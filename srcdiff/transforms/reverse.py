@@ -16,6 +16,7 @@ import gast
 import numpy as np
 
 from .. import runtime
+from ..backend.arrays import NUMPY
 from ..backend.simplify import simplify
 from ..ir import code
 from ..ir import nodes as ir
@@ -873,9 +874,8 @@ class _Reverse:
         aval = self.aval_of(web)
         shape = aval.known_shape
         if shape is not None and all(isinstance(d, int) for d in shape) and aval.dtype:
-            dtype = gast.Attribute(value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load())
-            return np_call("full", [code.const(shape), code.clone(value)], dtype=dtype)
-        return np_call("full_like", [code.ref(DEF, web), code.clone(value)])
+            return NUMPY.full(shape, code.clone(value), aval.dtype)
+        return NUMPY.full_like(code.ref(DEF, web), code.clone(value))
 
     def checkpoint(self, stmt):
         """An inactive ``if`` or loop is undone as a whole: the variables it changes that
@@ -1133,7 +1133,7 @@ class _Reverse:
             if code.is_const(value):
                 return code.const(aval.dtype(value.value))
             return gast.Call(func=code.ref(OBJ, aval.dtype), args=[value], keywords=[])
-        dtype = gast.Attribute(value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load())
+        dtype = NUMPY.dtype(aval.dtype)
         if aval.kind == NP:
             return gast.Call(func=dtype, args=[value], keywords=[])
         if aval.shape == ():

@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import gast
-import numpy as np
 
 from .. import runtime
+from ..backend.arrays import NUMPY
 from ..ir import code
 from ..ir.avals import ARRAY
 from ..ir.code import ADJ, DEF, OBJ
-from .adjoints import np_call, zero_like
+from .adjoints import zero_like
 
 
 def fuse_rebinds(lines):
@@ -115,5 +115,4 @@ def _container_node(container, parts, aval_of):
 
 
 def _zeros(aval):
-    dtype = gast.Attribute(value=code.ref(OBJ, np), attr=aval.dtype.name, ctx=gast.Load())
-    return np_call("zeros", [code.const(aval.known_shape)], dtype=dtype)
+    return NUMPY.zeros(aval.known_shape, aval.dtype)
