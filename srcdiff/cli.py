@@ -16,7 +16,7 @@ import gast
 
 from . import __version__
 from .api import assumed_avals, normalize_wrt
-from .backend import emit
+from .backend import emit, printer
 from .driver import pipeline
 from .driver.options import Options
 from .errors import SrcdiffError
@@ -90,7 +90,7 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None):
         try:
             fn_ir = lower.lower(source, node, scope)
             if show in ("lowered", "both"):
-                blocks.append(emit.lowered_source(fn_ir))
+                blocks.append(printer.lowered_source(fn_ir))
             if show in ("derivative", "both"):
                 wanted = _wanted(fn_ir, wrt, source)
                 own = {name: kind for name, kind in kinds.items() if name in fn_ir.param_names}

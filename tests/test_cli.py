@@ -206,7 +206,7 @@ def test_lowered_form_shows_loops_branches_and_writes(capsys):
 def test_a_compiler_bug_is_reported_without_a_traceback(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr(cli.emit, "lowered_source", broken)
+    monkeypatch.setattr(cli.printer, "lowered_source", broken)
     status, out, err = run_cli([FLOW, "halvings", "--show", "lowered"], capsys)
     assert status == 1
     assert "internal error in srcdiff: RuntimeError: boom" in err

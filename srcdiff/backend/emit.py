@@ -25,7 +25,6 @@ from .. import runtime
 from ..ir import code
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ
-from ..primitives.indexing import fill
 from .arrays import NUMPY
 
 INDENT = "    "
@@ -45,6 +44,9 @@ class Emitted:
     marks: dict = field(repr=False, default_factory=dict)
     source_file: str | None = None
     source_name: str | None = None
+    lines: dict = field(repr=False, default_factory=dict)
+    """The line table: each line of ``text`` (numbered from 1) that a statement printed,
+    to its :class:`LineInfo`."""
 
     @property
     def full_text(self):
@@ -57,6 +59,21 @@ class Emitted:
         for part in self.callees + [self]:
             found += [i for i in part.imports if i not in found]
         return found
+
+
+@dataclass(frozen=True)
+class LineInfo:
+    """Where a generated line comes from: its role (see ``srcdiff.ir.code.ROLES``), the IR
+    statement it was made for, and that statement's source line (None for bookkeeping
+    such as tape initialisers)."""
+
+    role: str | None
+    statement: object = None
+
+    @property
+    def source_line(self):
+        origin = getattr(self.statement, "origin", None)
+        return getattr(origin, "lineno", None)
 
 
 def with_imports(imports, text):
@@ -80,39 +97,48 @@ class _Printer:
         self.spellings = {}
         self.references = {}
         self.marks = {}
+        self.table = {}
+        self.provenance = LineInfo(None)
 
     def run(self, header):
         self.name_variables()
         self.text = [f"# {h}" for h in header]
         self.text.append(f"def {self.out.name}({self.signature()}):")
         def_line = len(self.text)
-        statements = self.block(list(self.out.prologue) + list(self.out.body), 1)
+        self.provenance = LineInfo(code.GUARD)
+        statements = self.block(list(self.out.prologue), 1) if self.out.prologue else []
+        statements += self.block(list(self.out.body), 1)
         arguments = list(self.fn.params)
         if self.out.seed is not None:
             arguments.append(ir.Param(self.adjoint_name(self.out.seed)))
         return Emitted(self.out.name, "\n".join(self.text) + "\n", self.imports, statements,
                        self.references, arguments, def_line, marks=self.marks,
-                       source_file=self.fn.source.filename, source_name=self.fn.name)
+                       source_file=self.fn.source.filename, source_name=self.fn.name,
+                       lines=self.table)
 
     # printing
 
     def line(self, depth, text):
         self.text.append(INDENT * depth + text)
+        self.table[len(self.text)] = self.provenance
         return len(self.text)
 
     def block(self, lines, depth):
         """Print output statements; return their gast nodes, located on printed lines."""
         statements = []
+        enclosing = self.provenance
         for line in lines:
+            if isinstance(line, code.Line) and line.role is not None:
+                self.provenance = LineInfo(line.role, line.origin)
             if isinstance(line, code.Comment):
                 self.line(depth, "# " + line.text)
-                continue
-            if isinstance(line, code.Mark):
+            elif isinstance(line, code.Mark):
                 self.marks[line.name] = len(self.text) + 1
-                continue
-            stmt = self.statement(line, depth)
-            if stmt is not None:
-                statements.append(stmt)
+            else:
+                stmt = self.statement(line, depth)
+                if stmt is not None:
+                    statements.append(stmt)
+            self.provenance = enclosing
         if not statements:
             statements.append(_located(gast.Pass(), self.line(depth, "pass")))
         return statements
@@ -425,79 +451,3 @@ def _replace_references(node, references, placeholder):
         elif isinstance(value, gast.AST):
             setattr(node, field_name, _replace_references(value, references, placeholder))
     return node
-
-
-def lowered_source(fn):
-    """The three-address form of a lowered function, one primitive per line, with its
-    branches and loops (a ``while`` loop's test is computed before it and at the end of
-    its body, as the derivative does)."""
-    lines = [f"def {fn.name}({', '.join(fn.param_names)}):"]
-    _lowered_block(fn.body, 1, lines)
-    return "\n".join(lines) + "\n"
-
-
-def _lowered_block(block, depth, lines):
-    indent = INDENT * depth
-    start = len(lines)
-    for stmt in block:
-        if isinstance(stmt, ir.Assign) and getattr(stmt.value, "form", None) in (
-                "store", "append", "effect"):
-            lines.append(f"{indent}{_lowered_value(stmt.value)}")
-        elif isinstance(stmt, ir.Assign):
-            lines.append(f"{indent}{stmt.target} = {_lowered_value(stmt.value)}")
-        elif isinstance(stmt, ir.Return):
-            lines.append(f"{indent}return {_lowered_value(stmt.value)}")
-        elif isinstance(stmt, ir.Break):
-            lines.append(f"{indent}break")
-        elif isinstance(stmt, ir.If):
-            lines.append(f"{indent}if {_lowered_value(stmt.test)}:")
-            _lowered_block(stmt.body, depth + 1, lines)
-            if stmt.orelse:
-                lines.append(f"{indent}else:")
-                _lowered_block(stmt.orelse, depth + 1, lines)
-        elif isinstance(stmt, ir.For):
-            lines.append(f"{indent}for {stmt.target} in {_lowered_value(stmt.iterable)}:")
-            _lowered_block(stmt.body, depth + 1, lines)
-        elif isinstance(stmt, ir.While):
-            _lowered_block(stmt.test_body, depth, lines)
-            lines.append(f"{indent}while {_lowered_value(stmt.test)}:")
-            _lowered_block(stmt.body + stmt.test_body, depth + 1, lines)
-    if len(lines) == start:
-        lines.append(f"{indent}pass")
-
-
-def _lowered_value(value):
-    if not hasattr(value, "rule"):
-        return _operand_text(value)
-    args = [_operand_text(a) for a in value.args]
-    if value.form in ("tuple", "list"):
-        inner = ", ".join(args) + ("," if value.form == "tuple" and len(args) == 1 else "")
-        return f"({inner})" if value.form == "tuple" else f"[{inner}]"
-    if value.form == "dict":
-        return "{" + ", ".join(f"{k!r}: {a}" for k, a in zip(value.rule.keys, args)) + "}"
-    if value.form == "append":
-        return f"{args[0]}.append({args[1]})"
-    if value.form == "attribute":
-        return f"{args[0]}.{value.spelling}"
-    if value.form == "method":
-        rest = args[1:] + [f"{k}={_operand_text(v)}" for k, v in value.keywords]
-        return f"{args[0]}.{value.spelling}({', '.join(rest)})"
-    if value.index is not None:
-        stored = value.form == "store"
-        parts = [gast.Name(id=a, ctx=gast.Load(), annotation=None, type_comment=None)
-                 for a in args[1 + stored:]]
-        text = f"{args[0]}[{render(fill(value.index, parts))}]"
-        return f"{text} {value.rule.symbol} {args[1]}" if stored else text
-    symbol = value.rule.symbol
-    if value.spelling is None and symbol is not None:
-        if len(args) == 1:
-            return f"{symbol} {args[0]}" if symbol == "not" else f"{symbol}{args[0]}"
-        return f" {symbol} ".join(args)
-    args += [f"{k}={_operand_text(v)}" for k, v in value.keywords]
-    return f"{value.spelling}({', '.join(args)})"
-
-
-def _operand_text(operand):
-    if hasattr(operand, "name"):
-        return operand.name
-    return operand.text

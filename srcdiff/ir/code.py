@@ -60,6 +60,37 @@ def refs(node, kind=None):
             and (kind is None or r[0] == kind)]
 
 
+FORWARD, ADJOINT, TAPE_PUSH, TAPE_POP, RECOMPUTE, INIT, RESULT, COMMENT, GUARD = (
+    "forward", "adjoint", "tape push", "tape pop", "recompute", "init", "result", "comment",
+    "guard")
+ROLES = (FORWARD, ADJOINT, TAPE_PUSH, TAPE_POP, RECOMPUTE, INIT, RESULT, COMMENT, GUARD)
+
+
+@dataclass
+class Line:
+    """What every output statement knows about itself: its ``role`` (one of ``ROLES``) and
+    its ``origin``, the IR statement it was made for (whose ``origin`` is the source line),
+    or None for bookkeeping that belongs to no source line (tape initialisers)."""
+
+    role: str | None = field(default=None, kw_only=True)
+    origin: object = field(default=None, kw_only=True)
+
+
+def stamp(lines, role, origin):
+    """Give the statements that have none (at any depth) this role (comments the role
+    ``COMMENT``) and origin."""
+    for line in lines:
+        if not isinstance(line, Line):
+            continue
+        if line.role is None:
+            line.role = COMMENT if isinstance(line, Comment) else role
+        if line.origin is None:
+            line.origin = origin
+        for block in ("body", "orelse"):
+            stamp(getattr(line, block, ()), role, origin)
+    return lines
+
+
 @dataclass(frozen=True, eq=False)
 class CellContents:
     """The current value of a closure cell: generated code reads ``cell.cell_contents``."""
@@ -69,18 +100,18 @@ class CellContents:
 
 
 @dataclass
-class Assign:
+class Assign(Line):
     target: tuple
     value: object
 
 
 @dataclass
-class Comment:
+class Comment(Line):
     text: str
 
 
 @dataclass
-class Mark:
+class Mark(Line):
     """A point in the output that prints nothing: the printer records the line of the
     statement after it (``"adjoints"``: where the forward sweep ends)."""
 
@@ -91,19 +122,19 @@ ADJOINTS = "adjoints"  # the mark where the forward sweep ends and the adjoints 
 
 
 @dataclass
-class Return:
+class Return(Line):
     value: object
 
 
 @dataclass
-class If:
+class If(Line):
     test: object
     body: list
     orelse: list = field(default_factory=list)
 
 
 @dataclass
-class For:
+class For(Line):
     """``for target in iterable``; ``target`` is a variable key or None for ``_``."""
 
     target: object
@@ -112,25 +143,25 @@ class For:
 
 
 @dataclass
-class While:
+class While(Line):
     test: object
     body: list
 
 
 @dataclass
-class Break:
+class Break(Line):
     pass
 
 
 @dataclass
-class Expr:
+class Expr(Line):
     """An expression evaluated for its effect (``lst.append(v)``, ``lst.pop()``)."""
 
     value: object
 
 
 @dataclass
-class AddAt:
+class AddAt(Line):
     """``x_bar[index] += value`` (or ``np.add.at`` where positions may repeat)."""
 
     target: object
@@ -140,7 +171,7 @@ class AddAt:
 
 
 @dataclass
-class Store:
+class Store(Line):
     """``target[index] = value`` (or ``op=`` with ``op`` "+" or "-"): a write in place."""
 
     target: object
@@ -150,7 +181,7 @@ class Store:
 
 
 @dataclass
-class Push:
+class Push(Line):
     """``v_tape.append(v)``: save a variable's value before it is overwritten. With an
     ``index``, save only the part a store overwrites: ``v_tape.append(v[index].copy())``
     (``copy`` where that part may be a view)."""
@@ -161,7 +192,7 @@ class Push:
 
 
 @dataclass
-class Pop:
+class Pop(Line):
     """``v = v_tape.pop()``: give a variable back the value it had; with an ``index``,
     ``v[index] = v_tape.pop()`` gives back the part a store overwrote."""
 
@@ -170,12 +201,12 @@ class Pop:
 
 
 @dataclass
-class TapeInit:
+class TapeInit(Line):
     variable: object
 
 
 @dataclass
-class Init:
+class Init(Line):
     """``v = None``: bind a variable that is pushed before its first assignment."""
 
     variable: object
@@ -195,5 +226,5 @@ class Output:
 def clone_statement(stmt):
     """A copy of an output statement (for code printed twice, like a loop's test)."""
     if isinstance(stmt, Assign):
-        return Assign(stmt.target, clone(stmt.value))
+        return Assign(stmt.target, clone(stmt.value), role=stmt.role, origin=stmt.origin)
     return stmt

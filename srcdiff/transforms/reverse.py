@@ -10,12 +10,11 @@ backwards over the same iterations (see :mod:`srcdiff.transforms.tape` for what 
 
 from __future__ import annotations
 
-import operator
-
 import gast
 import numpy as np
 
 from .. import runtime
+from ..backend import printer
 from ..backend.arrays import NUMPY
 from ..backend.simplify import simplify
 from ..ir import code
@@ -47,17 +46,6 @@ from .adjoints import (
 from .sites import END, SHAPE
 from .tape import plan, unknown_rank
 
-_BINOPS = {
-    operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
-    operator.truediv: gast.Div, operator.pow: gast.Pow, operator.matmul: gast.MatMult,
-    operator.floordiv: gast.FloorDiv, operator.mod: gast.Mod,
-}
-_UNARY = {operator.neg: gast.USub, operator.pos: gast.UAdd, operator.not_: gast.Not}
-_COMPARE = {
-    operator.lt: gast.Lt, operator.le: gast.LtE, operator.gt: gast.Gt, operator.ge: gast.GtE,
-    operator.eq: gast.Eq, operator.ne: gast.NotEq, operator.is_: gast.Is,
-    operator.is_not: gast.IsNot,
-}
 VALUE = "value"
 OWNED = "owned"
 SCATTERED = "index"  # the name of a part made by scattering ``g`` into zeros (a new array)
@@ -116,11 +104,14 @@ class _Reverse:
         out.ssa = self.ssa
         body = [code.Init(name) for name in sorted(self.plan.unbound)]
         body += [code.TapeInit(name) for name in self._tapes()]
+        code.stamp(body, code.INIT, None)
         body += self.forward(fn.body[:-1])
         returned = fn.body[-1]
         if self.with_value and self._result_restored():
-            body.append(code.Assign((DEF, VALUE), self.operand(returned, returned.value)))
+            body.append(code.Assign((DEF, VALUE), self.operand(returned, returned.value),
+                                    role=code.FORWARD, origin=returned))
         body.append(code.Mark(code.ADJOINTS))
+        seeds = len(body)
         state = {}
         result = self.program.result
         if self.vjp:
@@ -136,11 +127,13 @@ class _Reverse:
             if self.web_avals[self.web(result)].kind not in (PY, NP):
                 body.append(code.Assign((ADJ, self.web(result)), code.const(1.0)))
                 state[self.web(result)] = code.ref(ADJ, self.web(result))
+        code.stamp(body[seeds:], code.ADJOINT, returned)
         body += self.reverse(fn.body[:-1], state)
         tidy.fuse_rebinds(body)
         tidy.literal_containers(body, self.aval_of)
         self.body_lines = body
-        body.append(code.Return(self.result(state, returned)))
+        body.append(code.Return(self.result(state, returned), role=code.RESULT,
+                                origin=returned))
         out.body = body
         return out
 
@@ -215,76 +208,54 @@ class _Reverse:
         return self.operand(stmt, stmt.iterable)
 
     def call(self, stmt, call):
-        if call.rule.kind == INDEX:
-            parts = [self.operand(stmt, a) for a in call.args[1:]]
-            return gast.Subscript(value=self.operand(stmt, call.args[0]),
-                                  slice=indexing.fill(call.index, parts), ctx=gast.Load())
-        fn = call.rule.fn
-        args = [self.operand(stmt, a) for a in call.args]
-        if call.form == "append":
-            method = gast.Attribute(value=args[0], attr="append", ctx=gast.Load())
-            return gast.Call(func=method, args=[args[1]], keywords=[])
-        if call.form in ("tuple", "list"):
-            node = gast.Tuple if call.form == "tuple" else gast.List
-            return node(elts=args, ctx=gast.Load())
-        if call.form == "dict":
-            return gast.Dict(keys=[code.const(k) for k in call.rule.keys], values=args)
-        if call.form == "attribute":
-            return gast.Attribute(value=args[0], attr=call.spelling, ctx=gast.Load())
-        if call.form == "method":
-            keywords = [gast.keyword(arg=k, value=self.operand(stmt, v))
-                        for k, v in call.keywords]
-            method = gast.Attribute(value=args[0], attr=call.spelling, ctx=gast.Load())
-            return gast.Call(func=method, args=args[1:], keywords=keywords)
-        if call.spelling is None and fn in _BINOPS:
-            return gast.BinOp(left=args[0], op=_BINOPS[fn](), right=args[1])
-        if call.spelling is None and fn in _UNARY:
-            return gast.UnaryOp(op=_UNARY[fn](), operand=args[0])
-        if call.spelling is None and fn in _COMPARE:
-            return gast.Compare(left=args[0], ops=[_COMPARE[fn]()], comparators=[args[1]])
-        func = gast.parse(call.spelling, mode="eval").body
-        if call.rule.kind == USER:
-            fn = fn.fn
-        if fn is not None:
-            func.srcdiff_ref = (OBJ, fn)
-        keywords = [gast.keyword(arg=k, value=self.operand(stmt, v)) for k, v in call.keywords]
-        return gast.Call(func=func, args=args, keywords=keywords)
+        return printer.expression(call, lambda op: self.operand(stmt, op))
 
     def forward(self, block):
+        """The forward sweep of ``block``; each statement knows the IR statement it came
+        from and its role (forward, or a tape push)."""
+        out = []
+        for stmt in block:
+            made = self._forward_statement(stmt)
+            for line in made:
+                if isinstance(line, code.Push):
+                    line.role = code.TAPE_PUSH
+            out += code.stamp(made, code.FORWARD, stmt)
+        return out
+
+    def _forward_statement(self, stmt):
         out = []
         kept = self.plan.kept
-        for stmt in block:
-            if stmt not in kept:
-                continue
-            out += [code.Push(w) for w in self.plan.checkpoints.get(stmt, [])]
-            if isinstance(stmt, ir.Assign):
-                if stmt in self.plan.pushed:
-                    out.append(self.push(stmt))
-                if not stmt.is_copy and stmt.value.form == "store":
-                    call = stmt.value
-                    out.append(code.Store((DEF, self.web(stmt)), self.store_index(stmt),
-                                          self.operand(stmt, call.args[1]),
-                                          call.rule.symbol[:-1] or None))
-                    continue
-                if not stmt.is_copy and stmt.value.form in ("append", EFFECT):
-                    out.append(code.Expr(self.primal(stmt)))
-                    continue
-                out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
-            elif isinstance(stmt, ir.If):
-                body, orelse = self.forward(stmt.body), self.forward(stmt.orelse)
-                if body or orelse:
-                    out.append(code.If(self.operand(stmt, stmt.test), body, orelse))
-            elif isinstance(stmt, ir.For):
-                body = self.forward(stmt.body)
-                if body or self._target_read_after(stmt):
-                    out.append(code.For(self.web(stmt), self.iterable(stmt), body))
-            elif isinstance(stmt, ir.While):
-                test = self.forward(stmt.test_body)
-                out += test
-                body = self.forward(stmt.body) + [code.clone_statement(s) for s in test]
-                out.append(code.While(self.operand(stmt, stmt.test), body))
-            elif isinstance(stmt, ir.Break):
-                out.append(code.Break())
+        if stmt not in kept:
+            return out
+        out += [code.Push(w) for w in self.plan.checkpoints.get(stmt, [])]
+        if isinstance(stmt, ir.Assign):
+            if stmt in self.plan.pushed:
+                out.append(self.push(stmt))
+            if not stmt.is_copy and stmt.value.form == "store":
+                call = stmt.value
+                out.append(code.Store((DEF, self.web(stmt)), self.store_index(stmt),
+                                      self.operand(stmt, call.args[1]),
+                                      call.rule.symbol[:-1] or None))
+                return out
+            if not stmt.is_copy and stmt.value.form in ("append", EFFECT):
+                out.append(code.Expr(self.primal(stmt)))
+                return out
+            out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
+        elif isinstance(stmt, ir.If):
+            body, orelse = self.forward(stmt.body), self.forward(stmt.orelse)
+            if body or orelse:
+                out.append(code.If(self.operand(stmt, stmt.test), body, orelse))
+        elif isinstance(stmt, ir.For):
+            body = self.forward(stmt.body)
+            if body or self._target_read_after(stmt):
+                out.append(code.For(self.web(stmt), self.iterable(stmt), body))
+        elif isinstance(stmt, ir.While):
+            test = self.forward(stmt.test_body)
+            out += test
+            body = self.forward(stmt.body) + [code.clone_statement(s) for s in test]
+            out.append(code.While(self.operand(stmt, stmt.test), body))
+        elif isinstance(stmt, ir.Break):
+            out.append(code.Break())
         return out
 
     def _target_read_after(self, stmt):
@@ -338,10 +309,15 @@ class _Reverse:
                 lines = self.reverse_loop(stmt, state)
             else:
                 continue
+            for line in lines:
+                if isinstance(line, code.Pop):
+                    line.role = code.TAPE_POP
+            code.stamp(lines, code.ADJOINT, stmt)
             if lines and stmt.origin is not None and stmt.origin != origin and not isinstance(
                     stmt, ir.COMPOUND):
                 origin = stmt.origin
-                out.append(code.Comment(f"{origin.text}   (line {origin.lineno})"))
+                out.append(code.Comment(f"{origin.text}   (line {origin.lineno})",
+                                        role=code.COMMENT, origin=stmt))
             elif isinstance(stmt, ir.COMPOUND):
                 origin = None
             out.extend(lines)
@@ -944,7 +920,8 @@ class _Reverse:
             # target's adjoint does not reach the value before.
             body_state.pop(self.web(stmt), None)
         if body:
-            body = [code.Assign((DEF, self.web(d)), self.primal(d))
+            body = [code.Assign((DEF, self.web(d)), self.primal(d), role=code.RECOMPUTE,
+                                origin=d)
                     for d in self.plan.recomputed.get(stmt, [])] + body
         for web in sorted(carried, key=self.position):
             if web in state and body_state.get(web) != state.get(web):

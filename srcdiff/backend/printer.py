@@ -1,0 +1,154 @@
+"""The one printer from the three-address form to Python.
+
+An IR call becomes the Python expression a user would write for it: an operator, a
+subscript, a method or attribute, a display, or a call spelled as in their source. Who
+prints decides what the operands are: the reverse transform passes symbolic references to
+variables (named later, when it is known which values share a name); ``--show lowered``
+passes the lowered names themselves.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import gast
+
+from ..ir import code
+from ..ir import nodes as ir
+from ..ir.code import OBJ
+from ..primitives.calls import USER
+from ..primitives.indexing import INDEX, fill
+from .emit import INDENT, render
+
+BINARY = {
+    operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
+    operator.truediv: gast.Div, operator.pow: gast.Pow, operator.matmul: gast.MatMult,
+    operator.floordiv: gast.FloorDiv, operator.mod: gast.Mod,
+}
+UNARY = {operator.neg: gast.USub, operator.pos: gast.UAdd, operator.not_: gast.Not}
+COMPARE = {
+    operator.lt: gast.Lt, operator.le: gast.LtE, operator.gt: gast.Gt, operator.ge: gast.GtE,
+    operator.eq: gast.Eq, operator.ne: gast.NotEq, operator.is_: gast.Is,
+    operator.is_not: gast.IsNot,
+}
+
+
+def expression(call, operand):
+    """The expression of ``call``; ``operand(op)`` gives the node of each IR operand."""
+    if call.rule.kind == INDEX:
+        parts = [operand(a) for a in call.args[1:]]
+        return gast.Subscript(value=operand(call.args[0]), slice=fill(call.index, parts),
+                              ctx=gast.Load())
+    fn = call.rule.fn
+    args = [operand(a) for a in call.args]
+    keywords = [gast.keyword(arg=k, value=operand(v)) for k, v in call.keywords]
+    if call.form == "append":
+        method = gast.Attribute(value=args[0], attr="append", ctx=gast.Load())
+        return gast.Call(func=method, args=[args[1]], keywords=[])
+    if call.form in ("tuple", "list"):
+        node = gast.Tuple if call.form == "tuple" else gast.List
+        return node(elts=args, ctx=gast.Load())
+    if call.form == "dict":
+        return gast.Dict(keys=[code.const(k) for k in call.rule.keys], values=args)
+    if call.form == "attribute":
+        return gast.Attribute(value=args[0], attr=call.spelling, ctx=gast.Load())
+    if call.form == "method":
+        method = gast.Attribute(value=args[0], attr=call.spelling, ctx=gast.Load())
+        return gast.Call(func=method, args=args[1:], keywords=keywords)
+    if call.spelling is None and fn in BINARY:
+        return gast.BinOp(left=args[0], op=BINARY[fn](), right=args[1])
+    if call.spelling is None and fn in UNARY:
+        return gast.UnaryOp(op=UNARY[fn](), operand=args[0])
+    if call.spelling is None and fn in COMPARE:
+        return gast.Compare(left=args[0], ops=[COMPARE[fn]()], comparators=[args[1]])
+    func = gast.parse(call.spelling, mode="eval").body
+    if call.rule.kind == USER:
+        fn = fn.fn
+    if fn is not None:
+        func.srcdiff_ref = (OBJ, fn)
+    return gast.Call(func=func, args=args, keywords=keywords)
+
+
+def stored(call, operand):
+    """``y[index] = v`` (or ``op=``) for a store's call: its target and index are the first
+    operands, its value the second."""
+    target = gast.Subscript(value=operand(call.args[0]),
+                            slice=fill(call.index, [operand(a) for a in call.args[2:]]),
+                            ctx=gast.Store())
+    op = call.rule.symbol[:-1]
+    if op:
+        return gast.AugAssign(target=target, op=BINARY[_OPERATORS[op]](),
+                              value=operand(call.args[1]))
+    return gast.Assign(targets=[target], value=operand(call.args[1]), type_comment=None)
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+              "**": operator.pow, "@": operator.matmul, "//": operator.floordiv,
+              "%": operator.mod}
+
+
+def lowered_source(fn):
+    """The three-address form of a lowered function, one primitive per line, with its
+    branches and loops (a ``while`` loop's test is computed before it and at the end of
+    its body, as the derivative does)."""
+    lines = [f"def {fn.name}({', '.join(fn.param_names)}):"]
+    _lowered_block(fn.body, 1, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _lowered_block(block, depth, lines):
+    indent = INDENT * depth
+    start = len(lines)
+    for stmt in block:
+        if isinstance(stmt, ir.Assign):
+            lines.append(indent + render(_lowered_assignment(stmt)))
+        elif isinstance(stmt, ir.Return):
+            lines.append(f"{indent}return {_lowered_value(stmt.value)}")
+        elif isinstance(stmt, ir.Break):
+            lines.append(f"{indent}break")
+        elif isinstance(stmt, ir.If):
+            lines.append(f"{indent}if {_lowered_value(stmt.test)}:")
+            _lowered_block(stmt.body, depth + 1, lines)
+            if stmt.orelse:
+                lines.append(f"{indent}else:")
+                _lowered_block(stmt.orelse, depth + 1, lines)
+        elif isinstance(stmt, ir.For):
+            lines.append(f"{indent}for {stmt.target} in {_lowered_value(stmt.iterable)}:")
+            _lowered_block(stmt.body, depth + 1, lines)
+        elif isinstance(stmt, ir.While):
+            _lowered_block(stmt.test_body, depth, lines)
+            lines.append(f"{indent}while {_lowered_value(stmt.test)}:")
+            _lowered_block(stmt.body + stmt.test_body, depth + 1, lines)
+    if len(lines) == start:
+        lines.append(f"{indent}pass")
+
+
+def _lowered_assignment(stmt):
+    value = stmt.value
+    form = getattr(value, "form", None)
+    if form == "store":
+        return stored(value, _lowered_operand)
+    if form in ("append", "effect"):
+        return gast.Expr(value=expression(value, _lowered_operand))
+    return gast.Assign(targets=[_name(stmt.target, gast.Store())],
+                       value=_lowered_expression(value), type_comment=None)
+
+
+def _lowered_value(value):
+    return render(_lowered_expression(value))
+
+
+def _lowered_expression(value):
+    if isinstance(value, ir.Call):
+        return expression(value, _lowered_operand)
+    return _lowered_operand(value)
+
+
+def _lowered_operand(op):
+    if isinstance(op, ir.Var):
+        return _name(op.name, gast.Load())
+    return gast.parse(op.text, mode="eval").body
+
+
+def _name(identifier, ctx):
+    return gast.Name(id=identifier, ctx=ctx, annotation=None, type_comment=None)
