@@ -22,7 +22,7 @@ import gast
 import numpy as np
 
 from .. import runtime
-from ..ir import code
+from ..ir import code, names
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ
 from .arrays import NUMPY
@@ -252,17 +252,11 @@ class _Printer:
         if isinstance(key, tuple) and key and key[0] == "new":
             # The value an assignment gave, kept while the reverse sweep restores the old
             # one into the variable (both are read by the adjoint).
-            name = self.names[key[1]] + "_new"
-            while name in self.user_names:
-                name += "_"
-            return name
+            return names.new_value(self.names[key[1]], self.user_names)
         return self.names[key]
 
     def tape_name(self, variable):
-        name = variable + "_tape"
-        while name in self.user_names:
-            name += "_"
-        return name
+        return names.tape(variable, self.user_names)
 
     def target_name(self, target):
         kind, key = target
@@ -270,14 +264,11 @@ class _Printer:
 
     def adjoint_name(self, key):
         if isinstance(key, tuple) and key and key[0] == "part":
-            return f"{self.adjoint_name(key[1])}_{key[2]}"
+            return names.part(self.adjoint_name(key[1]), key[2])
         # A VJP's seed for a result that is a constant (``return 2.0``) belongs to no
         # variable: it is named after the function, as a variable result would be.
         base = self.fn.name if key == "result" and key not in self.names else self.names[key]
-        name = base + "_bar"
-        while name in self.user_names:
-            name += "_"
-        return name
+        return names.adjoint(base, self.user_names)
 
     def spell(self, obj):
         if id(obj) in self.spellings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gast
 
-from ..ir import code
+from ..ir import code, names
 from ..ir import nodes as ir
 from . import flow, syntax
 
@@ -44,7 +44,7 @@ class NestedLowering:
         own = set(params)
         if isinstance(fnode, gast.FunctionDef):
             own |= syntax.stored_names(fnode)
-        renames = {local: self.named(f"{name}_{local}") for local in sorted(own)}
+        renames = {local: self.named(names.inlined(name, local)) for local in sorted(own)}
         self.spelled.update((new, old) for old, new in renames.items())
         self.locals |= set(renames.values())
         origin = self.origin

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gast
 
+from ..ir import names
 from ..ir import nodes as ir
 from ..primitives import REGISTRY
 from . import flow, syntax
@@ -129,20 +130,11 @@ class _Lowerer(BindingLowering, ExpressionLowering, CallLowering, NestedLowering
 
     def named(self, base):
         """A new variable called ``base`` (or ``base_2``, ...) for srcdiff's bookkeeping."""
-        name, n = base, 1
-        while name in self.used:
-            n += 1
-            name = f"{base}_{n}"
-        self.used.add(name)
-        return name
+        return names.numbered(base, self.used)
 
     def fresh(self):
-        while True:
-            self.counter += 1
-            name = f"t{self.counter}"
-            if name not in self.used:
-                self.used.add(name)
-                return name
+        name, self.counter = names.temporary(self.counter, self.used)
+        return name
 
     def emit(self, target, value, augmented=False):
         status = self.bindings.status(target)

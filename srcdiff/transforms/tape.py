@@ -21,6 +21,7 @@ import gast
 
 from ..analysis.memory import written_roots
 from ..ir import nodes as ir
+from ..ir.names import numbered
 from ..ir.ssa import SSA, UNDEFINED, Param, Phi
 from ..primitives import indexing
 from ..primitives.calls import USER
@@ -245,7 +246,6 @@ def _names(program, result):
     used |= set(fn.param_names) | {fn.name, "value"}
     used |= {s.target for s in ir.walk(fn.body) if isinstance(s, (ir.Assign, ir.For))}
     names = {ssa.web(p): p.name for p in ssa.params}
-    counters = {}
     for stmt in ir.walk(fn.body):
         if not isinstance(stmt, (ir.Assign, ir.For)):
             continue
@@ -259,19 +259,10 @@ def _names(program, result):
         if grows and olds:
             names[web] = names[olds[0]]
         elif any(v in result.reads for w in olds for v in web_values(ssa, w)):
-            names[web] = _numbered(stmt.target, counters, used)
+            names[web] = numbered(stmt.target, used, first=2)
         else:
             names[web] = names[olds[0]] if olds else stmt.target
     return names
-
-
-def _numbered(base, counters, used):
-    while True:
-        counters[base] = counters.get(base, 1) + 1
-        name = f"{base}_{counters[base]}"
-        if name not in used:
-            used.add(name)
-            return name
 
 
 def _dropped(value, result):
