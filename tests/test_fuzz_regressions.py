@@ -755,3 +755,22 @@ def test_product_over_an_axis_of_an_empty_array():
     reduced axes with ``reshape(..., -1)``, which is ambiguous with a kept axis of length 0
     (an internal ValueError)."""
     assert_exact(product_over_rows_of_no_columns, (np.array([-1.0, 1.0, 2.0]),), 0)
+
+
+def element_read_in_both_branches_of_a_shared_adjoint(x, w, c):
+    if c > 0:
+        s = x[0]
+    else:
+        s = x[1]
+    x = x + w
+    return s * 3.0 + np.sum(x * x)
+
+
+@pytest.mark.parametrize("c", [1.0, -1.0])
+def test_a_branch_does_not_own_what_the_other_branch_copied(c):
+    """``x + w`` hands one adjoint to both ``x`` and ``w``; the first branch copies
+    ``x_bar`` before adding into it, so it owns the copy. The second branch shared that
+    ownership (one set for both branches) and added into ``x_bar`` in place: ``w_bar``,
+    the same array, changed too (found reading the code, not by the fuzzer)."""
+    args = (np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0]), c)
+    assert_exact(element_read_in_both_branches_of_a_shared_adjoint, args, (0, 1))

@@ -863,6 +863,10 @@ class _Reverse:
             return self.checkpoint(stmt)
         before = dict(state)
         body_state, else_state = dict(state), dict(state)
+        for branch in (body_state, else_state):
+            # Each branch owns what was owned before it: an adjoint one branch copies (and
+            # so owns) is still shared in the other.
+            branch[OWNED] = set(state.get(OWNED, set()))
         body = self.reverse(stmt.body, body_state)
         orelse = self.reverse(stmt.orelse, else_state)
         outside = self._outside(stmt)
