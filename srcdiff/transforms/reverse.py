@@ -29,6 +29,7 @@ from ..primitives.effects import EFFECT
 from ..primitives.indexing import INDEX, STORE
 from ..primitives.registry import ELEMENTWISE, NONDIFF, Refusal, is_complex
 from . import tidy
+from .adjoint_state import AdjointState, Lazy, View
 from .adjoints import (
     instantiate,
     merge_repeats,
@@ -47,27 +48,7 @@ from .sites import END, SHAPE
 from .tape import plan, unknown_rank
 
 VALUE = "value"
-OWNED = "owned"
 SCATTERED = "index"  # the name of a part made by scattering ``g`` into zeros (a new array)
-
-
-class Lazy:
-    """An adjoint equal everywhere to a scalar, not yet broadcast to its variable's shape:
-    ``np.sum(a)`` hands ``a`` its scalar adjoint, and elementwise templates broadcast it for
-    free (``a_bar = 2.0 * s_bar * a`` rather than first filling an array with ``s_bar``).
-    ``expr`` is a constant or the variable's own adjoint, which holds that scalar."""
-
-    def __init__(self, expr):
-        self.expr = expr
-
-
-class View:
-    """A contribution that is a view of another adjoint (``y_bar[1:]``, handed to ``v`` by a
-    store). Added to something it is safe; assigned as an adjoint of its own it is copied,
-    since the adjoint it views is changed in place later (zeroed, or scattered into)."""
-
-    def __init__(self, expr):
-        self.expr = expr
 
 
 class Wrt(list):
@@ -112,7 +93,7 @@ class _Reverse:
                                     role=code.FORWARD, origin=returned))
         body.append(code.Mark(code.ADJOINTS))
         seeds = len(body)
-        state = {}
+        state = AdjointState()
         result = self.program.result
         if self.vjp:
             out.seed = self.web(result) if result is not None else "result"
@@ -364,7 +345,7 @@ class _Reverse:
         value_active = source is not None and self.activity.active(source)
         if self.activity.active(stmt) and g is not None and (old_active or value_active):
             zeroing = call.rule.symbol == "=" and old_active
-            owned = state.setdefault(OWNED, set())
+            owned = state.owned
             state[web] = g
             if isinstance(g, Lazy) or not code.ref_of(g):
                 self.materialize(web, state, lines)
@@ -715,7 +696,7 @@ class _Reverse:
             lines.append(code.AddAt((ADJ, part), indexing.fill(call.index, parts),
                                     code.clone(g), repeats))
             return {web: [code.ref(ADJ, part)]}
-        owned = state.setdefault(OWNED, set())
+        owned = state.owned
         if isinstance(state.get(web), Lazy):
             self.materialize(web, state, lines)
         if state.get(web) is None:
@@ -796,7 +777,7 @@ class _Reverse:
             if not self._same_variable(value, web):
                 lines.append(code.Assign((ADJ, web), value))
             state[web] = code.ref(ADJ, web)
-            owned = state.setdefault(OWNED, set())
+            owned = state.owned
             if _fresh(value) or (handed is not None and code.ref_of(value) == handed):
                 owned.add(web)
             else:
@@ -814,7 +795,7 @@ class _Reverse:
         """The adjoint of ``last`` (the value being walked back over, whose adjoint is now
         complete) when it is this sweep's own array and goes, as it is, to exactly one
         other adjoint: that one may then own it (``y_bar = t11_bar``)."""
-        if last is None or last not in state.get(OWNED, set()):
+        if last is None or last not in state.owned:
             return None
         ref = (ADJ, last)
         count = sum(1 for exprs in contributions.values() for e in exprs
@@ -837,10 +818,10 @@ class _Reverse:
         current = state.get(web)
         if current is None:
             lines.append(code.Assign((ADJ, web), self.zero(web)))
-            state.setdefault(OWNED, set()).add(web)
+            state.owned.add(web)
         elif isinstance(current, Lazy):
             lines.append(code.Assign((ADJ, web), self.filled(web, current.expr)))
-            state.setdefault(OWNED, set()).add(web)
+            state.owned.add(web)
         elif not code.ref_of(current):
             lines.append(code.Assign((ADJ, web), current))
         state[web] = code.ref(ADJ, web)
@@ -861,17 +842,13 @@ class _Reverse:
     def reverse_if(self, stmt, state):
         if id(stmt) not in self.plan.active_blocks:
             return self.checkpoint(stmt)
-        before = dict(state)
-        body_state, else_state = dict(state), dict(state)
-        for branch in (body_state, else_state):
-            # Each branch owns what was owned before it: an adjoint one branch copies (and
-            # so owns) is still shared in the other.
-            branch[OWNED] = set(state.get(OWNED, set()))
+        before = state.copy()
+        body_state, else_state = state.copy(), state.copy()
         body = self.reverse(stmt.body, body_state)
         orelse = self.reverse(stmt.orelse, else_state)
         outside = self._outside(stmt)
         state.clear()
-        keys = (set(body_state) | set(else_state) | set(before)) - {OWNED}
+        keys = set(body_state) | set(else_state) | set(before)
         for web in sorted(keys, key=self.position):
             a, b = body_state.get(web), else_state.get(web)
             if a is None and b is None:
@@ -884,7 +861,7 @@ class _Reverse:
             self.materialize(web, body_state, body)
             self.materialize(web, else_state, orelse)
             state[web] = code.ref(ADJ, web)
-        state[OWNED] = body_state.get(OWNED, set()) & else_state.get(OWNED, set())
+        state.owned = body_state.owned & else_state.owned
         if not _has_code(body) and not _has_code(orelse):
             return []
         lines = [code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})")]
@@ -915,9 +892,8 @@ class _Reverse:
             if web in state or self._receives(stmt, web):
                 self.materialize(web, state, lines)
         in_place = self._own_before(stmt, carried, state, lines)
-        body_state = {w: v for w, v in state.items() if w in outside}
-        body_state[OWNED] = set(state.get(OWNED, set()))
-        owned_on_entry = set(body_state[OWNED])
+        body_state = state.restricted(outside)
+        owned_on_entry = set(body_state.owned)
         body = self.reverse(stmt.body, body_state)
         if isinstance(stmt, ir.For):
             # Walking back over the loop header: it gave the target a new value, so the
@@ -933,16 +909,16 @@ class _Reverse:
                     self.materialize(web, body_state, body)
         for web in sorted(set(carried) & in_place & owned_on_entry, key=self.position):
             current = body_state.get(web)
-            if web not in body_state[OWNED] and code.ref_of(current) is not None:
+            if web not in body_state.owned and code.ref_of(current) is not None:
                 # The body changes this adjoint in place, as its own array: so it must be
                 # its own array again when the next (earlier) iteration begins.
                 body.append(code.Assign((ADJ, web), code.copy_of(code.clone(current))))
                 body_state[web] = code.ref(ADJ, web)
-                body_state[OWNED].add(web)
+                body_state.owned.add(web)
         for web in carried:
             if body_state.get(web) is not None:
                 state[web] = code.ref(ADJ, web)
-        state[OWNED] = state.get(OWNED, set()) & body_state.get(OWNED, set())
+        state.owned = state.owned & body_state.owned
         if not body:
             return lines
         if isinstance(stmt, ir.While):
@@ -975,7 +951,7 @@ class _Reverse:
                 source = self.program.definition(inner, inner.value.args[0])
                 if source is not None and source is not UNDEFINED:
                     targets.add(self.web(source))
-        owned = state.setdefault(OWNED, set())
+        owned = state.owned
         for web in sorted(set(carried) & targets, key=self.position):
             current = state.get(web)
             if web in owned or not code.ref_of(current) or isinstance(current, Lazy):
