@@ -26,7 +26,7 @@ LAYERS = [
 MAX_MODULE_LINES = 600
 # Modules still over the size limit, each with its line count at most (the restructure of
 # issue 9 splits them; the list may only shrink).
-OVERSIZED = {"transforms/reverse.py": 1230}
+OVERSIZED = {"transforms/reverse.py": 1110}
 
 
 def modules():

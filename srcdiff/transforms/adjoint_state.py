@@ -14,6 +14,17 @@ path owns says nothing about another, which may still share the array.
 
 from __future__ import annotations
 
+import gast
+import numpy as np
+
+from .. import runtime
+from ..backend.arrays import NUMPY
+from ..backend.simplify import simplify
+from ..ir import code
+from ..ir.avals import NP, PY
+from ..ir.code import ADJ, DEF, OBJ
+from .adjoints import merge_repeats, zero_like, zero_literal
+
 
 class Lazy:
     """An adjoint equal everywhere to a scalar, not yet broadcast to its variable's shape:
@@ -79,3 +90,142 @@ class AdjointState:
 
     def __len__(self):
         return len(self.bindings)
+
+
+SCATTERED = "index"  # the name of a part made by scattering ``g`` into zeros (a new array)
+
+
+class Adjoints:
+    """Writing adjoints into a state: contributions accumulated (the first assigned, later
+    ones added), adjoints made variables where code needs one (zeros, fills), and ownership
+    kept as the module docstring says. ``aval_of`` gives a variable's abstract value,
+    ``name_of`` the generated name of a value's variable, ``scalar`` whether a name node
+    holds a scalar (for simplification)."""
+
+    def __init__(self, aval_of, name_of, scalar):
+        self.aval_of = aval_of
+        self.name = name_of
+        self.scalar = scalar
+
+    def accumulate(self, contributions, state, last=None):
+        """First contributions are assigned, later ones added; an adjoint sharing its name
+        with ``last`` (the variable being walked back over) is written last."""
+        lines = []
+        shares = self._shares_name_with(last)
+        handed = self._handed_over(contributions, state, last)
+        for web in sorted(contributions, key=shares):
+            items = contributions[web]
+            current = state.get(web)
+            if current is not None:
+                items = [current] + items
+            lazy = all(isinstance(e, Lazy) for e in items)
+            exprs = merge_repeats([code.clone(expression_of(e)) for e in items])
+            value = simplify(exprs[0], self.scalar)
+            if len(items) == 1 and isinstance(items[0], View):
+                value = code.copy_of(value)
+            for extra in exprs[1:]:
+                if self.aval_of(web).container:
+                    value = gast.Call(func=code.ref(OBJ, runtime.add_tree), args=[value, extra],
+                                      keywords=[])
+                    continue
+                value = simplify(gast.BinOp(left=value, op=gast.Add(), right=extra), self.scalar)
+            if lazy:
+                if code.is_const(value):
+                    state[web] = Lazy(value)
+                else:
+                    lines.append(code.Assign((ADJ, web), value))
+                    state[web] = Lazy(code.ref(ADJ, web))
+                continue
+            if code.is_const(value) and self.aval_of(web).kind in (PY, NP):
+                state[web] = value
+                continue
+            if not self._same_variable(value, web):
+                lines.append(code.Assign((ADJ, web), value))
+            state[web] = code.ref(ADJ, web)
+            owned = state.owned
+            if _fresh(value) or (handed is not None and code.ref_of(value) == handed):
+                owned.add(web)
+            else:
+                owned.discard(web)
+        return lines
+
+    def _same_variable(self, value, web):
+        """Whether ``value`` is the adjoint of a value sharing ``web``'s name: the adjoint is
+        then already in the variable (``z_bar = z_bar`` would say nothing)."""
+        ref = code.ref_of(value)
+        return (isinstance(value, gast.Name) and ref is not None and ref[0] == ADJ
+                and not isinstance(ref[1], tuple) and self.name(ref[1]) == self.name(web))
+
+    def _handed_over(self, contributions, state, last):
+        """The adjoint of ``last`` (the value being walked back over, whose adjoint is now
+        complete) when it is this sweep's own array and goes, as it is, to exactly one
+        other adjoint: that one may then own it (``y_bar = t11_bar``)."""
+        if last is None or last not in state.owned:
+            return None
+        ref = (ADJ, last)
+        count = sum(1 for exprs in contributions.values() for e in exprs
+                    if code.ref_of(expression_of(e)) == ref)
+        return ref if count == 1 else None
+
+    def _shares_name_with(self, last):
+        name = base_name(last)
+
+        def shares(web):
+            return last is not None and web is not last and base_name(web) == name
+        return shares
+
+    def zero(self, web):
+        aval = self.aval_of(web)
+        return zero_literal(aval) or zero_like(aval, code.ref(DEF, web))
+
+    def materialize(self, web, state, lines):
+        """Make the adjoint a variable: zero if undefined, or its folded constant."""
+        current = state.get(web)
+        if current is None:
+            lines.append(code.Assign((ADJ, web), self.zero(web)))
+            state.owned.add(web)
+        elif isinstance(current, Lazy):
+            lines.append(code.Assign((ADJ, web), self.filled(web, current.expr)))
+            state.owned.add(web)
+        elif not code.ref_of(current):
+            lines.append(code.Assign((ADJ, web), current))
+        state[web] = code.ref(ADJ, web)
+
+    def filled(self, web, value):
+        """An array of the variable's shape full of ``value``."""
+        aval = self.aval_of(web)
+        shape = aval.known_shape
+        if shape is not None and all(isinstance(d, int) for d in shape) and aval.dtype:
+            return NUMPY.full(shape, code.clone(value), aval.dtype)
+        return NUMPY.full_like(code.ref(DEF, web), code.clone(value))
+
+
+def expression_of(value):
+    """The expression of an adjoint binding (a lazy or view adjoint's own)."""
+    return value.expr if isinstance(value, (Lazy, View)) else value
+
+
+def _fresh(value):
+    """Whether an adjoint expression certainly makes a new array that nothing else holds:
+    arithmetic, a ``.copy()``, a NumPy ufunc (``np.cos(y)``), or a scattered part."""
+    if isinstance(value, gast.BinOp):
+        return True
+    ref = code.ref_of(value)
+    if ref is not None and ref[0] == ADJ and isinstance(ref[1], tuple):
+        return ref[1][0] == "part" and ref[1][2] == SCATTERED
+    if not isinstance(value, gast.Call):
+        return False
+    if isinstance(value.func, gast.Attribute) and value.func.attr == "copy" and not value.args:
+        return True
+    target = code.ref_of(value.func)
+    if target is None and isinstance(value.func, gast.Attribute):
+        base = code.ref_of(value.func.value)
+        if base == (OBJ, np):
+            target = (OBJ, getattr(np, value.func.attr, None))
+    return target is not None and target[0] == OBJ and isinstance(target[1], np.ufunc)
+
+
+def base_name(web):
+    if web is None:
+        return None
+    return getattr(web, "name", None) or getattr(web, "target", None)

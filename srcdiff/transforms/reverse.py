@@ -29,10 +29,9 @@ from ..primitives.effects import EFFECT
 from ..primitives.indexing import INDEX, STORE
 from ..primitives.registry import ELEMENTWISE, NONDIFF, Refusal, is_complex
 from . import tidy
-from .adjoint_state import AdjointState, Lazy, View
+from .adjoint_state import SCATTERED, Adjoints, AdjointState, Lazy, View, base_name, expression_of
 from .adjoints import (
     instantiate,
-    merge_repeats,
     np_call,
     numpy_division,
     python_calls_to_math,
@@ -48,7 +47,6 @@ from .sites import END, SHAPE
 from .tape import plan, unknown_rank
 
 VALUE = "value"
-SCATTERED = "index"  # the name of a part made by scattering ``g`` into zeros (a new array)
 
 
 class Wrt(list):
@@ -75,6 +73,7 @@ class _Reverse:
         self.with_value = with_value
         self.plan = plan(program, activity, wrt, with_value)
         self.web_avals = self._web_avals()
+        self.adjoints = Adjoints(self.aval_of, self.name, self.scalar)
 
     def run(self, name):
         fn = self.fn
@@ -314,13 +313,13 @@ class _Reverse:
         if self.activity.active(stmt) and g is not None:
             if isinstance(g, Lazy) or not code.ref_of(g):
                 state[web] = g
-                self.materialize(web, state, lines)
+                self.adjoints.materialize(web, state, lines)
                 state.pop(web)
             popped = gast.Call(func=gast.Attribute(value=code.ref(ADJ, web), attr="pop",
                                                    ctx=gast.Load()), args=[], keywords=[])
             source = self.program.definition(stmt, stmt.value.args[1])
             if source is not None and self.activity.active(source):
-                lines += self.accumulate({self.web(source): [popped]}, state)
+                lines += self.adjoints.accumulate({self.web(source): [popped]}, state)
             else:
                 lines.append(code.Expr(popped))
             if old is not None and old is not UNDEFINED:
@@ -348,7 +347,7 @@ class _Reverse:
             owned = state.owned
             state[web] = g
             if isinstance(g, Lazy) or not code.ref_of(g):
-                self.materialize(web, state, lines)
+                self.adjoints.materialize(web, state, lines)
             elif zeroing and (web not in owned or not self._adjoint_of(g, web)):
                 lines.append(code.Assign((ADJ, web), code.copy_of(code.clone(g))))
                 state[web] = code.ref(ADJ, web)
@@ -357,7 +356,7 @@ class _Reverse:
             index = self.store_index(stmt, self.argument)
             if value_active:
                 contributions = {self.web(source): [self.stored_adjoint(stmt, g, index)]}
-                lines += self.accumulate(contributions, state, last=web)
+                lines += self.adjoints.accumulate(contributions, state, last=web)
             if zeroing:
                 lines.append(code.Store(code.ref_of(g), code.clone(index), code.const(0.0)))
             if old_active and zeroing:
@@ -420,7 +419,7 @@ class _Reverse:
         if isinstance(g, Lazy) and self._takes_lazy(stmt):
             lazy = self._lazy_contributions(stmt, g)
         if isinstance(g, Lazy) and lazy is None:
-            self.materialize(web, state, lines)
+            self.adjoints.materialize(web, state, lines)
             g = state[web]
         lazy = lazy if lazy is not None else self._sum_to_lazy(stmt, g)
         if lazy is not None:
@@ -438,7 +437,7 @@ class _Reverse:
             contributions = self.contributions(stmt, g)
         own = contributions.pop(web, [])
         old = [e for exprs in contributions.values() for e in exprs] + own
-        reads_old = any(code.refs(_expr(e), "old") for e in old)
+        reads_old = any(code.refs(expression_of(e), "old") for e in old)
         early = next((k for k, line in enumerate(lines) if _reads_old(line)), None)
         if pushed and (reads_old or early is not None):
             # The adjoints read the value this assignment overwrote (``y = step(y, x)``
@@ -450,21 +449,21 @@ class _Reverse:
                 kept = ("new", web)
                 lines.insert(at, code.Assign((DEF, kept), code.ref(DEF, web)))
                 at += 1
-                for node in [_expr(e) for e in old] + [n for line in lines[at:]
+                for node in [expression_of(e) for e in old] + [n for line in lines[at:]
                                                        for n in _expressions(line)]:
                     self._rename_new(node, stmt, kept)
             lines.insert(at, code.Pop(self.name(stmt)))
             pushed = False
             for exprs in list(contributions.values()) + [own]:
                 for e in exprs:
-                    _rename_refs(_expr(e), "old", DEF)
+                    _rename_refs(expression_of(e), "old", DEF)
             for line in lines:
                 for node in _expressions(line):
                     _rename_refs(node, "old", DEF)
-        lines += self.accumulate(contributions, state, last=web)
+        lines += self.adjoints.accumulate(contributions, state, last=web)
         state.pop(web, None)
         if own:
-            lines += self.accumulate({web: own}, state)
+            lines += self.adjoints.accumulate({web: own}, state)
         if pushed:
             lines.append(code.Pop(self.name(stmt)))
         return lines
@@ -602,7 +601,7 @@ class _Reverse:
         targets, contributions = [], {}
         for web in webs:
             direct = (state.get(web) is None and webs.count(web) == 1
-                      and _base_name(web) != _base_name(self.web(stmt)))
+                      and base_name(web) != base_name(self.web(stmt)))
             if direct:
                 targets.append((ADJ, web))
                 state[web] = code.ref(ADJ, web)
@@ -692,15 +691,15 @@ class _Reverse:
             # ``u = u[[0, 2, 0]]``: ``g`` is the variable's own adjoint, which cannot also
             # gather its scatter in place; the scatter goes into an array of its own.
             part = ("part", web, SCATTERED)
-            lines.append(code.Assign((ADJ, part), self.zero(web)))
+            lines.append(code.Assign((ADJ, part), self.adjoints.zero(web)))
             lines.append(code.AddAt((ADJ, part), indexing.fill(call.index, parts),
                                     code.clone(g), repeats))
             return {web: [code.ref(ADJ, part)]}
         owned = state.owned
         if isinstance(state.get(web), Lazy):
-            self.materialize(web, state, lines)
+            self.adjoints.materialize(web, state, lines)
         if state.get(web) is None:
-            lines.append(code.Assign((ADJ, web), self.zero(web)))
+            lines.append(code.Assign((ADJ, web), self.adjoints.zero(web)))
         elif not code.ref_of(state[web]) or web not in owned:
             current = state[web]
             value = (np_call("array", [current], copy=True) if not code.ref_of(current)
@@ -714,7 +713,8 @@ class _Reverse:
 
     def _reads_new(self, stmt, exprs, lines):
         """Whether adjoint expressions read the value ``stmt`` assigns (``ans``)."""
-        nodes = [_expr(e) for e in exprs] + [n for line in lines for n in _expressions(line)]
+        nodes = [expression_of(e) for e in exprs]
+        nodes += [n for line in lines for n in _expressions(line)]
         return any(self._is_new(sub, stmt) for node in nodes for sub in gast.walk(node))
 
     def _is_new(self, node, stmt):
@@ -742,98 +742,6 @@ class _Reverse:
             return r is not None
         return self.aval_of(r[1]).kind in (PY, NP)
 
-    def accumulate(self, contributions, state, last=None):
-        """First contributions are assigned, later ones added; an adjoint sharing its name
-        with ``last`` (the variable being walked back over) is written last."""
-        lines = []
-        shares = self._shares_name_with(last)
-        handed = self._handed_over(contributions, state, last)
-        for web in sorted(contributions, key=shares):
-            items = contributions[web]
-            current = state.get(web)
-            if current is not None:
-                items = [current] + items
-            lazy = all(isinstance(e, Lazy) for e in items)
-            exprs = merge_repeats([code.clone(_expr(e)) for e in items])
-            value = simplify(exprs[0], self.scalar)
-            if len(items) == 1 and isinstance(items[0], View):
-                value = code.copy_of(value)
-            for extra in exprs[1:]:
-                if self.aval_of(web).container:
-                    value = gast.Call(func=code.ref(OBJ, runtime.add_tree), args=[value, extra],
-                                      keywords=[])
-                    continue
-                value = simplify(gast.BinOp(left=value, op=gast.Add(), right=extra), self.scalar)
-            if lazy:
-                if code.is_const(value):
-                    state[web] = Lazy(value)
-                else:
-                    lines.append(code.Assign((ADJ, web), value))
-                    state[web] = Lazy(code.ref(ADJ, web))
-                continue
-            if code.is_const(value) and self.aval_of(web).kind in (PY, NP):
-                state[web] = value
-                continue
-            if not self._same_variable(value, web):
-                lines.append(code.Assign((ADJ, web), value))
-            state[web] = code.ref(ADJ, web)
-            owned = state.owned
-            if _fresh(value) or (handed is not None and code.ref_of(value) == handed):
-                owned.add(web)
-            else:
-                owned.discard(web)
-        return lines
-
-    def _same_variable(self, value, web):
-        """Whether ``value`` is the adjoint of a value sharing ``web``'s name: the adjoint is
-        then already in the variable (``z_bar = z_bar`` would say nothing)."""
-        ref = code.ref_of(value)
-        return (isinstance(value, gast.Name) and ref is not None and ref[0] == ADJ
-                and not isinstance(ref[1], tuple) and self.name(ref[1]) == self.name(web))
-
-    def _handed_over(self, contributions, state, last):
-        """The adjoint of ``last`` (the value being walked back over, whose adjoint is now
-        complete) when it is this sweep's own array and goes, as it is, to exactly one
-        other adjoint: that one may then own it (``y_bar = t11_bar``)."""
-        if last is None or last not in state.owned:
-            return None
-        ref = (ADJ, last)
-        count = sum(1 for exprs in contributions.values() for e in exprs
-                    if code.ref_of(_expr(e)) == ref)
-        return ref if count == 1 else None
-
-    def _shares_name_with(self, last):
-        name = _base_name(last)
-
-        def shares(web):
-            return last is not None and web is not last and _base_name(web) == name
-        return shares
-
-    def zero(self, web):
-        aval = self.aval_of(web)
-        return zero_literal(aval) or zero_like(aval, code.ref(DEF, web))
-
-    def materialize(self, web, state, lines):
-        """Make the adjoint a variable: zero if undefined, or its folded constant."""
-        current = state.get(web)
-        if current is None:
-            lines.append(code.Assign((ADJ, web), self.zero(web)))
-            state.owned.add(web)
-        elif isinstance(current, Lazy):
-            lines.append(code.Assign((ADJ, web), self.filled(web, current.expr)))
-            state.owned.add(web)
-        elif not code.ref_of(current):
-            lines.append(code.Assign((ADJ, web), current))
-        state[web] = code.ref(ADJ, web)
-
-    def filled(self, web, value):
-        """An array of the variable's shape full of ``value``."""
-        aval = self.aval_of(web)
-        shape = aval.known_shape
-        if shape is not None and all(isinstance(d, int) for d in shape) and aval.dtype:
-            return NUMPY.full(shape, code.clone(value), aval.dtype)
-        return NUMPY.full_like(code.ref(DEF, web), code.clone(value))
-
     def checkpoint(self, stmt):
         """An inactive ``if`` or loop is undone as a whole: the variables it changes that
         the reverse sweep reads were saved before it and are restored here."""
@@ -858,8 +766,8 @@ class _Reverse:
             if _same(a, b):
                 state[web] = a
                 continue
-            self.materialize(web, body_state, body)
-            self.materialize(web, else_state, orelse)
+            self.adjoints.materialize(web, body_state, body)
+            self.adjoints.materialize(web, else_state, orelse)
             state[web] = code.ref(ADJ, web)
         state.owned = body_state.owned & else_state.owned
         if not _has_code(body) and not _has_code(orelse):
@@ -890,7 +798,7 @@ class _Reverse:
         carried = [w for w in touched if w in outside]
         for web in sorted(carried, key=self.position):
             if web in state or self._receives(stmt, web):
-                self.materialize(web, state, lines)
+                self.adjoints.materialize(web, state, lines)
         in_place = self._own_before(stmt, carried, state, lines)
         body_state = state.restricted(outside)
         owned_on_entry = set(body_state.owned)
@@ -906,7 +814,7 @@ class _Reverse:
         for web in sorted(carried, key=self.position):
             if web in state and body_state.get(web) != state.get(web):
                 if body_state.get(web) is None or not code.ref_of(body_state[web]):
-                    self.materialize(web, body_state, body)
+                    self.adjoints.materialize(web, body_state, body)
         for web in sorted(set(carried) & in_place & owned_on_entry, key=self.position):
             current = body_state.get(web)
             if web not in body_state.owned and code.ref_of(current) is not None:
@@ -1026,9 +934,9 @@ class _Reverse:
             # Written out where the kind allows: the variable may hold a rebound value now.
             return zero_literal(aval) or zero_like(aval, code.ref(DEF, web))
         if isinstance(current, Lazy) and aval.kind == ARRAY:
-            return self.filled(web, current.expr)
+            return self.adjoints.filled(web, current.expr)
         if isinstance(current, Lazy):
-            current = self.filled(web, current.expr)
+            current = self.adjoints.filled(web, current.expr)
         if self.vjp:
             return current
         if aval.container:
@@ -1150,26 +1058,6 @@ def _assignments(lines):
             yield from _assignments(getattr(line, block, []))
 
 
-def _fresh(value):
-    """Whether an adjoint expression certainly makes a new array that nothing else holds:
-    arithmetic, a ``.copy()``, a NumPy ufunc (``np.cos(y)``), or a scattered part."""
-    if isinstance(value, gast.BinOp):
-        return True
-    ref = code.ref_of(value)
-    if ref is not None and ref[0] == ADJ and isinstance(ref[1], tuple):
-        return ref[1][0] == "part" and ref[1][2] == SCATTERED
-    if not isinstance(value, gast.Call):
-        return False
-    if isinstance(value.func, gast.Attribute) and value.func.attr == "copy" and not value.args:
-        return True
-    target = code.ref_of(value.func)
-    if target is None and isinstance(value.func, gast.Attribute):
-        base = code.ref_of(value.func.value)
-        if base == (OBJ, np):
-            target = (OBJ, getattr(np, value.func.attr, None))
-    return target is not None and target[0] == OBJ and isinstance(target[1], np.ufunc)
-
-
 def _expressions(line):
     """The expressions of a simple output statement."""
     return [value for value in vars(line).values() if isinstance(value, gast.AST)]
@@ -1186,21 +1074,10 @@ def _rename_refs(node, old, new):
             sub.srcdiff_ref = (new, r[1])
 
 
-def _expr(value):
-    return value.expr if isinstance(value, (Lazy, View)) else value
-
-
 def _same(a, b):
     if a is None or b is None:
         return a is b
     if isinstance(a, Lazy) != isinstance(b, Lazy):
         return False
-    a, b = _expr(a), _expr(b)
+    a, b = expression_of(a), expression_of(b)
     return gast.dump(a) == gast.dump(b) and code.ref_of(a) == code.ref_of(b)
-
-
-def _base_name(web):
-    if web is None:
-        return None
-    return getattr(web, "name", None) or getattr(web, "target", None)
-
