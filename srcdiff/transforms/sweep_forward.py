@@ -1,0 +1,127 @@
+"""The forward sweep of a reverse-mode derivative: the primal code, printed from the IR
+with the tape pushes the plan asks for, each statement stamped with its origin and role."""
+
+from __future__ import annotations
+
+import gast
+
+from ..backend import printer
+from ..ir import code
+from ..ir import nodes as ir
+from ..ir.avals import ARRAY
+from ..ir.code import DEF, OBJ
+from ..primitives import indexing
+from ..primitives.effects import EFFECT
+from ..primitives.indexing import STORE
+from .sites import END, SHAPE
+
+
+class ForwardSweep:
+    """A part of the reverse transform (see :mod:`srcdiff.transforms.reverse`)."""
+
+    def operand(self, stmt, op):
+        if isinstance(op, ir.Var):
+            return code.ref(DEF, self.web(self.ssa.read(stmt, op)))
+        if isinstance(op, ir.Const):
+            return code.const(op.value)
+        if op.cell is not None:
+            return code.ref(OBJ, code.CellContents(op.cell, op.text))
+        return gast.parse(op.text, mode="eval").body
+
+    def primal(self, stmt):
+        if stmt.is_copy:
+            return self.operand(stmt, stmt.value)
+        return self.call(stmt, stmt.value)
+
+    def iterable(self, stmt):
+        if isinstance(stmt.iterable, ir.Call):
+            return self.call(stmt, stmt.iterable)
+        return self.operand(stmt, stmt.iterable)
+
+    def call(self, stmt, call):
+        return printer.expression(call, lambda op: self.operand(stmt, op))
+
+    def forward(self, block):
+        """The forward sweep of ``block``; each statement knows the IR statement it came
+        from and its role (forward, or a tape push)."""
+        out = []
+        for stmt in block:
+            made = self._forward_statement(stmt)
+            for line in made:
+                if isinstance(line, code.Push):
+                    line.role = code.TAPE_PUSH
+            out += code.stamp(made, code.FORWARD, stmt)
+        return out
+
+    def _forward_statement(self, stmt):
+        out = []
+        kept = self.plan.kept
+        if stmt not in kept:
+            return out
+        out += [code.Push(w) for w in self.plan.checkpoints.get(stmt, [])]
+        if isinstance(stmt, ir.Assign):
+            if stmt in self.plan.pushed:
+                out.append(self.push(stmt))
+            if not stmt.is_copy and stmt.value.form == "store":
+                call = stmt.value
+                out.append(code.Store((DEF, self.web(stmt)), self.store_index(stmt),
+                                      self.operand(stmt, call.args[1]),
+                                      call.rule.symbol[:-1] or None))
+                return out
+            if not stmt.is_copy and stmt.value.form in ("append", EFFECT):
+                out.append(code.Expr(self.primal(stmt)))
+                return out
+            out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
+        elif isinstance(stmt, ir.If):
+            body, orelse = self.forward(stmt.body), self.forward(stmt.orelse)
+            if body or orelse:
+                out.append(code.If(self.operand(stmt, stmt.test), body, orelse))
+        elif isinstance(stmt, ir.For):
+            body = self.forward(stmt.body)
+            if body or self._target_read_after(stmt):
+                out.append(code.For(self.web(stmt), self.iterable(stmt), body))
+        elif isinstance(stmt, ir.While):
+            test = self.forward(stmt.test_body)
+            out += test
+            body = self.forward(stmt.body) + [code.clone_statement(s) for s in test]
+            out.append(code.While(self.operand(stmt, stmt.test), body))
+        elif isinstance(stmt, ir.Break):
+            out.append(code.Break())
+        return out
+
+    def _target_read_after(self, stmt):
+        """Whether a loop's final target is read after the loop: by the reverse sweep
+        outside the loop (inside it, the reversed loop sets the target itself), by the
+        forward sweep, or as the returned value."""
+        places = self.plan.places
+        start, end = places[stmt][0], places[stmt][2]
+        if any(site in (None, END, SHAPE) or not start <= places[site][0] <= end
+               for site in self.plan.sites.get(stmt, ())):
+            return True
+        readers = [s for s in self.plan.kept if not start <= places[s][0] <= end]
+        if self.with_value:
+            readers.append(self.fn.body[-1])
+        return any(stmt in self.ssa.concrete(value)
+                   for reader in readers for value in self.ssa.uses.get(reader, {}).values())
+
+    def push(self, stmt):
+        """Save what ``stmt`` overwrites: the variable, or the part of it that a store
+        writes (a copy of it where the part is a view)."""
+        if not (not stmt.is_copy and stmt.value.rule.kind == STORE):
+            return code.Push(self.name(stmt))
+        region, parts = self.region(stmt)
+        copy = region.kind == ARRAY and indexing.may_view(parts, stmt.value.index)
+        return code.Push(self.name(stmt), self.store_index(stmt), copy)
+
+    def store_index(self, stmt, read=None):
+        read = read or self.operand
+        return indexing.fill(stmt.value.index, [read(stmt, a) for a in stmt.value.args[2:]])
+
+    def region(self, stmt):
+        """The abstract value of the part ``y[index]`` that a store writes, and those of the
+        index's variable parts."""
+        call = stmt.value
+        parts = [self.program.aval(stmt, a) for a in call.args[2:]]
+        region = indexing.result_aval(self.program.aval(stmt, call.args[0]), parts, call.index,
+                                      self.fn.source.located, stmt.origin.node)
+        return region, parts
