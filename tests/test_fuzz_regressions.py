@@ -774,3 +774,17 @@ def test_a_branch_does_not_own_what_the_other_branch_copied(c):
     the same array, changed too (found reading the code, not by the fuzzer)."""
     args = (np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0]), c)
     assert_exact(element_read_in_both_branches_of_a_shared_adjoint, args, (0, 1))
+
+
+def nested_unpacking_that_reads_a_target(u, x):
+    (a, b), x = (u * x, u * 2.0), x + 1.0
+    a += b
+    return np.sum(a * b) * x
+
+
+def test_nested_unpacking_keeps_its_values_apart():
+    """``(a, b), x = (e1, e2), e3`` where a value reads ``x``: every value is computed
+    before any target is assigned, each on its own (it was staged as one tuple, whose
+    elements ``a`` and ``b`` then looked like they might share memory, so ``a += b`` was
+    refused)."""
+    assert_exact(nested_unpacking_that_reads_a_target, (np.array([0.5, -1.0]), 0.3), (0, 1))

@@ -32,8 +32,9 @@ class WriteLowering:
                              "give as many names as values")
         written = {n.id for e in target.elts for n in gast.walk(e) if isinstance(n, gast.Name)}
         if written & self._names_read(value.elts):
-            staged = [self.staged(e, written) for e in value.elts]
-            for elt, operand in zip(target.elts, staged):
+            pairs = list(_matched(target, value))
+            staged = [self.staged(v, written) for _, v in pairs]
+            for (elt, _), operand in zip(pairs, staged):
                 if isinstance(elt, gast.Name):
                     self.emit(elt.id, operand)
                 elif isinstance(elt, gast.Subscript):
@@ -216,3 +217,17 @@ class WriteLowering:
         operands = tuple(self.operand(v) for v in node.values)
         return ir.Call(containers.pack_rule(dict, len(keys), keys), operands, (), None,
                        form="dict")
+
+
+def _matched(target, value):
+    """``(target, value)`` pairs of an unpacking, nested displays matched element by
+    element (``(a, b), c = (e1, e2), e3`` gives three pairs), as Python evaluates them: every
+    value is its own, so none is taken to share memory with another through a tuple."""
+    if (isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List))
+            and len(target.elts) == len(value.elts)
+            and not any(isinstance(e, gast.Starred) for e in target.elts + value.elts)):
+        for elt, val in zip(target.elts, value.elts):
+            yield from _matched(elt, val)
+    else:
+        yield target, value
+
