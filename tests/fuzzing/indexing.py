@@ -4,7 +4,8 @@ Reads: ``x[i]``, ``a[i, j]``, ``a[i][j]``, ``x[lo:hi]``, ``x[::s]``, ``a[:, j]``
 with bounds from loop indices and int arguments, masks (``x[x > 0.0]``, ``np.where(m, ...)``)
 and integer lists (``x[[0, 2, 0]]``). Writes, into arrays the function made: ``y[i] = v``,
 ``y[i] += v`` (all operators), slices, columns, masks, repeated indices, ``y[i][j] = v``,
-swaps, and ``y = y + x`` followed by ``y[k] += ...``, the rebinding that loops make hard.
+swaps, and ``y = y + x`` followed by ``y[k] += ...``, the rebinding that loops make hard;
+element reads of one array in both paths of a branch before it is rebound to a sum.
 
 In the aliasing generator, views and aliases are written through too; a write marks every
 other name sharing that memory stale, and a later read of a stale name may be refused."""
@@ -271,6 +272,37 @@ def rebind_then_write(w):
     return True
 
 
+def reads_in_branches(w):
+    """``if c: s = x[i] else: s = x[j]``, then maybe ``x = x + e``: reversed, each path of
+    the branch adds into ``x_bar`` on its own, and after the sum ``x_bar`` is the very array
+    ``e``'s adjoint is (a path must not take the other path's copy for its own)."""
+    names = [n for n in w.arrays() if w.scope[n].kind.rank == 1
+             and w.scope[n].kind.shape[0] > 0]
+    if w.nest >= w.max_nest or not names:
+        return False
+    name = w.c.pick(names)
+    n = w.scope[name].kind.shape[0]
+    target = w.new_name("s")
+    w.line(f"if {w.condition()}:")
+    with w.indented():
+        w.line(f"{target} = {name}[{index_expr(w, n).text}]")
+    w.line("else:")
+    with w.indented():
+        w.line(f"{target} = {name}[{index_expr(w, n).text}] * 2.0")
+    w.define(target, FLOAT)
+    kind = w.scope[name].kind
+    if w.can_rebind(name, kind) and w.c.chance(0.7):
+        # Another array of the kind, where there is one: its adjoint is then the very
+        # array ``x_bar`` is.
+        others = [n for n in w.arrays() if n != name and w.scope[n].kind == kind]
+        value = _read(w, w.c.pick(others)) if others and w.c.chance(0.7) else w.expr(kind, 1)
+        spelled = f"{name} + {w.operand(value)}"
+        w.bind(name, E(spelled, kind, fresh=True))
+        w.line(f"{name} = {spelled}")
+        w.line(f"{target} = {target} + np.sum({name} * {name})")
+    return True
+
+
 def write_into(w, name):
     shape = w.scope[name].kind.shape
     index = index_expr(w, shape[0]).text
@@ -341,6 +373,7 @@ RULES = [
     Rule("indexing", "float", 4, row_or_element),
     Rule("indexing", "float", 3, reduced_part),
     Rule("indexing", "stmt", 1, mask_variable),
+    Rule("indexing", "stmt", 2, reads_in_branches),
     Rule("writes", "stmt", 8, write),
     Rule("writes", "stmt", 3, workspace),
     Rule("writes", "stmt", 2, swap),
