@@ -788,3 +788,48 @@ def test_nested_unpacking_keeps_its_values_apart():
     elements ``a`` and ``b`` then looked like they might share memory, so ``a += b`` was
     refused)."""
     assert_exact(nested_unpacking_that_reads_a_target, (np.array([0.5, -1.0]), 0.3), (0, 1))
+
+
+def row_from_its_own_column(a):
+    a = a * 1.5
+    a[2] = a[:, 3]
+    return np.sum(np.sin(a))
+
+
+def test_a_store_of_a_view_of_its_own_target_is_refused():
+    """``a[2] = a[:, 3]``: NumPy copies the column into the row element by element with no
+    copy first, so ``a[2, 2]`` gets the new ``a[2, 3]``; the adjoint took the stored values
+    to be the old column (a silently wrong gradient). Refused, naming the store."""
+    with pytest.raises(srcdiff.SrcdiffError, match="writes into an array a value that shares"):
+        srcdiff.gradient(row_from_its_own_column)(np.arange(16.0).reshape(4, 4))
+
+
+def cosine_ratio(a0, a1):
+    if np.sum(np.full((3,), a1).clip(-1.0, 0.8), axis=0) < math.log(1.0 + a1 * a1, 2.0 + a1 * a1):
+        pass
+    return (2.0 + math.sin(a1 / 2.0)) ** -1.5, math.cos(a1 * a0)
+
+
+def early_return_of_a_masked_read_in_a_loop(params, a, y, x, n):
+    a = np.where(np.dot(a, a) > a[-4:], np.dot(a, a), a[-4:])
+    if math.asinh(-0.7) < (1.0 - y) <= 1.0:
+        if not cosine_ratio(x, y)[1] > 0.4:
+            a = a * 1.0
+        else:
+            if n > 1:
+                return np.diff(np.abs(np.full((4, 5), y)), axis=1).prod()
+        for i3 in range(len(a) - 1, -1, -1):
+            if (x / (2.0 + math.cos(a[-1, -1]))) >= 1.0:
+                return np.sum(np.sin(a[a > -0.3]))
+            y = math.atan2(np.sum(a[i3:]), 3.0 + params[1] * params[1])
+    return x + np.sum(np.sin(a)) + params[0][0] + params[0][1] + params[1] * params[1]
+
+
+def test_zero_adjoint_of_a_value_no_trip_assigned():
+    """The reversed loop starts from a zero adjoint of ``a[a > -0.3]`` (its size known only
+    when the code runs, so made from the value), which no trip computed: the generated code
+    read an unbound variable (UnboundLocalError). Its zero is None there."""
+    a = np.array([[0.42, 0.11, 0.48, -0.5], [-1.37, -0.82, -0.93, 0.25],
+                  [-0.33, -0.71, 0.42, -1.0], [-1.46, -0.93, -0.1, -0.58]])
+    args = (((0.88, 1.36), -0.94), a, 0.70, 0.32, 0)
+    assert_exact(early_return_of_a_masked_read_in_a_loop, args, 1)

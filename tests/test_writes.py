@@ -339,7 +339,8 @@ REFUSED = [
     ("def f(x):\n    y = x * 1.0\n    y[1:4] += x[None, :3]\n    return np.sum(y)\n",
      "cannot store float64[1, 3] into a part of shape (3,)", 3),
     ("def f(x):\n    y = np.ones((2, 3)) * x[:3]\n    y[0], y[1] = y[1], y[0]\n"
-     "    return np.sum(y * x[:3])\n", "shares memory with the array that 'y[0], y[1]", 3),
+     "    return np.sum(y * x[:3])\n",
+     "'y[0], y[1] = y[1], y[0]' writes into an array a value that shares memory", 3),
 ]
 
 

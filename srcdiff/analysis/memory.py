@@ -208,6 +208,7 @@ def check(program, located):
     found = writes(program, memory)
     for stmt in found:
         _check_owner(program, memory, stmt, located)
+        _check_overlap(program, memory, stmt, located)
     if found:
         _Stale(program, memory, found, located).run()
 
@@ -240,6 +241,24 @@ def _check_owner(program, memory, stmt, located):
                                 "comes from outside the function (a module-level or closure "
                                 "variable), in place",
                                 f"copy it first: {stmt.target} = {root[1]}.copy()")
+
+
+def _check_overlap(program, memory, stmt, located):
+    """``a[2] = a[:, 3]`` writes a view of the array into that same array. NumPy copies it
+    element by element, without a copy first where the regions overlap, so what lands in
+    ``a`` depends on the order it copies in (here ``a[2, 2]`` gets the new ``a[2, 3]``).
+    The adjoint would take the stored values to be the old ones: refused."""
+    call = stmt.value
+    if call.rule.kind != STORE or call.rule.symbol != "=" or not isinstance(call.args[1], ir.Var):
+        return
+    target = memory.get(program.ssa.read(stmt, call.args[0]), frozenset())
+    value = memory.get(program.ssa.read(stmt, call.args[1]), frozenset())
+    if target & value:
+        text = stmt.origin.text
+        raise located.error(stmt.origin.node, f"'{text}' writes into an array a value that "
+                            "shares memory with it; what NumPy stores then depends on the "
+                            "order it copies elements in", "write a copy of the value "
+                            "(.copy()), or compute it into a new array first")
 
 
 def _root_order(root):

@@ -102,10 +102,11 @@ class Adjoints:
     ``name_of`` the generated name of a value's variable, ``scalar`` whether a name node
     holds a scalar (for simplification)."""
 
-    def __init__(self, aval_of, name_of, scalar):
+    def __init__(self, aval_of, name_of, scalar, unbound=frozenset()):
         self.aval_of = aval_of
         self.name = name_of
         self.scalar = scalar
+        self.unbound = unbound  # variables that may hold no value yet (bound to None)
 
     def accumulate(self, contributions, state, last=None):
         """First contributions are assigned, later ones added; an adjoint sharing its name
@@ -175,8 +176,17 @@ class Adjoints:
         return shares
 
     def zero(self, web):
+        """The zero adjoint of a variable: written out where its kind allows, else made
+        from its value, and None where the variable may hold none yet (a path that never
+        assigned it: nothing reads that adjoint there)."""
         aval = self.aval_of(web)
-        return zero_literal(aval) or zero_like(aval, code.ref(DEF, web))
+        literal = zero_literal(aval)
+        if literal is not None:
+            return literal
+        if self.name(web) in self.unbound:
+            return gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree),
+                             args=[code.ref(DEF, web)], keywords=[])
+        return zero_like(aval, code.ref(DEF, web))
 
     def materialize(self, web, state, lines):
         """Make the adjoint a variable: zero if undefined, or its folded constant."""

@@ -67,7 +67,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
         self.with_value = with_value
         self.plan = plan(program, activity, wrt, with_value)
         self.web_avals = self._web_avals()
-        self.adjoints = Adjoints(self.aval_of, self.name, self.scalar)
+        self.adjoints = Adjoints(self.aval_of, self.name, self.scalar, self.plan.unbound)
 
     def run(self, name):
         fn = self.fn

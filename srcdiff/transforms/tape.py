@@ -136,10 +136,13 @@ def plan(program, activity, wrt, with_value):
 
 def _joined_webs(program, activity, active_blocks):
     """The variables whose adjoints the reverse sweep may join from paths that did not all
-    define them: those assigned on some paths only (with a phi), and those read inside a
-    branch or loop body but assigned outside it (one branch, or no trip, reads them)."""
+    define them: those assigned on some paths only (with a phi, active or not: a value
+    assigned in a branch inside a loop has an adjoint the loop carries), and those read
+    inside a branch or loop body but assigned outside it (one branch, or no trip, reads
+    them)."""
     ssa = program.ssa
-    webs = {ssa.web(v) for v in ssa.webs if isinstance(v, Phi) and activity.active(v)}
+    webs = {ssa.web(v) for v in ssa.webs if isinstance(v, Phi) and any(
+        activity.active(value) for value in web_values(ssa, ssa.web(v)))}
     for block in ir.walk(program.fn.body):
         if not isinstance(block, ir.COMPOUND) or id(block) not in active_blocks:
             continue
