@@ -239,3 +239,23 @@ def test_oracle_finds_a_function_that_changes_its_float64_arguments():
                       (1,), ["x"])
     with pytest.raises(oracle.GeneratorBug, match="changes its arguments"):
         oracle.check(program)
+
+
+ILL_CONDITIONED_PROGRAM = """import math
+
+import numpy as np
+
+
+def f(x):
+    a = math.exp(8.0 * x * x)
+    return 0.5 * a / np.logaddexp(0.5 * a, 0.5 * a)
+"""
+
+
+def test_oracle_discards_programs_whose_derivative_formulas_round_away():
+    """At x = -1.9, ``a`` is about 3e12: ``a / logaddexp(a, a)`` is 1 - 2e-13, flat in
+    floats (central differences give 0), while the exact formula's two terms of size 1/a
+    cancel to rounding noise that the chain rule then multiplies by 1e14."""
+    program = Program("test", ILL_CONDITIONED_PROGRAM, ["x"], (-1.9,), (0,), ["x"])
+    with pytest.raises(oracle.Discard, match="1e12 or more"):
+        oracle.check(program)
