@@ -833,3 +833,16 @@ def test_zero_adjoint_of_a_value_no_trip_assigned():
                   [-0.33, -0.71, 0.42, -1.0], [-1.46, -0.93, -0.1, -0.58]])
     args = (((0.88, 1.36), -0.94), a, 0.70, 0.32, 0)
     assert_exact(early_return_of_a_masked_read_in_a_loop, args, 1)
+
+
+def row_copied_from_another_row(u, n):
+    ws = np.zeros((3, 2)) + u[:2]
+    ws[n % 3] = ws[n + 1]
+    return np.sum(ws * ws)
+
+
+def test_a_row_stored_from_a_row_of_the_same_array_is_exact():
+    """``y[i] = y[j]`` with integer indices names the same row or another one, never a
+    partial overlap: NumPy copies it exactly, and srcdiff differentiates it (the check that
+    refuses ``a[2] = a[:, 3]`` must not refuse this)."""
+    assert_exact(row_copied_from_another_row, (np.array([0.5, -1.5, 2.0]), 1), 0)

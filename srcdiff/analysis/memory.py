@@ -22,6 +22,7 @@ share memory with.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN
@@ -251,14 +252,49 @@ def _check_overlap(program, memory, stmt, located):
     call = stmt.value
     if call.rule.kind != STORE or call.rule.symbol != "=" or not isinstance(call.args[1], ir.Var):
         return
-    target = memory.get(program.ssa.read(stmt, call.args[0]), frozenset())
-    value = memory.get(program.ssa.read(stmt, call.args[1]), frozenset())
-    if target & value:
+    ssa = program.ssa
+    array = ssa.read(stmt, call.args[0])
+    source = ssa.read(stmt, call.args[1])
+    target = memory.get(array, frozenset())
+    value = memory.get(source, frozenset())
+    if target & value and not _same_or_apart(program, stmt, source, array):
         text = stmt.origin.text
         raise located.error(stmt.origin.node, f"'{text}' writes into an array a value that "
                             "shares memory with it; what NumPy stores then depends on the "
                             "order it copies elements in", "write a copy of the value "
                             "(.copy()), or compute it into a new array first")
+
+
+def _same_or_apart(program, store, source, array):
+    """Whether ``y[i] = y[j]``: the value is read from the array the store writes into,
+    both with integer indices at the same number of positions, so that the two regions are
+    the same one or share no element (NumPy copies either exactly)."""
+    if not (isinstance(source, ir.Assign) and not source.is_copy
+            and source.value.rule.kind == INDEX
+            and program.ssa.read(source, source.value.args[0]) is array):
+        return False
+    written = _integer_positions(program, store, store.value, store.value.args[2:])
+    read = _integer_positions(program, source, source.value, source.value.args[1:])
+    return written is not None and written == read
+
+
+def _integer_positions(program, stmt, call, parts):
+    """How many positions an index of integers alone names (``[i]``: 1, ``[i, j]``: 2), or
+    None for an index with a slice, a mask, an array of indices or a new axis."""
+    index = call.index
+    if any(isinstance(n, gast.Slice) or (
+            isinstance(n, gast.Constant) and (n.value is None or n.value is Ellipsis))
+            for n in gast.walk(index)):
+        return None
+    if not all(_is_integer(program.aval(stmt, p)) for p in parts):
+        return None
+    return len(index.elts) if isinstance(index, gast.Tuple) else 1
+
+
+def _is_integer(aval):
+    if aval.kind == PY:
+        return aval.dtype is int
+    return aval.kind == NP and aval.dtype is not None and np.dtype(aval.dtype).kind in "iu"
 
 
 def _root_order(root):

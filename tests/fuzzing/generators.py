@@ -6,6 +6,7 @@ hypothesis strategy. Every generator can draw float32 arrays, module-level const
 edge points in ``choices.SPECIAL_VALUES``.
 """
 
+import re
 import zlib
 from dataclasses import dataclass, field
 
@@ -77,6 +78,15 @@ PROFILES = {
                         budget=(3, 8)),
 }
 REFUSAL_FRAGMENTS = ("shares memory",)
+# ``y[1:] = y[:-1]``: NumPy copies overlapping views element by element in some layouts, so
+# srcdiff refuses every store of a value that may share the array's memory.
+OVERLAP_FRAGMENT = "writes into an array a value that shares memory"
+_STORE = re.compile(r"\s*(\w+)\[.*?\]\s*=(?!=)(.*)$")
+
+
+def _stores_a_view_of_itself(line):
+    match = _STORE.match(line)
+    return bool(match) and re.search(rf"\b{re.escape(match.group(1))}\b", match.group(2))
 
 
 def _array_value(c, shape, float32):
@@ -213,6 +223,8 @@ def generate(name, c):
     may_refuse = ()
     if profile.aliasing and (writer.may_refuse or stale_reads(lines, writer.stale_after)):
         may_refuse = REFUSAL_FRAGMENTS
+    if any(_stores_a_view_of_itself(line) for line in lines):
+        may_refuse = may_refuse + (OVERLAP_FRAGMENT,)
     return Program(name, text, names, tuple(p[2] for p in params), wrt, wrt_names,
                    may_refuse, [n for n, _ in module.constants])
 
