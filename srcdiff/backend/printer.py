@@ -13,6 +13,7 @@ import operator
 
 import gast
 
+from ..frontend import expressions
 from ..ir import code
 from ..ir import nodes as ir
 from ..ir.code import OBJ
@@ -20,17 +21,10 @@ from ..primitives.calls import USER
 from ..primitives.indexing import INDEX, fill
 from .emit import INDENT, render
 
-BINARY = {
-    operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
-    operator.truediv: gast.Div, operator.pow: gast.Pow, operator.matmul: gast.MatMult,
-    operator.floordiv: gast.FloorDiv, operator.mod: gast.Mod,
-}
-UNARY = {operator.neg: gast.USub, operator.pos: gast.UAdd, operator.not_: gast.Not}
-COMPARE = {
-    operator.lt: gast.Lt, operator.le: gast.LtE, operator.gt: gast.Gt, operator.ge: gast.GtE,
-    operator.eq: gast.Eq, operator.ne: gast.NotEq, operator.is_: gast.Is,
-    operator.is_not: gast.IsNot,
-}
+# The lowering's operator tables, read the other way: an operator's function to its node.
+BINARY = {fn: node for node, fn in expressions.BINARY.items()}
+UNARY = {fn: node for node, fn in expressions.UNARY.items()}
+COMPARE = {fn: node for node, fn in expressions.COMPARE.items()}
 
 
 def expression(call, operand):

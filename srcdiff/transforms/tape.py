@@ -141,8 +141,8 @@ def _joined_webs(program, activity, active_blocks):
     inside a branch or loop body but assigned outside it (one branch, or no trip, reads
     them)."""
     ssa = program.ssa
-    webs = {ssa.web(v) for v in ssa.webs if isinstance(v, Phi) and any(
-        activity.active(value) for value in web_values(ssa, ssa.web(v)))}
+    webs = {w for w in {ssa.web(v) for v in ssa.webs if isinstance(v, Phi)}
+            if any(activity.active(value) for value in web_values(ssa, w))}
     for block in ir.walk(program.fn.body):
         if not isinstance(block, ir.COMPOUND) or id(block) not in active_blocks:
             continue

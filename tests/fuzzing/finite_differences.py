@@ -41,14 +41,23 @@ class Probe:
 
 def traced_path(f, args):
     """The (function, line) events of a call of ``f`` in its own source file."""
-    filename = f.__code__.co_filename
     events = []
+
+    def line(frame, event):
+        if event == "line":
+            events.append((frame.f_code.co_name, frame.f_lineno))
+    _traced(f, args, line)
+    return tuple(events)
+
+
+def _traced(f, args, visit):
+    """Call ``f`` with ``visit(frame, event)`` run for each event in its own source file."""
+    filename = f.__code__.co_filename
 
     def tracer(frame, event, arg):
         if frame.f_code.co_filename != filename:
             return None
-        if event == "line":
-            events.append((frame.f_code.co_name, frame.f_lineno))
+        visit(frame, event)
         return tracer
 
     previous = sys.gettrace()
@@ -57,7 +66,6 @@ def traced_path(f, args):
         _evaluate(f, args)
     finally:
         sys.settrace(previous)
-    return tuple(events)
 
 
 WHOLE = 2.0 ** 52
@@ -70,7 +78,6 @@ def largest_intermediate(f, args):
     From ``WHOLE`` = 2**52 on, every float is a whole number: floor, trunc and round are the
     identity there in floats though not on the reals, so central differences cannot see
     their steps (``math.trunc(x) - x`` is 0 in floats, its derivative -1)."""
-    filename = f.__code__.co_filename
     largest = 0.0
 
     def magnitude(value):
@@ -86,21 +93,12 @@ def largest_intermediate(f, args):
             return max((magnitude(item) for item in value), default=0.0)
         return 0.0
 
-    def tracer(frame, event, arg):
+    def scan(frame, event):
         nonlocal largest
-        if frame.f_code.co_filename != filename:
-            return None
         if event in ("line", "return"):
             for value in list(frame.f_locals.values()):
                 largest = max(largest, magnitude(value))
-        return tracer
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        _evaluate(f, args)
-    finally:
-        sys.settrace(previous)
+    _traced(f, args, scan)
     return largest
 
 
