@@ -139,3 +139,41 @@ def test_classes_stay_small():
                 if size > OVERSIZED_CLASSES.get(node.name, MAX_CLASS_LINES):
                     over[f"{path.name}:{node.name}"] = size
     assert not over, f"classes over {MAX_CLASS_LINES} lines: {over}"
+
+
+KIND_NAMES = {"ELEMENTWISE", "SCALAR", "REDUCE", "MATMUL", "NONDIFF", "GENERAL", "KINDS",
+              "INDEX", "STORE", "PACK", "APPEND", "USER", "EFFECT"}
+
+
+def _rule_kind_reads(tree):
+    """``rule.kind`` and ``x.rule.kind``: what kind of primitive a rule is."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "kind":
+            owner = node.value
+            if (isinstance(owner, ast.Name) and owner.id == "rule") or (
+                    isinstance(owner, ast.Attribute) and owner.attr == "rule"):
+                found.append(node.lineno)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not m.startswith("primitives")))
+def test_only_the_primitives_know_what_kind_a_primitive_is(module):
+    """Analyses and transforms ask the primitive protocol (effects, abstract evaluation,
+    what the VJP reads, which reverse-sweep method transposes it); they never branch on a
+    rule's kind, import the kind names, or single out a primitive by its name."""
+    tree = ast.parse(MODULES[module].read_text())
+    assert not _rule_kind_reads(tree), f"{module} reads rule.kind"
+    imported_kinds = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                      and "primitives" in (node.module or "") for alias in node.names}
+    assert not imported_kinds & KIND_NAMES, f"{module} imports {imported_kinds & KIND_NAMES}"
+    named = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Compare)
+             for side in [node.left, *node.comparators]
+             for const in ast.walk(side) if isinstance(const, ast.Constant)
+             and isinstance(const.value, str) and const.value.startswith(("numpy.", "math."))]
+    assert not named, f"{module} compares with a primitive's name on lines {named}"
+
+
+def test_the_kind_check_finds_a_kind_branch():
+    tree = ast.parse("if stmt.value.rule.kind == INDEX:\n    pass\nif rule.kind:\n    pass\n")
+    assert _rule_kind_reads(tree) == [1, 3]

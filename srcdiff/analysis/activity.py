@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from ..ir import nodes as ir
 from ..ir.ssa import UNDEFINED, Param, Phi
-from ..primitives.containers import PACK
 
 
 @dataclass
@@ -71,7 +70,7 @@ def _seed_result(program, value, unused, shells, start):
         shells.add(value)
         _seed_result(program, program.ssa.read(value, value.value), unused, shells, start)
         return
-    if isinstance(value, ir.Assign) and not value.is_copy and value.value.rule.kind == PACK:
+    if isinstance(value, ir.Assign) and not value.is_copy and value.value.rule.packs:
         shells.add(value)
         call = value.value
         keys = call.rule.keys or range(len(call.args))

@@ -15,7 +15,6 @@ import operator
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY
 from ..ir.ssa import SSA, Param, Phi
-from ..primitives import containers
 
 _IDENTITY = (operator.is_, operator.is_not)
 
@@ -95,7 +94,7 @@ def _value_is_none(value, ssa, param_avals, seen):
         if isinstance(value.value, ir.Var):
             return _value_is_none(ssa.read(value, value.value), ssa, param_avals, seen)
         return _is_none(value, value.value, ssa, param_avals)
-    if isinstance(value, ir.Assign) and value.value.rule.kind == containers.PACK:
+    if isinstance(value, ir.Assign) and value.value.rule.packs:
         return False
     return None
 

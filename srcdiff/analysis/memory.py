@@ -27,9 +27,6 @@ import numpy as np
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN
 from ..ir.ssa import UNDEFINED, Param, Phi
-from ..primitives.calls import USER
-from ..primitives.containers import APPEND, PACK
-from ..primitives.indexing import INDEX, STORE, may_view
 
 
 def holds_memory(aval):
@@ -50,7 +47,7 @@ def written_roots(program, memory, stmt):
     """The memory a write changes: the arrays ``y[i] = v`` or ``y += v`` may write into, or
     the list itself for ``lst.append(v)`` (not the arrays the list holds)."""
     roots = memory.get(program.ssa.before[stmt], frozenset())
-    lists = stmt.value.rule.kind == APPEND
+    lists = stmt.value.rule.grows_list
     return frozenset(r for r in roots if _holds_container(program, r) in (None, lists))
 
 
@@ -128,38 +125,29 @@ def _roots_of(program, value, known):
     if value.is_copy:
         return of(value, value.value)
     call = value.value
-    rule = call.rule
-    args = call.args
-    own = frozenset([value])
-    if rule.kind == STORE:
-        return of(value, args[0])
-    if rule.kind == APPEND:
-        return of(value, args[0]) | of(value, args[1])
-    if value.augmented:
-        return of(value, args[0])
-    if rule.kind == PACK:
-        inner = frozenset().union(*(of(value, a) for a in args))
-        return inner if rule.fn is tuple else own | inner
-    if rule.kind == INDEX:
-        x = program.aval(value, args[0])
-        parts = [program.aval(value, a) for a in args[1:]]
-        if x.kind == OTHER and x.container and not any(_is_container(e) for e in x.elements):
-            # An element of a flat list, tuple or dict is one of the arrays it holds, not
-            # the container itself: appending to the list does not change it.
-            return frozenset(r for r in of(value, args[0])
-                             if not _holds_container(program, r))
-        if x.kind != ARRAY or may_view(parts, call.index):
-            return own | of(value, args[0])
-        return own
-    if rule.kind == USER and value in program.shared_results:
-        sharing = program.shared_results[value]
-        bound = call.bound()
-        return own.union(*(of(value, bound[p]) for p in sharing if p in bound),
-                         {r for r in sharing if isinstance(r, tuple)})
-    if rule.kind == USER or rule.returns_view(
-            {p: program.aval(value, op) for p, op in call.bound().items()}):
-        return own.union(*(of(value, a) for a in args))
-    return own
+    if value.augmented and call.rule.writes is None:
+        return of(value, call.args[0])
+    return call.rule.result_memory(call, _Sharing(program, value, of))
+
+
+class _Sharing:
+    """What a primitive's ``result_memory`` may ask about a statement's operands."""
+
+    def __init__(self, program, stmt, of):
+        self.program = program
+        self.stmt = stmt
+        self.own = frozenset([stmt])
+        self.shared_result = program.shared_results.get(stmt)
+        self._of = of
+
+    def of(self, operand):
+        return self._of(self.stmt, operand)
+
+    def aval(self, operand):
+        return self.program.aval(self.stmt, operand)
+
+    def holds_container(self, root):
+        return _holds_container(self.program, root)
 
 
 def returned_sharing(program):
@@ -196,7 +184,7 @@ def writes(program, memory):
         if not _writes(stmt):
             continue
         old = ssa.before[stmt]
-        if memory.get(old) or stmt.value.rule.kind in (STORE, APPEND):
+        if memory.get(old) or stmt.value.rule.writes is not None:
             found.append(stmt)
     return found
 
@@ -230,7 +218,7 @@ def _check_owner(program, memory, stmt, located):
             written = _spelled_target(stmt)
             through = "" if written in (root.name, None) else f" (through {written})"
             written = written or "y"
-            if stmt.value.rule.kind == STORE:
+            if stmt.value.rule.writes_part:
                 hint = f"work on a copy: {written} = {root.name}.copy()"
             else:
                 hint = (f"work on a copy: {written} = {written} + ... for an array, "
@@ -250,7 +238,8 @@ def _check_overlap(program, memory, stmt, located):
     ``a`` depends on the order it copies in (here ``a[2, 2]`` gets the new ``a[2, 3]``).
     The adjoint would take the stored values to be the old ones: refused."""
     call = stmt.value
-    if call.rule.kind != STORE or call.rule.symbol != "=" or not isinstance(call.args[1], ir.Var):
+    if not (call.rule.writes_part and call.rule.symbol == "=" and isinstance(call.args[1],
+                                                                              ir.Var)):
         return
     ssa = program.ssa
     array = ssa.read(stmt, call.args[0])
@@ -270,7 +259,7 @@ def _same_or_apart(program, store, source, array):
     both with integer indices at the same number of positions, so that the two regions are
     the same one or share no element (NumPy copies either exactly)."""
     if not (isinstance(source, ir.Assign) and not source.is_copy
-            and source.value.rule.kind == INDEX
+            and source.value.rule.reads_part
             and program.ssa.read(source, source.value.args[0]) is array):
         return False
     written = _integer_positions(program, store, store.value, store.value.args[2:])

@@ -8,19 +8,14 @@ between iterations is generalized (sizes forgotten, or kind unknown), never gues
 
 from __future__ import annotations
 
-import warnings
-
-import numpy as np
-
 from ..errors import user_facing
 from ..frontend import callees
 from ..ir import avals
 from ..ir import nodes as ir
-from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal, join
+from ..ir.avals import OTHER, PY, AVal, join
 from ..ir.ssa import SSA, UNDEFINED, Phi
-from ..primitives import calls, containers, indexing
-from ..primitives.calls import USER
-from ..primitives.registry import ELEMENTWISE, MATMUL, NONDIFF, REDUCE, SCALAR
+from ..primitives import calls
+from ..primitives.protocol import NotApplicable, ShapeMismatch, Site
 from . import branches, memory
 
 MAX_PASSES = 12
@@ -166,31 +161,10 @@ def _result(program, stmt, located):
     return aval
 
 
-_INTEGER_KINDS = (SCALAR, ELEMENTWISE, NONDIFF)
-
-
-def _with_known_values(bound, args):
-    """The operands, with those whose values the specialization knows (integers from
-    shapes and literals, tuples of them) as constants, for the rules' shape hooks."""
-    known = {}
-    for param, operand in bound.items():
-        value = _known_value(args[param])
-        known[param] = (ir.Const(value, repr(value))
-                        if value is not None and isinstance(operand, ir.Var) else operand)
-    return known
-
-
-def _known_value(aval):
-    if aval.kind == OTHER and aval.pytype is tuple and aval.items is not None:
-        values = tuple(_known_value(item) for item in aval.items)
-        return None if None in values else values
-    return avals.known_int(aval)
-
-
 def _integer_value(call, args):
     """The value of integer arithmetic on integers whose values are known (literals,
     dimensions the guard checks): ``n - 1`` for ``n = x.shape[0]`` is a known size too."""
-    if call.rule.kind not in _INTEGER_KINDS or not callable(call.rule.fn):
+    if not call.rule.folds_integers:
         return None
     values = []
     for param in call.rule.params:
@@ -208,40 +182,20 @@ def _integer_value(call, args):
 def _abstract_result(program, stmt, located):
     call = stmt.value
     rule = call.rule
-    bound = call.bound()
-    args = {p: program.aval(stmt, op) for p, op in bound.items()}
-    if rule.kind == USER:
-        return _callee_result(program, stmt, rule.fn, args, located, stmt.origin.node)
-    if rule.kind == containers.PACK:
-        return containers.packed(rule, args)
-    if rule.kind == containers.APPEND:
-        return containers.appended(args["lst"], args["value"], located, stmt.origin.node)
-    if rule.kind == indexing.STORE:
-        parts = [args[p] for p in rule.params[2:]]
-        return indexing.store_aval(args["x"], args["v"], parts, call.index, located,
-                                   stmt.origin.node, rule.symbol)
-    if rule.kind == indexing.INDEX:
-        parts = [args[p] for p in rule.params[1:]]
-        return indexing.result_aval(args["x"], parts, call.index, located, stmt.origin.node)
-    if rule.shape is not None:
-        try:
-            return rule.shape(args, _with_known_values(bound, args))
-        except (TypeError, ValueError, IndexError) as exc:
-            raise _not_applicable(call, args, exc, located, stmt.origin.node) from None
-    if any(a.kind == UNKNOWN for a in args.values()):
-        return AVal(PY, float) if rule.kind == SCALAR else avals.UNKNOWN_AVAL
+    args = {p: program.aval(stmt, op) for p, op in call.bound().items()}
+    node = stmt.origin.node
+
+    def callee_result(callee, callee_args):
+        return _callee_result(program, stmt, callee, callee_args, located, node)
+
     try:
-        value = _evaluate(rule, bound, args)
-    except Exception as exc:  # the primitive rejected its operands' kinds
-        if any(a.kind == ARRAY and a.ndim is None for a in args.values()):
-            return AVal(ARRAY, None, None)  # a sample of unknown rank proves nothing
-        raise _not_applicable(call, args, exc, located, stmt.origin.node) from None
-    shape = _shape(rule, args)
-    if shape is _FAILED:
-        raise located.error(stmt.origin.node, f"{_spelled(call)}: operand shapes "
+        return rule.abstract_eval(call, args, Site(located, node, callee_result))
+    except NotApplicable as exc:
+        raise _not_applicable(call, args, exc.reason, located, node) from None
+    except ShapeMismatch:
+        raise located.error(node, f"{_spelled(call)}: operand shapes "
                             f"{', '.join(a.describe() for a in args.values())} do not match",
-                            "check the shapes of the arrays")
-    return avals.from_result(value, shape)
+                            "check the shapes of the arrays") from None
 
 
 def _not_applicable(call, args, exc, located, node):
@@ -288,60 +242,3 @@ def _spelled(call):
     if call.spelling is None and call.rule.symbol is not None:
         return f"the operator {call.rule.symbol}"
     return call.spelling or call.rule.name
-
-
-def _evaluate(rule, bound, args):
-    """The primitive applied to samples of its operands' kinds. Where the first samples hit
-    a point outside its domain (a division by ``i - 2``), other samples decide."""
-    for variant in (0, 1):
-        samples = {}
-        for name, operand in bound.items():
-            if isinstance(operand, ir.Const):
-                samples[name] = operand.value
-            elif isinstance(operand, ir.Global) and operand.known and not isinstance(
-                    operand.value, np.ndarray):
-                samples[name] = operand.value
-            else:
-                samples[name] = avals.sample(args[name], rule.domain.get(name, "real"),
-                                             variant)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            try:
-                return rule.fn(*[samples[p] for p in rule.params])
-            except (ArithmeticError, ValueError):
-                if variant:
-                    raise
-
-
-_FAILED = object()
-
-
-def _shape(rule, args):
-    shapes = [avals.shape_of(a) for a in args.values() if a.kind in (PY, NP, ARRAY)]
-    if rule.kind in (ELEMENTWISE, NONDIFF):
-        try:
-            return avals.broadcast_shapes(*shapes)
-        except ValueError:
-            return _FAILED
-    if rule.kind == SCALAR or rule.kind == REDUCE:
-        return ()
-    if rule.kind == MATMUL:
-        return _matmul_shape(*[avals.shape_of(a) for a in args.values()])
-    return None
-
-
-def _matmul_shape(a, b):
-    if a is None or b is None:
-        return None
-    if len(a) == 0 or len(b) == 0:
-        return avals.broadcast_shapes(a, b)
-    inner_a, inner_b = a[-1], (b[-2] if len(b) > 1 else b[0])
-    if isinstance(inner_a, int) and isinstance(inner_b, int) and inner_a != inner_b:
-        return _FAILED
-    if len(a) == 1 and len(b) == 1:
-        return ()
-    if len(a) == 1:
-        return b[:-2] + b[-1:]
-    if len(b) == 1:
-        return a[:-1]
-    return avals.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])

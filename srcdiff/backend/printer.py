@@ -14,11 +14,9 @@ import operator
 import gast
 
 from ..frontend import expressions
-from ..ir import code
 from ..ir import nodes as ir
 from ..ir.code import OBJ
-from ..primitives.calls import USER
-from ..primitives.indexing import INDEX, fill
+from ..primitives.indexing import fill
 from .emit import INDENT, render
 
 # The lowering's operator tables, read the other way: an operator's function to its node.
@@ -29,21 +27,12 @@ COMPARE = {fn: node for node, fn in expressions.COMPARE.items()}
 
 def expression(call, operand):
     """The expression of ``call``; ``operand(op)`` gives the node of each IR operand."""
-    if call.rule.kind == INDEX:
-        parts = [operand(a) for a in call.args[1:]]
-        return gast.Subscript(value=operand(call.args[0]), slice=fill(call.index, parts),
-                              ctx=gast.Load())
+    own = call.rule.expression(call, operand)
+    if own is not None:
+        return own
     fn = call.rule.fn
     args = [operand(a) for a in call.args]
     keywords = [gast.keyword(arg=k, value=operand(v)) for k, v in call.keywords]
-    if call.form == "append":
-        method = gast.Attribute(value=args[0], attr="append", ctx=gast.Load())
-        return gast.Call(func=method, args=[args[1]], keywords=[])
-    if call.form in ("tuple", "list"):
-        node = gast.Tuple if call.form == "tuple" else gast.List
-        return node(elts=args, ctx=gast.Load())
-    if call.form == "dict":
-        return gast.Dict(keys=[code.const(k) for k in call.rule.keys], values=args)
     if call.form == "attribute":
         return gast.Attribute(value=args[0], attr=call.spelling, ctx=gast.Load())
     if call.form == "method":
@@ -56,8 +45,7 @@ def expression(call, operand):
     if call.spelling is None and fn in COMPARE:
         return gast.Compare(left=args[0], ops=[COMPARE[fn]()], comparators=[args[1]])
     func = gast.parse(call.spelling, mode="eval").body
-    if call.rule.kind == USER:
-        fn = fn.fn
+    fn = call.rule.referenced
     if fn is not None:
         func.srcdiff_ref = (OBJ, fn)
     return gast.Call(func=func, args=args, keywords=keywords)
@@ -119,10 +107,10 @@ def _lowered_block(block, depth, lines):
 
 def _lowered_assignment(stmt):
     value = stmt.value
-    form = getattr(value, "form", None)
-    if form == "store":
+    rule = getattr(value, "rule", None)
+    if rule is not None and rule.writes_part:
         return stored(value, _lowered_operand)
-    if form in ("append", "effect"):
+    if rule is not None and rule.statement_only:
         return gast.Expr(value=expression(value, _lowered_operand))
     return gast.Assign(targets=[_name(stmt.target, gast.Store())],
                        value=_lowered_expression(value), type_comment=None)

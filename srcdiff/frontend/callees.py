@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import nodes as ir
-from ..primitives.calls import USER
 from . import lower, parse
 from .scope import RuntimeScope
 
@@ -47,8 +46,8 @@ def watched_constants(fn_ir, scope):
         found.extend((scope, name, value) for name, value in fn_ir.constants.items())
         for stmt in ir.walk(fn_ir.body):
             if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
-                    stmt.value.rule.kind == USER):
-                callee = stmt.value.rule.fn
+                    stmt.value.rule.callee is not None):
+                callee = stmt.value.rule.callee
                 if callee.fn is not None and callee.key not in seen:
                     seen.add(callee.key)
                     visit(*lowered(callee))

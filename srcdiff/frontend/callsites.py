@@ -171,7 +171,7 @@ class CallLowering:
                 args = [ir.Const(values, repr(values))]
             else:
                 args = [self.operand_of(ir.Call(containers.pack_rule(tuple, len(args)),
-                                                tuple(args), (), None, form="tuple"))]
+                                                tuple(args), (), None))]
         keywords = [k.arg for k in node.keywords]
         overloads = REGISTRY.lookup(function)
         rule = next((r for r in overloads if r.bind(1 + len(args), keywords) is not None), None)

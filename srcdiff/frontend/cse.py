@@ -10,8 +10,6 @@ from __future__ import annotations
 import gast
 
 from ..ir import nodes as ir
-from ..primitives.calls import USER
-from ..primitives.indexing import INDEX
 
 
 def common_subexpressions(fn):
@@ -75,7 +73,7 @@ def _reads_shape(stmt, shapes, renames):
     if rule.shape_only:
         return True
     first = stmt.value.args[0] if stmt.value.args else None
-    return rule.kind == INDEX and isinstance(first, ir.Var) and (
+    return rule.reads_part and isinstance(first, ir.Var) and (
         renames.get(first.name, first.name) in shapes)
 
 
@@ -83,7 +81,7 @@ def _expression_key(stmt, versions, renames):
     """Equal keys compute equal values. Reads of an element (``x[i]``) compare by their
     index; other calls by their rule, so that two list displays stay two lists."""
     value = stmt.value
-    if not isinstance(value, ir.Call) or value.rule.kind == USER:
+    if not isinstance(value, ir.Call) or not value.rule.pure:
         return None
     parts = []
     for op in list(value.args) + [v for _, v in value.keywords]:
@@ -95,8 +93,7 @@ def _expression_key(stmt, versions, renames):
         else:
             parts.append(("global", op.text))
     index = gast.dump(value.index) if value.index is not None else None
-    rule = ("index", len(value.args)) if value.rule.kind == INDEX else id(value.rule)
-    return (rule, value.spelling, value.form, tuple(k for k, _ in value.keywords),
+    return (value.rule.identity, value.spelling, value.form, tuple(k for k, _ in value.keywords),
             index, tuple(parts))
 
 

@@ -157,8 +157,7 @@ class LoopLowering:
             return ir.Call(indexing.rule(1), (sources[id(node)], position), (), None,
                            indexing.placeholder(0))
         items = [self.operand_of(i) if isinstance(i, ir.Call) else i for i in items]
-        return ir.Call(containers.pack_rule(tuple, len(items)), tuple(items), (), None,
-                       form="tuple")
+        return ir.Call(containers.pack_rule(tuple, len(items)), tuple(items), (), None)
 
     def position(self, node, position, sources):
         start = sources.get(("start", id(node)))
@@ -209,7 +208,7 @@ class LoopLowering:
         conditions = [rename.visit(code.clone(c)) for c in generator.ifs]
         result = result or self.fresh()
         self.locals.add(result)
-        self.emit(result, ir.Call(containers.pack_rule(list, 0), (), (), None, form="list"))
+        self.emit(result, ir.Call(containers.pack_rule(list, 0), (), (), None))
         target = gast.Name(id=result, ctx=gast.Load(), annotation=None, type_comment=None)
         call = gast.Call(func=gast.Attribute(value=target, attr="append", ctx=gast.Load()),
                          args=[element], keywords=[])

@@ -105,8 +105,7 @@ class WriteLowering:
                              f"list({name})")
         self.read_local(node.func.value, name)
         value = self.operand(node.args[0])
-        call = ir.Call(containers.append_rule(), (ir.Var(name), value), (), "append",
-                       form="append")
+        call = ir.Call(containers.append_rule(), (ir.Var(name), value), (), "append")
         self.body.append(ir.Assign(name, call, self.origin, augmented=True, restore=False))
 
     def augmented_store(self, stmt, op):
@@ -127,7 +126,7 @@ class WriteLowering:
         combined = self.operand_of(self.call_rule(op, [ir.Var(part), self.operand(stmt.value)],
                                                   stmt, spelling=None))
         call = ir.Call(indexing.store_rule(len(parts)), (array, combined, *parts), (), None,
-                       index, form="store")
+                       index)
         self.body.append(ir.Assign(array.name, call, self.origin, augmented=True))
 
     def subscript(self, node):
@@ -176,7 +175,7 @@ class WriteLowering:
         if rows:
             index.srcdiff_rows = rows
         call = ir.Call(indexing.store_rule(len(parts), op), (array, stored, *parts), (),
-                       None, index, form="store")
+                       None, index)
         self.body.append(ir.Assign(array.name, call, self.origin, augmented=True))
 
     def composed(self, target):
@@ -205,8 +204,7 @@ class WriteLowering:
                              "write the elements out")
         pytype = tuple if isinstance(node, gast.Tuple) else list
         operands = tuple(self.operand(e) for e in node.elts)
-        return ir.Call(containers.pack_rule(pytype, len(operands)), operands, (), None,
-                       form=pytype.__name__)
+        return ir.Call(containers.pack_rule(pytype, len(operands)), operands, (), None)
 
     def dict_display(self, node):
         if not all(isinstance(k, gast.Constant) and isinstance(k.value, str)
@@ -215,8 +213,7 @@ class WriteLowering:
                              "write {'name': value, ...}")
         keys = tuple(k.value for k in node.keys)
         operands = tuple(self.operand(v) for v in node.values)
-        return ir.Call(containers.pack_rule(dict, len(keys), keys), operands, (), None,
-                       form="dict")
+        return ir.Call(containers.pack_rule(dict, len(keys), keys), operands, (), None)
 
 
 def _matched(target, value):

@@ -47,8 +47,7 @@ class Phi:
 def _changed_in_place(ssa, stmt):
     """The value that ``stmt`` changes in place (``y[i] = v``, ``lst.append(v)`` make a new
     value of the same object), which must therefore live in the same variable."""
-    if not isinstance(stmt, ir.Assign) or stmt.is_copy or stmt.value.form not in (
-            "store", "append"):
+    if not isinstance(stmt, ir.Assign) or stmt.is_copy or stmt.value.rule.writes is None:
         return None
     value = ssa.uses[stmt].get(stmt.value.args[0].name, UNDEFINED)
     return None if value is UNDEFINED else value

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import gast
 
 from ..errors import SrcdiffError
-from .registry import Rule
+from .protocol import Rule
 
 USER = "user"
 ACTIVE = object()
@@ -78,10 +78,42 @@ def callee_rule(callee, located, call_node):
         raise located.error(call_node, f"the default value of {callee.name}'s parameter "
                             f"{bad[0]} is not a number, string, bool or None",
                             "pass that argument explicitly")
-    rule = Rule(fn=callee, name=callee.name, params=tuple(params), defaults=defaults,
-                templates=(ACTIVE,) * len(params), kind=USER, positional=positional,
-                positional_only=positional_only)
-    return rule
+    return CallRule(fn=callee, name=callee.name, params=tuple(params), defaults=defaults,
+                    templates=(ACTIVE,) * len(params), kind=USER, positional=positional,
+                    positional_only=positional_only)
+
+
+class CallRule(Rule):
+    """A call of a user function (``fn`` is its :class:`Callee`): its result is what the
+    callee's own specialization says; its adjoint calls the callee's VJP, which reads every
+    argument."""
+
+    pure = False
+
+    @property
+    def callee(self):
+        return self.fn
+
+    @property
+    def referenced(self):
+        return self.fn.fn
+
+    def abstract_eval(self, call, args, site):
+        return site.callee_result(self.fn, args)
+
+    def result_memory(self, call, sharing):
+        shared = sharing.shared_result
+        if shared is None:
+            return sharing.own.union(*(sharing.of(a) for a in call.args))
+        bound = call.bound()
+        return sharing.own.union(*(sharing.of(bound[p]) for p in shared if p in bound),
+                                 {r for r in shared if isinstance(r, tuple)})
+
+    def vjp_reads(self, call, args, result, active, site):
+        return set(self.params)
+
+    def adjoint(self, sweep, stmt, g, state, lines):
+        return sweep.user_call(stmt, g, state, lines)
 
 
 def binding_error(rule, nargs, keywords):

@@ -11,26 +11,77 @@ from __future__ import annotations
 import gast
 
 from ..ir.avals import OTHER, UNKNOWN_AVAL, AVal, join
-from .registry import Rule
+from .protocol import Rule
 
 PACK = "pack"
 APPEND = "append"
 _ACTIVE = object()
 
 
+class PackRule(Rule):
+    """``(a, b)``, ``[a, b]``, ``{"w": a}``: a new container of the operands."""
+
+    packs = True
+
+    def abstract_eval(self, call, args, site):
+        return packed(self, args)
+
+    def result_memory(self, call, sharing):
+        inner = frozenset().union(*(sharing.of(a) for a in call.args))
+        return inner if self.fn is tuple else sharing.own | inner
+
+    def vjp_reads(self, call, args, result, active, site):
+        return set()
+
+    def adjoint(self, sweep, stmt, g, state, lines):
+        return sweep.unpack_adjoint(stmt, g)
+
+    def expression(self, call, operand):
+        elements = [operand(a) for a in call.args]
+        if self.fn is dict:
+            return gast.Dict(keys=[gast.Constant(value=k, kind=None) for k in self.keys],
+                             values=elements)
+        node = gast.Tuple if self.fn is tuple else gast.List
+        return node(elts=elements, ctx=gast.Load())
+
+
+class AppendRule(Rule):
+    """``lst.append(value)``: the same list, grown by one, in place."""
+
+    writes = "lst"
+    grows_list = True
+    statement_only = True
+
+    def abstract_eval(self, call, args, site):
+        return appended(args["lst"], args["value"], site.located, site.node)
+
+    def result_memory(self, call, sharing):
+        return sharing.of(call.args[0]) | sharing.of(call.args[1])
+
+    def vjp_reads(self, call, args, result, active, site):
+        return set()
+
+    def reverse_statement(self, sweep, stmt, state):
+        return sweep.reverse_append(stmt, state)
+
+    def expression(self, call, operand):
+        method = gast.Attribute(value=operand(call.args[0]), attr="append", ctx=gast.Load())
+        return gast.Call(func=method, args=[operand(call.args[1])], keywords=[])
+
+
 def pack_rule(pytype, count, keys=None):
     """The rule that builds a ``pytype`` (tuple, list or dict with ``keys``) of ``count``."""
     params = tuple(f"e{k}" for k in range(count))
-    rule = Rule(fn=pytype, name=f"{pytype.__name__} display", params=params, defaults={},
-                templates=(_ACTIVE,) * count, kind=PACK)
+    rule = PackRule(fn=pytype, name=f"{pytype.__name__} display", params=params, defaults={},
+                    templates=(_ACTIVE,) * count, kind=PACK)
     rule.keys = keys
     return rule
 
 
 def append_rule():
     """``lst.append(value)``: a new value of the list (the same object, grown by one)."""
-    return Rule(fn=list.append, name="list.append", params=("lst", "value"), defaults={},
-                templates=(_ACTIVE, _ACTIVE), kind=APPEND)
+    return AppendRule(fn=list.append, name="list.append", params=("lst", "value"),
+                      defaults={}, templates=(_ACTIVE, _ACTIVE), kind=APPEND)
 
 
 def appended(lst, value, located, node):

@@ -15,7 +15,7 @@ import builtins
 from .. import runtime
 from ..ir import nodes as ir
 from ..ir.avals import OTHER, AVal
-from .registry import NONDIFF, Rule
+from .protocol import NONDIFF, Rule
 
 EFFECT = "effect"
 
@@ -30,18 +30,25 @@ def _returns_none(avals, bound):
     return AVal(OTHER, pytype=type(None))
 
 
+class EffectRule(Rule):
+    """A call run for what it does, with no value anyone reads and no derivative."""
+
+    statement_only = True
+    pure = False
+
+
 def print_call(args, keywords):
     """``print(a, b, sep=...)``: keyword names as written; the operands already lowered."""
     params = tuple(f"e{k}" for k in range(len(args))) + tuple(name for name, _ in keywords)
-    rule = Rule(fn=builtins.print, name="print", params=params, defaults={},
-                templates=(None,) * len(params), kind=NONDIFF, shape=_returns_none,
-                positional=len(args))
+    rule = EffectRule(fn=builtins.print, name="print", params=params, defaults={},
+                      templates=(None,) * len(params), kind=NONDIFF, shape=_returns_none,
+                      positional=len(args))
     return ir.Call(rule, tuple(args), tuple(keywords), "print", form=EFFECT)
 
 
-_REQUIRE = Rule(fn=runtime.require_assigned, name="require_assigned",
-                params=("assigned", "name"), defaults={}, templates=(None, None), kind=NONDIFF,
-                shape=_returns_none)
+_REQUIRE = EffectRule(fn=runtime.require_assigned, name="require_assigned",
+                      params=("assigned", "name"), defaults={}, templates=(None, None),
+                      kind=NONDIFF, shape=_returns_none)
 
 
 def require_assigned_call(flag, name):

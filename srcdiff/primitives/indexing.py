@@ -21,7 +21,7 @@ from ..errors import user_facing
 from ..ir import avals, code
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .containers import element
-from .registry import Rule
+from .protocol import UNBROADCAST, Rule, reduction
 
 INDEX = "index"
 STORE = "store"
@@ -30,20 +30,94 @@ PLACEHOLDER = "\x00index"
 _ACTIVE = object()
 
 
+class IndexRule(Rule):
+    """``y = x[index]``: the result is the indexed part of ``x`` (a view, for basic
+    indexing of an array; the element itself, for a container). Its adjoint adds ``g`` into
+    that part of ``x``'s adjoint (:meth:`adjoint` hands it to the reverse sweep)."""
+
+    reads_part = True
+
+    @property
+    def identity(self):
+        return ("index", len(self.params))
+
+    def abstract_eval(self, call, args, site):
+        parts = [args[p] for p in self.params[1:]]
+        return result_aval(args["x"], parts, call.index, site.located, site.node)
+
+    def result_memory(self, call, sharing):
+        x = sharing.aval(call.args[0])
+        parts = [sharing.aval(a) for a in call.args[1:]]
+        if x.kind == OTHER and x.container and not any(e.kind == OTHER for e in x.elements):
+            # An element of a flat list, tuple or dict is one of the arrays it holds, not
+            # the container itself: appending to the list does not change it.
+            return frozenset(r for r in sharing.of(call.args[0])
+                             if not sharing.holds_container(r))
+        if x.kind != ARRAY or may_view(parts, call.index):
+            return sharing.own | sharing.of(call.args[0])
+        return sharing.own
+
+    def vjp_reads(self, call, args, result, active, site):
+        reads = set(self.params[1:])
+        if args["x"].known_shape is None:
+            reads.add("x")
+        return reads
+
+    def adjoint(self, sweep, stmt, g, state, lines):
+        return sweep.index_adjoint(stmt, g, state, lines)
+
+    def expression(self, call, operand):
+        parts = [operand(a) for a in call.args[1:]]
+        return gast.Subscript(value=operand(call.args[0]), slice=fill(call.index, parts),
+                              ctx=gast.Load())
+
+
+class StoreRule(Rule):
+    """``y[index] = v`` (or ``+=``, ``-=``): the same array as ``y``, changed in place in the
+    indexed part. The reverse sweep walks back over it with its own method."""
+
+    writes = "x"
+    writes_part = True
+
+    def abstract_eval(self, call, args, site):
+        parts = [args[p] for p in self.params[2:]]
+        return store_aval(args["x"], args["v"], parts, call.index, site.located, site.node,
+                          self.symbol)
+
+    def result_memory(self, call, sharing):
+        return sharing.of(call.args[0])
+
+    def vjp_reads(self, call, args, result, active, site):
+        """The index parts; ``v`` where the written part of ``y_bar`` is summed back to
+        ``v``'s shape with ``unbroadcast(part, v)``; the array where its shape is only known
+        when the code runs."""
+        reads = set(self.params[2:])
+        parts = [args[p] for p in self.params[2:]]
+        region = result_aval(args["x"], parts, call.index, site.located, site.node)
+        if reduction(stored_aval(args["v"], region), region) == UNBROADCAST:
+            reads.add("v")
+        if result.known_shape is None:
+            reads.add("ans")
+        return reads
+
+    def reverse_statement(self, sweep, stmt, state):
+        return sweep.reverse_store(stmt, state)
+
+
 def rule(count):
     """The getitem rule for an index with ``count`` variable parts."""
     params = ("x",) + tuple(f"i{k}" for k in range(count))
-    return Rule(fn=operator.getitem, name="x[index]", params=params, defaults={},
-                templates=(_ACTIVE,) + (None,) * count, kind=INDEX)
+    return IndexRule(fn=operator.getitem, name="x[index]", params=params, defaults={},
+                     templates=(_ACTIVE,) + (None,) * count, kind=INDEX)
 
 
 def store_rule(count, op=None):
     """``y[index] = v`` (``op`` None), ``+= v`` ("add") or ``-= v`` ("sub"), with ``count``
     variable index parts. Operands: the array, the value, then the index parts."""
     params = ("x", "v") + tuple(f"i{k}" for k in range(count))
-    return Rule(fn=_STORES[op], name=f"x[index] {STORE_OPS[op]} v", params=params,
-                defaults={}, templates=(_ACTIVE, _ACTIVE) + (None,) * count, kind=STORE,
-                symbol=STORE_OPS[op])
+    return StoreRule(fn=_STORES[op], name=f"x[index] {STORE_OPS[op]} v", params=params,
+                     defaults={}, templates=(_ACTIVE, _ACTIVE) + (None,) * count, kind=STORE,
+                     symbol=STORE_OPS[op])
 
 
 def _store(x, v, *parts):

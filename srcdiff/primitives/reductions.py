@@ -15,7 +15,7 @@ sees on average.
 import numpy as np
 
 from . import results as R
-from .registry import HOLOMORPHIC, REDUCE, declare, signature_of
+from .registry import HOLOMORPHIC, REDUCE, Spread, declare, signature_of
 
 TIES = "ties split the adjoint equally among the tied elements"
 AXIS_SIGNATURE = "a, axis=None, *, keepdims=False"
@@ -92,11 +92,11 @@ def select_moment(rule, avals, bound):
 
 
 def _reduction(fn, forms, *, signature=AXIS_SIGNATURE, dtype=R.same, selector=select_reduction,
-               name=None, notes="", domain=None, complex=None):
+               name=None, notes="", domain=None, complex=None, spread=None):
     param = signature.split(",")[0].strip()
     declare(fn, signature, *forms["general"], kind=REDUCE, name=name or f"numpy.{fn.__name__}",
             shape=R.result(R.reduced(param), dtype(param)), forms=forms, selector=selector,
-            notes=notes, domain=domain, complex=complex)
+            notes=notes, domain=domain, complex=complex, spread=spread)
 
 
 def _forms(scalar, all_, keepdims, axis, general, extra=0):
@@ -158,8 +158,8 @@ MEDIAN = _forms("g", "g * median_weights(a)", "g * median_weights(a, {axis})",
                 "expand_reduced(g, axis, keepdims) * median_weights(a, axis)")
 MOMENT_SIGNATURE = "a, axis=None, *, ddof=0, keepdims=False"
 
-_reduction(np.sum, SUM, complex=HOLOMORPHIC)
-_reduction(np.mean, MEAN, dtype=R.inexact, complex=HOLOMORPHIC)
+_reduction(np.sum, SUM, complex=HOLOMORPHIC, spread=Spread())
+_reduction(np.mean, MEAN, dtype=R.inexact, complex=HOLOMORPHIC, spread=Spread(divides=True))
 _reduction(np.prod, PROD, notes="exact where elements are zero: each element's adjoint is "
            "the product of the others, computed without division", complex=HOLOMORPHIC)
 for _fn in (np.max, np.amax, np.min, np.amin):

@@ -35,202 +35,26 @@ import ast
 import functools
 import string
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import gast
-import numpy as np
-
-from .. import runtime
-
-TEMPLATE_MODULES = ("math", "np", "xp")
-ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL = (
-    "elementwise", "scalar", "reduce", "matmul", "nondiff", "general")
-KINDS = (ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL)
-DOMAINS = ("real", "positive", "unit", "nonzero", "above1", "int", "invertible", "spd")
-HOLOMORPHIC = "holomorphic"
-PYTHON_FAMILIES = ("arith", "builtins", "math", "user")
-
-
-class RuleError(ValueError):
-    """A malformed rule declaration (a bug in a rule table or a user's defvjp call)."""
-
-
-@dataclass(frozen=True)
-class Template:
-    """One adjoint expression as text. Its syntax tree is parsed the first time a derivative
-    needs it: parsing every table's templates with gast when srcdiff is imported would cost
-    more than the rest of the import. ``check()`` parses at once, for rules given at run time
-    (``defvjp``); tests check every table's templates."""
-
-    text: str
-    allowed: frozenset = field(compare=False, repr=False)
-
-    @classmethod
-    def parse(cls, text, allowed):
-        template = cls(text, frozenset(allowed))
-        template.check()
-        return template
-
-    @property
-    def expr(self):
-        return _expression(self.text, self.allowed)
-
-    def check(self):
-        """Raise RuleError where the text is not an expression or uses an unknown name."""
-        self.expr  # noqa: B018 (parsed and checked, then cached)
-
-
-@functools.cache
-def _expression(text, allowed):
-    try:
-        expr = gast.parse(text, mode="eval").body
-    except SyntaxError as exc:
-        raise RuleError(f"template {text!r} is not a Python expression: {exc.msg}") from None
-    for node in gast.walk(expr):
-        if isinstance(node, gast.Name) and node.id not in allowed:
-            if node.id in TEMPLATE_MODULES or hasattr(runtime, node.id):
-                continue
-            raise RuleError(f"template {text!r} uses unknown name {node.id!r}")
-    return expr
-
-
-class Refusal:
-    """Stands where a template would when a rule cannot differentiate a call exactly (a
-    complex operand of a rule not verified for them, a calling convention it does not
-    support). The reverse stage raises it as a located error, and only if the operand in
-    question needs an adjoint; everything else reads it as a template that reads nothing."""
-
-    def __init__(self, message, hint=None):
-        self.message = message
-        self.hint = hint
-        self.text = f"refused: {message}"
-        self.expr = gast.Constant(value=None, kind=None)
-
-
-def is_complex(aval):
-    """Whether values of this abstract value are complex, or hold complex values (a list of
-    complex arrays); a dtype that is not known is taken to be real."""
-    if aval.kind == "py":
-        return aval.dtype is complex
-    if aval.kind in ("np", "array"):
-        return aval.dtype is not None and np.dtype(aval.dtype).kind == "c"
-    return any(is_complex(item) for item in aval.elements)
-
-
-@dataclass
-class Case:
-    """Templates that apply when the operands have the given numbers of dimensions."""
-
-    ndims: tuple
-    templates: tuple
-
-
-@dataclass
-class Rule:
-    fn: object
-    name: str
-    params: tuple
-    defaults: dict
-    templates: tuple
-    kind: str = ELEMENTWISE
-    cases: tuple = ()
-    domain: dict = field(default_factory=dict)
-    notes: str = ""
-    symbol: str | None = None
-    shape: object = None
-    user: bool = False
-    helpers: dict = field(default_factory=dict)
-    selector: object = None
-    forms: dict = field(default_factory=dict)
-    positional: int | None = None
-    positional_only: int = 0
-    family: str = ""
-    views: object = False
-    complex: object = None
-    shape_only: bool = False
-    """The result depends on the operand's shape alone (``len``, ``np.shape``): a stale
-    view may be read by it, and writes into the operand do not change it."""
-    pointwise: bool = True
-    """For an elementwise rule: each element of the adjoint depends on the same element of
-    ``g`` alone, so a ``g`` that is one scalar broadcast over the result may be used as it
-    is. Not so for ``np.cross``, which mixes the three components."""
-
-    def returns_view(self, avals):
-        """Whether the result may share memory with an operand, for operands of these kinds
-        (``views`` is a bool, or a function of the operands' abstract values)."""
-        return self.views(avals) if callable(self.views) else bool(self.views)
-
-    @property
-    def differentiable(self):
-        return tuple(p for p, t in zip(self.params, self.templates)
-                     if t is not None and not isinstance(t, Refusal))
-
-    @property
-    def numpy_semantics(self):
-        """Whether the primitive computes as NumPy does, with inf and NaN where Python's
-        arithmetic raises (np.log(0.0) is -inf, math.log(0.0) an error): its adjoint must
-        then compute so too, even on Python floats."""
-        return self.family not in PYTHON_FAMILIES
-
-    def templates_for(self, ndims):
-        for case in self.cases:
-            if case.ndims == ndims:
-                return case.templates
-        return self.templates
-
-    def select(self, avals, bound):
-        """The templates for operands with these abstract values (``avals`` by parameter;
-        ``bound`` holds the operands, so constant arguments such as ``axis`` can decide).
-        A rule's ``selector(rule, avals, bound)`` may choose; by default, ``cases`` are
-        matched on the operands' numbers of dimensions. With a complex operand, the rule's
-        ``complex`` setting decides (see the module docstring)."""
-        if any(is_complex(aval) for aval in avals.values()):
-            if self.complex is None:
-                return self.refuse(f"{self.name} is not supported for complex operands",
-                                   "differentiate with respect to real and imaginary parts "
-                                   "separately, or take np.real/np.imag first")
-            if self.complex != HOLOMORPHIC:
-                return self.complex
-        if self.selector is not None:
-            return self.selector(self, avals, bound)
-        return self.templates_for(tuple(avals[p].ndim for p in self.params))
-
-    def refuse(self, message, hint=None):
-        """Refusals in place of this rule's templates (None stays None: no adjoint)."""
-        refusal = Refusal(message, hint)
-        return tuple(None if t is None else refusal for t in self.templates)
-
-    def form(self, label, **text):
-        """The templates of the form ``label``, with its placeholders filled by ``text``."""
-        return _parse_form(self.forms[label], frozenset(self.allowed()),
-                           tuple(sorted(text.items())))
-
-    def parse(self, text):
-        """A template made by a selector at compile time (parsed once per text)."""
-        return _parse_form((text,), frozenset(self.allowed()), ())[0]
-
-    def allowed(self):
-        return set(self.params) | {"g", "ans"} | set(self.helpers)
-
-    def bind(self, nargs, keywords):
-        """Map a call's positional count and keyword names onto parameters, or None."""
-        positional = len(self.params) if self.positional is None else self.positional
-        if nargs > positional:
-            return None
-        names = list(self.params[:nargs])
-        for key in keywords:
-            if key not in self.params or key in names or key in self.params[:self.positional_only]:
-                return None
-            names.append(key)
-        missing = [p for p in self.params if p not in names and p not in self.defaults]
-        return None if missing else names
-
-
-@functools.cache
-def _parse_form(texts, allowed, text):
-    values = dict(text)
-    return tuple(None if t is None else Template.parse(t.format(**values), allowed)
-                 for t in texts)
+from .protocol import (  # noqa: F401  (the protocol's names, re-exported for the tables)
+    DOMAINS,
+    ELEMENTWISE,
+    GENERAL,
+    HOLOMORPHIC,
+    KINDS,
+    MATMUL,
+    NONDIFF,
+    REDUCE,
+    SCALAR,
+    Case,
+    Refusal,
+    Rule,
+    RuleError,
+    Spread,
+    Template,
+    is_complex,
+)
 
 
 @dataclass(frozen=True)
@@ -330,7 +154,8 @@ REGISTRY = Registry()
 
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
             notes="", symbol=None, shape=None, user=False, helpers=None, selector=None,
-            forms=None, views=False, complex=None, pointwise=True, shape_only=False):
+            forms=None, views=False, complex=None, pointwise=True, shape_only=False,
+            spread=None, jvp=None):
     """Declare a primitive's reverse rule; one template (or None) per parameter.
 
     ``signature`` is written as in a ``def``: literal defaults, ``/`` and ``*`` allowed.
@@ -344,7 +169,9 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     ``pointwise=False`` marks an elementwise rule whose adjoint mixes elements of ``g``
     (``np.cross``). ``shape_only=True`` marks a result that depends on the first operand's
     shape alone (``len``, ``np.shape``). ``complex`` is ``HOLOMORPHIC``, one template per
-    parameter for complex operands, or None (complex operands are refused).
+    parameter for complex operands, or None (complex operands are refused). ``spread``
+    marks a reduction whose adjoint spreads ``g`` evenly over its operand (a sum, a mean);
+    ``jvp`` gives one tangent template per parameter (forward mode).
     """
     label = _display(fn, name)
     if kind not in KINDS:
@@ -381,8 +208,16 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
                 selector=selector, forms=forms, positional=parsed_signature.positional,
                 positional_only=parsed_signature.positional_only,
                 family="user" if user else _family(), views=views, complex=complex,
-                pointwise=pointwise, shape_only=shape_only)
+                pointwise=pointwise, shape_only=shape_only, spread=spread,
+                jvp=None if jvp is None else _jvp_templates(label, jvp, params, allowed, user))
     return REGISTRY.add(rule)
+
+
+def _jvp_templates(label, texts, params, allowed, check):
+    if len(texts) != len(params):
+        raise RuleError(f"{label}: {len(params)} parameters but {len(texts)} tangent templates")
+    tangents = {f"{p}_dot" for p in params}
+    return parse_templates(texts, set(allowed) | tangents, check=check)
 
 
 def _family():

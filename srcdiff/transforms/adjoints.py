@@ -19,6 +19,7 @@ from ..ir import code
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, PY
 from ..ir.code import ADJ, DEF, OBJ
+from ..primitives.protocol import UNBROADCAST, reduction
 
 _NAMESPACE = {"math": math, "np": np}
 
@@ -85,31 +86,12 @@ def _replacement(name, g, names, all_python):
     return code.ref(OBJ, getattr(runtime, name))
 
 
-def reduction(operand, result):
-    """How an elementwise contribution returns to its operand's shape: ``None`` (it has it),
-    ``("sum", axis, keepdims)`` when the shapes say which axes were broadcast, or
-    ``("unbroadcast",)`` when only run time can tell."""
-    if operand.kind in (PY, NP):
-        return None if result.kind in (PY, NP) else ("sum", None, False)
-    target, source = operand.known_shape, result.known_shape
-    if target is not None and target == source:
-        return None
-    if target is not None and source is not None:
-        lead = len(source) - len(target)
-        kept = tuple(i for i, n in enumerate(target) if n == 1 and source[lead + i] != 1)
-        if lead and not kept:
-            return ("sum", tuple(range(lead)), False)
-        if kept and not lead:
-            return ("sum", kept, True)
-    return ("unbroadcast",)
-
-
 def reduce_to(expr, operand, result, operand_expr):
     """Sum an elementwise contribution back to the operand's shape if it was broadcast."""
     how = reduction(operand, result)
     if how is None:
         return expr
-    if how[0] == "unbroadcast":
+    if how == UNBROADCAST:
         return gast.Call(func=code.ref(OBJ, runtime.unbroadcast),
                          args=[expr, code.clone(operand_expr)], keywords=[])
     _, axes, keepdims = how
@@ -251,7 +233,7 @@ def whole_reduction(program, stmt):
     constant axes with ``keepdims=True``, the number of elements each result element
     gathers; else None. The adjoint of ``a`` is then ``g`` (over that count, for the mean)
     broadcast back, which elementwise adjoints can use as it is."""
-    if stmt.is_copy or stmt.value.rule.name not in ("numpy.sum", "numpy.mean"):
+    if stmt.is_copy or stmt.value.rule.spread is None:
         return None
     rule = stmt.value.rule
     bound = stmt.value.bound()
@@ -275,11 +257,11 @@ def whole_reduction(program, stmt):
         reduced = sorted({a % len(shape) for a in axes})
     else:
         return None
-    if rule.name == "numpy.mean" and not all(isinstance(shape[d], int) for d in reduced):
+    if rule.spread.divides and not all(isinstance(shape[d], int) for d in reduced):
         return None
     size = 1
     for d in reduced:
         size = size * shape[d] if isinstance(shape[d], int) else size
-    if size == 0 and rule.name == "numpy.mean":
+    if size == 0 and rule.spread.divides:
         return None  # the mean of nothing: the template divides an empty array instead
     return size

@@ -11,8 +11,6 @@ from __future__ import annotations
 from ..analysis.memory import writes, written_roots
 from ..ir import nodes as ir
 from ..ir.ssa import UNDEFINED, Param, Phi
-from ..primitives.indexing import INDEX
-from ..primitives.registry import ELEMENTWISE, SCALAR
 from .sites import END, SHAPE
 
 
@@ -55,8 +53,6 @@ class Recompute:
     that are never reassigned, constants and other such recomputed values; and when no read
     in the reverse sweep needs the value from the previous iteration or from before the
     loop."""
-
-    CHEAP = (INDEX, SCALAR)
 
     def __init__(self, program, result):
         self.program = program
@@ -117,10 +113,8 @@ class Recompute:
         if stmt.is_copy:
             return True
         rule = stmt.value.rule
-        if rule.kind == INDEX:
-            return True
-        return rule.kind == SCALAR or (rule.kind == ELEMENTWISE and all(
-            self.program.aval(stmt, op).is_scalar for op in stmt.operands()))
+        return rule.reads_part or rule.cheap(
+            [self.program.aval(stmt, op) for op in stmt.operands()])
 
     def _operands_fixed(self, stmt, loop, needed):
         """Whether the operands are loop targets, parameters never reassigned, or earlier

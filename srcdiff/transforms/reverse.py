@@ -20,10 +20,7 @@ from ..ir.avals import ARRAY, NP, PY, UNKNOWN_AVAL, broadcast_shapes, join
 from ..ir.code import ADJ, DEF, OBJ
 from ..ir.ssa import UNDEFINED, Param
 from ..primitives import indexing
-from ..primitives.calls import USER
-from ..primitives.containers import APPEND, PACK
-from ..primitives.indexing import INDEX, STORE
-from ..primitives.registry import ELEMENTWISE, NONDIFF, Refusal, is_complex
+from ..primitives.protocol import UNBROADCAST, Refusal, is_complex, reduction
 from . import tidy
 from .adjoint_state import Adjoints, AdjointState, Lazy, View, expression_of
 from .adjoints import (
@@ -33,7 +30,6 @@ from .adjoints import (
     python_calls_to_math,
     real_part,
     reduce_to,
-    reduction,
     whole_reduction,
 )
 from .sweep_calls import CallAdjoints
@@ -276,7 +272,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
             part = gast.Subscript(value=code.clone(g), slice=code.clone(index), ctx=gast.Load())
             how = reduction(value_aval, region)
             view = region.kind == ARRAY and indexing.may_view(parts, call.index) and (
-                how is None or how[0] == "unbroadcast")
+                how is None or how == UNBROADCAST)
         expr = reduce_to(part, value_aval, region, self.argument(stmt, call.args[1]))
         if value_aval is not given:
             shape = code.const(given.known_shape) if given.known_shape is not None else np_call(
@@ -289,10 +285,13 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
         return View(expr) if view else expr
 
     def reverse_assign(self, stmt, state):
-        if not stmt.is_copy and stmt.value.rule.kind == APPEND:
-            return self.reverse_append(stmt, state)
-        if not stmt.is_copy and stmt.value.rule.kind == STORE:
-            return self.reverse_store(stmt, state)
+        if stmt.is_copy:
+            return self.reverse_call(stmt, state)
+        return stmt.value.rule.reverse_statement(self, stmt, state)
+
+    def reverse_call(self, stmt, state):
+        """Walk back over ``z = op(a, b)`` (or a copy): the operands' adjoints get the
+        contributions that the primitive's adjoint derives from ``z_bar``."""
         web = self.web(stmt)
         pushed = stmt in self.plan.pushed
         g = state.get(web)
@@ -309,17 +308,10 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
         lazy = lazy if lazy is not None else self._sum_to_lazy(stmt, g)
         if lazy is not None:
             contributions = lazy
-        elif not stmt.is_copy and stmt.value.rule.kind == USER:
-            contributions = self.user_call(stmt, g, state, lines)
-        elif not stmt.is_copy and stmt.value.rule.kind == PACK:
-            contributions = self.unpack_adjoint(stmt, g)
-        elif not stmt.is_copy and stmt.value.rule.kind == INDEX and self.program.aval(
-                stmt, stmt.value.args[0]).container:
-            contributions = self.element_adjoint(stmt, g)
-        elif not stmt.is_copy and stmt.value.rule.kind == INDEX:
-            contributions = self.index_adjoint(stmt, g, state, lines)
-        else:
+        elif stmt.is_copy:
             contributions = self.contributions(stmt, g)
+        else:
+            contributions = stmt.value.rule.adjoint(self, stmt, g, state, lines)
         own = contributions.pop(web, [])
         old = [e for exprs in contributions.values() for e in exprs] + own
         reads_old = any(code.refs(expression_of(e), "old") for e in old)
@@ -358,8 +350,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
         and elementwise rules whose active operands all have the result's shape."""
         if stmt.is_copy:
             return True
-        rule = stmt.value.rule
-        if rule.kind != ELEMENTWISE or not rule.pointwise:
+        if not stmt.value.rule.adjoint_is_pointwise:
             return False
         result = self.program.avals[stmt].known_shape
         for op in stmt.value.bound().values():
@@ -380,7 +371,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
         if source is None or not self.activity.active(source):
             return None
         value = code.clone(g)
-        if stmt.value.rule.name == "numpy.mean":
+        if stmt.value.rule.spread.divides:
             value = simplify(gast.BinOp(left=value, op=gast.Div(), right=code.const(size)),
                              self.scalar)
         return {self.web(source): [Lazy(value)]}
@@ -393,7 +384,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
             return {self.web(source): [code.clone(g)]}
         call = stmt.value
         rule = call.rule
-        if rule.kind == NONDIFF:
+        if not rule.has_vjp:
             return {}
         bound = call.bound()
         operand_avals = {p: self.program.aval(stmt, op) for p, op in bound.items()}
@@ -420,7 +411,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
                 expr = numpy_division(expr, self.aval_of)
             if complex_call and not is_complex(operand_avals[p]):
                 expr = real_part(simplify(expr, self.scalar))
-            if rule.kind == ELEMENTWISE and reduce:
+            if rule.broadcasts and reduce:
                 expr = reduce_to(expr, operand_avals[p], self.program.avals[stmt], names[p])
             result.setdefault(self.web(source), []).append(simplify(expr, self.scalar))
         return result

@@ -10,7 +10,6 @@ from ..ir import code
 from ..ir import nodes as ir
 from ..ir.code import ADJ, OBJ
 from ..primitives import indexing
-from ..primitives.indexing import INDEX
 from .adjoint_state import SCATTERED, Lazy, base_name
 from .adjoints import np_call
 
@@ -85,7 +84,7 @@ class CallAdjoints:
                     return None
                 used |= inner
                 continue
-            key = _constant_key(user.value) if user.value.rule.kind == INDEX else None
+            key = _constant_key(user.value) if user.value.rule.reads_part else None
             if key is None or self.program.definition(user, user.value.args[0]) is not value:
                 return None
             if self.activity.active(user):
@@ -119,8 +118,11 @@ class CallAdjoints:
         return {self.web(source): [value]}
 
     def index_adjoint(self, stmt, g, state, lines):
-        """``x_bar[index] += g``, into an array this sweep owns (made here if need be)."""
+        """``x_bar[index] += g``, into an array this sweep owns (made here if need be); for
+        an element of a container, ``one_hot``."""
         call = stmt.value
+        if self.program.aval(stmt, call.args[0]).container:
+            return self.element_adjoint(stmt, g)
         source = self.program.definition(stmt, call.args[0])
         if source is None or not self.activity.active(source):
             return {}

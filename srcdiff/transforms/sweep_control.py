@@ -10,7 +10,6 @@ from ..ir import code
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ
 from ..ir.ssa import UNDEFINED, Phi
-from ..primitives.indexing import INDEX, STORE
 from .adjoint_state import Lazy, expression_of
 
 
@@ -127,10 +126,10 @@ class ControlFlow:
             if not (isinstance(inner, ir.Assign) and not inner.is_copy
                     and self.activity.active(inner)):
                 continue
-            kind = inner.value.rule.kind
-            if kind == STORE:
+            rule = inner.value.rule
+            if rule.writes_part:
                 targets.add(self.web(inner))
-            elif kind == INDEX and not self.program.aval(inner, inner.value.args[0]).container:
+            elif rule.reads_part and not self.program.aval(inner, inner.value.args[0]).container:
                 source = self.program.definition(inner, inner.value.args[0])
                 if source is not None and source is not UNDEFINED:
                     targets.add(self.web(source))

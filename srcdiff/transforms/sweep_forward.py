@@ -11,8 +11,6 @@ from ..ir import nodes as ir
 from ..ir.avals import ARRAY
 from ..ir.code import DEF, OBJ
 from ..primitives import indexing
-from ..primitives.effects import EFFECT
-from ..primitives.indexing import STORE
 from .sites import END, SHAPE
 
 
@@ -62,13 +60,13 @@ class ForwardSweep:
         if isinstance(stmt, ir.Assign):
             if stmt in self.plan.pushed:
                 out.append(self.push(stmt))
-            if not stmt.is_copy and stmt.value.form == "store":
+            if not stmt.is_copy and stmt.value.rule.writes_part:
                 call = stmt.value
                 out.append(code.Store((DEF, self.web(stmt)), self.store_index(stmt),
                                       self.operand(stmt, call.args[1]),
                                       call.rule.symbol[:-1] or None))
                 return out
-            if not stmt.is_copy and stmt.value.form in ("append", EFFECT):
+            if not stmt.is_copy and stmt.value.rule.statement_only:
                 out.append(code.Expr(self.primal(stmt)))
                 return out
             out.append(code.Assign((DEF, self.web(stmt)), self.primal(stmt)))
@@ -107,7 +105,7 @@ class ForwardSweep:
     def push(self, stmt):
         """Save what ``stmt`` overwrites: the variable, or the part of it that a store
         writes (a copy of it where the part is a view)."""
-        if not (not stmt.is_copy and stmt.value.rule.kind == STORE):
+        if stmt.is_copy or not stmt.value.rule.writes_part:
             return code.Push(self.name(stmt))
         region, parts = self.region(stmt)
         copy = region.kind == ARRAY and indexing.may_view(parts, stmt.value.index)

@@ -23,13 +23,9 @@ from ..analysis.memory import written_roots
 from ..ir import nodes as ir
 from ..ir.names import numbered
 from ..ir.ssa import SSA, UNDEFINED, Param, Phi
-from ..primitives import indexing
-from ..primitives.calls import USER
-from ..primitives.containers import APPEND, PACK
 from ..primitives.effects import is_effect
-from ..primitives.indexing import INDEX, STORE
-from ..primitives.registry import ELEMENTWISE, NONDIFF
-from .adjoints import reduction, whole_reduction, zero_literal
+from ..primitives.protocol import Site
+from .adjoints import whole_reduction, zero_literal
 from .recompute import Recompute, drop_recomputed
 from .sites import END, SHAPE
 
@@ -170,7 +166,7 @@ def _list_read(ssa, result, append):
 
 
 def _is_append(stmt):
-    return isinstance(stmt, ir.Assign) and not stmt.is_copy and stmt.value.rule.kind == APPEND
+    return isinstance(stmt, ir.Assign) and not stmt.is_copy and stmt.value.rule.grows_list
 
 
 def _walked(block, active_blocks):
@@ -184,7 +180,7 @@ def _walked(block, active_blocks):
 
 
 def _is_store(stmt):
-    return isinstance(stmt, ir.Assign) and not stmt.is_copy and stmt.value.rule.kind == STORE
+    return isinstance(stmt, ir.Assign) and not stmt.is_copy and stmt.value.rule.writes_part
 
 
 def _shared_reads(program, result, stores, read):
@@ -227,8 +223,8 @@ def _restoring_writes(program, result):
     read_roots = frozenset().union(*(memory.get(v, frozenset()) for v in result.reads))
     found = set()
     for stmt in ir.walk(program.fn.body):
-        if isinstance(stmt, ir.Assign) and not stmt.is_copy and stmt.value.rule.kind in (
-                STORE, APPEND):
+        if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
+                stmt.value.rule.writes is not None):
             if written_roots(program, memory, stmt) & read_roots:
                 found.add(stmt)
     return found
@@ -258,7 +254,7 @@ def _names(program, result):
         olds = [ssa.web(v) for v in ssa.concrete(ssa.before[stmt]) if v is not UNDEFINED]
         olds = [w for w in olds if w is not web and w in names]
         grows = isinstance(stmt, ir.Assign) and not stmt.is_copy and (
-            stmt.value.rule.kind in (APPEND, STORE))
+            stmt.value.rule.writes is not None)
         if grows and olds:
             names[web] = names[olds[0]]
         elif any(v in result.reads for w in olds for v in web_values(ssa, w)):
@@ -346,50 +342,20 @@ def _saves(block, ssa, result, recompute):
 
 
 def _template_reads(program, activity, stmt):
+    """The values the adjoints of ``stmt`` read, as its primitive declares them."""
     ssa = program.ssa
-    if stmt.is_copy:
+    if stmt.is_copy or whole_reduction(program, stmt) is not None:
         return set()
     call = stmt.value
-    rule = call.rule
-    if rule.kind == NONDIFF:
-        return set()
     bound = call.bound()
-    if rule.kind == USER:
-        return {ssa.read(stmt, op) for op in bound.values() if isinstance(op, ir.Var)}
-    if rule.kind in (PACK, APPEND) or whole_reduction(program, stmt) is not None:
-        return set()
-    if rule.kind == STORE:
-        reads = {ssa.read(stmt, op) for op in call.args[2:] if isinstance(op, ir.Var)}
-        value = call.args[1]
-        if isinstance(value, ir.Var) and _unbroadcast_into_part(program, stmt):
-            reads.add(ssa.read(stmt, value))
-        if program.avals[stmt].known_shape is None:
-            reads.add(stmt)
-        return reads
-    if rule.kind == INDEX:
-        reads = {ssa.read(stmt, op) for op in call.args[1:] if isinstance(op, ir.Var)}
-        x = call.args[0]
-        if isinstance(x, ir.Var) and program.aval(stmt, x).known_shape is None:
-            reads.add(ssa.read(stmt, x))
-        return reads
-    operand_avals = {p: program.aval(stmt, op) for p, op in bound.items()}
-    templates = rule.select(operand_avals, bound)
-    reads = set()
-    for p, template in zip(rule.params, templates):
-        operand = bound[p]
-        if template is None or not isinstance(operand, ir.Var):
-            continue
-        if not activity.active(ssa.read(stmt, operand)):
-            continue
-        names = {n.id for n in gast.walk(template.expr) if isinstance(n, gast.Name)}
-        for q, other in bound.items():
-            if q in names and isinstance(other, ir.Var):
-                reads.add(ssa.read(stmt, other))
-        if "ans" in names:
-            reads.add(stmt)
-        if rule.kind == ELEMENTWISE and reduction(
-                operand_avals[p], program.avals[stmt]) == ("unbroadcast",):
-            reads.add(ssa.read(stmt, operand))
+    variables = {p: op for p, op in bound.items() if isinstance(op, ir.Var)}
+    args = {p: program.aval(stmt, op) for p, op in bound.items()}
+    active = {p for p, op in variables.items() if activity.active(ssa.read(stmt, op))}
+    site = Site(program.fn.source.located, stmt.origin.node)
+    names = call.rule.vjp_reads(call, args, program.avals[stmt], active, site)
+    reads = {ssa.read(stmt, variables[p]) for p in names if p in variables}
+    if "ans" in names:
+        reads.add(stmt)
     return reads
 
 
@@ -399,18 +365,6 @@ def _zero_reads_value(aval):
     grows)."""
     return aval is not None and (aval.kind == "array" or aval.container) and (
         zero_literal(aval) is None)
-
-
-def _unbroadcast_into_part(program, stmt):
-    """Whether the adjoint of ``y[index] = v`` sums the written part back to ``v``'s shape
-    with ``unbroadcast(part, v)``, reading ``v``: where either shape is only known when the
-    code runs."""
-    call = stmt.value
-    given = program.aval(stmt, call.args[1])
-    parts = [program.aval(stmt, a) for a in call.args[2:]]
-    region = indexing.result_aval(program.aval(stmt, call.args[0]), parts, call.index,
-                                  program.fn.source.located, stmt.origin.node)
-    return reduction(indexing.stored_aval(given, region), region) == ("unbroadcast",)
 
 
 def _trips_values(ssa, loop):

@@ -1,0 +1,479 @@
+"""The primitive protocol: everything srcdiff knows about one primitive operation.
+
+A primitive (a :class:`Rule`) declares
+- its spelling and signature (``name``, ``symbol``, ``params``, ``defaults``);
+- its abstract evaluation, :meth:`Rule.abstract_eval` (the result's kind, dtype and shape);
+- its vector-Jacobian product: one template per parameter, or, for the structural
+  primitives (indexing, stores, packing, append, calls of the user's functions), the
+  reverse sweep's method that transposes it (:meth:`Rule.reverse_statement`,
+  :meth:`Rule.adjoint`);
+- a JVP slot (``jvp``), one template per parameter, that forward mode fills;
+- what its VJP reads (:meth:`Rule.vjp_reads`), so that the tape keeps exactly that;
+- its effects: the parameter it changes in place (``writes``), whether its result may share
+  memory with an operand (:meth:`Rule.result_memory`, ``views``), whether equal operands give
+  equal results (``pure``).
+
+The analyses and transforms ask these questions of the primitive; none of them branches on
+what kind of primitive it is. Template primitives come in families (``kind``) that decide
+how their result's shape is found and whether their adjoints are summed back over broadcast
+axes; the structural primitives are subclasses of :class:`Rule` in their own modules.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..ir import avals
+from ..ir import nodes as ir
+from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
+
+TEMPLATE_MODULES = ("math", "np", "xp")
+ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL = (
+    "elementwise", "scalar", "reduce", "matmul", "nondiff", "general")
+KINDS = (ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL)
+DOMAINS = ("real", "positive", "unit", "nonzero", "above1", "int", "invertible", "spd")
+HOLOMORPHIC = "holomorphic"
+PYTHON_FAMILIES = ("arith", "builtins", "math", "user")
+
+
+UNBROADCAST = ("unbroadcast",)
+
+
+class RuleError(ValueError):
+    """A malformed rule declaration (a bug in a rule table or a user's defvjp call)."""
+
+
+
+@dataclass(frozen=True)
+class Template:
+    """One adjoint expression as text. Its syntax tree is parsed the first time a derivative
+    needs it: parsing every table's templates with gast when srcdiff is imported would cost
+    more than the rest of the import. ``check()`` parses at once, for rules given at run time
+    (``defvjp``); tests check every table's templates."""
+
+    text: str
+    allowed: frozenset = field(compare=False, repr=False)
+
+    @classmethod
+    def parse(cls, text, allowed):
+        template = cls(text, frozenset(allowed))
+        template.check()
+        return template
+
+    @property
+    def expr(self):
+        return _expression(self.text, self.allowed)
+
+    def check(self):
+        """Raise RuleError where the text is not an expression or uses an unknown name."""
+        self.expr  # noqa: B018 (parsed and checked, then cached)
+
+
+@functools.cache
+def _expression(text, allowed):
+    try:
+        expr = gast.parse(text, mode="eval").body
+    except SyntaxError as exc:
+        raise RuleError(f"template {text!r} is not a Python expression: {exc.msg}") from None
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Name) and node.id not in allowed:
+            if node.id in TEMPLATE_MODULES or hasattr(runtime, node.id):
+                continue
+            raise RuleError(f"template {text!r} uses unknown name {node.id!r}")
+    return expr
+
+
+class Refusal:
+    """Stands where a template would when a rule cannot differentiate a call exactly (a
+    complex operand of a rule not verified for them, a calling convention it does not
+    support). The reverse stage raises it as a located error, and only if the operand in
+    question needs an adjoint; everything else reads it as a template that reads nothing."""
+
+    def __init__(self, message, hint=None):
+        self.message = message
+        self.hint = hint
+        self.text = f"refused: {message}"
+        self.expr = gast.Constant(value=None, kind=None)
+
+
+def is_complex(aval):
+    """Whether values of this abstract value are complex, or hold complex values (a list of
+    complex arrays); a dtype that is not known is taken to be real."""
+    if aval.kind == "py":
+        return aval.dtype is complex
+    if aval.kind in ("np", "array"):
+        return aval.dtype is not None and np.dtype(aval.dtype).kind == "c"
+    return any(is_complex(item) for item in aval.elements)
+
+
+@dataclass
+class Case:
+    """Templates that apply when the operands have the given numbers of dimensions."""
+
+    ndims: tuple
+    templates: tuple
+
+
+@dataclass
+class Rule:
+    fn: object
+    name: str
+    params: tuple
+    defaults: dict
+    templates: tuple
+    kind: str = ELEMENTWISE
+    cases: tuple = ()
+    domain: dict = field(default_factory=dict)
+    notes: str = ""
+    symbol: str | None = None
+    shape: object = None
+    user: bool = False
+    helpers: dict = field(default_factory=dict)
+    selector: object = None
+    forms: dict = field(default_factory=dict)
+    positional: int | None = None
+    positional_only: int = 0
+    family: str = ""
+    views: object = False
+    complex: object = None
+    shape_only: bool = False
+    """The result depends on the operand's shape alone (``len``, ``np.shape``): a stale
+    view may be read by it, and writes into the operand do not change it."""
+    pointwise: bool = True
+    """For an elementwise rule: each element of the adjoint depends on the same element of
+    ``g`` alone, so a ``g`` that is one scalar broadcast over the result may be used as it
+    is. Not so for ``np.cross``, which mixes the three components."""
+    jvp: tuple | None = None
+    """The JVP slot: one tangent template per parameter (in ``x_dot`` for the parameter
+    ``x``), which forward mode fills; None where it is not declared yet."""
+    spread: Spread | None = None
+    """For a reduction over everything (``np.sum``, ``np.mean``): its adjoint is ``g``
+    spread evenly over the operand, which the reverse sweep keeps as one lazy scalar."""
+
+    # Effects, declared by the structural primitives (class attributes, not fields).
+    writes = None
+    """The parameter the primitive changes in place (a store's array, the list appended
+    to); its result is then that same object."""
+    writes_part = False
+    """It changes the indexed part of ``writes`` alone (a store): restoring it restores
+    that part."""
+    grows_list = False
+    """It grows the list ``writes`` (append), not the arrays the list holds."""
+    reads_part = False
+    """Its result is a part of its first operand, picked by the other operands (indexing)."""
+    statement_only = False
+    """It is run for its effect alone (``lst.append(v)``, ``print(x)``): its statement is
+    an expression statement, whose value is never named."""
+    packs = False
+    """Its result is a container of its operands, in order (or under ``keys``)."""
+    keys = None
+    callee = None
+    """The user's function it calls, whose own derivative it needs."""
+    pure = True
+    """Equal operands give equal results, so that two such calls may be merged."""
+
+    @property
+    def identity(self):
+        """What makes two calls the same primitive for merging equal expressions."""
+        return id(self)
+
+    @property
+    def broadcasts(self):
+        """Whether operands broadcast to the result, so that an adjoint contribution of the
+        result's shape is summed back to its operand's."""
+        return self.kind == ELEMENTWISE
+
+    @property
+    def adjoint_is_pointwise(self):
+        """Whether a ``g`` that is one scalar broadcast over the result may be used as it
+        is (each adjoint element reads the same element of ``g`` alone)."""
+        return self.broadcasts and self.pointwise
+
+    @property
+    def has_vjp(self):
+        return any(t is not None for t in self.templates)
+
+    @property
+    def folds_integers(self):
+        """Whether applying the primitive to known integers gives its known result (``n - 1``
+        for a known size ``n``)."""
+        return self.kind in (SCALAR, ELEMENTWISE, NONDIFF) and callable(self.fn)
+
+    def cheap(self, operand_avals):
+        """Whether recomputing the result costs no more than storing it would."""
+        return self.kind == SCALAR or (self.kind == ELEMENTWISE and all(
+            a.is_scalar for a in operand_avals))
+
+    def abstract_eval(self, call, args, site):
+        """The result's abstract value for operands with the abstract values ``args`` (by
+        parameter). ``site`` gives ``located`` and ``node`` for errors, and
+        ``callee_result(callee, args)``. Raises NotApplicable where the primitive rejects
+        its operands, ShapeMismatch where their shapes do not fit together."""
+        bound = call.bound()
+        if self.shape is not None:
+            try:
+                return self.shape(args, _with_known_values(bound, args))
+            except (TypeError, ValueError, IndexError) as exc:
+                raise NotApplicable(exc) from None
+        if any(a.kind == UNKNOWN for a in args.values()):
+            return AVal(PY, float) if self.kind == SCALAR else avals.UNKNOWN_AVAL
+        try:
+            value = _evaluate(self, bound, args)
+        except Exception as exc:  # the primitive rejected its operands' kinds
+            if any(a.kind == ARRAY and a.ndim is None for a in args.values()):
+                return AVal(ARRAY, None, None)  # a sample of unknown rank proves nothing
+            raise NotApplicable(exc) from None
+        shape = _shape(self, args)
+        if shape is _FAILED:
+            raise ShapeMismatch()
+        return avals.from_result(value, shape)
+
+    def result_memory(self, call, sharing):
+        """The roots of the memory the result may see (see :mod:`srcdiff.analysis.memory`):
+        its own, and its operands' where it may be a view of one."""
+        if self.returns_view({p: sharing.aval(op) for p, op in call.bound().items()}):
+            return sharing.own.union(*(sharing.of(a) for a in call.args))
+        return sharing.own
+
+    def vjp_reads(self, call, args, result, active, site):
+        """The parameters (and ``ans``, the result) whose values the adjoints of the
+        ``active`` parameters read, for operands of abstract values ``args``."""
+        if not self.has_vjp:
+            return set()
+        templates = self.select(args, call.bound())
+        reads = set()
+        for p, template in zip(self.params, templates):
+            if template is None or p not in active:
+                continue
+            names = {n.id for n in gast.walk(template.expr) if isinstance(n, gast.Name)}
+            reads |= names & (set(self.params) | {"ans"})
+            if self.broadcasts and reduction(args[p], result) == UNBROADCAST:
+                reads.add(p)
+        return reads
+
+    def reverse_statement(self, sweep, stmt, state):
+        """Walk the reverse sweep back over ``stmt``, a call of this primitive."""
+        return sweep.reverse_call(stmt, state)
+
+    def adjoint(self, sweep, stmt, g, state, lines):
+        """The contributions of the result's adjoint ``g`` to the operands' adjoints."""
+        return sweep.contributions(stmt, g)
+
+    def expression(self, call, operand):
+        """The expression that computes the call, where it is not an operator or a call of
+        the primitive by its spelling (None then); ``operand(op)`` gives each operand."""
+        return None
+
+    @property
+    def referenced(self):
+        """The object a call of the primitive by its spelling refers to."""
+        return self.fn
+
+    def returns_view(self, avals):
+        """Whether the result may share memory with an operand, for operands of these kinds
+        (``views`` is a bool, or a function of the operands' abstract values)."""
+        return self.views(avals) if callable(self.views) else bool(self.views)
+
+    @property
+    def differentiable(self):
+        return tuple(p for p, t in zip(self.params, self.templates)
+                     if t is not None and not isinstance(t, Refusal))
+
+    @property
+    def numpy_semantics(self):
+        """Whether the primitive computes as NumPy does, with inf and NaN where Python's
+        arithmetic raises (np.log(0.0) is -inf, math.log(0.0) an error): its adjoint must
+        then compute so too, even on Python floats."""
+        return self.family not in PYTHON_FAMILIES
+
+    def templates_for(self, ndims):
+        for case in self.cases:
+            if case.ndims == ndims:
+                return case.templates
+        return self.templates
+
+    def select(self, avals, bound):
+        """The templates for operands with these abstract values (``avals`` by parameter;
+        ``bound`` holds the operands, so constant arguments such as ``axis`` can decide).
+        A rule's ``selector(rule, avals, bound)`` may choose; by default, ``cases`` are
+        matched on the operands' numbers of dimensions. With a complex operand, the rule's
+        ``complex`` setting decides (see the module docstring)."""
+        if any(is_complex(aval) for aval in avals.values()):
+            if self.complex is None:
+                return self.refuse(f"{self.name} is not supported for complex operands",
+                                   "differentiate with respect to real and imaginary parts "
+                                   "separately, or take np.real/np.imag first")
+            if self.complex != HOLOMORPHIC:
+                return self.complex
+        if self.selector is not None:
+            return self.selector(self, avals, bound)
+        return self.templates_for(tuple(avals[p].ndim for p in self.params))
+
+    def refuse(self, message, hint=None):
+        """Refusals in place of this rule's templates (None stays None: no adjoint)."""
+        refusal = Refusal(message, hint)
+        return tuple(None if t is None else refusal for t in self.templates)
+
+    def form(self, label, **text):
+        """The templates of the form ``label``, with its placeholders filled by ``text``."""
+        return _parse_form(self.forms[label], frozenset(self.allowed()),
+                           tuple(sorted(text.items())))
+
+    def parse(self, text):
+        """A template made by a selector at compile time (parsed once per text)."""
+        return _parse_form((text,), frozenset(self.allowed()), ())[0]
+
+    def allowed(self):
+        return set(self.params) | {"g", "ans"} | set(self.helpers)
+
+    def bind(self, nargs, keywords):
+        """Map a call's positional count and keyword names onto parameters, or None."""
+        positional = len(self.params) if self.positional is None else self.positional
+        if nargs > positional:
+            return None
+        names = list(self.params[:nargs])
+        for key in keywords:
+            if key not in self.params or key in names or key in self.params[:self.positional_only]:
+                return None
+            names.append(key)
+        missing = [p for p in self.params if p not in names and p not in self.defaults]
+        return None if missing else names
+
+
+@functools.cache
+def _parse_form(texts, allowed, text):
+    values = dict(text)
+    return tuple(None if t is None else Template.parse(t.format(**values), allowed)
+                 for t in texts)
+
+
+
+
+@dataclass
+class Site:
+    """Where a primitive is applied, for its abstract evaluation's errors; calls of the
+    user's functions ask ``callee_result(callee, args)`` for their result."""
+
+    located: object
+    node: object
+    callee_result: object = None
+
+
+class NotApplicable(Exception):
+    """The primitive rejects operands of these kinds; ``reason`` is what it said."""
+
+    def __init__(self, reason=None):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ShapeMismatch(Exception):
+    """The operands' shapes do not fit together."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A reduction whose adjoint spreads ``g`` evenly: ``divides`` by the number of
+    elements gathered (a mean) or not (a sum)."""
+
+    divides: bool = False
+
+
+def reduction(operand, result):
+    """How an elementwise contribution of the result's shape returns to its operand's:
+    ``None`` (it has it), ``("sum", axis, keepdims)`` when the shapes say which axes were
+    broadcast, or ``UNBROADCAST`` when only run time can tell."""
+    if operand.kind in (PY, NP):
+        return None if result.kind in (PY, NP) else ("sum", None, False)
+    target, source = operand.known_shape, result.known_shape
+    if target is not None and target == source:
+        return None
+    if target is not None and source is not None:
+        lead = len(source) - len(target)
+        kept = tuple(i for i, n in enumerate(target) if n == 1 and source[lead + i] != 1)
+        if lead and not kept:
+            return ("sum", tuple(range(lead)), False)
+        if kept and not lead:
+            return ("sum", kept, True)
+    return UNBROADCAST
+
+
+def _with_known_values(bound, args):
+    """The operands, with those whose values the specialization knows (integers from
+    shapes and literals, tuples of them) as constants, for the rules' shape hooks."""
+    known = {}
+    for param, operand in bound.items():
+        value = _known_value(args[param])
+        known[param] = (ir.Const(value, repr(value))
+                        if value is not None and isinstance(operand, ir.Var) else operand)
+    return known
+
+
+def _known_value(aval):
+    if aval.kind == OTHER and aval.pytype is tuple and aval.items is not None:
+        values = tuple(_known_value(item) for item in aval.items)
+        return None if None in values else values
+    return avals.known_int(aval)
+
+
+def _evaluate(rule, bound, args):
+    """The primitive applied to samples of its operands' kinds. Where the first samples hit
+    a point outside its domain (a division by ``i - 2``), other samples decide."""
+    for variant in (0, 1):
+        samples = {}
+        for name, operand in bound.items():
+            if isinstance(operand, ir.Const):
+                samples[name] = operand.value
+            elif isinstance(operand, ir.Global) and operand.known and not isinstance(
+                    operand.value, np.ndarray):
+                samples[name] = operand.value
+            else:
+                samples[name] = avals.sample(args[name], rule.domain.get(name, "real"),
+                                             variant)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                return rule.fn(*[samples[p] for p in rule.params])
+            except (ArithmeticError, ValueError):
+                if variant:
+                    raise
+
+
+_FAILED = object()
+
+
+def _shape(rule, args):
+    shapes = [avals.shape_of(a) for a in args.values() if a.kind in (PY, NP, ARRAY)]
+    if rule.kind in (ELEMENTWISE, NONDIFF):
+        try:
+            return avals.broadcast_shapes(*shapes)
+        except ValueError:
+            return _FAILED
+    if rule.kind == SCALAR or rule.kind == REDUCE:
+        return ()
+    if rule.kind == MATMUL:
+        return _matmul_shape(*[avals.shape_of(a) for a in args.values()])
+    return None
+
+
+def _matmul_shape(a, b):
+    if a is None or b is None:
+        return None
+    if len(a) == 0 or len(b) == 0:
+        return avals.broadcast_shapes(a, b)
+    inner_a, inner_b = a[-1], (b[-2] if len(b) > 1 else b[0])
+    if isinstance(inner_a, int) and isinstance(inner_b, int) and inner_a != inner_b:
+        return _FAILED
+    if len(a) == 1 and len(b) == 1:
+        return ()
+    if len(a) == 1:
+        return b[:-2] + b[-1:]
+    if len(b) == 1:
+        return a[:-1]
+    return avals.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])

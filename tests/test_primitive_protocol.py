@@ -1,0 +1,178 @@
+"""The primitive protocol: each primitive answers for itself what the analyses and the
+reverse sweep ask of it (its effects, what its VJP reads, which sweep method transposes it),
+so that nothing outside ``srcdiff.primitives`` branches on what kind of primitive it is."""
+
+import operator
+
+import gast
+import numpy as np
+import pytest
+
+from srcdiff.ir import avals
+from srcdiff.ir import nodes as ir
+from srcdiff.ir.avals import ARRAY, PY, AVal
+from srcdiff.primitives import REGISTRY, RuleError, calls, containers, effects, indexing
+from srcdiff.primitives.protocol import Rule, Site
+from srcdiff.primitives.registry import declare
+from srcdiff.transforms.reverse import _Reverse
+
+FLOAT = AVal(PY, float)
+VECTOR = AVal(ARRAY, np.dtype(float), (3,))
+SOMETIME_VECTOR = AVal(ARRAY, np.dtype(float), (None,))
+
+
+def _rule(fn):
+    return REGISTRY.lookup(fn)[0]
+
+
+def _call(rule, *names, index=None):
+    return ir.Call(rule, tuple(ir.Var(n) for n in names), (), None, index)
+
+
+class _Recorder:
+    """A reverse sweep that records which of its methods a primitive calls."""
+
+    def __init__(self):
+        self.called = []
+
+    def __getattr__(self, name):
+        def method(*args):
+            self.called.append(name)
+            return {}
+        return method
+
+
+def _callee_rule():
+    def h(a, b=2.0):
+        return a * b
+    return calls.callee_rule(calls.Callee("h", fn=h), None, None)
+
+
+STRUCTURAL = {
+    "index": indexing.rule(1),
+    "store": indexing.store_rule(1),
+    "pack": containers.pack_rule(tuple, 2),
+    "append": containers.append_rule(),
+    "call": _callee_rule(),
+    "template": _rule(operator.mul),
+}
+# (method that walks back over the statement, method that transposes the call)
+DISPATCH = {
+    "index": ("reverse_call", "index_adjoint"),
+    "store": ("reverse_store", None),
+    "pack": ("reverse_call", "unpack_adjoint"),
+    "append": ("reverse_append", None),
+    "call": ("reverse_call", "user_call"),
+    "template": ("reverse_call", "contributions"),
+}
+
+
+@pytest.mark.parametrize("label", sorted(STRUCTURAL))
+def test_each_primitive_names_the_sweep_method_that_transposes_it(label):
+    rule = STRUCTURAL[label]
+    walk, transpose = DISPATCH[label]
+    sweep = _Recorder()
+    rule.reverse_statement(sweep, None, {})
+    assert sweep.called == [walk]
+    assert hasattr(_Reverse, walk)
+    if transpose is not None:
+        sweep = _Recorder()
+        rule.adjoint(sweep, None, None, {}, [])
+        assert sweep.called == [transpose]
+        assert hasattr(_Reverse, transpose)
+
+
+@pytest.mark.parametrize("label", sorted(STRUCTURAL))
+def test_effects_are_consistent(label):
+    rule = STRUCTURAL[label]
+    assert rule.writes is None or rule.writes in rule.params
+    assert not rule.writes_part or rule.writes is not None
+    assert not rule.grows_list or rule.writes is not None
+    assert not rule.reads_part or rule.writes is None
+
+
+def test_effects_say_what_changes_in_place():
+    assert STRUCTURAL["store"].writes == "x" and STRUCTURAL["store"].writes_part
+    assert STRUCTURAL["append"].writes == "lst" and STRUCTURAL["append"].grows_list
+    assert STRUCTURAL["append"].statement_only
+    assert effects.print_call([], []).rule.statement_only
+    assert all(STRUCTURAL[k].writes is None for k in ("index", "pack", "call", "template"))
+    assert not STRUCTURAL["call"].pure and not effects.print_call([], []).rule.pure
+    assert STRUCTURAL["call"].callee is not None and STRUCTURAL["template"].callee is None
+
+
+def test_a_template_vjp_reads_what_its_active_templates_name():
+    mul = _rule(operator.mul)
+    call = _call(mul, "x", "y")
+    both = mul.vjp_reads(call, {"x": FLOAT, "y": FLOAT}, FLOAT, {"x", "y"}, None)
+    assert both == {"x", "y"}
+    assert mul.vjp_reads(call, {"x": FLOAT, "y": FLOAT}, FLOAT, {"x"}, None) == {"y"}
+    exp = _rule(np.exp)
+    assert exp.vjp_reads(_call(exp, "x"), {"x": VECTOR}, VECTOR, {"x"}, None) == {"ans"}
+
+
+def test_a_broadcast_only_known_at_run_time_reads_the_operand():
+    """``x + y`` with shapes known only when the code runs: ``unbroadcast(g, x)``."""
+    add = _rule(operator.add)
+    call = _call(add, "x", "y")
+    args = {"x": SOMETIME_VECTOR, "y": VECTOR}
+    assert add.vjp_reads(call, args, SOMETIME_VECTOR, {"x"}, None) == {"x"}
+    known = {"x": VECTOR, "y": VECTOR}
+    assert add.vjp_reads(call, known, VECTOR, {"x"}, None) == set()
+
+
+def test_an_inactive_primitive_reads_nothing():
+    lt = _rule(operator.lt)
+    assert not lt.has_vjp
+    assert lt.vjp_reads(_call(lt, "x", "y"), {"x": FLOAT, "y": FLOAT}, AVal(PY, bool),
+                        {"x", "y"}, None) == set()
+
+
+def test_indexing_reads_its_index_and_the_array_only_where_its_shape_is_unknown():
+    rule = indexing.rule(1)
+    call = _call(rule, "x", "i", index=indexing.placeholder(0))
+    integer = AVal(PY, int)
+    assert rule.vjp_reads(call, {"x": VECTOR, "i0": integer}, FLOAT, {"x"}, None) == {"i0"}
+    unknown = avals.array(1, float)
+    assert rule.vjp_reads(call, {"x": unknown, "i0": integer}, FLOAT, {"x"}, None) == {
+        "i0", "x"}
+
+
+def test_a_store_reads_the_value_where_its_part_is_summed_back_at_run_time():
+    rule = indexing.store_rule(0)
+    call = _call(rule, "y", "v", index=gast.Slice(lower=None, upper=None, step=None))
+    site = Site(None, None)
+    fixed = rule.vjp_reads(call, {"x": VECTOR, "v": VECTOR}, VECTOR, {"x", "v"}, site)
+    assert fixed == set()
+    later = rule.vjp_reads(call, {"x": VECTOR, "v": SOMETIME_VECTOR}, VECTOR, {"v"}, site)
+    assert later == {"v"}
+
+
+def test_sums_and_means_spread_their_adjoint():
+    assert _rule(np.sum).spread is not None and not _rule(np.sum).spread.divides
+    assert _rule(np.mean).spread.divides
+    assert _rule(np.prod).spread is None
+
+
+def test_every_rule_answers_the_protocol():
+    """Every registered rule is a Rule whose effects and families are consistent: a rule
+    without a VJP is not asked to transpose anything, and none writes in place."""
+    for rule in REGISTRY:
+        assert isinstance(rule, Rule), rule.name
+        assert rule.writes is None and rule.callee is None, rule.name
+        assert rule.has_vjp == any(t is not None for t in rule.templates), rule.name
+        assert rule.has_vjp or rule.differentiable == (), rule.name
+        assert not rule.writes_part and not rule.grows_list and not rule.packs, rule.name
+
+
+def test_the_jvp_slot_takes_one_tangent_template_per_parameter():
+    def twice(x):
+        return 2.0 * x
+
+    rule = declare(twice, "x", "2.0 * g", jvp=("2.0 * x_dot",), user=True)
+    assert rule.jvp[0].text == "2.0 * x_dot"
+    assert _rule(np.sin).jvp is None
+    with pytest.raises(RuleError, match="tangent templates"):
+        declare(twice, "x", "2.0 * g", jvp=("x_dot", "x_dot"), user=True)
+    with pytest.raises(RuleError, match="unknown name"):
+        declare(twice, "x", "2.0 * g", jvp=("y_dot",), user=True)
