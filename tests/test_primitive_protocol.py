@@ -10,9 +10,9 @@ import pytest
 
 from srcdiff.ir import avals
 from srcdiff.ir import nodes as ir
-from srcdiff.ir.avals import ARRAY, PY, AVal
+from srcdiff.ir.avals import ARRAY, OTHER, PY, AVal
 from srcdiff.primitives import REGISTRY, RuleError, calls, containers, effects, indexing
-from srcdiff.primitives.protocol import Rule, Site
+from srcdiff.primitives.protocol import Refusal, Rule, Site
 from srcdiff.primitives.registry import declare
 from srcdiff.transforms.reverse import _Reverse
 
@@ -171,8 +171,35 @@ def test_the_jvp_slot_takes_one_tangent_template_per_parameter():
 
     rule = declare(twice, "x", "2.0 * g", jvp=("2.0 * x_dot",), user=True)
     assert rule.jvp[0].text == "2.0 * x_dot"
-    assert _rule(np.sin).jvp is None
+    assert _rule(np.sort).jvp is None
     with pytest.raises(RuleError, match="tangent templates"):
         declare(twice, "x", "2.0 * g", jvp=("x_dot", "x_dot"), user=True)
     with pytest.raises(RuleError, match="unknown name"):
         declare(twice, "x", "2.0 * g", jvp=("y_dot",), user=True)
+
+
+def test_a_pointwise_tangent_is_the_selected_adjoint_with_the_tangent_for_g():
+    sin = _rule(np.sin)
+    assert sin.tangents({"x": VECTOR}, {"x": ir.Var("x")})[0].text == "x_dot * np.cos(x)"
+    clip = _rule(np.clip)
+    bound = {"a": ir.Var("a"), "a_min": ir.Const(0.0, "0.0"), "a_max": ir.Const(None, "None")}
+    operands = {"a": VECTOR, "a_min": FLOAT, "a_max": AVal(OTHER, pytype=type(None))}
+    low = clip.tangents(operands, bound)
+    assert low[0].text == "np.where(a >= a_min, a_dot, 0.0)" and low[2] is None
+
+
+def test_a_tangent_not_verified_for_complex_operands_is_refused():
+    absolute = _rule(np.absolute)
+    complex_vector = AVal(ARRAY, np.dtype(complex), (3,))
+    refused = absolute.tangents({"x": complex_vector}, {"x": ir.Var("x")})
+    assert isinstance(refused[0], Refusal)
+    assert "complex" in refused[0].message
+    exp = _rule(np.exp)
+    assert exp.tangents({"x": complex_vector}, {"x": ir.Var("x")})[0].text == "x_dot * ans"
+
+
+def test_linear_and_bilinear_tangents_apply_the_primitive_to_the_tangent():
+    assert _rule(np.transpose).jvp[0].text == "np.transpose(a_dot, axes)"
+    assert [t.text for t in _rule(operator.matmul).jvp] == ["a_dot @ b", "a @ b_dot"]
+    assert _rule(np.sum).jvp[0].text == "np.sum(a_dot, axis, keepdims=keepdims)"
+    assert _rule(operator.lt).jvp == (None, None)

@@ -5,7 +5,8 @@ import operator as op
 
 from ..ir.avals import PY, AVal
 from . import results as R
-from .registry import HOLOMORPHIC, NONDIFF, declare
+from .families import elementwise, zero_derivative
+from .registry import HOLOMORPHIC
 
 POWER_NOTES = ("x ** 0, x ** 1 and x ** 2 have the adjoints 0, g and 2.0 * g * x; a variable "
                "exponent goes through dpow_dx and dpow_dy, exact at x = 0 (x ** 0 is the "
@@ -42,24 +43,24 @@ def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-declare(op.add, "x, y", "g", "g", symbol="+", name="x + y", complex=HOLOMORPHIC)
-declare(op.sub, "x, y", "g", "-g", symbol="-", name="x - y", complex=HOLOMORPHIC)
-declare(op.mul, "x, y", "g * y", "g * x", symbol="*", name="x * y", complex=HOLOMORPHIC)
-declare(op.truediv, "x, y", "g / y", "-g * ans / y", symbol="/", name="x / y",
-        domain={"y": "nonzero"}, complex=HOLOMORPHIC)
-declare(op.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", symbol="**",
-        name="x ** y", domain={"x": "positive"}, selector=select_power,
-        forms=power_forms("g * y * x ** (y - 1)", "g * ans * xp.log(x)"), notes=POWER_NOTES,
-        complex=HOLOMORPHIC)
-declare(op.neg, "x", "-g", symbol="-", name="-x", complex=HOLOMORPHIC)
-declare(op.pos, "x", "g", symbol="+", name="+x", complex=HOLOMORPHIC)
-declare(op.mod, "x, y", "g", "-g * xp.floor(x / y)", symbol="%", name="x % y",
-        domain={"y": "positive"}, notes="piecewise; not differentiable where x / y is whole")
+elementwise(op.add, "x, y", "g", "g", symbol="+", name="x + y", complex=HOLOMORPHIC)
+elementwise(op.sub, "x, y", "g", "-g", symbol="-", name="x - y", complex=HOLOMORPHIC)
+elementwise(op.mul, "x, y", "g * y", "g * x", symbol="*", name="x * y", complex=HOLOMORPHIC)
+elementwise(op.truediv, "x, y", "g / y", "-g * ans / y", symbol="/", name="x / y",
+            domain={"y": "nonzero"}, complex=HOLOMORPHIC)
+elementwise(op.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", symbol="**",
+            name="x ** y", domain={"x": "positive"}, selector=select_power,
+            forms=power_forms("g * y * x ** (y - 1)", "g * ans * xp.log(x)"), notes=POWER_NOTES,
+            complex=HOLOMORPHIC)
+elementwise(op.neg, "x", "-g", symbol="-", name="-x", complex=HOLOMORPHIC)
+elementwise(op.pos, "x", "g", symbol="+", name="+x", complex=HOLOMORPHIC)
+elementwise(op.mod, "x, y", "g", "-g * xp.floor(x / y)", symbol="%", name="x % y",
+            domain={"y": "positive"}, notes="piecewise; not differentiable where x / y is whole")
 
 for fn, symbol in [(op.floordiv, "//"), (op.lt, "<"), (op.le, "<="), (op.gt, ">"),
                    (op.ge, ">="), (op.eq, "=="), (op.ne, "!=")]:
-    declare(fn, "x, y", kind=NONDIFF, symbol=symbol, name=f"x {symbol} y")
-declare(op.not_, "x", kind=NONDIFF, symbol="not", name="not x")
+    zero_derivative(fn, "x, y", symbol=symbol, name=f"x {symbol} y")
+zero_derivative(op.not_, "x", symbol="not", name="not x")
 
 
 def _identity_test(avals, bound):
@@ -67,6 +68,6 @@ def _identity_test(avals, bound):
     return AVal(PY, bool)
 
 
-declare(op.is_, "x, y", kind=NONDIFF, symbol="is", name="x is y", shape=_identity_test)
-declare(op.is_not, "x, y", kind=NONDIFF, symbol="is not", name="x is not y",
-        shape=_identity_test)
+zero_derivative(op.is_, "x, y", symbol="is", name="x is y", shape=_identity_test)
+zero_derivative(op.is_not, "x, y", symbol="is not", name="x is not y",
+                shape=_identity_test)

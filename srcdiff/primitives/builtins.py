@@ -4,35 +4,36 @@ import builtins as py
 
 from ..ir.avals import ARRAY, NP, PY, AVal, join
 from .arith import POWER_NOTES, power_forms, select_power
-from .registry import GENERAL, HOLOMORPHIC, NONDIFF, SCALAR, declare
+from .families import elementwise, zero_derivative
+from .registry import GENERAL, HOLOMORPHIC, SCALAR, declare
 from .results import length, one_of
 
-declare(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0",
-        complex=("g * np.conj(np.sign(x))",))
-declare(py.max, "x, y", "g if x >= y else 0.0", "0.0 if x >= y else g", kind=SCALAR,
-        name="max", notes="a tie goes to the first argument", shape=one_of("x", "y"))
-declare(py.max, "x, y, z", "g if x >= y and x >= z else 0.0", "g if y > x and y >= z else 0.0",
-        "g if z > x and z > y else 0.0", kind=SCALAR, name="max",
-        notes="a tie goes to the earliest argument", shape=one_of("x", "y", "z"))
-declare(py.min, "x, y", "g if x <= y else 0.0", "0.0 if x <= y else g", kind=SCALAR,
-        name="min", notes="a tie goes to the first argument", shape=one_of("x", "y"))
-declare(py.min, "x, y, z", "g if x <= y and x <= z else 0.0", "g if y < x and y <= z else 0.0",
-        "g if z < x and z < y else 0.0", kind=SCALAR, name="min",
-        notes="a tie goes to the earliest argument", shape=one_of("x", "y", "z"))
-declare(py.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", name="pow",
-        domain={"x": "positive"}, selector=select_power,
-        forms=power_forms("g * y * x ** (y - 1)", "g * ans * xp.log(x)"), notes=POWER_NOTES,
-        complex=HOLOMORPHIC)
-declare(py.float, "x", "g", kind=SCALAR, name="float")
-declare(py.int, "x", kind=NONDIFF, name="int")
-declare(py.round, "x", kind=NONDIFF, name="round")
-declare(py.bool, "x", kind=NONDIFF, name="bool")
-declare(py.range, "stop", kind=NONDIFF, name="range", domain={"stop": "int"})
-declare(py.range, "start, stop", kind=NONDIFF, name="range",
-        domain={"start": "int", "stop": "int"})
-declare(py.range, "start, stop, step", kind=NONDIFF, name="range",
-        domain={"start": "int", "stop": "int", "step": "int"})
-declare(py.len, "x", kind=NONDIFF, name="len", shape=length("x"), shape_only=True)
+elementwise(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0",
+            complex=("g * np.conj(np.sign(x))",))
+elementwise(py.max, "x, y", "g if x >= y else 0.0", "0.0 if x >= y else g", kind=SCALAR,
+            name="max", notes="a tie goes to the first argument", shape=one_of("x", "y"))
+elementwise(py.max, "x, y, z", "g if x >= y and x >= z else 0.0", "g if y > x and y >= z else 0.0",
+            "g if z > x and z > y else 0.0", kind=SCALAR, name="max",
+            notes="a tie goes to the earliest argument", shape=one_of("x", "y", "z"))
+elementwise(py.min, "x, y", "g if x <= y else 0.0", "0.0 if x <= y else g", kind=SCALAR,
+            name="min", notes="a tie goes to the first argument", shape=one_of("x", "y"))
+elementwise(py.min, "x, y, z", "g if x <= y and x <= z else 0.0", "g if y < x and y <= z else 0.0",
+            "g if z < x and z < y else 0.0", kind=SCALAR, name="min",
+            notes="a tie goes to the earliest argument", shape=one_of("x", "y", "z"))
+elementwise(py.pow, "x, y", "g * dpow_dx(x, y)", "g * dpow_dy(x, ans)", name="pow",
+            domain={"x": "positive"}, selector=select_power,
+            forms=power_forms("g * y * x ** (y - 1)", "g * ans * xp.log(x)"), notes=POWER_NOTES,
+            complex=HOLOMORPHIC)
+elementwise(py.float, "x", "g", kind=SCALAR, name="float")
+zero_derivative(py.int, "x", name="int")
+zero_derivative(py.round, "x", name="round")
+zero_derivative(py.bool, "x", name="bool")
+zero_derivative(py.range, "stop", name="range", domain={"stop": "int"})
+zero_derivative(py.range, "start, stop", name="range",
+                domain={"start": "int", "stop": "int"})
+zero_derivative(py.range, "start, stop, step", name="range",
+                domain={"start": "int", "stop": "int", "step": "int"})
+zero_derivative(py.len, "x", name="len", shape=length("x"), shape_only=True)
 
 
 

@@ -10,7 +10,8 @@ import math
 import numpy as np
 
 from . import results as R
-from .registry import GENERAL, HOLOMORPHIC, NONDIFF, declare
+from .families import zero_derivative
+from .registry import GENERAL, HOLOMORPHIC, declare
 
 FLOAT = R.fixed(np.float64)
 INDEX = R.fixed(np.intp)
@@ -21,8 +22,8 @@ def _name(fn):
 
 
 def _inactive(fn, signature, dims, dtype, operands=None, **options):
-    declare(fn, signature, kind=NONDIFF, name=_name(fn),
-            shape=R.result(dims, dtype, operands), **options)
+    zero_derivative(fn, signature, name=_name(fn), shape=R.result(dims, dtype, operands),
+                    **options)
 
 
 for _fn in (np.zeros, np.ones, np.empty):
@@ -107,12 +108,12 @@ declare(np.linspace, "start, stop, num=50, endpoint=True",
                         "np.sum(g * np.linspace(0.0, 1.0, num, endpoint=False))", None, None)},
         complex=HOLOMORPHIC)
 
-declare(np.shape, "a", kind=NONDIFF, name="numpy.shape", shape=R.shape_tuple("a"),
-        shape_only=True,
-        notes="the tuple carries the array's shape, so np.zeros(np.shape(a)) knows its own")
-declare(np.ndim, "a", kind=NONDIFF, name="numpy.ndim", shape=R.rank_of("a"), shape_only=True)
-declare(np.size, "a, axis=None", kind=NONDIFF, name="numpy.size", shape=R.size_of("a"),
-        shape_only=True)
+zero_derivative(np.shape, "a", name="numpy.shape", shape=R.shape_tuple("a"),
+                shape_only=True,
+                notes="the tuple carries the array's shape, so np.zeros(np.shape(a)) knows its own")
+zero_derivative(np.ndim, "a", name="numpy.ndim", shape=R.rank_of("a"), shape_only=True)
+zero_derivative(np.size, "a, axis=None", name="numpy.size", shape=R.size_of("a"),
+                shape_only=True)
 for _fn in (np.argmax, np.argmin):
     _inactive(_fn, "a, axis=None, *, keepdims=False", R.reduced("a"), INDEX)
 for _fn in (np.all, np.any):
@@ -131,5 +132,5 @@ _inactive(np.searchsorted, "a, v, side='left'", R.like("v"), INDEX)
 _inactive(np.digitize, "x, bins, right=False", R.like("x"), INDEX)
 _inactive(np.flatnonzero, "a", lambda avals, bound: (None,), INDEX)
 _inactive(np.argwhere, "a", lambda avals, bound: (None, len(R.dims_of(avals, "a"))), INDEX)
-declare(np.allclose, "a, b", kind=NONDIFF, name="numpy.allclose", shape=R.python(bool))
-declare(np.array_equal, "a1, a2", kind=NONDIFF, name="numpy.array_equal", shape=R.python(bool))
+zero_derivative(np.allclose, "a, b", name="numpy.allclose", shape=R.python(bool))
+zero_derivative(np.array_equal, "a1, a2", name="numpy.array_equal", shape=R.python(bool))

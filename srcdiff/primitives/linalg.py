@@ -13,6 +13,7 @@ import numpy as np
 
 from ..runtime import einsum_labels
 from . import results as R
+from .families import bilinear, linear
 from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, MATMUL, Refusal, declare
 from .shapes import diagonal_axes
 
@@ -44,9 +45,9 @@ def select_matmul(rule, avals, bound):
 
 
 def _matmul(fn, name, symbol=None, shape=None):
-    declare(fn, "a, b", "matmul_lhs_vjp(g, a, b)", "matmul_rhs_vjp(g, a, b)", kind=MATMUL,
-            name=name, symbol=symbol, cases=MATRIX_CASES, forms=BATCHED, selector=select_matmul,
-            shape=shape, complex=HOLOMORPHIC)
+    bilinear(fn, "a, b", "matmul_lhs_vjp(g, a, b)", "matmul_rhs_vjp(g, a, b)", kind=MATMUL,
+             name=name, symbol=symbol, cases=MATRIX_CASES, forms=BATCHED,
+             selector=select_matmul, shape=shape, complex=HOLOMORPHIC)
 
 
 def _dot_dims(avals, bound):
@@ -61,10 +62,10 @@ def _dot_dims(avals, bound):
 _matmul(operator.matmul, "a @ b", symbol="@")
 _matmul(np.matmul, "numpy.matmul")
 _matmul(np.linalg.matmul, "numpy.linalg.matmul")
-declare(np.dot, "a, b", "dot_lhs_vjp(g, a, b)", "dot_rhs_vjp(g, a, b)", kind=MATMUL,
-        name="numpy.dot", cases=MATRIX_CASES, shape=R.result(_dot_dims, R.same("a", "b")),
-        notes="N-d arrays contract a's last axis with b's second-to-last, as np.dot does",
-        complex=HOLOMORPHIC)
+bilinear(np.dot, "a, b", "dot_lhs_vjp(g, a, b)", "dot_rhs_vjp(g, a, b)", kind=MATMUL,
+         name="numpy.dot", cases=MATRIX_CASES, shape=R.result(_dot_dims, R.same("a", "b")),
+         notes="N-d arrays contract a's last axis with b's second-to-last, as np.dot does",
+         complex=HOLOMORPHIC)
 
 
 def _matvec_dims(avals, bound):
@@ -77,17 +78,17 @@ def _vecmat_dims(avals, bound):
     return R.broadcast(v[:-1], a[:-2]) + (a[-1],)
 
 
-declare(np.matvec, "a, v, /", "unbroadcast(g[..., :, None] * v[..., None, :], a)",
-        "unbroadcast(np.matvec(np.matrix_transpose(a), g), v)", kind=GENERAL,
-        name="numpy.matvec", shape=R.result(_matvec_dims, R.same("a", "v")),
-        cases={(2, 1): ("np.outer(g, v)", "a.T @ g")}, complex=HOLOMORPHIC)
-declare(np.vecmat, "v, a, /", "unbroadcast(np.matvec(a, g), v)",
-        "unbroadcast(v[..., :, None] * g[..., None, :], a)", kind=GENERAL,
-        name="numpy.vecmat", shape=R.result(_vecmat_dims, R.same("v", "a")),
-        cases={(1, 2): ("a @ g", "np.outer(v, g)")},
-        complex=("unbroadcast(np.conj(np.matvec(a, g)), v)",
-                 "unbroadcast(np.conj(v)[..., :, None] * g[..., None, :], a)"),
-        notes=CONJUGATED)
+bilinear(np.matvec, "a, v, /", "unbroadcast(g[..., :, None] * v[..., None, :], a)",
+         "unbroadcast(np.matvec(np.matrix_transpose(a), g), v)", kind=GENERAL,
+         name="numpy.matvec", shape=R.result(_matvec_dims, R.same("a", "v")),
+         cases={(2, 1): ("np.outer(g, v)", "a.T @ g")}, complex=HOLOMORPHIC)
+bilinear(np.vecmat, "v, a, /", "unbroadcast(np.matvec(a, g), v)",
+         "unbroadcast(v[..., :, None] * g[..., None, :], a)", kind=GENERAL,
+         name="numpy.vecmat", shape=R.result(_vecmat_dims, R.same("v", "a")),
+         cases={(1, 2): ("a @ g", "np.outer(v, g)")},
+         complex=("unbroadcast(np.conj(np.matvec(a, g)), v)",
+                  "unbroadcast(np.conj(v)[..., :, None] * g[..., None, :], a)"),
+         notes=CONJUGATED)
 
 
 def _inner_dims(avals, bound):
@@ -97,11 +98,11 @@ def _inner_dims(avals, bound):
     return a[:-1] + b[:-1]
 
 
-declare(np.inner, "a, b, /", "inner_lhs_vjp(g, a, b)", "inner_rhs_vjp(g, a, b)", kind=GENERAL,
-        name="numpy.inner", shape=R.result(_inner_dims, R.same("a", "b")),
-        cases={(1, 1): ("g * b", "g * a"), (2, 1): ("np.outer(g, b)", "g @ a"),
-               (1, 2): ("g @ b", "np.outer(g, a)"), (2, 2): ("g @ b", "g.T @ a")},
-        complex=HOLOMORPHIC)
+bilinear(np.inner, "a, b, /", "inner_lhs_vjp(g, a, b)", "inner_rhs_vjp(g, a, b)", kind=GENERAL,
+         name="numpy.inner", shape=R.result(_inner_dims, R.same("a", "b")),
+         cases={(1, 1): ("g * b", "g * a"), (2, 1): ("np.outer(g, b)", "g @ a"),
+                (1, 2): ("g @ b", "np.outer(g, a)"), (2, 2): ("g @ b", "g.T @ a")},
+         complex=HOLOMORPHIC)
 
 
 def _outer_dims(avals, bound):
@@ -109,16 +110,16 @@ def _outer_dims(avals, bound):
 
 
 for _fn, _name in ((np.outer, "numpy.outer"), (np.linalg.outer, "numpy.linalg.outer")):
-    declare(_fn, "a, b, /", "np.reshape(g @ np.ravel(b), np.shape(a))",
-            "np.reshape(np.ravel(a) @ g, np.shape(b))", kind=GENERAL, name=_name,
-            shape=R.result(_outer_dims, R.same("a", "b")),
-            cases={(1, 1): ("g @ b", "a @ g")}, complex=HOLOMORPHIC)
-declare(np.vdot, "a, b, /", "g * np.reshape(b, np.shape(a))", "g * np.reshape(a, np.shape(b))",
-        kind=GENERAL, name="numpy.vdot", shape=R.result(lambda avals, bound: (),
-                                                       R.same("a", "b")),
-        complex=("np.conj(g * np.reshape(b, np.shape(a)))",
-                 "g * np.conj(np.reshape(a, np.shape(b)))"),
-        notes=CONJUGATED)
+    bilinear(_fn, "a, b, /", "np.reshape(g @ np.ravel(b), np.shape(a))",
+             "np.reshape(np.ravel(a) @ g, np.shape(b))", kind=GENERAL, name=_name,
+             shape=R.result(_outer_dims, R.same("a", "b")),
+             cases={(1, 1): ("g @ b", "a @ g")}, complex=HOLOMORPHIC)
+bilinear(np.vdot, "a, b, /", "g * np.reshape(b, np.shape(a))", "g * np.reshape(a, np.shape(b))",
+         kind=GENERAL, name="numpy.vdot", shape=R.result(lambda avals, bound: (),
+                                                        R.same("a", "b")),
+         complex=("np.conj(g * np.reshape(b, np.shape(a)))",
+                  "g * np.conj(np.reshape(a, np.shape(b)))"),
+         notes=CONJUGATED)
 
 
 def _tensordot_axes(bound, a_ndim, b_ndim):
@@ -157,13 +158,13 @@ def _select_tensordot(rule, avals, bound):
 for _fn, _name in ((np.tensordot, "numpy.tensordot"), (np.linalg.tensordot,
                                                          "numpy.linalg.tensordot")):
     _signature = "a, b, axes=2" if _fn is np.tensordot else "a, b, /, *, axes=2"
-    declare(_fn, _signature, "tensordot_lhs_vjp(g, a, b, axes)",
-            "tensordot_rhs_vjp(g, a, b, axes)", None, kind=GENERAL, name=_name,
-            shape=R.result(_tensordot_dims, R.same("a", "b")), selector=_select_tensordot,
-            forms={"full": ("g * b", "g * a", None),
-                   "int": ("np.tensordot(g, b, axes=({g_b}, {b_free}))",
-                           "np.tensordot(a, g, axes=({a_free}, {g_a}))", None)},
-            complex=HOLOMORPHIC)
+    bilinear(_fn, _signature, "tensordot_lhs_vjp(g, a, b, axes)",
+             "tensordot_rhs_vjp(g, a, b, axes)", None, kind=GENERAL, name=_name,
+             shape=R.result(_tensordot_dims, R.same("a", "b")), selector=_select_tensordot,
+             forms={"full": ("g * b", "g * a", None),
+                    "int": ("np.tensordot(g, b, axes=({g_b}, {b_free}))",
+                            "np.tensordot(a, g, axes=({a_free}, {g_a}))", None)},
+             complex=HOLOMORPHIC)
 
 
 # einsum
@@ -271,14 +272,14 @@ def _select_trace(rule, avals, bound):
     return rule.form("matrix" if given["offset"] == 0 else "matrix_offset")
 
 
-declare(np.trace, "a, offset=0, axis1=0, axis2=1", "untrace(g, a, offset, axis1, axis2)", None,
+linear(np.trace, "a, offset=0, axis1=0, axis2=1", "untrace(g, a, offset, axis1, axis2)", None,
         None, None, kind=GENERAL, name="numpy.trace", shape=R.result(_trace_dims("a"),
                                                                      R.same("a")),
         selector=_select_trace,
         forms={"matrix": ("g * np.eye(*a.shape, dtype=a.dtype)", None, None, None),
                "matrix_offset": ("g * np.eye(*a.shape, k=offset, dtype=a.dtype)", None, None,
                                  None)}, complex=HOLOMORPHIC)
-declare(np.linalg.trace, "x, /, *, offset=0", "untrace(g, x, offset, -2, -1)", None,
+linear(np.linalg.trace, "x, /, *, offset=0", "untrace(g, x, offset, -2, -1)", None,
         kind=GENERAL, name="numpy.linalg.trace", shape=R.result(_trace_dims("x"), R.same("x")),
         selector=_select_trace,
         forms={"matrix": ("g * np.eye(*x.shape, dtype=x.dtype)", None),
@@ -294,8 +295,8 @@ def _kron_dims(avals, bound):
                  for x, y in zip(a, b))
 
 
-declare(np.kron, "a, b", "kron_vjp(g, a, b)", "kron_vjp(g, a, b, 'b')", kind=GENERAL,
-        name="numpy.kron", shape=R.result(_kron_dims, R.same("a", "b")), complex=HOLOMORPHIC)
+bilinear(np.kron, "a, b", "kron_vjp(g, a, b)", "kron_vjp(g, a, b, 'b')", kind=GENERAL,
+         name="numpy.kron", shape=R.result(_kron_dims, R.same("a", "b")), complex=HOLOMORPHIC)
 
 
 def _cross_dims(avals, bound):
@@ -303,10 +304,10 @@ def _cross_dims(avals, bound):
 
 
 for _fn, _name in ((np.cross, "numpy.cross"), (np.linalg.cross, "numpy.linalg.cross")):
-    declare(_fn, "a, b, /", "np.cross(b, g)", "np.cross(g, a)", kind=ELEMENTWISE, name=_name,
-            pointwise=False,
-            shape=R.result(_cross_dims, R.same("a", "b")),
-            notes="3-vectors along the last axis; other axes broadcast", complex=HOLOMORPHIC)
+    bilinear(_fn, "a, b, /", "np.cross(b, g)", "np.cross(g, a)", kind=ELEMENTWISE, name=_name,
+             pointwise=False,
+             shape=R.result(_cross_dims, R.same("a", "b")),
+             notes="3-vectors along the last axis; other axes broadcast", complex=HOLOMORPHIC)
 
 
 def _vecdot_dims(avals, bound):
@@ -325,15 +326,15 @@ def _select_vecdot(rule, avals, bound):
 
 
 for _fn, _name in ((np.vecdot, "numpy.vecdot"), (np.linalg.vecdot, "numpy.linalg.vecdot")):
-    declare(_fn, "a, b, /, *, axis=-1", "unbroadcast(np.expand_dims(g, axis) * b, a)",
-            "unbroadcast(np.expand_dims(g, axis) * a, b)", None, kind=GENERAL, name=_name,
-            shape=R.result(_vecdot_dims, R.same("a", "b")), selector=_select_vecdot,
-            forms={"vectors": ("g * b", "g * a", None),
-                   "same": ("np.expand_dims(g, axis) * b", "np.expand_dims(g, axis) * a",
-                            None)},
-            complex=("unbroadcast(np.conj(np.expand_dims(g, axis) * b), a)",
-                     "unbroadcast(np.expand_dims(g, axis) * np.conj(a), b)", None),
-            notes=CONJUGATED)
+    bilinear(_fn, "a, b, /, *, axis=-1", "unbroadcast(np.expand_dims(g, axis) * b, a)",
+             "unbroadcast(np.expand_dims(g, axis) * a, b)", None, kind=GENERAL, name=_name,
+             shape=R.result(_vecdot_dims, R.same("a", "b")), selector=_select_vecdot,
+             forms={"vectors": ("g * b", "g * a", None),
+                    "same": ("np.expand_dims(g, axis) * b", "np.expand_dims(g, axis) * a",
+                             None)},
+             complex=("unbroadcast(np.conj(np.expand_dims(g, axis) * b), a)",
+                      "unbroadcast(np.expand_dims(g, axis) * np.conj(a), b)", None),
+             notes=CONJUGATED)
 
 
 def _polyval_dims(avals, bound):

@@ -3,11 +3,12 @@
 import math
 
 from .arith import POWER_NOTES, power_forms, select_power
-from .registry import NONDIFF, SCALAR, declare
+from .families import elementwise, zero_derivative
+from .registry import SCALAR
 
 
 def _scalar(fn, signature, *templates, **options):
-    declare(fn, signature, *templates, kind=SCALAR, name=f"math.{fn.__name__}", **options)
+    elementwise(fn, signature, *templates, kind=SCALAR, name=f"math.{fn.__name__}", **options)
 
 
 _scalar(math.sin, "x", "g * math.cos(x)")
@@ -43,4 +44,4 @@ _scalar(math.erfc, "x", "-g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)")
 _scalar(math.degrees, "x", "g * (180.0 / math.pi)")
 _scalar(math.radians, "x", "g * (math.pi / 180.0)")
 for _fn in (math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite):
-    declare(_fn, "x", kind=NONDIFF, name=f"math.{_fn.__name__}")
+    zero_derivative(_fn, "x", name=f"math.{_fn.__name__}")

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import results as R
 from .arith import POWER_NOTES, power_forms, select_power
-from .registry import HOLOMORPHIC, NONDIFF, declare
+from .families import elementwise, zero_derivative
+from .registry import HOLOMORPHIC
 
 FIRST = "a tie goes to the first argument"
 
@@ -24,7 +25,11 @@ def select_scalar(rule, avals, bound):
 
 
 def _np(fn, signature, *templates, **options):
-    declare(fn, signature, *templates, name=f"numpy.{fn.__name__}", **options)
+    elementwise(fn, signature, *templates, name=f"numpy.{fn.__name__}", **options)
+
+
+def _inactive(fn, signature):
+    zero_derivative(fn, signature, name=f"numpy.{fn.__name__}")
 
 
 _np(np.sin, "x", "g * np.cos(x)", complex=HOLOMORPHIC)
@@ -135,10 +140,10 @@ _np(np.clip, "a, a_min, a_max",
 
 for _fn in (np.sign, np.floor, np.ceil, np.rint, np.trunc, np.fix, np.signbit, np.spacing, np.isnan,
             np.isfinite, np.isinf, np.isposinf, np.isneginf, np.logical_not):
-    _np(_fn, "x", kind=NONDIFF)
+    _inactive(_fn, "x")
 for _fn in (np.round, np.around):
-    _np(_fn, "a, decimals=0", kind=NONDIFF)
+    _inactive(_fn, "a, decimals=0")
 for _fn in (np.floor_divide, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
             np.not_equal, np.logical_and, np.logical_or, np.logical_xor):
-    _np(_fn, "x, y", kind=NONDIFF)
-_np(np.isclose, "a, b", kind=NONDIFF)
+    _inactive(_fn, "x, y")
+_inactive(np.isclose, "a, b")

@@ -22,6 +22,7 @@ axes; the structural primitives are subclasses of :class:`Rule` in their own mod
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -43,6 +44,10 @@ PYTHON_FAMILIES = ("arith", "builtins", "math", "user")
 
 
 UNBROADCAST = ("unbroadcast",)
+TRANSPOSED = "transposed"
+"""The JVP slot of a pointwise primitive: its Jacobian is diagonal, so the tangent part of
+each parameter is the VJP template chosen for the call, with the tangent in place of ``g``."""
+_G = re.compile(r"\bg\b")
 
 
 class RuleError(ValueError):
@@ -149,9 +154,10 @@ class Rule:
     """For an elementwise rule: each element of the adjoint depends on the same element of
     ``g`` alone, so a ``g`` that is one scalar broadcast over the result may be used as it
     is. Not so for ``np.cross``, which mixes the three components."""
-    jvp: tuple | None = None
-    """The JVP slot: one tangent template per parameter (in ``x_dot`` for the parameter
-    ``x``), which forward mode fills; None where it is not declared yet."""
+    jvp: tuple | str | None = None
+    """The JVP slot, read through :meth:`tangents`: one tangent template per parameter (in
+    ``x_dot`` for the parameter ``x``), TRANSPOSED for a pointwise primitive, or None where
+    none is declared yet."""
     spread: Spread | None = None
     """For a reduction over everything (``np.sum``, ``np.mean``): its adjoint is ``g``
     spread evenly over the operand, which the reverse sweep keeps as one lazy scalar."""
@@ -257,6 +263,18 @@ class Rule:
                 reads.add(p)
         return reads
 
+    def tangents(self, avals, bound):
+        """One tangent template per parameter for operands with these abstract values (None
+        for a parameter no tangent flows from), or None where the primitive has no JVP."""
+        if self.jvp != TRANSPOSED:
+            return self.jvp
+        if any(is_complex(aval) for aval in avals.values()) and self.complex != HOLOMORPHIC:
+            return self.refuse(f"the tangent of {self.name} is not supported for complex "
+                               "operands", "take np.real/np.imag first")
+        allowed = frozenset(self.allowed())
+        return tuple(t if t is None or isinstance(t, Refusal) else _tangent(t.text, p, allowed)
+                     for p, t in zip(self.params, self.select(avals, bound)))
+
     def reverse_statement(self, sweep, stmt, state):
         """Walk the reverse sweep back over ``stmt``, a call of this primitive."""
         return sweep.reverse_call(stmt, state)
@@ -344,6 +362,12 @@ class Rule:
             names.append(key)
         missing = [p for p in self.params if p not in names and p not in self.defaults]
         return None if missing else names
+
+
+@functools.cache
+def _tangent(text, param, allowed):
+    tangent = f"{param}_dot"
+    return Template(_G.sub(tangent, text), allowed | {tangent})
 
 
 @functools.cache

@@ -15,6 +15,7 @@ sees on average.
 import numpy as np
 
 from . import results as R
+from .families import linear
 from .registry import HOLOMORPHIC, REDUCE, Spread, declare, signature_of
 
 TIES = "ties split the adjoint equally among the tied elements"
@@ -93,10 +94,13 @@ def select_moment(rule, avals, bound):
 
 def _reduction(fn, forms, *, signature=AXIS_SIGNATURE, dtype=R.same, selector=select_reduction,
                name=None, notes="", domain=None, complex=None, spread=None):
+    """A reduction over ``axis``; one that spreads its adjoint evenly (a sum, a mean) is a
+    linear map of its operand."""
     param = signature.split(",")[0].strip()
-    declare(fn, signature, *forms["general"], kind=REDUCE, name=name or f"numpy.{fn.__name__}",
-            shape=R.result(R.reduced(param), dtype(param)), forms=forms, selector=selector,
-            notes=notes, domain=domain, complex=complex, spread=spread)
+    family = declare if spread is None else linear
+    family(fn, signature, *forms["general"], kind=REDUCE, name=name or f"numpy.{fn.__name__}",
+           shape=R.result(R.reduced(param), dtype(param)), forms=forms, selector=selector,
+           notes=notes, domain=domain, complex=complex, spread=spread)
 
 
 def _forms(scalar, all_, keepdims, axis, general, extra=0):
@@ -230,7 +234,7 @@ def _select_cumsum(rule, avals, bound):
 def _cumsum(fn, signature, general, name=None):
     params = signature_of(signature).params
     param, rest = params[0], (None,) * (len(params) - 1)
-    declare(fn, signature, general, *rest, kind=REDUCE, name=name or f"numpy.{fn.__name__}",
+    linear(fn, signature, general, *rest, kind=REDUCE, name=name or f"numpy.{fn.__name__}",
             shape=R.result(_cumulative_shape(param), R.same(param)),
             forms={"scalar": ("np.sum(g)",) + rest, "flat": ("np.cumsum(g[::-1])[::-1]",) + rest,
                    "ravelled": (f"np.reshape(np.cumsum(g[::-1])[::-1], np.shape({param}))",)

@@ -47,6 +47,7 @@ from .protocol import (  # noqa: F401  (the protocol's names, re-exported for th
     NONDIFF,
     REDUCE,
     SCALAR,
+    TRANSPOSED,
     Case,
     Refusal,
     Rule,
@@ -171,7 +172,8 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     shape alone (``len``, ``np.shape``). ``complex`` is ``HOLOMORPHIC``, one template per
     parameter for complex operands, or None (complex operands are refused). ``spread``
     marks a reduction whose adjoint spreads ``g`` evenly over its operand (a sum, a mean);
-    ``jvp`` gives one tangent template per parameter (forward mode).
+    ``jvp`` gives one tangent template per parameter (forward mode), or TRANSPOSED for a
+    pointwise primitive (see :mod:`srcdiff.primitives.families`).
     """
     label = _display(fn, name)
     if kind not in KINDS:
@@ -209,7 +211,8 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
                 positional_only=parsed_signature.positional_only,
                 family="user" if user else _family(), views=views, complex=complex,
                 pointwise=pointwise, shape_only=shape_only, spread=spread,
-                jvp=None if jvp is None else _jvp_templates(label, jvp, params, allowed, user))
+                jvp=jvp if jvp in (None, TRANSPOSED) else _jvp_templates(label, jvp, params,
+                                                                           allowed, user))
     return REGISTRY.add(rule)
 
 
@@ -226,7 +229,7 @@ def _family():
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if module.startswith(__package__ + ".") and module.rsplit(".", 1)[1] not in (
-                "registry", "results"):
+                "registry", "results", "families"):
             return module.rsplit(".", 1)[1]
         frame = frame.f_back
     return ""

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..ir import nodes as ir
 from . import results as R
-from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, declare, signature_of
+from .families import bilinear, elementwise, linear
+from .registry import GENERAL, HOLOMORPHIC, declare, signature_of
 
 RESHAPED = "np.reshape(g, {x}.shape)"
 RESHAPED_ANY = "np.reshape(g, np.shape({x}))"
@@ -29,22 +30,23 @@ def _reshaping(fn, signature, dims, name=None, **options):
     """A rule whose adjoint reshapes ``g`` back to the operand's shape."""
     params = signature_of(signature).params
     x, rest = params[0], (None,) * (len(params) - 1)
-    declare(fn, signature, RESHAPED_ANY.format(x=x), *rest, kind=GENERAL,
-            name=name or _name(fn),
+    linear(fn, signature, RESHAPED_ANY.format(x=x), *rest, kind=GENERAL,
+           name=name or _name(fn),
             shape=R.result(dims, R.same(x)), selector=_select_array, complex=HOLOMORPHIC,
-            forms={"array": (RESHAPED.format(x=x),) + rest,
-                   "any": (RESHAPED_ANY.format(x=x),) + rest}, **options)
+           forms={"array": (RESHAPED.format(x=x),) + rest,
+                  "any": (RESHAPED_ANY.format(x=x),) + rest}, **options)
 
 
 def _moving(fn, signature, template, dims, selector=None, forms=None, notes="", name=None,
-            views=False):
-    """A rule whose adjoint applies the inverse movement to ``g`` (same dtype)."""
+            views=False, family=linear):
+    """A rule whose adjoint applies the inverse movement to ``g`` (same dtype); a linear
+    map of its first operand unless ``family`` says otherwise (a sort)."""
     params = signature_of(signature).params
-    declare(fn, signature, template, *(None,) * (len(params) - 1), kind=GENERAL,
-            name=name or _name(fn),
-            shape=R.result(dims, R.same(params[0])), selector=selector,
-            forms={k: (v,) + (None,) * (len(params) - 1) for k, v in (forms or {}).items()},
-            notes=notes, views=views, complex=HOLOMORPHIC)
+    family(fn, signature, template, *(None,) * (len(params) - 1), kind=GENERAL,
+           name=name or _name(fn),
+           shape=R.result(dims, R.same(params[0])), selector=selector,
+           forms={k: (v,) + (None,) * (len(params) - 1) for k, v in (forms or {}).items()},
+           notes=notes, views=views, complex=HOLOMORPHIC)
 
 
 # shapes of results
@@ -323,10 +325,10 @@ _moving(np.squeeze, "a, axis=None", RESHAPED_ANY.format(x="a"), _squeeze_dims,
         selector=_select_squeeze, forms={"axis": "np.expand_dims(g, axis)",
                                          "array": RESHAPED.format(x="a"),
                                          "any": RESHAPED_ANY.format(x="a")}, views=True)
-declare(np.broadcast_to, "array, shape", "g", None, kind=ELEMENTWISE, name="numpy.broadcast_to",
-        shape=R.result(R.given_shape("shape"), R.same("array")),
-        notes="the core sums g over the broadcast axes, as for any elementwise rule",
-        views=True, complex=HOLOMORPHIC)
+elementwise(np.broadcast_to, "array, shape", "g", None, name="numpy.broadcast_to",
+            shape=R.result(R.given_shape("shape"), R.same("array")),
+            notes="the core sums g over the broadcast axes, as for any elementwise rule",
+            views=True, complex=HOLOMORPHIC)
 _moving(np.tile, "A, reps", "untile(g, A, reps)", _tile_dims)
 _moving(np.repeat, "a, repeats, axis=None", "unrepeat(g, a, repeats, axis)", _repeat_dims)
 
@@ -377,12 +379,12 @@ def _select_k(rule, avals, bound):
     return rule.form(key) if key in rule.forms else rule.templates
 
 
-declare(np.diag, "v, k=0", "np.diag(g, k) if np.ndim(v) == 1 else undiagonal(g, v, k)", None,
-        kind=GENERAL, name="numpy.diag", shape=R.result(_diag_dims, R.same("v")),
-        selector=_select_k,
-        forms={"vector": ("np.diag(g)", None), "vector_k": ("np.diag(g, k)", None),
-               "matrix": ("undiagonal(g, v)", None), "matrix_k": ("undiagonal(g, v, k)", None)},
-        views=lambda avals: avals["v"].ndim != 1, complex=HOLOMORPHIC)
+linear(np.diag, "v, k=0", "np.diag(g, k) if np.ndim(v) == 1 else undiagonal(g, v, k)", None,
+       kind=GENERAL, name="numpy.diag", shape=R.result(_diag_dims, R.same("v")),
+       selector=_select_k,
+       forms={"vector": ("np.diag(g)", None), "vector_k": ("np.diag(g, k)", None),
+              "matrix": ("undiagonal(g, v)", None), "matrix_k": ("undiagonal(g, v, k)", None)},
+       views=lambda avals: avals["v"].ndim != 1, complex=HOLOMORPHIC)
 _moving(np.diagonal, "a, offset=0, axis1=0, axis2=1", "undiagonal(g, a, offset, axis1, axis2)",
         diagonal_dims("a"), views=True)
 _moving(np.linalg.diagonal, "x, /, *, offset=0", "undiagonal(g, x, offset, -2, -1)",
@@ -394,14 +396,14 @@ for _fn in (np.triu, np.tril):
                    "vector_k": f"np.sum(np.{_fn.__name__}(g, k), axis=0)"})
 _moving(np.pad, "array, pad_width", "unpad(g, pad_width)", _pad_dims,
         notes="constant mode only")
-declare(np.take, "a, indices, axis=None", "untake(g, a, indices, axis)", None, None,
-        kind=GENERAL, name="numpy.take", shape=R.result(_take_dims, R.same("a"), ("a",)),
-        notes="repeated indices accumulate", complex=HOLOMORPHIC)
-declare(np.take_along_axis, "arr, indices, axis=-1", "untake_along_axis(g, arr, indices, axis)",
-        None, None, kind=GENERAL, name="numpy.take_along_axis",
-        shape=R.result(_take_along_dims, R.same("arr"), ("arr",)),
-        notes="repeated indices accumulate", complex=HOLOMORPHIC)
-_moving(np.sort, "a, axis=-1", "unsort(g, a, axis)", _sort_dims,
+linear(np.take, "a, indices, axis=None", "untake(g, a, indices, axis)", None, None,
+       kind=GENERAL, name="numpy.take", shape=R.result(_take_dims, R.same("a"), ("a",)),
+       notes="repeated indices accumulate", complex=HOLOMORPHIC)
+linear(np.take_along_axis, "arr, indices, axis=-1", "untake_along_axis(g, arr, indices, axis)",
+       None, None, kind=GENERAL, name="numpy.take_along_axis",
+       shape=R.result(_take_along_dims, R.same("arr"), ("arr",)),
+       notes="repeated indices accumulate", complex=HOLOMORPHIC)
+_moving(np.sort, "a, axis=-1", "unsort(g, a, axis)", _sort_dims, family=declare,
         notes="tied elements may trade places; the sort is continuous there")
 
 
@@ -419,16 +421,16 @@ declare(np.append, "arr, values, axis=None",
                         "np.reshape(g[np.size(arr):], np.shape(values))", None)},
         complex=HOLOMORPHIC)
 _moving(np.diff, "a, n=1, axis=-1", "diff_vjp(g, a, n, axis)", _diff_dims)
-declare(np.copy, "a", "g", name="numpy.copy", complex=HOLOMORPHIC)
-declare(np.asarray, "a", "g", name="numpy.asarray", views=True, complex=HOLOMORPHIC)
-declare(np.ascontiguousarray, "a", "g", name="numpy.ascontiguousarray", views=True,
-        complex=HOLOMORPHIC)
-declare(np.astype, "x, dtype, /", "cast_like(g, x)", None, kind=GENERAL, name="numpy.astype",
-        shape=R.result(R.like("x"), R.requested("dtype", R.same("x"))),
-        complex=("cast_like(g, x)", None),
-        notes="the adjoint is cast back to x's dtype (a real part where a complex value was "
-              "cast from a real one; a cast of complex to real keeps the real part, whose "
-              "adjoint is g)")
+elementwise(np.copy, "a", "g", name="numpy.copy", complex=HOLOMORPHIC)
+elementwise(np.asarray, "a", "g", name="numpy.asarray", views=True, complex=HOLOMORPHIC)
+elementwise(np.ascontiguousarray, "a", "g", name="numpy.ascontiguousarray", views=True,
+            complex=HOLOMORPHIC)
+linear(np.astype, "x, dtype, /", "cast_like(g, x)", None, kind=GENERAL, name="numpy.astype",
+       shape=R.result(R.like("x"), R.requested("dtype", R.same("x"))),
+       complex=("cast_like(g, x)", None),
+       notes="the adjoint is cast back to x's dtype (a real part where a complex value was "
+             "cast from a real one; a cast of complex to real keeps the real part, whose "
+             "adjoint is g)")
 
 
 def _select_convolve(rule, avals, bound):
@@ -436,9 +438,9 @@ def _select_convolve(rule, avals, bound):
     return rule.form("full") if mode == ("full",) else rule.templates
 
 
-declare(np.convolve, "a, v, mode='full'",
-        "np.correlate(pad_to_full(g, a, v, mode), v, 'valid')",
-        "np.correlate(pad_to_full(g, a, v, mode), a, 'valid')", None,
-        kind=GENERAL, name="numpy.convolve", shape=R.result(_convolve_dims, R.same("a", "v")),
-        selector=_select_convolve,
-        forms={"full": ("np.correlate(g, v, 'valid')", "np.correlate(g, a, 'valid')", None)})
+bilinear(np.convolve, "a, v, mode='full'",
+         "np.correlate(pad_to_full(g, a, v, mode), v, 'valid')",
+         "np.correlate(pad_to_full(g, a, v, mode), a, 'valid')", None,
+         kind=GENERAL, name="numpy.convolve", shape=R.result(_convolve_dims, R.same("a", "v")),
+         selector=_select_convolve,
+         forms={"full": ("np.correlate(g, v, 'valid')", "np.correlate(g, a, 'valid')", None)})
