@@ -13,29 +13,19 @@ from __future__ import annotations
 import gast
 
 from .. import runtime
-from ..backend.simplify import simplify
 from ..ir import code
 from ..ir import nodes as ir
-from ..ir.avals import ARRAY, NP, PY, UNKNOWN_AVAL, broadcast_shapes, join
+from ..ir.avals import NP, PY, UNKNOWN_AVAL, join
 from ..ir.code import ADJ, DEF, OBJ
-from ..ir.ssa import UNDEFINED, Param
-from ..primitives import indexing
-from ..primitives.protocol import UNBROADCAST, Refusal, is_complex, reduction
+from ..ir.ssa import Param
 from . import tidy
-from .adjoint_state import Adjoints, AdjointState, Lazy, View, expression_of
-from .adjoints import (
-    instantiate,
-    np_call,
-    numpy_division,
-    python_calls_to_math,
-    real_part,
-    reduce_to,
-    whole_reduction,
-)
+from .adjoint_state import Adjoints, AdjointState, Lazy, expression_of
 from .sweep_calls import CallAdjoints
 from .sweep_control import ControlFlow
 from .sweep_forward import ForwardSweep
 from .sweep_results import VALUE, Results
+from .sweep_templates import TemplateAdjoints
+from .sweep_writes import WriteAdjoints
 from .tape import plan, unknown_rank
 
 
@@ -51,7 +41,7 @@ def transform(program, activity, wrt, *, with_value=False, name=None, vjp=False,
     return _Reverse(program, activity, wrt, with_value, vjp, linker).run(name)
 
 
-class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
+class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateAdjoints, Results):
     def __init__(self, program, activity, wrt, with_value, vjp=False, linker=None):
         self.vjp = vjp
         self.linker = linker
@@ -184,106 +174,6 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
             out.extend(lines)
         return out
 
-    def reverse_append(self, stmt, state):
-        """Walking back over ``lst.append(v)``: ``v`` gets ``lst_bar.pop()``, the last
-        element's adjoint, and ``lst.pop()`` gives the list back its old length."""
-        web = self.web(stmt)
-        g = state.pop(web, None)
-        lines = []
-        old = self.program.definition(stmt, stmt.value.args[0])
-        if self.activity.active(stmt) and g is not None:
-            if isinstance(g, Lazy) or not code.ref_of(g):
-                state[web] = g
-                self.adjoints.materialize(web, state, lines)
-                state.pop(web)
-            popped = gast.Call(func=gast.Attribute(value=code.ref(ADJ, web), attr="pop",
-                                                   ctx=gast.Load()), args=[], keywords=[])
-            source = self.program.definition(stmt, stmt.value.args[1])
-            if source is not None and self.activity.active(source):
-                lines += self.adjoints.accumulate({self.web(source): [popped]}, state)
-            else:
-                lines.append(code.Expr(popped))
-            if old is not None and old is not UNDEFINED:
-                state[self.web(old)] = code.ref(ADJ, web)
-        if stmt in self.plan.popped:
-            lines.append(code.Expr(gast.Call(func=gast.Attribute(
-                value=code.ref(DEF, web), attr="pop", ctx=gast.Load()), args=[], keywords=[])))
-        return lines
-
-    def reverse_store(self, stmt, state):
-        """Walking back over ``y[index] = v``: ``v`` gets ``y_bar[index]`` (summed back to
-        its shape), then that part of ``y_bar`` is zeroed, since the old values there did not
-        reach the result; ``+=`` and ``-=`` pass ``y_bar`` through unchanged. Where an
-        integer index repeats a position, only the value NumPy wrote last gets its adjoint."""
-        call = stmt.value
-        web = self.web(stmt)
-        g = state.pop(web, None)
-        lines = []
-        old = self.program.definition(stmt, call.args[0])
-        old_active = old not in (None, UNDEFINED) and self.activity.active(old)
-        source = self.program.definition(stmt, call.args[1])
-        value_active = source is not None and self.activity.active(source)
-        if self.activity.active(stmt) and g is not None and (old_active or value_active):
-            zeroing = call.rule.symbol == "=" and old_active
-            owned = state.owned
-            state[web] = g
-            if isinstance(g, Lazy) or not code.ref_of(g):
-                self.adjoints.materialize(web, state, lines)
-            elif zeroing and (web not in owned or not self._adjoint_of(g, web)):
-                lines.append(code.Assign((ADJ, web), code.copy_of(code.clone(g))))
-                state[web] = code.ref(ADJ, web)
-                owned.add(web)
-            g = state.pop(web)
-            index = self.store_index(stmt, self.argument)
-            if value_active:
-                contributions = {self.web(source): [self.stored_adjoint(stmt, g, index)]}
-                lines += self.adjoints.accumulate(contributions, state, last=web)
-            if zeroing:
-                lines.append(code.Store(code.ref_of(g), code.clone(index), code.const(0.0)))
-            if old_active and zeroing:
-                state[self.web(old)] = code.ref(ADJ, self.web(old))
-                owned.add(self.web(old))
-            elif old_active:
-                state[self.web(old)] = g
-                if web in owned and self._adjoint_of(g, web):
-                    owned.add(self.web(old))
-        if stmt in self.plan.pushed:
-            lines.append(code.Pop(self.name(stmt), self.store_index(stmt)))
-        return lines
-
-    def _adjoint_of(self, g, web):
-        """Whether ``g`` is the adjoint variable of ``web`` (or of a value sharing its name:
-        a store's old and new values are one array, with one adjoint)."""
-        ref = code.ref_of(g)
-        return (ref is not None and ref[0] == ADJ and not isinstance(ref[1], tuple)
-                and self.name(ref[1]) == self.name(web))
-
-    def stored_adjoint(self, stmt, g, index):
-        """The stored value's adjoint: the written part of ``y_bar``, as an array of its own."""
-        call = stmt.value
-        region, parts = self.region(stmt)
-        given = self.program.aval(stmt, call.args[1])
-        value_aval = indexing.stored_aval(given, region)
-        if indexing.repeats(parts, call.index):
-            part = gast.Call(func=code.ref(OBJ, runtime.last_assigned),
-                             args=[code.clone(g), code.clone(index)], keywords=[])
-            view = False
-        else:
-            part = gast.Subscript(value=code.clone(g), slice=code.clone(index), ctx=gast.Load())
-            how = reduction(value_aval, region)
-            view = region.kind == ARRAY and indexing.may_view(parts, call.index) and (
-                how is None or how == UNBROADCAST)
-        expr = reduce_to(part, value_aval, region, self.argument(stmt, call.args[1]))
-        if value_aval is not given:
-            shape = code.const(given.known_shape) if given.known_shape is not None else np_call(
-                "shape", [self.argument(stmt, call.args[1])])
-            expr = np_call("reshape", [expr, shape])
-        if call.rule.symbol == "-=":
-            expr = gast.UnaryOp(op=gast.USub(), operand=expr)
-            view = False
-        expr = simplify(expr, self.scalar)
-        return View(expr) if view else expr
-
     def reverse_assign(self, stmt, state):
         if stmt.is_copy:
             return self.reverse_call(stmt, state)
@@ -344,114 +234,6 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, Results):
         if pushed:
             lines.append(code.Pop(self.name(stmt)))
         return lines
-
-    def _takes_lazy(self, stmt):
-        """Whether the statement's adjoint can use a scalar-broadcast ``g`` as it is: copies,
-        and elementwise rules whose active operands all have the result's shape."""
-        if stmt.is_copy:
-            return True
-        if not stmt.value.rule.adjoint_is_pointwise:
-            return False
-        result = self.program.avals[stmt].known_shape
-        for op in stmt.value.bound().values():
-            source = self.program.definition(stmt, op)
-            if source is not None and self.activity.active(source):
-                if result is None or self.program.aval(stmt, op).known_shape != result:
-                    return False
-        return True
-
-    def _sum_to_lazy(self, stmt, g):
-        """``s = np.sum(a)`` (or ``np.mean``) over everything: ``a``'s adjoint is ``s_bar``
-        (divided by the size) everywhere, kept lazy."""
-        size = whole_reduction(self.program, stmt)
-        if size is None or isinstance(g, Lazy):
-            return None
-        operand = stmt.value.bound()[stmt.value.rule.params[0]]
-        source = self.program.definition(stmt, operand)
-        if source is None or not self.activity.active(source):
-            return None
-        value = code.clone(g)
-        if stmt.value.rule.spread.divides:
-            value = simplify(gast.BinOp(left=value, op=gast.Div(), right=code.const(size)),
-                             self.scalar)
-        return {self.web(source): [Lazy(value)]}
-
-    def contributions(self, stmt, g, reduce=True):
-        if stmt.is_copy:
-            source = self.program.definition(stmt, stmt.value)
-            if source is None or not self.activity.active(source):
-                return {}
-            return {self.web(source): [code.clone(g)]}
-        call = stmt.value
-        rule = call.rule
-        if not rule.has_vjp:
-            return {}
-        bound = call.bound()
-        operand_avals = {p: self.program.aval(stmt, op) for p, op in bound.items()}
-        templates = rule.select(operand_avals, bound)
-        complex_call = any(map(is_complex, [self.program.avals[stmt], *operand_avals.values()]))
-        all_python = all(a.kind == PY for a in operand_avals.values()) and not complex_call
-        names = {name: code.ref(OBJ, obj) for name, obj in rule.helpers.items()}
-        for p, op in bound.items():
-            names[p] = self.argument(stmt, op)
-        names["ans"] = code.ref(DEF, self.web(stmt))
-        result = {}
-        for p, template in zip(rule.params, templates):
-            operand = bound[p]
-            source = self.program.definition(stmt, operand)
-            if template is None or source is None or not self.activity.active(source):
-                continue
-            if isinstance(template, Refusal):
-                raise self.fn.source.located.error(stmt.origin.node, template.message,
-                                                   template.hint)
-            expr = instantiate(template.expr, g, names, all_python)
-            if not all_python:
-                expr = python_calls_to_math(expr, self.aval_of)
-            elif rule.numpy_semantics:
-                expr = numpy_division(expr, self.aval_of)
-            if complex_call and not is_complex(operand_avals[p]):
-                expr = real_part(simplify(expr, self.scalar))
-            if rule.broadcasts and reduce:
-                expr = reduce_to(expr, operand_avals[p], self.program.avals[stmt], names[p])
-            result.setdefault(self.web(source), []).append(simplify(expr, self.scalar))
-        return result
-
-    def _lazy_contributions(self, stmt, g):
-        """Elementwise templates on a scalar ``g``: a contribution that stays scalar stays
-        lazy; one that has its operand's shape is an ordinary array. Anything else (a
-        contribution of a smaller shape) returns None: ``g`` must be broadcast first."""
-        result = self.contributions(stmt, g.expr, reduce=False)
-        scalar = code.ref_of(g.expr)
-        for web, exprs in result.items():
-            shape = self.aval_of(web).known_shape
-            lazy = []
-            for e in exprs:
-                got = self._expr_shape(e, scalar)
-                if got == ():
-                    lazy.append(Lazy(e))
-                elif got is not None and got == shape:
-                    lazy.append(e)
-                else:
-                    return None
-            result[web] = lazy
-        return result
-
-    def _expr_shape(self, expr, scalar):
-        """The broadcast shape of an elementwise expression's leaves (None if unknown)."""
-        shapes = []
-        if any(isinstance(n, gast.Name) and code.ref_of(n) is None for n in gast.walk(expr)):
-            return None
-        for ref in code.refs(expr):
-            if ref[0] == OBJ or ref == scalar:
-                continue
-            shape = self.aval_of(ref[1]).known_shape
-            if shape is None:
-                return None
-            shapes.append(shape)
-        try:
-            return broadcast_shapes(*shapes)
-        except ValueError:
-            return None
 
     def _reads_new(self, stmt, exprs, lines):
         """Whether adjoint expressions read the value ``stmt`` assigns (``ans``)."""
