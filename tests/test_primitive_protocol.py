@@ -56,21 +56,28 @@ STRUCTURAL = {
     "call": _callee_rule(),
     "template": _rule(operator.mul),
 }
-# (method that walks back over the statement, method that transposes the call)
+# By class: (method that walks back over the statement, method that transposes the call)
 DISPATCH = {
-    "index": ("reverse_call", "index_adjoint"),
-    "store": ("reverse_store", None),
-    "pack": ("reverse_call", "unpack_adjoint"),
-    "append": ("reverse_append", None),
-    "call": ("reverse_call", "user_call"),
-    "template": ("reverse_call", "contributions"),
+    "IndexRule": ("reverse_call", "index_adjoint"),
+    "StoreRule": ("reverse_store", None),
+    "PackRule": ("reverse_call", "unpack_adjoint"),
+    "AppendRule": ("reverse_append", None),
+    "CallRule": ("reverse_call", "user_call"),
+    "EffectRule": ("reverse_call", "contributions"),
+    "Rule": ("reverse_call", "contributions"),
 }
 
 
-@pytest.mark.parametrize("label", sorted(STRUCTURAL))
-def test_each_primitive_names_the_sweep_method_that_transposes_it(label):
-    rule = STRUCTURAL[label]
-    walk, transpose = DISPATCH[label]
+def test_the_registry_holds_an_example_of_every_structural_primitive():
+    kinds = {type(rule).__name__ for rule in REGISTRY.structural.values()}
+    assert kinds == set(DISPATCH) - {"Rule"}
+    assert all(rule.adjoint_text for rule in REGISTRY.structural.values())
+
+
+@pytest.mark.parametrize("form", sorted(REGISTRY.structural) + ["x * y"])
+def test_each_primitive_names_the_sweep_method_that_transposes_it(form):
+    rule = REGISTRY.structural.get(form) or _rule(operator.mul)
+    walk, transpose = DISPATCH[type(rule).__name__]
     sweep = _Recorder()
     rule.reverse_statement(sweep, None, {})
     assert sweep.called == [walk]

@@ -16,6 +16,7 @@ import gast
 
 from ..errors import SrcdiffError
 from .protocol import Rule
+from .registry import REGISTRY
 
 USER = "user"
 ACTIVE = object()
@@ -44,6 +45,11 @@ class Callee:
             return _Same(self.node)
         cells = tuple(_Same(c) for c in self.fn.__closure__ or ())
         return (_Same(self.fn.__code__), _Same(self.fn.__globals__), cells)
+
+
+def _example(a, b):
+    """A function of the user's, for the registry's example of a call."""
+    return a * b
 
 
 class _Same:
@@ -89,6 +95,8 @@ class CallRule(Rule):
     argument."""
 
     pure = False
+    adjoint_text = ("`a_bar, b_bar = h_vjp(a, b, z_bar)`: the VJP srcdiff generates for `h`, "
+                    "printed beside the caller's derivative")
 
     @property
     def callee(self):
@@ -214,3 +222,5 @@ class Recursion:
 
 
 RECURSION = Recursion()
+REGISTRY.add_structural("h(a, b), calling your own h",
+                        callee_rule(Callee("h", fn=_example), None, None))

@@ -12,6 +12,7 @@ import gast
 
 from ..ir.avals import OTHER, UNKNOWN_AVAL, AVal, join
 from .protocol import Rule
+from .registry import REGISTRY
 
 PACK = "pack"
 APPEND = "append"
@@ -22,6 +23,7 @@ class PackRule(Rule):
     """``(a, b)``, ``[a, b]``, ``{"w": a}``: a new container of the operands."""
 
     packs = True
+    adjoint_text = "`a_bar = t_bar[0]`, `b_bar = t_bar[1]` (by key for a dict)"
 
     def abstract_eval(self, call, args, site):
         return packed(self, args)
@@ -51,6 +53,7 @@ class AppendRule(Rule):
     writes = "lst"
     grows_list = True
     statement_only = True
+    adjoint_text = "`value_bar = lst_bar.pop()`; `lst.pop()` undoes the append where needed"
 
     def abstract_eval(self, call, args, site):
         return appended(args["lst"], args["value"], site.located, site.node)
@@ -82,6 +85,10 @@ def append_rule():
     """``lst.append(value)``: a new value of the list (the same object, grown by one)."""
     return AppendRule(fn=list.append, name="list.append", params=("lst", "value"),
                       defaults={}, templates=(_ACTIVE, _ACTIVE), kind=APPEND)
+
+
+REGISTRY.add_structural("(a, b), [a, b], {'k': a}", pack_rule(tuple, 2))
+REGISTRY.add_structural("lst.append(value)", append_rule())
 
 
 def appended(lst, value, located, node):

@@ -16,6 +16,7 @@ from .. import runtime
 from ..ir import nodes as ir
 from ..ir.avals import OTHER, AVal
 from .protocol import NONDIFF, Rule
+from .registry import REGISTRY
 
 EFFECT = "effect"
 
@@ -35,6 +36,7 @@ class EffectRule(Rule):
 
     statement_only = True
     pure = False
+    adjoint_text = "none: the forward sweep runs it where the function does"
 
 
 def print_call(args, keywords):
@@ -49,6 +51,9 @@ def print_call(args, keywords):
 _REQUIRE = EffectRule(fn=runtime.require_assigned, name="require_assigned",
                       params=("assigned", "name"), defaults={}, templates=(None, None),
                       kind=NONDIFF, shape=_returns_none)
+
+
+REGISTRY.add_structural("print(a, b)", print_call([ir.Var("a"), ir.Var("b")], []).rule)
 
 
 def require_assigned_call(flag, name):

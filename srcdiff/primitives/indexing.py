@@ -22,6 +22,7 @@ from ..ir import avals, code
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .containers import element
 from .protocol import UNBROADCAST, Rule, reduction
+from .registry import REGISTRY
 
 INDEX = "index"
 STORE = "store"
@@ -36,6 +37,9 @@ class IndexRule(Rule):
     that part of ``x``'s adjoint (:meth:`adjoint` hands it to the reverse sweep)."""
 
     reads_part = True
+    adjoint_text = ("`x_bar[index] += y_bar`, into an array the reverse sweep owns; "
+                    "`np.add.at` where an integer array index may repeat a position; "
+                    "`one_hot(x, index, y_bar)` for an element of a tuple, list or dict")
 
     @property
     def identity(self):
@@ -78,6 +82,14 @@ class StoreRule(Rule):
 
     writes = "x"
     writes_part = True
+
+    @property
+    def adjoint_text(self):
+        part = "-y_bar[index]" if self.symbol == "-=" else "y_bar[index]"
+        text = f"`v_bar = {part}` (summed back to `v`'s shape)"
+        if self.symbol == "=":
+            return text + ", then `y_bar[index] = 0.0`: the old values there are gone"
+        return text + "; `y_bar` passes on unchanged"
 
     def abstract_eval(self, call, args, site):
         parts = [args[p] for p in self.params[2:]]
@@ -125,6 +137,11 @@ def _store(x, v, *parts):
 
 
 _STORES = {op: _store for op in STORE_OPS}
+
+REGISTRY.add_structural("y = x[index]", rule(1))
+REGISTRY.add_structural("y[index] = v", store_rule(1))
+REGISTRY.add_structural("y[index] += v", store_rule(1, "add"))
+REGISTRY.add_structural("y[index] -= v", store_rule(1, "sub"))
 
 
 def placeholder(k):

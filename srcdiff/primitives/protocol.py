@@ -183,6 +183,9 @@ class Rule:
     """The user's function it calls, whose own derivative it needs."""
     pure = True
     """Equal operands give equal results, so that two such calls may be merged."""
+    adjoint_text = ""
+    """For a structural primitive, what its adjoint does, as the generated code says it
+    (the rule table prints it; a template primitive's templates say it themselves)."""
 
     @property
     def identity(self):

@@ -104,11 +104,21 @@ def _literal(node):
 
 
 class Registry:
+    """The primitives, looked up by the function they describe. The structural primitives
+    (indexing, stores, displays, append, calls of user functions, effects) are made per
+    call site, since their parameters depend on it (``x[i, j]`` has two index operands);
+    ``structural`` holds a representative of each, by the form it stands for."""
+
     def __init__(self):
         self._by_fn = {}
         self._order = {}  # (function key, parameters) -> rule; one declared again moves last
         self.version = 0
         self.listeners = []
+        self.structural = {}
+
+    def add_structural(self, form, example):
+        self.structural[form] = example
+        return example
 
     def add(self, rule):
         self.version += 1

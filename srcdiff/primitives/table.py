@@ -165,6 +165,21 @@ def render():
             out.append(f"| {signature(rule)} | {reverse_rule(rule)} | {complex_support(rule)} "
                        f"| {notes} |")
         out.append("")
+    out.append(structural())
+    return "\n".join(out)
+
+
+def structural():
+    """The structural primitives: one row per form, with what walking back over it does."""
+    out = ["## Structural primitives\n",
+           "Made for each call site, since their operands depend on it (`x[i, j]` has two "
+           "index operands). Their VJP is a method of the reverse sweep that each one names "
+           "(`srcdiff/primitives/protocol.py`).\n",
+           "| form | primitive | adjoint |", "|---|---|---|"]
+    for form, rule in REGISTRY.structural.items():
+        text = rule.adjoint_text.replace("|", "\\|")
+        out.append(f"| {_code(form)} | {type(rule).__name__} | {text} |")
+    out.append("")
     return "\n".join(out)
 
 

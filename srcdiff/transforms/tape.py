@@ -237,8 +237,10 @@ def _physical_read(ssa, names, stmt, op):
 
 def _names(program, result):
     """A name per web: the source name, numbered (``y_2``) where an older web of that name
-    is overwritten while the reverse sweep still reads it. (Correctness does not rest on
-    this choice: pushes are decided on what each named variable physically holds.)"""
+    is overwritten while the reverse sweep still reads it. A write in place (``y[i] = v``,
+    ``lst.append(v)``) makes a value of its object's web (see :mod:`srcdiff.ir.ssa`), so
+    it keeps the object's name. (Correctness does not rest on this choice: pushes are
+    decided on what each named variable physically holds.)"""
     ssa = program.ssa
     fn = program.fn
     used = {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)}
@@ -253,11 +255,7 @@ def _names(program, result):
             continue
         olds = [ssa.web(v) for v in ssa.concrete(ssa.before[stmt]) if v is not UNDEFINED]
         olds = [w for w in olds if w is not web and w in names]
-        grows = isinstance(stmt, ir.Assign) and not stmt.is_copy and (
-            stmt.value.rule.writes is not None)
-        if grows and olds:
-            names[web] = names[olds[0]]
-        elif any(v in result.reads for w in olds for v in web_values(ssa, w)):
+        if any(v in result.reads for w in olds for v in web_values(ssa, w)):
             names[web] = numbered(stmt.target, used, first=2)
         else:
             names[web] = names[olds[0]] if olds else stmt.target
