@@ -846,3 +846,20 @@ def test_a_row_stored_from_a_row_of_the_same_array_is_exact():
     partial overlap: NumPy copies it exactly, and srcdiff differentiates it (the check that
     refuses ``a[2] = a[:, 3]`` must not refuse this)."""
     assert_exact(row_copied_from_another_row, (np.array([0.5, -1.5, 2.0]), 1), 0)
+
+
+def rank_changed_by_an_inner_loop(u, m, n):
+    total = 0.0
+    for i in range(u.shape[0]):
+        y = np.concatenate([np.full((1, 1), u[0]), np.zeros((u.shape[0], n - 1)) + 1.0])
+        total = total + u[0] * y[2, 0]
+        for k in range(m + 1):
+            u = np.linspace(0.0, 1.0, len(u)) * abs(y[2, 0]) + u
+    return total
+
+
+def test_the_shape_of_an_array_whose_rank_a_loop_forgets_is_a_tuple_of_ints():
+    """Around a loop that rebinds ``u`` to an array of unknown rank, ``u.shape`` is a tuple
+    of unknown length on one path and of one int on the other: their join is a tuple of
+    ints (it was an unknown kind, and ``u.shape[0]`` was refused as indexing it)."""
+    assert_exact(rank_changed_by_an_inner_loop, (np.array([0.46, 0.41]), 1, 2), 0)

@@ -147,6 +147,9 @@ def function_source(fn):
             f"cannot read the source of {code.co_name} (defined in {filename})",
             hint="define the function in a file or a notebook cell; source typed at the "
                  "interactive prompt or passed to exec() is not kept by Python")
+    quick = _top_level_alone(lines, filename, code)
+    if quick is not None:
+        return quick
     source = parse_text("".join(lines), filename)
     node = _find_function(source, code)
     if node is None:
@@ -155,6 +158,53 @@ def function_source(fn):
             hint="the file may have changed since it was imported; reload it")
     stale.check(source, node, code)
     return source, gast.ast_to_gast(node)
+
+
+def _top_level_alone(lines, filename, code):
+    """A top-level ``def`` read without parsing its whole file: its block (to the next line
+    that starts a top-level statement) and the module's top-level imports, which are all
+    that can change how Python compiled it, parsed alone at their own lines. The result is
+    used only where the block compiles to exactly the code that runs; anything else (a
+    block cut short by a column-0 line inside a string, a function nested in a class, a
+    stale file) goes the long way, parsing the whole file."""
+    start = code.co_firstlineno - 1
+    if not 0 <= start < len(lines) or not lines[start].startswith(("def ", "async def ", "@")):
+        return None
+    header = next((k for k in range(start, len(lines))
+                   if lines[k].startswith(("def ", "async def "))), None)
+    if header is None:
+        return None
+    end = next((k for k in range(header + 1, len(lines)) if _starts_statement(lines[k])),
+               len(lines))
+    imports = [k for k in range(start) if lines[k].startswith(("import ", "from "))]
+    try:
+        tree = ast.parse("\n" * start + "".join(lines[start:end]), filename=filename)
+        pieces = [ast.parse("\n" * k + _statement_at(lines, k), filename=filename).body
+                  for k in imports]
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], _FUNCTION_NODES[:2]) or (
+            tree.body[0].name != code.co_name):
+        return None
+    node = tree.body[0]
+    module = ast.Module(body=[stmt for piece in pieces for stmt in piece] + [node],
+                        type_ignores=[])
+    source = SourceFile(filename, "".join(lines), module)
+    if not stale.same_code(source, node, code):
+        return None
+    return source, gast.ast_to_gast(node)
+
+
+def _starts_statement(line):
+    return bool(line) and not line[0].isspace() and not line.startswith(("#", ")", "]", "}"))
+
+
+def _statement_at(lines, k):
+    """The import statement starting at line ``k`` (parenthesized across lines, or not)."""
+    end = k + 1
+    while end < len(lines) and not _starts_statement(lines[end]):
+        end += 1
+    return "".join(lines[k:end])
 
 
 def _find_function(source, code):

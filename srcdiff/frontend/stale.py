@@ -20,6 +20,14 @@ import types
 from ..errors import SrcdiffError
 
 
+def same_code(source, node, code):
+    """Whether ``node``, a top-level function of ``source.module`` (which holds the
+    module's imports too), compiles to exactly ``code``."""
+    flags = code.co_flags & _FUTURE_FLAGS
+    compiled = _compiled_alone(source.module, node, source.filename, flags)
+    return compiled is not None and any(_same(code, c) for c in _candidates(compiled, code))
+
+
 def check(source, node, code):
     """Refuse with a located error when ``node`` (a node of ``source.module``) is not
     ``code``'s text.

@@ -211,6 +211,13 @@ def join(a, b):
                     (k, join(x, y)) for (k, x), (_, y) in zip(a.items, b.items)))
             return AVal(OTHER, pytype=a.pytype,
                         items=tuple(join(x, y) for x, y in zip(a.items, b.items)))
+        if a.pytype is tuple and a.container and b.container:
+            # Tuples of different or unknown lengths (``x.shape`` of an array whose rank a
+            # loop changes): a tuple of unknown length, each item of the items' kinds.
+            merged = None
+            for item in a.elements + b.elements:
+                merged = item if merged is None else join(merged, item)
+            return AVal(OTHER, pytype=tuple, element=merged or UNKNOWN_AVAL)
         if a.items is None and b.items is None:
             return a
         return UNKNOWN_AVAL

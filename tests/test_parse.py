@@ -1,0 +1,50 @@
+"""Finding a function's source. A top-level ``def`` is read without parsing its whole file:
+its block and the module's top-level imports are parsed alone, and used only where they
+compile to exactly the code that runs; every other case parses the whole file."""
+
+import pytest
+
+from srcdiff import SrcdiffError, gradient
+from srcdiff.frontend import parse
+
+PADDING = "".join(f"def helper_{i}(x):\n    return x * {i}.0\n\n\n" for i in range(40))
+
+
+def _whole_file_parses():
+    return parse._parsed.cache_info().misses
+
+
+def test_a_top_level_function_is_read_without_parsing_its_file(module_from):
+    mod = module_from("import math\n\n\n" + PADDING + "def e(a, b):\n"
+                      "    return (a + b) * math.cos(b)\n")
+    before = _whole_file_parses()
+    source, node = parse.function_source(mod.e)
+    assert _whole_file_parses() == before
+    assert node.name == "e" and node.lineno == 164
+    assert source.located.line(node.lineno) == "def e(a, b):"
+    assert gradient(mod.e)(2.0, 0.0) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("text, args, expected", [
+    ('import numpy as np\n\n\ndef f(x):\n    s = """\ncolumn zero\n"""\n'
+     "    return np.sin(x) * len(s)\n", (0.0,), 13.0),
+    ("def f(\n    x,\n    y=2.0,\n):\n    return x * y\n", (3.0,), 2.0),
+    ("import functools\n\n\n@functools.lru_cache\n@staticmethod\ndef g(x):\n    return x\n\n\n"
+     "def f(x):\n    return x * x\n", (3.0,), 6.0),
+    ("try:\n    import numpy as np\nexcept ImportError:\n    np = None\n\n\ndef f(x):\n"
+     "    return np.sum(np.sin(x))\n", (0.0,), 1.0),
+    ("class A:\n    @staticmethod\n    def f(x):\n        return 3.0 * x\n\n\nf = A.f\n",
+     (1.0,), 3.0),
+], ids=["column-0 text in a string", "signature over lines", "decorators before",
+        "import in a try", "method"])
+def test_unusual_layouts_are_read_right(module_from, text, args, expected):
+    mod = module_from(text)
+    assert gradient(mod.f)(*args) == pytest.approx(expected)
+
+
+def test_a_changed_top_level_function_is_still_refused(module_from):
+    mod = module_from("def f(x):\n    return x * 2.0\n")
+    with open(mod.__file__, "w") as handle:
+        handle.write("def f(x):\n    return x * 3.0\n")
+    with pytest.raises(SrcdiffError, match="changed since it was imported"):
+        gradient(mod.f)(1.0)
