@@ -9,7 +9,6 @@ neither specialized nor differentiated: the derivative takes the branch the func
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 
 from ..ir import nodes as ir
@@ -32,7 +31,7 @@ def decided(fn, param_avals):
         if found is None:
             return current
         if copied is None:
-            copied = dataclasses.replace(fn, body=ir.copy_block(fn.body))
+            copied = fn.with_body(ir.copy_block(fn.body))
             continue
         branch, taken = found
         _splice(copied.body, branch, branch.body if taken else branch.orelse)
@@ -118,7 +117,7 @@ def without_loops(fn, loops):
     """``fn`` without the loops in ``loops``, each replaced by its ``else`` block: loops
     over sequences that the kinds say are empty (``for v in acc`` after ``acc = []``), whose
     bodies never run, so that they are neither specialized nor differentiated."""
-    copied = dataclasses.replace(fn, body=ir.copy_block(fn.body))
+    copied = fn.with_body(ir.copy_block(fn.body))
     twins = dict(zip(map(id, ir.walk(fn.body)), ir.walk(copied.body)))
     for loop in loops:
         twin = twins[id(loop)]

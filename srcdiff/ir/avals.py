@@ -8,25 +8,34 @@ known stays ``None`` and the emitted code falls back to a general (still exact) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from .records import Record
 
 PY, NP, ARRAY, OTHER, UNKNOWN = "py", "np", "array", "other", "unknown"
 
 
-@dataclass(frozen=True)
-class AVal:
-    kind: str
-    dtype: object = None
-    shape: tuple | None = ()
-    pytype: type | None = None
-    items: tuple | None = None
-    element: object = None
-    value: object = None
-    """For a Python int: its value when the derivative is compiled knows it, as for a
-    dimension of an argument's shape (``x.shape[0]``, ``len(x)``), which is part of the
-    specialization. Arguments' own values never are."""
+class AVal(Record):
+    """An abstract value: ``kind`` (PY, NP, ARRAY, OTHER, UNKNOWN), the dtype (a Python
+    type for PY), the shape (None: rank unknown; None dimensions: sizes unknown), and for
+    OTHER the Python type with the ``items`` of a tuple, list or dict (``element`` for one
+    whose length is not known). ``value``, for a Python int, is its value when the
+    derivative is compiled knows it, as for a dimension of an argument's shape
+    (``x.shape[0]``, ``len(x)``), which is part of the specialization; arguments' own
+    values never are. Abstract values never change once made."""
+
+    fields = compared = ("kind", "dtype", "shape", "pytype", "items", "element", "value")
+    hashable = True
+
+    def __init__(self, kind, dtype=None, shape=(), pytype=None, items=None, element=None,
+                 value=None):
+        self.kind = kind
+        self.dtype = dtype
+        self.shape = shape
+        self.pytype = pytype
+        self.items = items
+        self.element = element
+        self.value = value
 
     @property
     def is_scalar(self):

@@ -10,9 +10,9 @@ tape operations ``Push`` and ``Pop`` of the restore discipline (see :mod:`srcdif
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import gast
+
+from .records import Record
 
 DEF, ADJ, OBJ = "def", "adj", "obj"
 
@@ -66,14 +66,17 @@ FORWARD, ADJOINT, TAPE_PUSH, TAPE_POP, RECOMPUTE, INIT, RESULT, COMMENT, GUARD =
 ROLES = (FORWARD, ADJOINT, TAPE_PUSH, TAPE_POP, RECOMPUTE, INIT, RESULT, COMMENT, GUARD)
 
 
-@dataclass
-class Line:
+class Line(Record):
     """What every output statement knows about itself: its ``role`` (one of ``ROLES``) and
     its ``origin``, the IR statement it was made for (whose ``origin`` is the source line),
-    or None for bookkeeping that belongs to no source line (tape initialisers)."""
+    or None for bookkeeping that belongs to no source line (tape initialisers). Statements
+    compare equal by their fields, role and origin included."""
 
-    role: str | None = field(default=None, kw_only=True)
-    origin: object = field(default=None, kw_only=True)
+    own: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        cls.fields = cls.compared = ("role", "origin") + cls.own
+        super().__init_subclass__(**kwargs)
 
 
 def stamp(lines, role, origin):
@@ -91,136 +94,199 @@ def stamp(lines, role, origin):
     return lines
 
 
-@dataclass(frozen=True, eq=False)
-class CellContents:
+class CellContents(Record):
     """The current value of a closure cell: generated code reads ``cell.cell_contents``."""
 
-    cell: object
-    name: str
+    fields = ("cell", "name")
+
+    def __init__(self, cell, name):
+        self.cell = cell
+        self.name = name
 
 
-@dataclass
 class Assign(Line):
-    target: tuple
-    value: object
+    own = ('target', 'value')
+
+    def __init__(self, target, value, *, role=None, origin=None):
+        self.target = target
+        self.value = value
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class Comment(Line):
-    text: str
+    own = ('text',)
+
+    def __init__(self, text, *, role=None, origin=None):
+        self.text = text
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class Mark(Line):
     """A point in the output that prints nothing: the printer records the line of the
     statement after it (``"adjoints"``: where the forward sweep ends)."""
 
-    name: str
+    own = ('name',)
+
+    def __init__(self, name, *, role=None, origin=None):
+        self.name = name
+        self.role = role
+        self.origin = origin
 
 
 ADJOINTS = "adjoints"  # the mark where the forward sweep ends and the adjoints begin
 
 
-@dataclass
 class Return(Line):
-    value: object
+    own = ('value',)
+
+    def __init__(self, value, *, role=None, origin=None):
+        self.value = value
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class If(Line):
-    test: object
-    body: list
-    orelse: list = field(default_factory=list)
+    own = ('test', 'body', 'orelse')
+
+    def __init__(self, test, body, orelse=None, *, role=None, origin=None):
+        self.test = test
+        self.body = body
+        self.orelse = [] if orelse is None else orelse
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class For(Line):
     """``for target in iterable``; ``target`` is a variable key or None for ``_``."""
 
-    target: object
-    iterable: object
-    body: list
+    own = ('target', 'iterable', 'body')
+
+    def __init__(self, target, iterable, body, *, role=None, origin=None):
+        self.target = target
+        self.iterable = iterable
+        self.body = body
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class While(Line):
-    test: object
-    body: list
+    own = ('test', 'body')
+
+    def __init__(self, test, body, *, role=None, origin=None):
+        self.test = test
+        self.body = body
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class Break(Line):
-    pass
+    own = ()
+
+    def __init__(self, *, role=None, origin=None):
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class Expr(Line):
     """An expression evaluated for its effect (``lst.append(v)``, ``lst.pop()``)."""
 
-    value: object
+    own = ('value',)
+
+    def __init__(self, value, *, role=None, origin=None):
+        self.value = value
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class AddAt(Line):
     """``x_bar[index] += value`` (or ``np.add.at`` where positions may repeat)."""
 
-    target: object
-    index: object
-    value: object
-    repeats: bool = False
+    own = ('target', 'index', 'value', 'repeats')
+
+    def __init__(self, target, index, value, repeats=False, *, role=None, origin=None):
+        self.target = target
+        self.index = index
+        self.value = value
+        self.repeats = repeats
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class Store(Line):
     """``target[index] = value`` (or ``op=`` with ``op`` "+" or "-"): a write in place."""
 
-    target: object
-    index: object
-    value: object
-    op: str | None = None
+    own = ('target', 'index', 'value', 'op')
+
+    def __init__(self, target, index, value, op=None, *, role=None, origin=None):
+        self.target = target
+        self.index = index
+        self.value = value
+        self.op = op
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class Push(Line):
     """``v_tape.append(v)``: save a variable's value before it is overwritten. With an
     ``index``, save only the part a store overwrites: ``v_tape.append(v[index].copy())``
     (``copy`` where that part may be a view)."""
 
-    variable: object
-    index: object = None
-    copy: bool = False
+    own = ('variable', 'index', 'copy')
+
+    def __init__(self, variable, index=None, copy=False, *, role=None, origin=None):
+        self.variable = variable
+        self.index = index
+        self.copy = copy
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class Pop(Line):
     """``v = v_tape.pop()``: give a variable back the value it had; with an ``index``,
     ``v[index] = v_tape.pop()`` gives back the part a store overwrote."""
 
-    variable: object
-    index: object = None
+    own = ('variable', 'index')
+
+    def __init__(self, variable, index=None, *, role=None, origin=None):
+        self.variable = variable
+        self.index = index
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class TapeInit(Line):
-    variable: object
+    own = ('variable',)
+
+    def __init__(self, variable, *, role=None, origin=None):
+        self.variable = variable
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
 class Init(Line):
     """``v = None``: bind a variable that is pushed before its first assignment."""
 
-    variable: object
+    own = ('variable',)
+
+    def __init__(self, variable, *, role=None, origin=None):
+        self.variable = variable
+        self.role = role
+        self.origin = origin
 
 
-@dataclass
-class Output:
+class Output(Record):
     """A generated function before naming: params are primal definitions."""
 
-    name: str
-    params: list
-    body: list = field(default_factory=list)
-    prologue: list = field(default_factory=list)
-    seed: object = None
+    fields = compared = ("name", "params", "body", "prologue", "seed")
+
+    def __init__(self, name, params, body=None, prologue=None, seed=None):
+        self.name = name
+        self.params = params
+        self.body = [] if body is None else body
+        self.prologue = [] if prologue is None else prologue
+        self.seed = seed
 
 
 def clone_statement(stmt):

@@ -7,55 +7,71 @@ Control flow will nest blocks of these statements; straight-line code is a flat 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import Record
 
 
-@dataclass(frozen=True)
-class Var:
-    name: str
+class Var(Record):
+    fields = compared = ("name",)
+    hashable = True
+
+    def __init__(self, name):
+        self.name = name
 
 
-@dataclass(frozen=True)
-class Const:
-    value: object
-    text: str
+class Const(Record):
+    fields = compared = ("value", "text")
+    hashable = True
+
+    def __init__(self, value, text):
+        self.value = value
+        self.text = text
 
 
-@dataclass(frozen=True)
-class Global:
+class Global(Record):
     """A name from outside the function (a module constant such as ``N`` or ``math.pi``)."""
 
-    text: str
-    value: object = None
-    known: bool = False
-    cell: object = None
+    fields = compared = ("text", "value", "known", "cell")
+    hashable = True
+
+    def __init__(self, text, value=None, known=False, cell=None):
+        self.text = text
+        self.value = value
+        self.known = known
+        self.cell = cell
 
 
 Operand = Var | Const | Global
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Record):
     """The source statement a lowered statement came from."""
 
-    lineno: int
-    col_offset: int
-    text: str
-    node: object = field(default=None, compare=False, hash=False, repr=False)
+    fields = ("lineno", "col_offset", "text", "node")
+    hidden = ("node",)
+    compared = ("lineno", "col_offset", "text")
+    hashable = True
+
+    def __init__(self, lineno, col_offset, text, node=None):
+        self.lineno = lineno
+        self.col_offset = col_offset
+        self.text = text
+        self.node = node
 
 
-@dataclass
-class Call:
+class Call(Record):
     """``target = rule(args)``; ``spelling`` is how the source named the callee. ``form`` is
     ``"method"`` for ``x.spelling(...)`` and ``"attribute"`` for ``x.spelling``, whose
     receiver is the first argument."""
 
-    rule: object
-    args: tuple
-    keywords: tuple = ()
-    spelling: str | None = None
-    index: object = None
-    form: str | None = None
+    fields = compared = ("rule", "args", "keywords", "spelling", "index", "form")
+
+    def __init__(self, rule, args, keywords=(), spelling=None, index=None, form=None):
+        self.rule = rule
+        self.args = args
+        self.keywords = keywords
+        self.spelling = spelling
+        self.index = index
+        self.form = form
 
     def bound(self):
         """Operands by rule parameter name, with the rule's defaults filled in."""
@@ -66,16 +82,18 @@ class Call:
         return result
 
 
-@dataclass(eq=False)
-class Assign:
+class Assign(Record):
     """``target = value``. ``restore=False`` marks a bookkeeping update (a trip counter's
     increment) whose old value the reverse sweep never needs."""
 
-    target: str
-    value: Call | Operand
-    origin: Origin
-    augmented: bool = False
-    restore: bool = True
+    fields = ("target", "value", "origin", "augmented", "restore")
+
+    def __init__(self, target, value, origin, augmented=False, restore=True):
+        self.target = target
+        self.value = value
+        self.origin = origin
+        self.augmented = augmented
+        self.restore = restore
 
     @property
     def is_copy(self):
@@ -87,21 +105,25 @@ class Assign:
         return [self.value]
 
 
-@dataclass(eq=False)
-class Return:
-    value: Operand
-    origin: Origin
+class Return(Record):
+    fields = ("value", "origin")
+
+    def __init__(self, value, origin):
+        self.value = value
+        self.origin = origin
 
     def operands(self):
         return [self.value]
 
 
-@dataclass(eq=False)
-class If:
-    test: Operand
-    body: list
-    orelse: list
-    origin: Origin
+class If(Record):
+    fields = ("test", "body", "orelse", "origin")
+
+    def __init__(self, test, body, orelse, origin):
+        self.test = test
+        self.body = body
+        self.orelse = orelse
+        self.origin = origin
 
     def operands(self):
         return [self.test]
@@ -110,18 +132,20 @@ class If:
         return [self.body, self.orelse]
 
 
-@dataclass(eq=False)
-class For:
+class For(Record):
     """``for target in iterable``; ``iterable`` is an operand (a range or a sequence).
     ``orelse`` runs when the loop ends without ``break``; ``trips`` names the counter of
     started iterations where the reverse sweep needs one."""
 
-    target: str
-    iterable: Operand | Call
-    body: list
-    orelse: list
-    origin: Origin
-    trips: str | None = None
+    fields = ("target", "iterable", "body", "orelse", "origin", "trips")
+
+    def __init__(self, target, iterable, body, orelse, origin, trips=None):
+        self.target = target
+        self.iterable = iterable
+        self.body = body
+        self.orelse = orelse
+        self.origin = origin
+        self.trips = trips
 
     def operands(self):
         if isinstance(self.iterable, Call):
@@ -132,16 +156,18 @@ class For:
         return [self.body, self.orelse]
 
 
-@dataclass(eq=False)
-class While:
+class While(Record):
     """``while test``: ``test_body`` recomputes ``test`` before every check."""
 
-    test_body: list
-    test: Operand
-    body: list
-    orelse: list
-    origin: Origin
-    trips: str | None = None
+    fields = ("test_body", "test", "body", "orelse", "origin", "trips")
+
+    def __init__(self, test_body, test, body, orelse, origin, trips=None):
+        self.test_body = test_body
+        self.test = test
+        self.body = body
+        self.orelse = orelse
+        self.origin = origin
+        self.trips = trips
 
     def operands(self):
         return [self.test]
@@ -150,17 +176,21 @@ class While:
         return [self.test_body, self.body, self.orelse]
 
 
-@dataclass(eq=False)
-class Break:
-    origin: Origin
+class Break(Record):
+    fields = ("origin",)
+
+    def __init__(self, origin):
+        self.origin = origin
 
     def operands(self):
         return []
 
 
-@dataclass(eq=False)
-class Continue:
-    origin: Origin
+class Continue(Record):
+    fields = ("origin",)
+
+    def __init__(self, origin):
+        self.origin = origin
 
     def operands(self):
         return []
@@ -200,24 +230,35 @@ def walk(block):
             yield from walk(inner)
 
 
-@dataclass
-class Param:
-    name: str
-    default: object = None
-    has_default: bool = False
-    kind: str = "positional"
-    annotation: object = None
+class Param(Record):
+    fields = compared = ("name", "default", "has_default", "kind", "annotation")
+
+    def __init__(self, name, default=None, has_default=False, kind="positional",
+                 annotation=None):
+        self.name = name
+        self.default = default
+        self.has_default = has_default
+        self.kind = kind
+        self.annotation = annotation
 
 
-@dataclass
-class Function:
-    name: str
-    params: list
-    body: list
-    origin: Origin
-    source: object = field(repr=False, default=None)
-    node: object = field(repr=False, default=None)
-    constants: dict = field(repr=False, default_factory=dict)
+class Function(Record):
+    fields = ("name", "params", "body", "origin", "source", "node", "constants")
+    hidden = ("source", "node", "constants")
+
+    def __init__(self, name, params, body, origin, source=None, node=None, constants=None):
+        self.name = name
+        self.params = params
+        self.body = body
+        self.origin = origin
+        self.source = source
+        self.node = node
+        self.constants = {} if constants is None else constants
+
+    def with_body(self, body):
+        """The same function with another body (its statements' analyses start afresh)."""
+        return Function(self.name, self.params, body, self.origin, self.source, self.node,
+                        self.constants)
 
     @property
     def param_names(self):

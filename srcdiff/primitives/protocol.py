@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import re
 import warnings
-from dataclasses import dataclass, field
 
 import gast
 import numpy as np
@@ -33,6 +32,7 @@ from .. import runtime
 from ..ir import avals
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
+from ..ir.records import Record
 
 TEMPLATE_MODULES = ("math", "np", "xp")
 ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL = (
@@ -55,15 +55,20 @@ class RuleError(ValueError):
 
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(Record):
     """One adjoint expression as text. Its syntax tree is parsed the first time a derivative
     needs it: parsing every table's templates with gast when srcdiff is imported would cost
     more than the rest of the import. ``check()`` parses at once, for rules given at run time
     (``defvjp``); tests check every table's templates."""
 
-    text: str
-    allowed: frozenset = field(compare=False, repr=False)
+    fields = ("text", "allowed")
+    hidden = ("allowed",)
+    compared = ("text",)
+    hashable = True
+
+    def __init__(self, text, allowed):
+        self.text = text
+        self.allowed = allowed
 
     @classmethod
     def parse(cls, text, allowed):
@@ -117,50 +122,65 @@ def is_complex(aval):
     return any(is_complex(item) for item in aval.elements)
 
 
-@dataclass
-class Case:
+class Case(Record):
     """Templates that apply when the operands have the given numbers of dimensions."""
 
-    ndims: tuple
-    templates: tuple
+    fields = compared = ("ndims", "templates")
+
+    def __init__(self, ndims, templates):
+        self.ndims = ndims
+        self.templates = templates
 
 
-@dataclass
-class Rule:
-    fn: object
-    name: str
-    params: tuple
-    defaults: dict
-    templates: tuple
-    kind: str = ELEMENTWISE
-    cases: tuple = ()
-    domain: dict = field(default_factory=dict)
-    notes: str = ""
-    symbol: str | None = None
-    shape: object = None
-    user: bool = False
-    helpers: dict = field(default_factory=dict)
-    selector: object = None
-    forms: dict = field(default_factory=dict)
-    positional: int | None = None
-    positional_only: int = 0
-    family: str = ""
-    views: object = False
-    complex: object = None
-    shape_only: bool = False
-    """The result depends on the operand's shape alone (``len``, ``np.shape``): a stale
-    view may be read by it, and writes into the operand do not change it."""
-    pointwise: bool = True
-    """For an elementwise rule: each element of the adjoint depends on the same element of
-    ``g`` alone, so a ``g`` that is one scalar broadcast over the result may be used as it
-    is. Not so for ``np.cross``, which mixes the three components."""
-    jvp: tuple | str | None = None
-    """The JVP slot, read through :meth:`tangents`: one tangent template per parameter (in
+class Rule(Record):
+    """A primitive (see the module docstring), as a rule table declares it.
+
+    ``shape_only``: the result depends on the operand's shape alone (``len``, ``np.shape``):
+    a stale view may be read by it, and writes into the operand do not change it.
+    ``pointwise``: for an elementwise rule, each element of the adjoint depends on the same
+    element of ``g`` alone, so a ``g`` that is one scalar broadcast over the result may be
+    used as it is (not so for ``np.cross``, which mixes the three components). ``jvp``: the
+    JVP slot, read through :meth:`tangents`: one tangent template per parameter (in
     ``x_dot`` for the parameter ``x``), TRANSPOSED for a pointwise primitive, or None where
-    none is declared yet."""
-    spread: Spread | None = None
-    """For a reduction over everything (``np.sum``, ``np.mean``): its adjoint is ``g``
-    spread evenly over the operand, which the reverse sweep keeps as one lazy scalar."""
+    none is declared yet. ``spread``: for a reduction over everything (``np.sum``,
+    ``np.mean``), its adjoint is ``g`` spread evenly over the operand, which the reverse
+    sweep keeps as one lazy scalar. A primitive is equal only to itself."""
+
+    fields = ("fn", "name", "params", "defaults", "templates", "kind", "cases", "domain",
+              "notes", "symbol", "shape", "user", "helpers", "selector", "forms",
+              "positional", "positional_only", "family", "views", "complex", "shape_only",
+              "pointwise", "jvp", "spread")
+    hidden = ("notes", "helpers", "selector", "forms", "cases", "shape")
+
+    def __init__(self, fn, name, params, defaults, templates, kind=ELEMENTWISE, cases=(),
+                 domain=None, notes="", symbol=None, shape=None, user=False, helpers=None,
+                 selector=None, forms=None, positional=None, positional_only=0, family="",
+                 views=False, complex=None, shape_only=False, pointwise=True, jvp=None,
+                 spread=None):
+        self.fn = fn
+        self.name = name
+        self.params = params
+        self.defaults = defaults
+        self.templates = templates
+        self.kind = kind
+        self.cases = cases
+        self.domain = {} if domain is None else domain
+        self.notes = notes
+        self.symbol = symbol
+        self.shape = shape
+        self.user = user
+        self.helpers = {} if helpers is None else helpers
+        self.selector = selector
+        self.forms = {} if forms is None else forms
+        self.positional = positional
+        self.positional_only = positional_only
+        self.family = family
+        self.views = views
+        self.complex = complex
+        self.shape_only = shape_only
+        self.pointwise = pointwise
+        self.jvp = jvp
+        self.spread = spread
 
     # Effects, declared by the structural primitives (class attributes, not fields).
     writes = None
@@ -382,14 +402,16 @@ def _parse_form(texts, allowed, text):
 
 
 
-@dataclass
-class Site:
+class Site(Record):
     """Where a primitive is applied, for its abstract evaluation's errors; calls of the
     user's functions ask ``callee_result(callee, args)`` for their result."""
 
-    located: object
-    node: object
-    callee_result: object = None
+    fields = ("located", "node", "callee_result")
+
+    def __init__(self, located, node, callee_result=None):
+        self.located = located
+        self.node = node
+        self.callee_result = callee_result
 
 
 class NotApplicable(Exception):
@@ -404,12 +426,15 @@ class ShapeMismatch(Exception):
     """The operands' shapes do not fit together."""
 
 
-@dataclass(frozen=True)
-class Spread:
+class Spread(Record):
     """A reduction whose adjoint spreads ``g`` evenly: ``divides`` by the number of
     elements gathered (a mean) or not (a sum)."""
 
-    divides: bool = False
+    fields = compared = ("divides",)
+    hashable = True
+
+    def __init__(self, divides=False):
+        self.divides = divides
 
 
 def reduction(operand, result):
