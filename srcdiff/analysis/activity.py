@@ -7,16 +7,18 @@ both (active) get an adjoint. Integers, booleans and comparisons are never activ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..ir import nodes as ir
+from ..ir.records import Record
 from ..ir.ssa import UNDEFINED, Param, Phi
 
 
-@dataclass
-class Activity:
-    varied: set
-    useful: set
+class Activity(Record):
+    fields = ("varied", "useful")
+    compared = ("varied", "useful")
+
+    def __init__(self, varied, useful):
+        self.varied = varied
+        self.useful = useful
 
     def active(self, value):
         return value in self.varied and value in self.useful

@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import math
 import types
-from dataclasses import dataclass, field
 
 import gast
 import numpy as np
@@ -25,28 +24,39 @@ from .. import runtime
 from ..ir import code, names
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ
+from ..ir.records import Record
 from .arrays import NUMPY
 
 INDENT = "    "
 _CANONICAL = {math: ("math", "import math"), np: ("np", "import numpy as np")}
 
 
-@dataclass
-class Emitted:
-    name: str
-    text: str
-    imports: list
-    statements: list = field(repr=False, default_factory=list)
-    references: dict = field(repr=False, default_factory=dict)
-    arguments: object = field(repr=False, default=None)
-    def_line: int = 1
-    callees: list = field(repr=False, default_factory=list)
-    marks: dict = field(repr=False, default_factory=dict)
-    source_file: str | None = None
-    source_name: str | None = None
-    lines: dict = field(repr=False, default_factory=dict)
-    """The line table: each line of ``text`` (numbered from 1) that a statement printed,
-    to its :class:`LineInfo`."""
+class Emitted(Record):
+    """A printed function: its name, text and imports, what it references, and ``lines``,
+    the line table: each line of ``text`` (numbered from 1) that a statement printed, to
+    its :class:`LineInfo`."""
+
+    fields = ("name", "text", "imports", "statements", "references", "arguments", "def_line",
+              "callees", "marks", "source_file", "source_name", "lines")
+    hidden = ("statements", "references", "arguments", "callees", "marks", "lines")
+    compared = ("name", "text", "imports", "statements", "references", "arguments", "def_line",
+                "callees", "marks", "source_file", "source_name", "lines")
+
+    def __init__(self, name, text, imports, statements=None, references=None, arguments=None,
+                 def_line=1, callees=None, marks=None, source_file=None, source_name=None,
+                 lines=None):
+        self.name = name
+        self.text = text
+        self.imports = imports
+        self.statements = [] if statements is None else statements
+        self.references = {} if references is None else references
+        self.arguments = arguments
+        self.def_line = def_line
+        self.callees = [] if callees is None else callees
+        self.marks = {} if marks is None else marks
+        self.source_file = source_file
+        self.source_name = source_name
+        self.lines = {} if lines is None else lines
 
     @property
     def full_text(self):
@@ -61,14 +71,18 @@ class Emitted:
         return found
 
 
-@dataclass(frozen=True)
-class LineInfo:
+class LineInfo(Record):
     """Where a generated line comes from: its role (see ``srcdiff.ir.code.ROLES``), the IR
     statement it was made for, and that statement's source line (None for bookkeeping
     such as tape initialisers)."""
 
-    role: str | None
-    statement: object = None
+    fields = ("role", "statement")
+    compared = ("role", "statement")
+    hashable = True
+
+    def __init__(self, role, statement=None):
+        self.role = role
+        self.statement = statement
 
     @property
     def source_line(self):

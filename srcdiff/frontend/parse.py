@@ -10,23 +10,27 @@ import ast
 import functools
 import linecache
 import tokenize
-from dataclasses import dataclass, field
 
 import gast
 
 from ..errors import Located, SrcdiffError, describe_object
+from ..ir.records import Record
 from . import stale
 
 
-@dataclass
-class SourceFile:
+class SourceFile(Record):
     """A file's text and its syntax tree. ``module`` is the standard library's tree, parsed
     once per text and shared; ``tree``, the whole file in gast, is made only where it is
     needed (the command line), and a differentiated function is converted to gast alone."""
 
-    filename: str
-    text: str
-    module: ast.Module = field(repr=False)
+    fields = ("filename", "text", "module")
+    hidden = ("module",)
+    compared = ("filename", "text", "module")
+
+    def __init__(self, filename, text, module):
+        self.filename = filename
+        self.text = text
+        self.module = module
 
     @functools.cached_property
     def tree(self):

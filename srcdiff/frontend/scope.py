@@ -11,39 +11,56 @@ from __future__ import annotations
 
 import builtins
 import importlib
-from dataclasses import dataclass
 
 import gast
+
+from ..ir.records import Record
 
 STATIC_MODULES = ("math", "cmath", "numpy", "operator", "builtins", "srcdiff")
 
 
-@dataclass(frozen=True)
-class Unresolved:
+class Unresolved(Record):
     """A name the static reader could not resolve, and why."""
 
-    reason: str
-    node: object = None
+    fields = ("reason", "node")
+    compared = ("reason", "node")
+    hashable = True
+
+    def __init__(self, reason, node=None):
+        self.reason = reason
+        self.node = node
 
 
-@dataclass(frozen=True)
-class UserFunction:
-    name: str
-    node: object = None
+class UserFunction(Record):
+    fields = ("name", "node")
+    compared = ("name", "node")
+    hashable = True
+
+    def __init__(self, name, node=None):
+        self.name = name
+        self.node = node
 
 
-@dataclass(frozen=True)
-class Live:
+class Live(Record):
     """A live Python object: a module, a callable or a module-level value."""
 
-    value: object
+    fields = ("value",)
+    compared = ("value",)
+    hashable = True
+
+    def __init__(self, value):
+        self.value = value
 
 
-@dataclass(frozen=True)
-class Opaque:
+class Opaque(Record):
     """A module-level name bound to something the static reader does not evaluate."""
 
-    node: object = None
+    fields = ("node",)
+    compared = ("node",)
+    hashable = True
+
+    def __init__(self, node=None):
+        self.node = node
 
 
 _MISSING = object()

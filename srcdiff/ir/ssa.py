@@ -10,14 +10,17 @@ renames one of them when both must be alive at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from . import nodes as ir
+from .records import Record
 
 
-@dataclass(frozen=True)
-class Param:
-    name: str
+class Param(Record):
+    fields = ("name",)
+    compared = ("name",)
+    hashable = True
+
+    def __init__(self, name):
+        self.name = name
 
 
 class _Undefined:
@@ -30,15 +33,17 @@ class _Undefined:
 UNDEFINED = _Undefined()
 
 
-@dataclass(eq=False)
-class Phi:
+class Phi(Record):
     """``head`` phis stand at a loop's head (inputs: the value on entry, then the value at
     the end of the body); the others where paths merge (inputs in the order of the paths)."""
 
-    name: str
-    node: object
-    inputs: list = field(default_factory=list)
-    head: bool = False
+    fields = ("name", "node", "inputs", "head")
+
+    def __init__(self, name, node, inputs=None, head=False):
+        self.name = name
+        self.node = node
+        self.inputs = [] if inputs is None else inputs
+        self.head = head
 
     def __repr__(self):
         return f"Phi({self.name})"

@@ -10,11 +10,11 @@ forward sweep, so a call costs about two forward evaluations and no tape space.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
 
 import gast
 
 from ..errors import SrcdiffError
+from ..ir.records import Record
 from .protocol import Rule
 from .registry import REGISTRY
 
@@ -22,18 +22,22 @@ USER = "user"
 ACTIVE = object()
 
 
-@dataclass(eq=False)
-class Callee:
+class Callee(Record):
     """A user function called from differentiated code: live (``fn``) or read from a file
     (``node``, with the file's ``source`` and static ``scope``)."""
 
-    name: str
-    fn: object = None
-    node: object = None
-    source: object = None
-    scope: object = None
-    lowered: object = field(default=None, repr=False)
-    specialized: object = field(default=None, repr=False)
+    fields = ("name", "fn", "node", "source", "scope", "lowered", "specialized")
+    hidden = ("lowered", "specialized")
+
+    def __init__(self, name, fn=None, node=None, source=None, scope=None, lowered=None,
+                 specialized=None):
+        self.name = name
+        self.fn = fn
+        self.node = node
+        self.source = source
+        self.scope = scope
+        self.lowered = lowered
+        self.specialized = specialized
 
     @property
     def key(self):

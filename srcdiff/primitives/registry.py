@@ -35,8 +35,8 @@ import ast
 import functools
 import string
 import sys
-from dataclasses import dataclass
 
+from ..ir.records import Record
 from .protocol import (  # noqa: F401  (the protocol's names, re-exported for the tables)
     DOMAINS,
     ELEMENTWISE,
@@ -58,12 +58,16 @@ from .protocol import (  # noqa: F401  (the protocol's names, re-exported for th
 )
 
 
-@dataclass(frozen=True)
-class Signature:
-    params: tuple
-    defaults: dict
-    positional: int
-    positional_only: int
+class Signature(Record):
+    fields = ("params", "defaults", "positional", "positional_only")
+    compared = ("params", "defaults", "positional", "positional_only")
+    hashable = True
+
+    def __init__(self, params, defaults, positional, positional_only):
+        self.params = params
+        self.defaults = defaults
+        self.positional = positional
+        self.positional_only = positional_only
 
 
 @functools.cache

@@ -31,7 +31,6 @@ from __future__ import annotations
 import inspect
 import types
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +38,7 @@ from ..errors import describe_object
 from ..ir import avals
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal
+from ..ir.records import Record
 from . import registry
 from .registry import GENERAL, NONDIFF, RuleError
 
@@ -48,15 +48,18 @@ MISSING = object()
 RESERVED = {"g", "ans", "np", "math", "xp"}
 
 
-@dataclass
-class _UserFunction:
-    fn: object
-    name: str
-    params: tuple
-    signature: str
-    vjps: dict = field(default_factory=dict)
-    shape: object = None
-    notes: str = ""
+class _UserFunction(Record):
+    fields = ("fn", "name", "params", "signature", "vjps", "shape", "notes")
+    compared = ("fn", "name", "params", "signature", "vjps", "shape", "notes")
+
+    def __init__(self, fn, name, params, signature, vjps=None, shape=None, notes=""):
+        self.fn = fn
+        self.name = name
+        self.params = params
+        self.signature = signature
+        self.vjps = {} if vjps is None else vjps
+        self.shape = shape
+        self.notes = notes
 
 
 _FUNCTIONS: dict = {}

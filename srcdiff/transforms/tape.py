@@ -15,13 +15,12 @@ loops, and inner loops' trip counts. Nothing is recorded for values the adjoints
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import gast
 
 from ..analysis.memory import written_roots
 from ..ir import nodes as ir
 from ..ir.names import numbered
+from ..ir.records import Record
 from ..ir.ssa import SSA, UNDEFINED, Param, Phi
 from ..primitives.effects import is_effect
 from ..primitives.protocol import Site
@@ -30,19 +29,26 @@ from .recompute import Recompute, drop_recomputed
 from .sites import END, SHAPE
 
 
-@dataclass
-class Plan:
-    reads: set = field(default_factory=set)
-    sites: dict = field(default_factory=dict)
-    places: dict = field(default_factory=dict)
-    pushed: set = field(default_factory=set)
-    checkpoints: dict = field(default_factory=dict)
-    names: dict = field(default_factory=dict)
-    unbound: set = field(default_factory=set)
-    kept: set = field(default_factory=set)
-    active_blocks: set = field(default_factory=set)
-    recomputed: dict = field(default_factory=dict)
-    popped: set = field(default_factory=set)
+class Plan(Record):
+    fields = ("reads", "sites", "places", "pushed", "checkpoints", "names", "unbound", "kept",
+              "active_blocks", "recomputed", "popped")
+    compared = ("reads", "sites", "places", "pushed", "checkpoints", "names", "unbound", "kept",
+                "active_blocks", "recomputed", "popped")
+
+    def __init__(self, reads=None, sites=None, places=None, pushed=None, checkpoints=None,
+                 names=None, unbound=None, kept=None, active_blocks=None, recomputed=None,
+                 popped=None):
+        self.reads = set() if reads is None else reads
+        self.sites = {} if sites is None else sites
+        self.places = {} if places is None else places
+        self.pushed = set() if pushed is None else pushed
+        self.checkpoints = {} if checkpoints is None else checkpoints
+        self.names = {} if names is None else names
+        self.unbound = set() if unbound is None else unbound
+        self.kept = set() if kept is None else kept
+        self.active_blocks = set() if active_blocks is None else active_blocks
+        self.recomputed = {} if recomputed is None else recomputed
+        self.popped = set() if popped is None else popped
 
 
 
