@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .registry import ELEMENTWISE, NONDIFF, SCALAR, TRANSPOSED, RuleError, declare, signature_of
+from .registry import ELEMENTWISE, NONDIFF, SCALAR, TRANSPOSED, RuleError, declare
 
 _MODULES = (("numpy.linalg.", "np.linalg."), ("numpy.", "np."), ("math.", "math."))
 
@@ -31,26 +31,30 @@ def elementwise(fn, signature, *vjps, kind=ELEMENTWISE, **options):
 
 
 def zero_derivative(fn, signature, **options):
-    params = signature_of(signature).params
-    return declare(fn, signature, kind=NONDIFF, jvp=(None,) * len(params), **options)
+    return declare(fn, signature, kind=NONDIFF, jvp=_none, **options)
+
+
+def _none(parsed):
+    return (None,) * len(parsed.params)
 
 
 def linear(fn, signature, vjp, *constants, name, **options):
     """``vjp`` is the first parameter's; ``constants`` (None) stand for the others."""
     if any(c is not None for c in constants):
         raise RuleError(f"{name}: a linear primitive differentiates its first parameter only")
-    parsed = signature_of(signature)
-    first = parsed.params[0]
-    jvp = (_spelled(name, parsed, {first: f"{first}_dot"}),) + (None,) * len(constants)
+
+    def jvp(parsed):
+        first = parsed.params[0]
+        return (_spelled(name, parsed, {first: f"{first}_dot"}),) + (None,) * len(constants)
     return declare(fn, signature, vjp, *constants, name=name, jvp=jvp, **options)
 
 
 def bilinear(fn, signature, vjp_a, vjp_b, *constants, name, **options):
-    parsed = signature_of(signature)
-    a, b = parsed.params[:2]
-    jvp = (_spelled(name, parsed, {a: f"{a}_dot"}), _spelled(name, parsed, {b: f"{b}_dot"}))
-    return declare(fn, signature, vjp_a, vjp_b, *constants, name=name,
-                   jvp=jvp + (None,) * len(constants), **options)
+    def jvp(parsed):
+        a, b = parsed.params[:2]
+        return (_spelled(name, parsed, {a: f"{a}_dot"}), _spelled(name, parsed, {b: f"{b}_dot"})
+                ) + (None,) * len(constants)
+    return declare(fn, signature, vjp_a, vjp_b, *constants, name=name, jvp=jvp, **options)
 
 
 def _spelled(name, parsed, replaced):

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import itertools
 import string
 import sys
 
@@ -115,7 +116,9 @@ class Registry:
 
     def __init__(self):
         self._by_fn = {}
-        self._order = {}  # (function key, parameters) -> rule; one declared again moves last
+        self._order = {}  # (function key, parameters) -> (sequence, rule); redeclared: last
+        self._pending = {}  # function key -> [(sequence, build)], made on first lookup
+        self._sequence = itertools.count()
         self.version = 0
         self.listeners = []
         self.structural = {}
@@ -125,20 +128,38 @@ class Registry:
         return example
 
     def add(self, rule):
+        """Add a rule now (a user's, at run time): derivatives made before may differ, so
+        the caches are told."""
         self.version += 1
         for listener in self.listeners:
             listener()
         key = _key(rule.fn)
+        self._settle(key)
+        self._insert(key, rule, next(self._sequence))
+        return rule
+
+    def defer(self, fn, build):
+        """Add the rule that ``build()`` makes when the primitive is first looked up: most of
+        the tables' rules are never used in a process, and making them all would cost more
+        than the rest of importing srcdiff. Declaration order is kept."""
+        self._pending.setdefault(_key(fn), []).append((next(self._sequence), build))
+
+    def _settle(self, key):
+        for sequence, build in self._pending.pop(key, ()):
+            self._insert(key, build(), sequence)
+
+    def _insert(self, key, rule, sequence):
         overloads = self._by_fn.setdefault(key, [])
         overloads[:] = [r for r in overloads if r.params != rule.params]
         overloads.append(rule)
         self._order.pop((key, rule.params), None)
-        self._order[key, rule.params] = rule
-        return rule
+        self._order[key, rule.params] = (sequence, rule)
 
     def lookup(self, fn):
         try:
-            return self._by_fn.get(_key(fn), [])
+            key = _key(fn)
+            self._settle(key)
+            return self._by_fn.get(key, [])
         except TypeError:
             return []
 
@@ -146,10 +167,18 @@ class Registry:
         return bool(self.lookup(fn))
 
     def __iter__(self):
-        return iter(list(self._order.values()))
+        for key in list(self._pending):
+            self._settle(key)
+        return iter([rule for _, rule in sorted(self._order.values(), key=_first)])
 
     def __len__(self):
+        for key in list(self._pending):
+            self._settle(key)
         return len(self._order)
+
+
+def _first(entry):
+    return entry[0]
 
 
 def _key(fn):
@@ -187,8 +216,26 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     parameter for complex operands, or None (complex operands are refused). ``spread``
     marks a reduction whose adjoint spreads ``g`` evenly over its operand (a sum, a mean);
     ``jvp`` gives one tangent template per parameter (forward mode), or TRANSPOSED for a
-    pointwise primitive (see :mod:`srcdiff.primitives.families`).
+    pointwise primitive (see :mod:`srcdiff.primitives.families`), or a function of the
+    parsed signature that gives either.
+
+    A user's rule (``user=True``) is checked and added at once; a table's is made when its
+    primitive is first looked up (tests make every one).
     """
+    arguments = dict(kind=kind, name=name, cases=cases, domain=domain, notes=notes,
+                     symbol=symbol, shape=shape, user=user, helpers=helpers, selector=selector,
+                     forms=forms, views=views, complex=complex, pointwise=pointwise,
+                     shape_only=shape_only, spread=spread, jvp=jvp)
+    if user:
+        return REGISTRY.add(_make(fn, signature, templates, family="user", **arguments))
+    family = _family()
+    REGISTRY.defer(fn, lambda: _make(fn, signature, templates, family=family, **arguments))
+    return None
+
+
+def _make(fn, signature, templates, *, kind, name, cases, domain, notes, symbol, shape, user,
+          helpers, selector, forms, views, complex, pointwise, shape_only, spread, jvp,
+          family):
     label = _display(fn, name)
     if kind not in KINDS:
         raise RuleError(f"unknown rule kind {kind!r}")
@@ -223,11 +270,14 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
                 notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,
                 selector=selector, forms=forms, positional=parsed_signature.positional,
                 positional_only=parsed_signature.positional_only,
-                family="user" if user else _family(), views=views, complex=complex,
-                pointwise=pointwise, shape_only=shape_only, spread=spread,
-                jvp=jvp if jvp in (None, TRANSPOSED) else _jvp_templates(label, jvp, params,
-                                                                           allowed, user))
-    return REGISTRY.add(rule)
+                family=family, views=views, complex=complex, pointwise=pointwise,
+                shape_only=shape_only, spread=spread)
+    if callable(jvp):
+        jvp = jvp(parsed_signature)
+    if jvp not in (None, TRANSPOSED):
+        jvp = _jvp_templates(label, jvp, params, allowed, user)
+    rule.jvp = jvp
+    return rule
 
 
 def _jvp_templates(label, texts, params, allowed, check):
@@ -239,7 +289,7 @@ def _jvp_templates(label, texts, params, allowed, check):
 
 def _family():
     """The rule table (module of this package) that is declaring a rule."""
-    frame = sys._getframe(2)
+    frame = sys._getframe(1)
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if module.startswith(__package__ + ".") and module.rsplit(".", 1)[1] not in (
