@@ -9,6 +9,8 @@ does equality where ``compared`` names the fields it compares (identity otherwis
 
 from __future__ import annotations
 
+import operator
+
 
 class Record:
     fields: tuple = ()
@@ -27,19 +29,16 @@ class Record:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.compared is not None:
+            cls._key = operator.attrgetter(*cls.compared)
             cls.__eq__ = _equal
             cls.__hash__ = _hash if cls.hashable else None
-
-
-def _values(record):
-    return tuple(getattr(record, name) for name in record.compared)
 
 
 def _equal(self, other):
     if other.__class__ is not self.__class__:
         return NotImplemented
-    return _values(self) == _values(other)
+    return self._key(self) == other._key(other)
 
 
 def _hash(self):
-    return hash(_values(self))
+    return hash(self._key(self))

