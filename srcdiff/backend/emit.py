@@ -25,6 +25,7 @@ from ..ir import code, names
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ
 from ..ir.records import Record
+from . import stdlib
 from .arrays import NUMPY
 
 INDENT = "    "
@@ -400,7 +401,7 @@ def _self_assignment(stmt):
 
 def render(node):
     """Python source for a gast node (the stdlib unparser, after conversion)."""
-    converted = ast.fix_missing_locations(gast.gast_to_ast(node))
+    converted = ast.fix_missing_locations(stdlib.convert(node))
     if isinstance(converted, ast.Return) and isinstance(converted.value, ast.Tuple) and (
             converted.value.elts):
         return "return " + ", ".join(ast.unparse(e) for e in converted.value.elts)
@@ -425,10 +426,20 @@ def to_python_ast(stmt, lineno, references, placeholder):
     swaps for ``obj`` in the compiled code object, so generated code never looks names up
     in, or adds names to, the user's module, and loads each helper as fast as a constant.
     """
-    stmt = _replace_references(stmt, references, placeholder)
-    converted = gast.gast_to_ast(stmt)
+    def swap(node):
+        obj = references.get(id(node), _KEPT)
+        if obj is _KEPT:
+            return None
+        if isinstance(obj, code.CellContents):
+            return gast.Attribute(value=code.const(placeholder(obj.cell)), attr="cell_contents",
+                                  ctx=gast.Load())
+        return code.const(placeholder(obj))
+    converted = stdlib.convert(stmt, swap)
     _place(converted, lineno)
     return converted
+
+
+_KEPT = object()
 
 
 def _place(node, lineno):
@@ -440,19 +451,3 @@ def _place(node, lineno):
         node.col_offset = node.end_col_offset = 0
     for child in ast.iter_child_nodes(node):
         _place(child, lineno)
-
-
-def _replace_references(node, references, placeholder):
-    if id(node) in references:
-        obj = references[id(node)]
-        if isinstance(obj, code.CellContents):
-            return gast.Attribute(value=code.const(placeholder(obj.cell)), attr="cell_contents",
-                                  ctx=gast.Load())
-        return code.const(placeholder(obj))
-    for field_name, value in gast.iter_fields(node):
-        if isinstance(value, list):
-            setattr(node, field_name, [_replace_references(v, references, placeholder)
-                                       if isinstance(v, gast.AST) else v for v in value])
-        elif isinstance(value, gast.AST):
-            setattr(node, field_name, _replace_references(value, references, placeholder))
-    return node
