@@ -210,3 +210,26 @@ def test_linear_and_bilinear_tangents_apply_the_primitive_to_the_tangent():
     assert [t.text for t in _rule(operator.matmul).jvp] == ["a_dot @ b", "a @ b_dot"]
     assert _rule(np.sum).jvp[0].text == "np.sum(a_dot, axis, keepdims=keepdims)"
     assert _rule(operator.lt).jvp == (None, None)
+
+
+def test_importing_srcdiff_makes_no_table_rule():
+    """A table's rules are made when their primitive is first looked up; a user's rule
+    declared before that lookup still replaces the table's."""
+    import subprocess
+    import sys
+    import textwrap
+    code = textwrap.dedent("""
+        import numpy as np
+        import srcdiff
+        from srcdiff.primitives import REGISTRY
+        made = len(REGISTRY._order)
+        pending = sum(len(v) for v in REGISTRY._pending.values())
+        srcdiff.defvjp(np.tanh, lambda g, ans, x: g * 7.0, signature="x")
+        (rule,) = REGISTRY.lookup(np.tanh)
+        print(made, pending, rule.user, len(list(REGISTRY)) > 250)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    made, pending, user, all_made = done.stdout.split()
+    assert int(made) == 0 and int(pending) > 250
+    assert user == "True" and all_made == "True"
