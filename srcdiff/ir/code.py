@@ -37,15 +37,16 @@ def is_const(node, *values):
 
 
 def clone(node):
-    """Deep copy of a gast tree that shares (does not copy) the symbolic references."""
-    if isinstance(node, list):
+    """Deep copy of a gast tree that shares (does not copy) the symbolic references. A
+    node's fields, location and reference all live in its ``__dict__``."""
+    kind = type(node)
+    if kind is list:
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
-    copied = type(node)(**{name: clone(value) for name, value in gast.iter_fields(node)})
-    for attribute in ("lineno", "col_offset", "end_lineno", "end_col_offset", "srcdiff_ref"):
-        if hasattr(node, attribute):
-            setattr(copied, attribute, getattr(node, attribute))
+    copied = kind.__new__(kind)
+    copied.__dict__.update({name: clone(value) if isinstance(value, (list, gast.AST)) else value
+                            for name, value in node.__dict__.items()})
     return copied
 
 

@@ -80,6 +80,11 @@ class Template(Record):
     def expr(self):
         return _expression(self.text, self.allowed)
 
+    @property
+    def names(self):
+        """The names the template reads."""
+        return _names(self.text, self.allowed)
+
     def check(self):
         """Raise RuleError where the text is not an expression or uses an unknown name."""
         self.expr  # noqa: B018 (parsed and checked, then cached)
@@ -99,6 +104,12 @@ def _expression(text, allowed):
     return expr
 
 
+@functools.cache
+def _names(text, allowed):
+    return frozenset(n.id for n in gast.walk(_expression(text, allowed))
+                     if isinstance(n, gast.Name))
+
+
 class Refusal:
     """Stands where a template would when a rule cannot differentiate a call exactly (a
     complex operand of a rule not verified for them, a calling convention it does not
@@ -110,6 +121,7 @@ class Refusal:
         self.hint = hint
         self.text = f"refused: {message}"
         self.expr = gast.Constant(value=None, kind=None)
+        self.names = frozenset()
 
 
 def is_complex(aval):
@@ -280,7 +292,7 @@ class Rule(Record):
         for p, template in zip(self.params, templates):
             if template is None or p not in active:
                 continue
-            names = {n.id for n in gast.walk(template.expr) if isinstance(n, gast.Name)}
+            names = template.names
             reads |= names & (set(self.params) | {"ans"})
             if self.broadcasts and reduction(args[p], result) == UNBROADCAST:
                 reads.add(p)
