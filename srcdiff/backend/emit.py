@@ -367,12 +367,13 @@ class _Printer:
             self.references[id(node)] = reference[1]
         elif isinstance(node, gast.Attribute) and _module_ref(node.value):
             self.references[id(node)] = getattr(code.ref_of(node.value)[1], node.attr)
-        for field_name, value in gast.iter_fields(node):
-            if isinstance(value, list):
-                setattr(node, field_name, [self._resolve(v) if isinstance(v, gast.AST) else v
-                                           for v in value])
+        fields = node.__dict__
+        for field_name, value in fields.items():
+            if type(value) is list:
+                fields[field_name] = [self._resolve(v) if isinstance(v, gast.AST) else v
+                                      for v in value]
             elif isinstance(value, gast.AST):
-                setattr(node, field_name, self._resolve(value))
+                fields[field_name] = self._resolve(value)
         return node
 
 
@@ -401,7 +402,9 @@ def _self_assignment(stmt):
 
 def render(node):
     """Python source for a gast node (the stdlib unparser, after conversion)."""
-    converted = ast.fix_missing_locations(stdlib.convert(node))
+    converted = stdlib.convert(node)
+    if isinstance(converted, ast.stmt) and not hasattr(converted, "lineno"):
+        converted.lineno = 0  # the unparser looks for type comments by line
     if isinstance(converted, ast.Return) and isinstance(converted.value, ast.Tuple) and (
             converted.value.elts):
         return "return " + ", ".join(ast.unparse(e) for e in converted.value.elts)
