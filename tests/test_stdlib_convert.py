@@ -42,3 +42,16 @@ def test_swap_replaces_nodes_as_it_converts():
     converted = stdlib.convert(stmt, swap)
     assert ast.unparse(converted) == "y = 'placeholder'(x) + x"
     assert isinstance(call.func, gast.Name)  # the gast tree itself is left as it was
+
+
+EXPRESSIONS = ["g * np.cos(x)", "np.where((a >= a_min) & (a <= a_max), g, 0.0)",
+               "g if x >= y else 0.0", "x[..., :, None] * v[1:2, ::-1]", "f(*a, k=1, **kw)",
+               "[x for x in y if x]", "lambda x: x + 1", "{'a': 1, **d}", "not a or b and c",
+               "x ** -2", "a < b < c", "{1, 2}", "f'{x}!'", "b'x'", "...", "-g * ans / y"]
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
+def test_expressions_parse_as_gast_parses_them(text):
+    from srcdiff.ir import trees
+    assert gast.dump(trees.parse_expression(text), include_attributes=True) == gast.dump(
+        gast.parse(text, mode="eval").body, include_attributes=True)

@@ -16,6 +16,7 @@ import gast
 from ..frontend import expressions
 from ..ir import nodes as ir
 from ..ir.code import OBJ
+from ..ir.trees import parse_expression
 from ..primitives.indexing import fill
 from .emit import INDENT, render
 
@@ -44,7 +45,7 @@ def expression(call, operand):
         return gast.UnaryOp(op=UNARY[fn](), operand=args[0])
     if call.spelling is None and fn in COMPARE:
         return gast.Compare(left=args[0], ops=[COMPARE[fn]()], comparators=[args[1]])
-    func = gast.parse(call.spelling, mode="eval").body
+    func = parse_expression(call.spelling)
     fn = call.rule.referenced
     if fn is not None:
         func.srcdiff_ref = (OBJ, fn)
@@ -129,7 +130,7 @@ def _lowered_expression(value):
 def _lowered_operand(op):
     if isinstance(op, ir.Var):
         return _name(op.name, gast.Load())
-    return gast.parse(op.text, mode="eval").body
+    return parse_expression(op.text)
 
 
 def _name(identifier, ctx):

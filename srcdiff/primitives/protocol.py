@@ -33,6 +33,7 @@ from ..ir import avals
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from ..ir.records import Record
+from ..ir.trees import parse_expression
 
 TEMPLATE_MODULES = ("math", "np", "xp")
 ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL = (
@@ -93,7 +94,7 @@ class Template(Record):
 @functools.cache
 def _expression(text, allowed):
     try:
-        expr = gast.parse(text, mode="eval").body
+        expr = parse_expression(text)
     except SyntaxError as exc:
         raise RuleError(f"template {text!r} is not a Python expression: {exc.msg}") from None
     for node in gast.walk(expr):

@@ -3,13 +3,12 @@ with the tape pushes the plan asks for, each statement stamped with its origin a
 
 from __future__ import annotations
 
-import gast
-
 from ..backend import printer
 from ..ir import code
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY
 from ..ir.code import DEF, OBJ
+from ..ir.trees import parse_expression
 from ..primitives import indexing
 from .sites import END, SHAPE
 
@@ -24,7 +23,7 @@ class ForwardSweep:
             return code.const(op.value)
         if op.cell is not None:
             return code.ref(OBJ, code.CellContents(op.cell, op.text))
-        return gast.parse(op.text, mode="eval").body
+        return parse_expression(op.text)
 
     def primal(self, stmt):
         if stmt.is_copy:
