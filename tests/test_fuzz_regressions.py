@@ -863,3 +863,21 @@ def test_the_shape_of_an_array_whose_rank_a_loop_forgets_is_a_tuple_of_ints():
     of unknown length on one path and of one int on the other: their join is a tuple of
     ints (it was an unknown kind, and ``u.shape[0]`` was refused as indexing it)."""
     assert_exact(rank_changed_by_an_inner_loop, (np.array([0.46, 0.41]), 1, 2), 0)
+
+
+def loop_item_then_stored_into(a, u):
+    for i in range(2):
+        for u in a:
+            pass
+        u = np.sin(u) + 1.0
+        u[i - 1] *= u[1]
+    return np.sum(u * u)
+
+
+def test_a_loop_item_recomputed_only_where_no_later_trip_reads_the_value_before_it():
+    """``for u in a`` inside a loop whose later trip, walked back earlier, restores a store
+    into the previous ``u``: the reverse sweep must give ``u`` back its value from before
+    the inner loop, not recompute the loop item (it restored the store into a row of ``a``,
+    changing the caller's array and the next call's value)."""
+    a = np.array([[0.1, -0.5], [-1.1, -0.6]])
+    assert_exact(loop_item_then_stored_into, (a, np.array([0.3, 0.2])), (0, 1))

@@ -172,6 +172,7 @@ class Recompute:
         ssa = self.program.ssa
         places = self.result.places
         end = places[loop][2]
+        outer = {s for s in places[loop][1] if isinstance(s, ir.LOOPS)}
         old = ssa.before[stmt]
         if not isinstance(old, Phi) or old.node is not loop or not old.head:
             return old is UNDEFINED
@@ -179,6 +180,11 @@ class Recompute:
             if value is stmt:
                 continue
             for site in self.result.sites.get(value, ()):
-                if site in (None, SHAPE) or (site != END and places[site][0] <= end):
+                if site in (None, SHAPE):
+                    return False
+                if site != END and (places[site][0] <= end or outer & set(places[site][1])):
+                    # Before the loop, inside it, or after it in a loop around both: in a
+                    # later trip of that loop the read comes before this loop runs again,
+                    # so the reverse sweep reads the value after undoing this loop.
                     return False
         return True
