@@ -233,3 +233,38 @@ def test_importing_srcdiff_makes_almost_no_table_rule():
     made, pending, user, all_made = done.stdout.split()
     assert int(made) <= 2 and int(pending) > 250
     assert user == "True" and all_made == "True"
+
+
+def test_rules_made_on_first_lookup_are_found_by_every_thread():
+    """Many threads look up primitives no one has looked up yet: each finds its rules (a
+    thread must not see a primitive neither pending nor made)."""
+    import subprocess
+    import sys
+    import textwrap
+    code = textwrap.dedent("""
+        import sys
+        import threading
+        import numpy as np
+        import srcdiff
+        from srcdiff.primitives import REGISTRY
+        sys.setswitchinterval(1e-6)  # switch threads inside the making of a rule
+        functions = [np.sinh, np.cosh, np.arctan, np.log1p, np.expm1, np.hypot, np.cbrt,
+                     np.transpose, np.sum, np.mean, np.clip, np.maximum, np.where]
+        missing = []
+        barrier = threading.Barrier(8)
+
+        def look():
+            barrier.wait()
+            for fn in functions:
+                if not REGISTRY.lookup(fn):
+                    missing.append(fn)
+        threads = [threading.Thread(target=look) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print(len(missing))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "0"

@@ -35,6 +35,7 @@ import ast
 import functools
 import itertools
 import sys
+import threading
 
 from ..ir.records import Record
 from .protocol import (  # noqa: F401  (the protocol's names, re-exported for the tables)
@@ -118,6 +119,7 @@ class Registry:
         self._order = {}  # (function key, parameters) -> (sequence, rule); redeclared: last
         self._pending = {}  # function key -> [(sequence, build)], made on first lookup
         self._sequence = itertools.count()
+        self._lock = threading.RLock()
         self.version = 0
         self.listeners = []
         self.structural = {}
@@ -144,8 +146,14 @@ class Registry:
         self._pending.setdefault(_key(fn), []).append((next(self._sequence), build))
 
     def _settle(self, key):
-        for sequence, build in self._pending.pop(key, ()):
-            self._insert(key, build(), sequence)
+        if key not in self._pending:
+            return
+        with self._lock:
+            # The key stays pending until its rules are in, so that another thread looking
+            # it up meanwhile waits here rather than finding no rule.
+            for sequence, build in self._pending.get(key, ()):
+                self._insert(key, build(), sequence)
+            self._pending.pop(key, None)
 
     def _insert(self, key, rule, sequence):
         overloads = self._by_fn.setdefault(key, [])
