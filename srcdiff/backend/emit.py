@@ -21,11 +21,10 @@ import gast
 import numpy as np
 
 from .. import runtime
-from ..ir import code, names
+from ..ir import code, names, trees
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ
 from ..ir.records import Record
-from . import stdlib
 from .arrays import NUMPY
 
 INDENT = "    "
@@ -402,7 +401,7 @@ def _self_assignment(stmt):
 
 def render(node):
     """Python source for a gast node (the stdlib unparser, after conversion)."""
-    converted = stdlib.convert(node)
+    converted = trees.to_stdlib(node)
     if isinstance(converted, ast.stmt) and not hasattr(converted, "lineno"):
         converted.lineno = 0  # the unparser looks for type comments by line
     if isinstance(converted, ast.Return) and isinstance(converted.value, ast.Tuple) and (
@@ -437,7 +436,7 @@ def to_python_ast(stmt, lineno, references, placeholder):
             return gast.Attribute(value=code.const(placeholder(obj.cell)), attr="cell_contents",
                                   ctx=gast.Load())
         return code.const(placeholder(obj))
-    converted = stdlib.convert(stmt, swap)
+    converted = trees.to_stdlib(stmt, swap)
     _place(converted, lineno)
     return converted
 

@@ -1,9 +1,12 @@
-"""Expressions parsed into gast in one pass.
+"""Syntax trees converted between gast and the standard library's ``ast`` in one pass.
 
 Rule templates, operands spelled in the source (``math.pi``) and callee spellings are parsed
-as expressions each time a derivative first needs them. ``gast.parse`` converts the
-standard library's tree through a generic visitor, which costs more than parsing; for the
-expressions these are, a direct conversion does the same about three times as fast.
+into gast each time a derivative first needs them; output statements, built with gast, are
+converted back to be printed (``ast.unparse``) and compiled. gast's own converters go
+through a generic visitor, which costs more than parsing. For the expressions and simple
+statements these are, a direct conversion does the same two to three times as fast;
+``to_stdlib`` also takes a ``swap`` hook that replaces nodes as it goes (references by
+constants, for compiling) instead of copying the tree first.
 """
 
 from __future__ import annotations
@@ -14,8 +17,14 @@ import functools
 import gast
 
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
-_CLASSES = {}
+_TO_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
+_TO_STDLIB_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}
+_DIRECT = (ast.expr, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.keyword,
+           ast.comprehension)
+"""Nodes that have the same fields in both trees, except those in ``_VIA_GAST``."""
+_VIA_GAST = (ast.Lambda, ast.NamedExpr)
+_GAST_CLASSES = {}
+_STDLIB_CLASSES = {}
 
 
 def parse_expression(text):
@@ -29,36 +38,63 @@ def _parsed(text):
 
 
 def to_gast(node):
+    """The gast tree of a standard library expression."""
     kind = type(node)
     if kind is ast.Name:
-        new = gast.Name(id=node.id, ctx=_CONTEXTS[type(node.ctx)](), annotation=None,
+        new = gast.Name(id=node.id, ctx=_TO_GAST_CONTEXTS[type(node.ctx)](), annotation=None,
                         type_comment=None)
-    elif kind in _CONTEXTS:
-        return _CONTEXTS[kind]()
-    elif kind in (ast.Lambda, ast.arguments, ast.arg, ast.NamedExpr) or not isinstance(
-            node, ast.expr) and not isinstance(node, (ast.operator, ast.unaryop, ast.cmpop,
-                                                      ast.boolop, ast.keyword,
-                                                      ast.comprehension)):
+    elif kind in _TO_GAST_CONTEXTS:
+        return _TO_GAST_CONTEXTS[kind]()
+    elif isinstance(node, _VIA_GAST) or not isinstance(node, _DIRECT):
         return gast.ast_to_gast(node)
     else:
-        target, fields = _CLASSES.get(kind) or _learn(kind)
-        new = target.__new__(target)
-        values = new.__dict__
-        for name in fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                value = [to_gast(v) if isinstance(v, ast.AST) else v for v in value]
-            elif isinstance(value, ast.AST):
-                value = to_gast(value)
-            values[name] = value
+        new = _fields_converted(node, _class_in(gast, kind, _GAST_CLASSES), ast.AST, to_gast)
+    return _located_like(new, node)
+
+
+def to_stdlib(node, swap=None):
+    """The standard library's tree for a gast tree of output code. ``swap(node)`` may give
+    a gast node to convert in the place of ``node``."""
+    if swap is not None:
+        replaced = swap(node)
+        if replaced is not None:
+            return to_stdlib(replaced)
+    kind = type(node)
+    if kind is gast.Name:
+        new = ast.Name(node.id, _TO_STDLIB_CONTEXTS[type(node.ctx)])
+    elif kind in _TO_STDLIB_CONTEXTS:
+        return _TO_STDLIB_CONTEXTS[kind]
+    elif kind is gast.ExceptHandler or kind is gast.arguments:
+        raise TypeError(f"output code has no {kind.__name__}")
+    else:
+        target = _class_in(ast, kind, _STDLIB_CLASSES)
+        new = _fields_converted(node, target, gast.AST, lambda n: to_stdlib(n, swap))
+    return _located_like(new, node)
+
+
+def _class_in(module, kind, known):
+    target = known.get(kind)
+    if target is None:
+        target = known[kind] = getattr(module, kind.__name__)
+    return target
+
+
+def _fields_converted(node, target, source_base, convert):
+    new = target.__new__(target)
+    values = new.__dict__
+    for name in target._fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            value = [convert(v) if isinstance(v, source_base) else v for v in value]
+        elif isinstance(value, source_base):
+            value = convert(value)
+        values[name] = value
+    return new
+
+
+def _located_like(new, node):
     for attribute in _LOCATION:
         value = getattr(node, attribute, None)
         if value is not None:
             setattr(new, attribute, value)
     return new
-
-
-def _learn(kind):
-    target = getattr(gast, kind.__name__)
-    entry = _CLASSES[kind] = (target, target._fields)
-    return entry

@@ -1,12 +1,12 @@
-"""The one-pass conversion of output statements from gast to the standard library's tree
-gives what ``gast.gast_to_ast`` gives, for every construct generated code uses."""
+"""The one-pass conversions between gast and the standard library's tree (srcdiff.ir.trees)
+give what gast's own converters give, for every construct they meet."""
 
 import ast
 
 import gast
 import pytest
 
-from srcdiff.backend import stdlib
+from srcdiff.ir import trees
 
 SNIPPETS = [
     "x_bar[i, 1:] += g * y",
@@ -27,7 +27,7 @@ def test_conversion_matches_gast(text):
     wrapped = "def f():\n" + "".join(f"    {line}\n" for line in text.splitlines())
     tree = gast.parse(wrapped).body[0].body
     for stmt in tree:
-        assert ast.dump(stdlib.convert(stmt), include_attributes=True) == ast.dump(
+        assert ast.dump(trees.to_stdlib(stmt), include_attributes=True) == ast.dump(
             gast.gast_to_ast(stmt), include_attributes=True)
 
 
@@ -39,7 +39,7 @@ def test_swap_replaces_nodes_as_it_converts():
         if node is call.func:
             return gast.Constant(value="placeholder", kind=None)
         return None
-    converted = stdlib.convert(stmt, swap)
+    converted = trees.to_stdlib(stmt, swap)
     assert ast.unparse(converted) == "y = 'placeholder'(x) + x"
     assert isinstance(call.func, gast.Name)  # the gast tree itself is left as it was
 
@@ -52,6 +52,5 @@ EXPRESSIONS = ["g * np.cos(x)", "np.where((a >= a_min) & (a <= a_max), g, 0.0)",
 
 @pytest.mark.parametrize("text", EXPRESSIONS)
 def test_expressions_parse_as_gast_parses_them(text):
-    from srcdiff.ir import trees
     assert gast.dump(trees.parse_expression(text), include_attributes=True) == gast.dump(
         gast.parse(text, mode="eval").body, include_attributes=True)
