@@ -37,6 +37,23 @@ def test_the_held_function_runs_the_generated_code_directly():
     assert "x_bar" in inspect.getsource(g)
 
 
+def test_holders_with_the_same_parameters_each_reach_their_own_derivative():
+    def f(x, y):
+        return x * y
+
+    def h(x, y):
+        return x + y
+
+    gf, gh = gradient(f, wrt=(0, 1)), gradient(h, wrt=(0, 1))
+    before = counts()
+    assert inspect.getsource(gf).startswith("def f_grad(x, y):")
+    assert inspect.getsource(gh).startswith("def h_grad(x, y):")
+    assert gf.__code__.co_filename != gh.__code__.co_filename
+    assert gh(2.0, 3.0) == (1.0, 1.0)
+    assert gf(2.0, 3.0) == (3.0, 2.0)
+    assert counts()[1] - before[1] == 2
+
+
 def test_gradient_objects_share_one_transformation():
     def f(x):
         return x * x * x

@@ -1,7 +1,7 @@
 """Compiling printed derivatives into code objects that run at full speed.
 
 The compiled code refers to modules and helpers through constants patched into the code
-object (see :func:`srcdiff.backend.emit.to_python_ast`) and reads the user's globals live.
+object (see :func:`srcdiff.backend.emit.prepared_for_compiling`) and reads the user's globals live.
 The generated text is registered with ``linecache``, so that tracebacks and
 ``inspect.getsource`` show it. Where the adjoints raise an arithmetic error, a handler around
 the body tells it as the user's own (see :mod:`srcdiff.backend.failures`).
@@ -49,7 +49,7 @@ class Compiled:
     def _compile(self):
         Stats.compiles += 1
         emitted = self.emitted
-        body = [emit.to_python_ast(stmt, stmt.lineno, emitted.references, self.placeholder)
+        body = [emit.prepared_for_compiling(stmt, emitted.references, self.placeholder)
                 for stmt in emitted.statements]
         line = emitted.def_line
         adjoints = emitted.marks.get(ADJOINTS)
@@ -66,8 +66,7 @@ class Compiled:
             warnings.simplefilter("ignore", SyntaxWarning)
             module_code = compile(module, self.filename, "exec")
         function_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
-        linecache.cache[self.filename] = (len(emitted.text), None,
-                                          emitted.text.splitlines(True), self.filename)
+        remember_text(self.filename, emitted.text)
         return self._patch(function_code)
 
     def _explaining_failures(self, body, line, site):
@@ -94,6 +93,11 @@ class Compiled:
             (self._patch(c) if isinstance(c, types.CodeType) else c)
             for c in code_object.co_consts)
         return code_object.replace(co_consts=consts)
+
+
+def remember_text(filename, text):
+    """Show ``text`` as the file ``filename`` in tracebacks and ``inspect.getsource``."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
 
 
 def _arguments(params):

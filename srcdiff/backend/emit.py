@@ -138,7 +138,8 @@ class _Printer:
         return len(self.text)
 
     def block(self, lines, depth):
-        """Print output statements; return their gast nodes, located on printed lines."""
+        """Print output statements; return their trees (the standard library's, as they
+        will be compiled), located on printed lines."""
         statements = []
         enclosing = self.provenance
         for line in lines:
@@ -154,19 +155,18 @@ class _Printer:
                     statements.append(stmt)
             self.provenance = enclosing
         if not statements:
-            statements.append(_located(gast.Pass(), self.line(depth, "pass")))
+            statements.append(_located(ast.Pass(), self.line(depth, "pass")))
         return statements
 
     def statement(self, line, depth):
         if isinstance(line, gast.stmt):
-            stmt = self._resolve(code.clone(line))
-            return self.simple(stmt, depth)
+            return self.simple(self.converted(line), depth)
         if isinstance(line, code.If):
             test, body, orelse = self.expr(line.test), line.body, line.orelse
             if not _has_code(body) and _has_code(orelse):
-                test, body, orelse = gast.UnaryOp(op=gast.Not(), operand=test), orelse, body
-            node = gast.If(test=test, body=[], orelse=[])
-            _located(node, self.line(depth, f"if {render(test)}:"))
+                test, body, orelse = ast.UnaryOp(op=ast.Not(), operand=test), orelse, body
+            node = ast.If(test=test, body=[], orelse=[])
+            _located(node, self.line(depth, f"if {_unparsed(test)}:"))
             node.body = self.block(body, depth + 1)
             if _has_code(orelse):
                 self.line(depth, "else:")
@@ -175,58 +175,56 @@ class _Printer:
         if isinstance(line, code.For):
             target = self.variable(line.target) if line.target is not None else "_"
             iterable = self.expr(line.iterable)
-            node = gast.For(target=_store(target), iter=iterable, body=[], orelse=[],
-                            type_comment=None)
-            _located(node, self.line(depth, f"for {target} in {render(iterable)}:"))
+            node = ast.For(target=ast.Name(target, _STORE), iter=iterable, body=[], orelse=[],
+                           type_comment=None)
+            _located(node, self.line(depth, f"for {target} in {_unparsed(iterable)}:"))
             node.body = self.block(line.body, depth + 1)
             return node
         if isinstance(line, code.While):
             test = self.expr(line.test)
-            node = gast.While(test=test, body=[], orelse=[])
-            _located(node, self.line(depth, f"while {render(test)}:"))
+            node = ast.While(test=test, body=[], orelse=[])
+            _located(node, self.line(depth, f"while {_unparsed(test)}:"))
             node.body = self.block(line.body, depth + 1)
             return node
         if isinstance(line, code.AddAt):
             target = _load(self.target_name(line.target))
             if line.repeats:
                 scatter = NUMPY.scatter_add(target, line.index, line.value)
-                return self.simple(self.expr(scatter), depth)
-            index, value = self.expr(line.index), self.expr(line.value)
-            element = gast.Subscript(value=_load(self.target_name(line.target)), slice=index,
-                                     ctx=gast.Store())
-            return self.simple(gast.AugAssign(target=element, op=gast.Add(), value=value),
-                               depth)
+                return self.simple(self.converted(scatter), depth)
+            element = gast.Subscript(value=target, slice=line.index, ctx=gast.Store())
+            return self.simple(self.converted(
+                gast.AugAssign(target=element, op=gast.Add(), value=line.value)), depth)
         if isinstance(line, code.Store):
             element = gast.Subscript(value=_load(self.target_name(line.target)),
-                                     slice=self.expr(line.index), ctx=gast.Store())
-            value = self.expr(line.value)
+                                     slice=line.index, ctx=gast.Store())
+            value = line.value
             if line.op is None:
                 stmt = gast.Assign(targets=[element], value=value, type_comment=None)
             else:
                 op = gast.Add() if line.op == "+" else gast.Sub()
                 stmt = gast.AugAssign(target=element, op=op, value=value)
-            return self.simple(stmt, depth)
+            return self.simple(self.converted(stmt), depth)
         if isinstance(line, code.Expr):
-            return self.simple(gast.Expr(value=self.expr(line.value)), depth)
+            return self.simple(ast.Expr(value=self.expr(line.value)), depth)
         if isinstance(line, code.Break):
-            return self.simple(gast.Break(), depth)
+            return self.simple(ast.Break(), depth)
         if isinstance(line, code.Return):
-            return self.simple(gast.Return(value=self.expr(line.value)), depth)
+            return self.simple(ast.Return(value=self.expr(line.value)), depth)
         if isinstance(line, (code.Push, code.Pop, code.TapeInit, code.Init)):
-            return self.simple(self.tape(line), depth)
+            return self.simple(self.converted(self.tape(line)), depth)
         if isinstance(line.target[0], tuple):
             targets = [_store(self.target_name(t)) for t in line.target]
             target = gast.Tuple(elts=targets, ctx=gast.Store())
         else:
             target = _store(self.target_name(line.target))
-        stmt = gast.Assign(targets=[target], value=self.expr(line.value), type_comment=None)
+        stmt = self.converted(gast.Assign(targets=[target], value=line.value, type_comment=None))
         if _self_assignment(stmt):
             return None
         return self.simple(stmt, depth)
 
     def simple(self, stmt, depth):
         first = None
-        for text in render(stmt).splitlines():
+        for text in _unparsed(stmt).splitlines():
             number = self.line(depth, text)
             first = first or number
         return _located(stmt, first)
@@ -242,7 +240,7 @@ class _Printer:
         method = "append" if isinstance(line, code.Push) else "pop"
         saved = _load(name)
         if line.index is not None:
-            saved = gast.Subscript(value=saved, slice=self.expr(line.index), ctx=gast.Load())
+            saved = gast.Subscript(value=saved, slice=line.index, ctx=gast.Load())
         if isinstance(line, code.Push) and line.copy:
             saved = code.copy_of(saved)
         call = gast.Call(func=gast.Attribute(value=_load(tape), attr=method, ctx=gast.Load()),
@@ -251,8 +249,7 @@ class _Printer:
             return gast.Expr(value=call)
         target = _store(name)
         if line.index is not None:
-            target = gast.Subscript(value=_load(name), slice=self.expr(line.index),
-                                    ctx=gast.Store())
+            target = gast.Subscript(value=_load(name), slice=line.index, ctx=gast.Store())
         return gast.Assign(targets=[target], value=call, type_comment=None)
 
     # names
@@ -347,33 +344,32 @@ class _Printer:
         return ", ".join(parts)
 
     def expr(self, node):
-        node = code.clone(node)
-        return self._resolve(node)
+        return self.converted(node)
 
-    def _resolve(self, node):
+    def converted(self, node):
+        """The standard library's tree of a gast tree of output code, its symbolic names
+        spelled; the objects that names and module attributes refer to are recorded in
+        ``references``, by the nodes that :mod:`srcdiff.backend.compile` swaps for them."""
+        return trees.to_stdlib(node, self._resolved)
+
+    def _resolved(self, node):
         reference = code.ref_of(node)
         if reference is not None and isinstance(node, gast.Name):
             kind, key = reference
             if kind in (DEF, "old"):
-                node.id = self.variable(key)
-            elif kind == ADJ:
-                node.id = self.adjoint_name(key)
-            else:
-                node.id = self.spell(key)
-                self.references[id(node)] = key
-            return node
-        if reference is not None and reference[0] == OBJ:
-            self.references[id(node)] = reference[1]
+                return ast.Name(self.variable(key), _CONTEXTS[type(node.ctx)])
+            if kind == ADJ:
+                return ast.Name(self.adjoint_name(key), _CONTEXTS[type(node.ctx)])
+            new = ast.Name(self.spell(key), _CONTEXTS[type(node.ctx)])
+        elif reference is not None and reference[0] == OBJ:
+            new, key = trees.converted_fields(node, self._resolved), reference[1]
         elif isinstance(node, gast.Attribute) and _module_ref(node.value):
-            self.references[id(node)] = getattr(code.ref_of(node.value)[1], node.attr)
-        fields = node.__dict__
-        for field_name, value in fields.items():
-            if type(value) is list:
-                fields[field_name] = [self._resolve(v) if isinstance(v, gast.AST) else v
-                                      for v in value]
-            elif isinstance(value, gast.AST):
-                fields[field_name] = self._resolve(value)
-        return node
+            new = trees.converted_fields(node, self._resolved)
+            key = getattr(code.ref_of(node.value)[1], node.attr)
+        else:
+            return None
+        self.references[id(new)] = key
+        return new
 
 
 def _has_code(lines):
@@ -395,13 +391,16 @@ def _located(stmt, lineno):
 
 def _self_assignment(stmt):
     """``a_bar = a_bar``: an adjoint passed through unchanged to an older version of a name."""
-    return (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
-            and stmt.targets[0].id == stmt.value.id)
+    return (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name)
+            and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == stmt.value.id)
 
 
 def render(node):
     """Python source for a gast node (the stdlib unparser, after conversion)."""
-    converted = trees.to_stdlib(node)
+    return _unparsed(trees.to_stdlib(node))
+
+
+def _unparsed(converted):
     if isinstance(converted, ast.stmt) and not hasattr(converted, "lineno"):
         converted.lineno = 0  # the unparser looks for type comments by line
     if isinstance(converted, ast.Return) and isinstance(converted.value, ast.Tuple) and (
@@ -421,35 +420,54 @@ def _user_names(fn):
         fn.param_names)
 
 
-def to_python_ast(stmt, lineno, references, placeholder):
-    """The stdlib AST of a printed statement, on ``lineno``, with references replaced.
+def prepared_for_compiling(stmt, references, placeholder):
+    """A printed statement made ready to compile, in place: every node on its statement's
+    printed line (nested statements keep their own), and each node in ``references``
+    replaced by a constant.
 
     ``placeholder(obj)`` gives a unique string constant that :mod:`srcdiff.backend.compile`
     swaps for ``obj`` in the compiled code object, so generated code never looks names up
     in, or adds names to, the user's module, and loads each helper as fast as a constant.
     """
-    def swap(node):
-        obj = references.get(id(node), _KEPT)
-        if obj is _KEPT:
-            return None
+    def constant(obj, lineno):
         if isinstance(obj, code.CellContents):
-            return gast.Attribute(value=code.const(placeholder(obj.cell)), attr="cell_contents",
-                                  ctx=gast.Load())
-        return code.const(placeholder(obj))
-    converted = trees.to_stdlib(stmt, swap)
-    _place(converted, lineno)
-    return converted
+            return _at(ast.Attribute(value=_at(ast.Constant(placeholder(obj.cell)), lineno),
+                                     attr="cell_contents", ctx=_LOAD), lineno)
+        return _at(ast.Constant(placeholder(obj)), lineno)
+
+    def place(node, lineno):
+        if isinstance(node, ast.stmt) and getattr(node, "lineno", None):
+            lineno = node.lineno
+        if "lineno" in node._attributes:
+            _at(node, lineno)
+        fields = node.__dict__
+        for name in node._fields:
+            value = fields.get(name)
+            if type(value) is list:
+                for k, item in enumerate(value):
+                    if isinstance(item, ast.AST):
+                        obj = references.get(id(item), _KEPT)
+                        if obj is _KEPT:
+                            place(item, lineno)
+                        else:
+                            value[k] = constant(obj, lineno)
+            elif isinstance(value, ast.AST) and not isinstance(value, _CONTEXT_TYPES):
+                obj = references.get(id(value), _KEPT)
+                if obj is _KEPT:
+                    place(value, lineno)
+                else:
+                    fields[name] = constant(obj, lineno)
+    place(stmt, stmt.lineno)
+    return stmt
+
+
+def _at(node, lineno):
+    node.lineno = node.end_lineno = lineno
+    node.col_offset = node.end_col_offset = 0
+    return node
 
 
 _KEPT = object()
-
-
-def _place(node, lineno):
-    """Every node on its statement's printed line (nested statements keep their own)."""
-    if isinstance(node, ast.stmt) and getattr(node, "lineno", None):
-        lineno = node.lineno
-    if "lineno" in node._attributes:
-        node.lineno = node.end_lineno = lineno
-        node.col_offset = node.end_col_offset = 0
-    for child in ast.iter_child_nodes(node):
-        _place(child, lineno)
+_LOAD, _STORE = ast.Load(), ast.Store()
+_CONTEXTS = {gast.Load: _LOAD, gast.Store: _STORE, gast.Del: ast.Del()}
+_CONTEXT_TYPES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)

@@ -10,6 +10,7 @@ directly, with no wrapper call. Other kinds of arguments fail the guard and go t
 
 from __future__ import annotations
 
+import ast
 import inspect
 import types
 
@@ -17,7 +18,7 @@ import gast
 
 from ..backend import emit
 from ..backend.arrays import NUMPY
-from ..backend.compile import Compiled, filename_for
+from ..backend.compile import Compiled, filename_for, remember_text
 from ..errors import SrcdiffError
 from ..frontend import callees, lower, parse
 from ..frontend.scope import RuntimeScope
@@ -295,26 +296,45 @@ def make_holder(family, name):
         except SrcdiffError as error:
             raise error.with_traceback(None) from None
 
-    params = family.fn_ir.params
-    func = code.ref(OBJ, dispatch)
-    func.id = "dispatch"
-    call = gast.Call(func=func,
-                     args=[_name(p.name) for p in params if p.kind != "keyword_only"],
-                     keywords=[gast.keyword(arg=p.name, value=_name(p.name))
-                               for p in params if p.kind == "keyword_only"])
-    statement = gast.Return(value=call)
-    statement.lineno = 2
-    text = f"def {name}({emit_signature(family.fn_ir)}):\n    {emit.render(statement)}\n"
-    emitted = emit.Emitted(name, text, [], [statement], {id(call.func): dispatch},
-                           params, 1)
-    compiled = Compiled(emitted, filename_for(name))
-    holder = types.FunctionType(compiled.code, family.fn.__globals__, name,
-                                family.fn.__defaults__)
+    trampoline = _trampoline(family.fn_ir, name, dispatch)
+    holder = types.FunctionType(trampoline, family.fn.__globals__, name, family.fn.__defaults__)
     holder.__kwdefaults__ = family.fn.__kwdefaults__
     holder.__srcdiff_dispatch__ = dispatch
-    holder.__srcdiff_trampoline__ = compiled.code
+    holder.__srcdiff_trampoline__ = trampoline
     caches.holders.add(holder)
     return holder
+
+
+_DISPATCH = object()
+_TRAMPOLINES = {}  # the parameter list -> the trampoline's code, calling _DISPATCH
+
+
+def _trampoline(fn_ir, name, dispatch):
+    """``def name(a, b): return dispatch(a, b)``, compiled once per parameter list and
+    given each holder's name, file name and dispatcher."""
+    signature = emit_signature(fn_ir)
+    params = fn_ir.params
+    made = _TRAMPOLINES.get(signature)
+    if made is None:
+        load = ast.Load()
+        call = ast.Call(func=ast.Name("dispatch", load),
+                        args=[ast.Name(p.name, load) for p in params if p.kind != "keyword_only"],
+                        keywords=[ast.keyword(arg=p.name, value=ast.Name(p.name, load))
+                                  for p in params if p.kind == "keyword_only"])
+        statement = ast.Return(value=call, lineno=2)
+        body = f"):\n    {ast.unparse(statement)}\n"
+        emitted = emit.Emitted("trampoline", f"def trampoline({signature}{body}", [],
+                               [statement], {id(call.func): _DISPATCH}, params, 1)
+        made = _TRAMPOLINES[signature] = (Compiled(emitted, "<srcdiff trampoline>").code, body)
+    template, body = made
+    filename = filename_for(name)
+    remember_text(filename, f"def {name}({signature}{body}")
+    renamed = {"co_name": name, "co_filename": filename}
+    if hasattr(template, "co_qualname"):  # Python 3.11 and later
+        renamed["co_qualname"] = name
+    return template.replace(
+        co_consts=tuple(dispatch if c is _DISPATCH else c for c in template.co_consts),
+        **renamed)
 
 
 def emit_signature(fn_ir):

@@ -36,11 +36,11 @@ class SourceFile(Record):
     def tree(self):
         return gast.ast_to_gast(self.module)
 
-    @property
+    @functools.cached_property
     def lines(self):
         return self.text.splitlines()
 
-    @property
+    @functools.cached_property
     def located(self):
         return Located(self.filename, self.lines)
 

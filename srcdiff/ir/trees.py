@@ -5,8 +5,8 @@ into gast each time a derivative first needs them; output statements, built with
 converted back to be printed (``ast.unparse``) and compiled. gast's own converters go
 through a generic visitor, which costs more than parsing. For the expressions and simple
 statements these are, a direct conversion does the same two to three times as fast;
-``to_stdlib`` also takes a ``swap`` hook that replaces nodes as it goes (references by
-constants, for compiling) instead of copying the tree first.
+``to_stdlib`` also takes a ``swap`` hook that replaces nodes as it goes (the emitter spells
+symbolic names with it) instead of copying the tree first.
 """
 
 from __future__ import annotations
@@ -54,21 +54,29 @@ def to_gast(node):
 
 def to_stdlib(node, swap=None):
     """The standard library's tree for a gast tree of output code. ``swap(node)`` may give
-    a gast node to convert in the place of ``node``."""
+    the standard library's node to use in the place of ``node`` and its subtree (it may
+    build it with :func:`converted_fields`)."""
     if swap is not None:
         replaced = swap(node)
         if replaced is not None:
-            return to_stdlib(replaced)
+            return replaced
     kind = type(node)
     if kind is gast.Name:
         new = ast.Name(node.id, _TO_STDLIB_CONTEXTS[type(node.ctx)])
-    elif kind in _TO_STDLIB_CONTEXTS:
+        return _located_like(new, node)
+    if kind in _TO_STDLIB_CONTEXTS:
         return _TO_STDLIB_CONTEXTS[kind]
-    elif kind is gast.ExceptHandler or kind is gast.arguments:
+    return converted_fields(node, swap)
+
+
+def converted_fields(node, swap=None):
+    """``node`` converted as :func:`to_stdlib` does, without asking ``swap`` about it (its
+    fields are converted with ``swap``)."""
+    kind = type(node)
+    if kind is gast.ExceptHandler or kind is gast.arguments:
         raise TypeError(f"output code has no {kind.__name__}")
-    else:
-        target = _class_in(ast, kind, _STDLIB_CLASSES)
-        new = _fields_converted(node, target, gast.AST, lambda n: to_stdlib(n, swap))
+    target = _class_in(ast, kind, _STDLIB_CLASSES)
+    new = _fields_converted(node, target, gast.AST, lambda n: to_stdlib(n, swap))
     return _located_like(new, node)
 
 
