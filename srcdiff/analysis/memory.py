@@ -26,6 +26,7 @@ import numpy as np
 
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN
+from ..ir.names import spelled_in
 from ..ir.ssa import UNDEFINED, Param, Phi
 
 
@@ -399,7 +400,7 @@ class _Stale:
             write = next((w for w in ordered if any(c in self.sharers[w] for c in candidates)),
                          ordered[0])
         name = operand.name
-        user = {n.id for n in _names(self.program.fn.node)}
+        user = spelled_in(self.program.fn.node)
         if name in user:
             what = name
         else:
@@ -417,8 +418,3 @@ def _origin_of(value):
     if isinstance(value, Phi):
         value = next((v for v in value.inputs if isinstance(v, (ir.Assign, ir.For))), None)
     return getattr(value, "origin", None)
-
-
-def _names(node):
-    import gast
-    return [n for n in gast.walk(node) if isinstance(n, gast.Name)]

@@ -416,7 +416,7 @@ def _module_ref(node):
 
 
 def _user_names(fn):
-    return {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)} | set(
+    return names.spelled_in(fn.node) | set(
         fn.param_names)
 
 

@@ -13,6 +13,9 @@ import gast
 from ..ir import code
 
 
+_LEAVES = frozenset({gast.Name, gast.Constant, gast.Load, gast.Store})
+
+
 def simplify(node, is_scalar):
     return _Simplifier(is_scalar).visit(node)
 
@@ -22,15 +25,20 @@ class _Simplifier:
         self.is_scalar = is_scalar
 
     def visit(self, node):
-        for field_name, value in gast.iter_fields(node):
-            if isinstance(value, list):
-                setattr(node, field_name, [self.visit(v) if isinstance(v, gast.AST) else v
-                                           for v in value])
+        kind = type(node)
+        if kind in _LEAVES:
+            return node
+        fields = node.__dict__
+        for field_name in kind._fields:
+            value = fields.get(field_name)
+            if type(value) is list:
+                fields[field_name] = [self.visit(v) if isinstance(v, gast.AST) else v
+                                      for v in value]
             elif isinstance(value, gast.AST):
-                setattr(node, field_name, self.visit(value))
-        if isinstance(node, gast.BinOp):
+                fields[field_name] = self.visit(value)
+        if kind is gast.BinOp:
             return self.binop(node)
-        if isinstance(node, gast.UnaryOp):
+        if kind is gast.UnaryOp:
             return self.unary(node)
         return node
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gast
 
 from ..ir import nodes as ir
+from ..ir.names import spelled_in
 
 
 def common_subexpressions(fn):
@@ -29,7 +30,7 @@ def _single_assignment_temps(fn):
     for stmt in ir.walk(fn.body):
         if isinstance(stmt, ir.Assign):
             counts[stmt.target] = counts.get(stmt.target, 0) + 1
-    user = {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)}
+    user = spelled_in(fn.node)
     return {name for name, count in counts.items() if count == 1 and name not in user}
 
 

@@ -57,7 +57,7 @@ class _Lowerer(BindingLowering, ExpressionLowering, CallLowering, NestedLowering
         self.body = []
         self.name = node.name if isinstance(node, gast.FunctionDef) else "f"
         self.params = self._params(node.args)
-        self.used = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+        self.used = set(names.spelled_in(node))
         self.used |= {p.name for p in self.params} | {self.name}
         self.locals = {p.name for p in self.params} | syntax.stored_names(node)
         self.bindings = Bindings(p.name for p in self.params)
@@ -241,8 +241,7 @@ class _Lowerer(BindingLowering, ExpressionLowering, CallLowering, NestedLowering
 
     def _result_name_free(self):
         """The result takes the function's name (``e = c * d``) unless the body uses it."""
-        return self.name not in self.locals and not any(
-            isinstance(n, gast.Name) and n.id == self.name for n in gast.walk(self.node))
+        return self.name not in self.locals and self.name not in names.spelled_in(self.node)
 
     # expressions
 

@@ -14,9 +14,22 @@ A suffixed name that is already one of the user's takes underscores until it is 
 
 from __future__ import annotations
 
+import gast
+
 ADJOINT = "_bar"
 TAPE = "_tape"
 NEW = "_new"
+
+
+def spelled_in(node):
+    """Every identifier a source tree spells, read or written: the names generated code
+    must not take. Found once per tree and kept on it, as the frontend, the tape and the
+    emitter all ask for the function's."""
+    found = node.__dict__.get("_srcdiff_spelled")
+    if found is None:
+        found = node._srcdiff_spelled = frozenset(
+            n.id for n in gast.walk(node) if isinstance(n, gast.Name))
+    return found
 
 
 def numbered(base, taken, first=None):

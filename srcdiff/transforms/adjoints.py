@@ -54,24 +54,22 @@ def merge_repeats(exprs):
 
 
 def instantiate(template, g, names, all_python):
-    expr = code.clone(template)
-    replacements = []
-    for parent in gast.walk(expr):
-        for field_name, value in gast.iter_fields(parent):
-            items = value if isinstance(value, list) else [value]
-            for position, child in enumerate(items):
-                if isinstance(child, gast.Name) and code.ref_of(child) is None:
-                    replacements.append((parent, field_name, position, isinstance(value, list),
-                                         child))
-    for parent, field_name, position, is_list, child in replacements:
-        new = _replacement(child.id, g, names, all_python)
-        if is_list:
-            getattr(parent, field_name)[position] = new
-        else:
-            setattr(parent, field_name, new)
-    if isinstance(expr, gast.Name) and code.ref_of(expr) is None:
-        return _replacement(expr.id, g, names, all_python)
-    return expr
+    """A copy of ``template`` with each of its plain names replaced: ``g`` by the adjoint,
+    a parameter (or ``ans``) by its operand in ``names``, anything else by the object it
+    names (``xp``, a module, a runtime helper). Symbolic references are shared."""
+    def copied(node):
+        if type(node) is gast.Name and code.ref_of(node) is None:
+            return _replacement(node.id, g, names, all_python)
+        new = type(node).__new__(type(node))
+        fields = new.__dict__
+        for field_name, value in node.__dict__.items():
+            if type(value) is list:
+                value = [copied(v) if isinstance(v, gast.AST) else v for v in value]
+            elif isinstance(value, gast.AST):
+                value = copied(value)
+            fields[field_name] = value
+        return new
+    return copied(template)
 
 
 def _replacement(name, g, names, all_python):

@@ -119,8 +119,15 @@ class Results:
                          keywords=[gast.keyword(arg="copy", value=code.const(False))])
 
     def python_adjoints(self):
-        """The adjoints that are certainly Python floats (built from Python floats only).
-        Loops carry adjoints from a later assignment back to an earlier one, so the
+        """The adjoints that are certainly Python floats (built from Python floats only),
+        found once the adjoint statements are all written."""
+        known = self.__dict__.get("_python_adjoints")
+        if known is None:
+            known = self._python_adjoints = self._find_python_adjoints()
+        return known
+
+    def _find_python_adjoints(self):
+        """Loops carry adjoints from a later assignment back to an earlier one, so the
         assignments are read until nothing changes."""
         python = {}
         changed = True

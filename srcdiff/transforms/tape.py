@@ -15,11 +15,9 @@ loops, and inner loops' trip counts. Nothing is recorded for values the adjoints
 
 from __future__ import annotations
 
-import gast
-
 from ..analysis.memory import written_roots
 from ..ir import nodes as ir
-from ..ir.names import numbered
+from ..ir.names import numbered, spelled_in
 from ..ir.records import Record
 from ..ir.ssa import SSA, UNDEFINED, Param, Phi
 from ..primitives.effects import is_effect
@@ -249,7 +247,7 @@ def _names(program, result):
     decided on what each named variable physically holds.)"""
     ssa = program.ssa
     fn = program.fn
-    used = {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)}
+    used = set(spelled_in(fn.node))
     used |= set(fn.param_names) | {fn.name, "value"}
     used |= {s.target for s in ir.walk(fn.body) if isinstance(s, (ir.Assign, ir.For))}
     names = {ssa.web(p): p.name for p in ssa.params}
