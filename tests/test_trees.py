@@ -2,6 +2,8 @@
 give what gast's own converters give, for every construct they meet."""
 
 import ast
+import sys
+from pathlib import Path
 
 import gast
 import pytest
@@ -54,3 +56,47 @@ EXPRESSIONS = ["g * np.cos(x)", "np.where((a >= a_min) & (a <= a_max), g, 0.0)",
 def test_expressions_parse_as_gast_parses_them(text):
     assert gast.dump(trees.parse_expression(text), include_attributes=True) == gast.dump(
         gast.parse(text, mode="eval").body, include_attributes=True)
+
+
+def _python_files():
+    root = Path(__file__).resolve().parent.parent
+    return sorted(p for folder in ("srcdiff/frontend", "examples")
+                  for p in (root / folder).rglob("*.py"))
+
+
+MORE_SYNTAX = '''
+async def g(a: int, /, b=1, *rest: str, c, d=2, **options) -> None:
+    try:
+        pass
+    except (KeyError, ValueError) as error:
+        raise
+    async with lock as held, other:
+        await held
+    async for item in items:
+        yield item
+    match value:
+        case [1, *others] | {"k": _, **kw} if others:
+            pass
+        case Point(x=0) as p:
+            pass
+    f = lambda x, *, y=3: (z := x + y)
+    global counter
+    del f
+
+
+class C(Base, metaclass=Meta):
+    field: int = 0
+'''
+
+
+def test_whole_files_convert_as_gast_converts_them():
+    """The frontend converts each differentiated function with ``to_gast``: the examples,
+    the frontend's own files and the rest of the language convert as gast's own converter
+    converts them, locations included."""
+    trees_checked = [ast.parse(MORE_SYNTAX)]
+    if sys.version_info >= (3, 11):
+        trees_checked.append(ast.parse("try:\n    pass\nexcept* TypeError as e:\n    pass\n"))
+    trees_checked += [ast.parse(path.read_text(), str(path)) for path in _python_files()]
+    for tree in trees_checked:
+        assert gast.dump(trees.to_gast(tree), include_attributes=True) == gast.dump(
+            gast.ast_to_gast(tree), include_attributes=True)

@@ -12,7 +12,6 @@ import gast
 
 from ..ir import code
 
-
 _LEAVES = frozenset({gast.Name, gast.Constant, gast.Load, gast.Store})
 
 

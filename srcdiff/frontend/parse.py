@@ -14,6 +14,7 @@ import tokenize
 import gast
 
 from ..errors import Located, SrcdiffError, describe_object
+from ..ir import trees
 from ..ir.records import Record
 from . import stale
 
@@ -34,7 +35,7 @@ class SourceFile(Record):
 
     @functools.cached_property
     def tree(self):
-        return gast.ast_to_gast(self.module)
+        return trees.to_gast(self.module)
 
     @functools.cached_property
     def lines(self):
@@ -161,7 +162,7 @@ def function_source(fn):
             f"cannot find the definition of {code.co_name} at {filename}:{code.co_firstlineno}",
             hint="the file may have changed since it was imported; reload it")
     stale.check(source, node, code)
-    return source, gast.ast_to_gast(node)
+    return source, trees.to_gast(node)
 
 
 def _top_level_alone(lines, filename, code):
@@ -196,7 +197,7 @@ def _top_level_alone(lines, filename, code):
     source = SourceFile(filename, "".join(lines), module)
     if not stale.same_code(source, node, code):
         return None
-    return source, gast.ast_to_gast(node)
+    return source, trees.to_gast(node)
 
 
 def _starts_statement(line):

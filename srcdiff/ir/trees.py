@@ -1,10 +1,10 @@
 """Syntax trees converted between gast and the standard library's ``ast`` in one pass.
 
-Rule templates, operands spelled in the source (``math.pi``) and callee spellings are parsed
-into gast each time a derivative first needs them; output statements, built with gast, are
-converted back to be printed (``ast.unparse``) and compiled. gast's own converters go
-through a generic visitor, which costs more than parsing. For the expressions and simple
-statements these are, a direct conversion does the same two to three times as fast;
+A differentiated function, rule templates, operands spelled in the source (``math.pi``) and
+callee spellings are converted to gast each time a derivative first needs them; output
+statements, built with gast, are converted back to be printed (``ast.unparse``) and
+compiled. gast's own converters go through a generic visitor, which costs more than
+parsing; a direct conversion does the same two to three times as fast;
 ``to_stdlib`` also takes a ``swap`` hook that replaces nodes as it goes (the emitter spells
 symbolic names with it) instead of copying the tree first.
 """
@@ -19,10 +19,8 @@ import gast
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 _TO_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
 _TO_STDLIB_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}
-_DIRECT = (ast.expr, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.keyword,
-           ast.comprehension)
-"""Nodes that have the same fields in both trees, except those in ``_VIA_GAST``."""
-_VIA_GAST = (ast.Lambda, ast.NamedExpr)
+_TYPE_PARAMETERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+"""Nodes whose ``type_params`` gast gives as ``[]`` where Python (before 3.12) has none."""
 _GAST_CLASSES = {}
 _STDLIB_CLASSES = {}
 
@@ -38,17 +36,29 @@ def _parsed(text):
 
 
 def to_gast(node):
-    """The gast tree of a standard library expression."""
+    """The gast tree of a standard library tree, as ``gast.ast_to_gast`` gives it: the
+    same nodes with the same fields, except that a parameter (``arg``) and the name an
+    ``except`` clause binds are gast ``Name`` nodes."""
     kind = type(node)
     if kind is ast.Name:
         new = gast.Name(id=node.id, ctx=_TO_GAST_CONTEXTS[type(node.ctx)](), annotation=None,
                         type_comment=None)
     elif kind in _TO_GAST_CONTEXTS:
         return _TO_GAST_CONTEXTS[kind]()
-    elif isinstance(node, _VIA_GAST) or not isinstance(node, _DIRECT):
-        return gast.ast_to_gast(node)
+    elif kind is ast.arg:
+        annotation = node.annotation
+        new = gast.Name(id=node.arg, ctx=gast.Param(),
+                        annotation=None if annotation is None else to_gast(annotation),
+                        type_comment=node.type_comment)
+    elif kind is ast.ExceptHandler and node.name:
+        new = gast.ExceptHandler(type=None if node.type is None else to_gast(node.type),
+                                 name=gast.Name(node.name, gast.Store(), None, None),
+                                 body=[to_gast(stmt) for stmt in node.body])
     else:
-        new = _fields_converted(node, _class_in(gast, kind, _GAST_CLASSES), ast.AST, to_gast)
+        target = _class_in(gast, kind, _GAST_CLASSES)
+        new = _fields_converted(node, target, ast.AST, to_gast, present_only=True)
+        if isinstance(node, _TYPE_PARAMETERS) and not hasattr(node, "type_params"):
+            new.type_params = []
     return _located_like(new, node)
 
 
@@ -87,10 +97,14 @@ def _class_in(module, kind, known):
     return target
 
 
-def _fields_converted(node, target, source_base, convert):
+def _fields_converted(node, target, source_base, convert, present_only=False):
+    """A ``target`` node with ``node``'s fields converted; a field ``node`` lacks is None,
+    or (``present_only``) left out, as gast's own converter leaves it."""
     new = target.__new__(target)
     values = new.__dict__
     for name in target._fields:
+        if present_only and not hasattr(node, name):
+            continue
         value = getattr(node, name, None)
         if type(value) is list:
             value = [convert(v) if isinstance(v, source_base) else v for v in value]
