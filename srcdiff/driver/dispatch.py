@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import inspect
 import types
+import weakref
 
 import gast
 
@@ -48,7 +49,7 @@ class Family:
         self.wrt = wrt
         self.with_value = with_value
         self.relower = relower
-        self.signature = inspect.signature(fn)
+        self.signature = signature_of(fn)
         self.specializations = {}
         self.shapes_seen = 0
         self.fast_key = None
@@ -267,12 +268,24 @@ class _Param:
         self.kind = kind
 
 
+_SIGNATURES = weakref.WeakKeyDictionary()
+
+
+def signature_of(fn):
+    """``inspect.signature(fn)``, worked out once per function (API calls, the family and
+    its dispatcher all read it)."""
+    signature = _SIGNATURES.get(fn)
+    if signature is None:
+        signature = _SIGNATURES[fn] = inspect.signature(fn)
+    return signature
+
+
 def parameters(fn):
     kinds = {inspect.Parameter.POSITIONAL_ONLY: "positional_only",
              inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional",
              inspect.Parameter.KEYWORD_ONLY: "keyword_only"}
     params = []
-    for p in inspect.signature(fn).parameters.values():
+    for p in signature_of(fn).parameters.values():
         if p.kind not in kinds:
             lowered(fn)  # refuses the parameter where the source shows it
             raise SrcdiffError(f"{fn.__name__}: *args and **kwargs parameters are not supported",
