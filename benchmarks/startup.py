@@ -108,12 +108,16 @@ def measure(peer, workload, module_file=None):
 
 def medians(peer, workload, runs, module_file=None):
     """Medians over ``runs`` processes, after one that is not counted (it writes the
-    bytecode caches a user's first import would have written)."""
+    bytecode caches a user's first import would have written); ``fastest`` holds the
+    minima, the runs least disturbed by other load on a shared machine."""
     samples = [measure(peer, workload, module_file) for _ in range(runs + 1)][1:]
     errors = [s["error"] for s in samples if "error" in s]
     if errors:
         return {"error": errors[0]}
-    return {key: statistics.median(s[key] for s in samples) for key in ("import", "first")}
+    keys = ("import", "first")
+    found = {key: statistics.median(s[key] for s in samples) for key in keys}
+    found["fastest"] = {key: min(s[key] for s in samples) for key in keys}
+    return found
 
 
 def ms(seconds):
@@ -145,11 +149,14 @@ def run(peers=None, runs=5):
         if "error" not in big:
             results["srcdiff"]["e in a 300-line module"] = big
             imported = results["srcdiff"]["e"]["import"]
-            for label, value in (("import", imported),
-                                 ("first e in a 300-line module", big["first"])):
+            fastest = results["srcdiff"]["e"]["fastest"]["import"], big["fastest"]["first"]
+            for label, value, least in (
+                    ("import", imported, fastest[0]),
+                    ("first e in a 300-line module", big["first"], fastest[1])):
                 verdict = "OK" if value <= TARGETS[label] else "over"
-                print(f"srcdiff {label}: {ms(value).strip()} ms (target <= "
-                      f"{1000 * TARGETS[label]:.0f} ms): {verdict}")
+                print(f"srcdiff {label}: median {ms(value).strip()} ms, fastest "
+                      f"{ms(least).strip()} ms (target <= {1000 * TARGETS[label]:.0f} ms): "
+                      f"{verdict}")
     return results
 
 
