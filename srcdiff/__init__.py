@@ -4,10 +4,21 @@
 (``source(f)``, or the ``srcdiff`` command) and runs it at the speed of hand-written code.
 """
 
-from .api import gradient, source, value_and_grad
+from .api import (
+    gradient,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    source,
+    value_and_grad,
+    value_and_tangent,
+    vjp,
+)
 from .errors import SrcdiffError
 from .primitives.user import defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
-__all__ = ["SrcdiffError", "defvjp", "gradient", "nondifferentiable", "source",
-           "value_and_grad", "vjp_of", "__version__"]
+__all__ = ["SrcdiffError", "defvjp", "gradient", "jacfwd", "jacobian", "jacrev", "jvp",
+           "nondifferentiable", "source", "value_and_grad", "value_and_tangent", "vjp",
+           "vjp_of", "__version__"]

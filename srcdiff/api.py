@@ -1,4 +1,5 @@
-"""The public API: ``gradient``, ``value_and_grad`` and ``source``."""
+"""The public API: reverse mode (``gradient``, ``value_and_grad``, ``vjp``, ``jacrev``),
+forward mode (``value_and_tangent``, ``jvp``, ``jacfwd``), ``jacobian``, and ``source``."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import gast
 import numpy as np
 
 from .backend import emit
-from .driver import dispatch, pipeline
-from .driver.options import Options
+from .driver import dispatch, jacobians, pipeline
+from .driver.options import FORWARD, REVERSE, Options
+from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
 from .ir import avals
-from .transforms.reverse import Wrt
 
 
 def _public(function):
@@ -39,7 +40,7 @@ def gradient(f=None, *, wrt=None):
     """
     if f is None:
         return functools.partial(gradient, wrt=wrt)
-    return _derivative(f, wrt, with_value=False, suffix="_grad")
+    return _derivative(f, wrt, suffix="_grad")
 
 
 @_public
@@ -47,44 +48,107 @@ def value_and_grad(f=None, *, wrt=None):
     """Like :func:`gradient`, but the function returns ``(value, gradient)``."""
     if f is None:
         return functools.partial(value_and_grad, wrt=wrt)
-    return _derivative(f, wrt, with_value=True, suffix="_value_and_grad")
+    return _derivative(f, wrt, suffix="_value_and_grad", with_value=True)
 
 
 @_public
-def source(f, *, wrt=None, args=None):
-    """The generated derivative source of ``f``, as the ``srcdiff`` command prints it.
+def value_and_tangent(f=None, *, wrt=None):
+    """Forward mode: a function that takes ``f``'s arguments, then one tangent for each
+    parameter in ``wrt`` (by position), and returns ``(value, tangent)``: ``f``'s value and
+    its directional derivative along those tangents. ``wrt`` is given as for
+    :func:`gradient`. Each value's tangent is computed beside it, one pass, no tape."""
+    if f is None:
+        return functools.partial(value_and_tangent, wrt=wrt)
+    return _derivative(f, wrt, suffix="_jvp", mode=FORWARD)
+
+
+@_public
+def jvp(f, primals, tangents):
+    """JAX's ``jvp``: ``(f(*primals), tangent)``, the tangent of ``f``'s result along
+    ``tangents``, one per primal (``None`` for an argument that is held fixed). Compiled once
+    for each kind of arguments and set of tangents given, as :func:`gradient` is."""
+    return jacobians.jvp(_function(f), tuple(primals), tuple(tangents))
+
+
+@_public
+def vjp(f, *primals):
+    """JAX's ``vjp``: ``(f(*primals), vjp_fn)``. ``vjp_fn(cotangent)``, for a cotangent of
+    the result's shape, returns one gradient per primal: ⟨cotangent, f⟩'s gradient (``None``
+    for an argument that is not a float, an array of floats, or a container of them). The
+    result may be an array; ``vjp_fn`` runs the forward sweep again with each call."""
+    return jacobians.vjp(_function(f), primals)
+
+
+@_public
+def jacfwd(f, *, wrt=None):
+    """A function returning the Jacobian of ``f`` with respect to ``wrt`` (given as for
+    :func:`gradient`), of shape ``result.shape + argument.shape``, by forward mode: one
+    pass per element of the arguments differentiated."""
+    return jacobians.jacobian_function(_function(f), wrt, FORWARD)
+
+
+@_public
+def jacrev(f, *, wrt=None):
+    """Like :func:`jacfwd`, by reverse mode: one forward and one reverse pass per element
+    of the result."""
+    return jacobians.jacobian_function(_function(f), wrt, REVERSE)
+
+
+@_public
+def jacobian(f, *, wrt=None, mode="auto"):
+    """Like :func:`jacfwd` (``mode="forward"``) or :func:`jacrev` (``"reverse"``); ``"auto"``
+    picks forward mode where the arguments differentiated have fewer elements than the
+    result, reverse mode otherwise, at each call."""
+    if mode not in ("auto", FORWARD, REVERSE):
+        raise SrcdiffError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}",
+                           hint="mode='auto' picks the cheaper one")
+    return jacobians.jacobian_function(_function(f), wrt, mode)
+
+
+@_public
+def source(f, *, wrt=None, args=None, mode=None):
+    """The generated derivative source of ``f``, as the ``srcdiff`` command prints it:
+    reverse mode (the gradient) or, with ``mode="forward"``, forward mode (the JVP).
 
     Without ``args`` the parameters are taken to be what their annotations say, and Python
     floats where they have none. With ``args`` (example arguments, a tuple), the source is
-    the code specialized for arguments like them, as ``gradient`` runs it.
+    the code specialized for arguments like them, as ``gradient`` runs it. For a function
+    made by :func:`gradient`, :func:`value_and_grad` or :func:`value_and_tangent`, the
+    source of what it runs.
     """
     spec = getattr(f, "__srcdiff__", None)
+    request = None
     if spec is not None:
-        f, wrt_given, with_value = spec
+        f, wrt_given, request = spec
         wrt = wrt_given if wrt is None else wrt
-    else:
-        with_value = False
     fn = _function(f)
     fn_ir, scope = dispatch.lowered(fn)
     names = normalize_wrt(fn_ir.param_names, wrt, fn.__name__)
+    if mode not in (None, FORWARD, REVERSE):
+        raise SrcdiffError(f"mode must be 'forward' or 'reverse', not {mode!r}",
+                           hint="mode='forward' prints the JVP, 'reverse' the gradient")
+    if request is None or mode is not None and mode != request.mode:
+        request = Options(names, mode=mode or REVERSE)
+    request = request.but(wrt=names)
     if args is None:
         param_avals = assumed_avals(fn_ir, scope)
     else:
-        values = dispatch.Family(fn, fn_ir, scope, names, with_value).bind(tuple(args), {})
+        values = dispatch.Family(fn, fn_ir, scope, request).bind(tuple(args), {})
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
-    emitted = pipeline.derive(fn_ir, scope, param_avals, Options(names, with_value=with_value))
+    emitted = pipeline.derive(fn_ir, scope, param_avals, request)
     return emit.with_imports(emitted.all_imports, emitted.full_text)
 
 
-def _derivative(f, wrt, *, with_value, suffix):
+def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
     fn = _function(f)
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
-    family = dispatch.LazyFamily(fn, names, with_value)
+    request = Options(names, with_value=with_value, mode=mode)
+    family = dispatch.LazyFamily(fn, request)
     holder = dispatch.make_holder(family, fn.__name__ + suffix)
     holder.__module__ = fn.__module__
     holder.__doc__ = fn.__doc__
     holder.__qualname__ = fn.__qualname__ + suffix
-    holder.__srcdiff__ = (fn, wrt, with_value)
+    holder.__srcdiff__ = (fn, wrt, request)
     return holder
 
 
@@ -102,45 +166,6 @@ def _function(f):
 
 def _parameter_names(fn):
     return [p.name for p in dispatch.parameters(fn)]
-
-
-def normalize_wrt(params, wrt, fname):
-    """``wrt`` as parameter names, remembering whether a tuple of gradients was asked for."""
-    if not params:
-        raise SrcdiffError(f"{fname} has no parameters to differentiate with respect to",
-                           hint="give it the parameters its result depends on")
-    if wrt is None:
-        return Wrt([params[0]], multiple=False)
-    if isinstance(wrt, (tuple, list)):
-        if not wrt:
-            raise SrcdiffError("wrt is empty; name at least one parameter",
-                               hint=f"its parameters are: {', '.join(params)}")
-        names = [_one_wrt(params, w, fname) for w in wrt]
-        if len(set(names)) != len(names):
-            twice = next(n for n in names if names.count(n) > 1)
-            raise SrcdiffError(f"wrt names the parameter {twice} twice",
-                               hint="name each parameter once")
-        return Wrt(names, multiple=True)
-    return Wrt([_one_wrt(params, wrt, fname)], multiple=False)
-
-
-def _one_wrt(params, item, fname):
-    if isinstance(item, bool) or not isinstance(item, (int, str)):
-        raise SrcdiffError(f"wrt must be parameter indices or names, not "
-                           f"{describe_object(item)}", hint=f"its parameters are: "
-                           f"{', '.join(params)}")
-    if isinstance(item, int):
-        if not -len(params) <= item < len(params):
-            raise SrcdiffError(f"wrt={item} is out of range: {fname} has {len(params)} "
-                               f"parameter{'s' if len(params) != 1 else ''} "
-                               f"({', '.join(params)})",
-                               hint=f"use an index from {-len(params)} to {len(params) - 1}, "
-                                    "or a parameter name")
-        return params[item]
-    if item not in params:
-        raise SrcdiffError(f"{fname} has no parameter named {item!r}",
-                           hint=f"its parameters are: {', '.join(params)}")
-    return item
 
 
 def assumed_avals(fn_ir, scope, overrides=None):

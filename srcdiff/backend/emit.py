@@ -23,7 +23,7 @@ import numpy as np
 from .. import runtime
 from ..ir import code, names, trees
 from ..ir import nodes as ir
-from ..ir.code import ADJ, DEF, OBJ
+from ..ir.code import ADJ, DEF, OBJ, TAN
 from ..ir.records import Record
 from .arrays import NUMPY
 
@@ -125,6 +125,7 @@ class _Printer:
         arguments = list(self.fn.params)
         if self.out.seed is not None:
             arguments.append(ir.Param(self.adjoint_name(self.out.seed)))
+        arguments += [ir.Param(self.tangent_name(key)) for key in self.out.tangents]
         return Emitted(self.out.name, "\n".join(self.text) + "\n", self.imports, statements,
                        self.references, arguments, def_line, marks=self.marks,
                        source_file=self.fn.source.filename, source_name=self.fn.name,
@@ -173,10 +174,15 @@ class _Printer:
                 node.orelse = self.block(orelse, depth + 1)
             return node
         if isinstance(line, code.For):
-            target = self.variable(line.target) if line.target is not None else "_"
+            if isinstance(line.target, list):
+                names = [self.target_name(t) for t in line.target]
+                target = ", ".join(names)
+                stored = ast.Tuple(elts=[ast.Name(n, _STORE) for n in names], ctx=_STORE)
+            else:
+                target = self.variable(line.target) if line.target is not None else "_"
+                stored = ast.Name(target, _STORE)
             iterable = self.expr(line.iterable)
-            node = ast.For(target=ast.Name(target, _STORE), iter=iterable, body=[], orelse=[],
-                           type_comment=None)
+            node = ast.For(target=stored, iter=iterable, body=[], orelse=[], type_comment=None)
             _located(node, self.line(depth, f"for {target} in {_unparsed(iterable)}:"))
             node.body = self.block(line.body, depth + 1)
             return node
@@ -271,7 +277,12 @@ class _Printer:
 
     def target_name(self, target):
         kind, key = target
-        return self.variable(key) if kind == DEF else self.adjoint_name(key)
+        if kind == DEF:
+            return self.variable(key)
+        return self.adjoint_name(key) if kind == ADJ else self.tangent_name(key)
+
+    def tangent_name(self, key):
+        return names.tangent(self.variable(key), self.user_names)
 
     def adjoint_name(self, key):
         if isinstance(key, tuple) and key and key[0] == "part":
@@ -325,15 +336,17 @@ class _Printer:
         args = node.args
         positional = list(args.posonlyargs) + list(args.args)
         first_default = len(positional) - len(args.defaults)
+        extra = self.out.seed is not None or bool(self.out.tangents)
         for i, arg in enumerate(positional):
             text = arg.id
-            if i >= first_default and self.out.seed is None:
+            if i >= first_default and not extra:
                 text += "=" + self.fn.source.located.segment(args.defaults[i - first_default])
             parts.append(text)
             if args.posonlyargs and i == len(args.posonlyargs) - 1:
                 parts.append("/")
         if self.out.seed is not None:
             parts.append(self.adjoint_name(self.out.seed))
+        parts += [self.tangent_name(key) for key in self.out.tangents]
         if args.kwonlyargs:
             parts.append("*")
             for arg, default in zip(args.kwonlyargs, args.kw_defaults):
@@ -360,6 +373,8 @@ class _Printer:
                 return ast.Name(self.variable(key), _CONTEXTS[type(node.ctx)])
             if kind == ADJ:
                 return ast.Name(self.adjoint_name(key), _CONTEXTS[type(node.ctx)])
+            if kind == TAN:
+                return ast.Name(self.tangent_name(key), _CONTEXTS[type(node.ctx)])
             new = ast.Name(self.spell(key), _CONTEXTS[type(node.ctx)])
         elif reference is not None and reference[0] == OBJ:
             new, key = trees.converted_fields(node, self._resolved), reference[1]
@@ -413,6 +428,12 @@ def _module_ref(node):
     reference = code.ref_of(node)
     return reference is not None and reference[0] == OBJ and isinstance(
         reference[1], types.ModuleType)
+
+
+def tangent_parameter_names(fn, wrt):
+    """The names a JVP of ``fn`` gives the tangents of the ``wrt`` parameters."""
+    user = _user_names(fn)
+    return [names.tangent(p, user) for p in wrt]
 
 
 def _user_names(fn):

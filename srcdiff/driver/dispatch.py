@@ -23,12 +23,12 @@ from ..backend.compile import Compiled, filename_for, remember_text
 from ..errors import SrcdiffError
 from ..frontend import callees, lower, parse
 from ..frontend.scope import RuntimeScope
-from ..ir import avals, code
+from ..ir import avals, code, names
 from ..ir.avals import ARRAY, NP, OTHER, PY
 from ..ir.code import OBJ
 from ..primitives import REGISTRY
 from . import caches
-from .options import Options
+from .options import FORWARD
 from .pipeline import derive
 
 MAX_SHAPE_SPECIALIZATIONS = 8
@@ -42,12 +42,12 @@ class Family:
     shape, ``x[K]`` a known index), so when one is rebound the function is lowered again and
     its derivatives compiled afresh. The installed code's guard checks them on every call."""
 
-    def __init__(self, fn, fn_ir, scope, wrt, with_value, relower=None):
+    def __init__(self, fn, fn_ir, scope, request, relower=None):
         self.fn = fn
         self.fn_ir = fn_ir
         self.scope = scope
-        self.wrt = wrt
-        self.with_value = with_value
+        self.request = request
+        self.extra = request.extra_arguments
         self.relower = relower
         self.signature = signature_of(fn)
         self.specializations = {}
@@ -80,6 +80,19 @@ class Family:
         general = self.shapes_seen >= MAX_SHAPE_SPECIALIZATIONS
         return tuple(_value_key(v, general) for v in values)
 
+    def primal_arguments(self, args):
+        """The function's own arguments, before the tangents or the result's adjoint that a
+        JVP or a VJP takes after them (each argument given, by position)."""
+        if not self.extra:
+            return args
+        positional = sum(1 for p in self.fn_ir.params if p.kind != "keyword_only")
+        if len(args) != positional + self.extra:
+            what = "tangents" if self.request.mode == FORWARD else "the result's adjoint"
+            raise TypeError(f"{self.fn.__name__}: pass each of its {positional} positional "
+                            f"arguments, then {what} ({self.extra}), by position; "
+                            f"got {len(args)} arguments")
+        return args[:positional]
+
     def bind(self, args, kwargs):
         try:
             bound = self.signature.bind(*args, **kwargs)
@@ -91,7 +104,7 @@ class Family:
     def dispatch(self, holder, args, kwargs):
         if self._stale():
             self._refresh()
-        values = self.bind(args, kwargs)
+        values = self.bind(self.primal_arguments(args), kwargs)
         key = self.key_of(values)
         function = self.specializations.get(key)
         if function is None:
@@ -106,11 +119,11 @@ class Family:
         if any(a.kind == ARRAY for a in param_avals.values()):
             self.shapes_seen += 1
         first = self.fast_key is None and holder is not None and not any(
-            a.container for a in param_avals.values())
+            a.container for a in param_avals.values()) and not self.request.vjp
         self._watch()
         prologue = [self._guard(param_avals, holder)] if first else []
-        options = Options(self.wrt, with_value=self.with_value, prologue=tuple(prologue),
-                          name=holder.__name__ if holder is not None else None)
+        options = self.request.but(prologue=tuple(prologue),
+                                   name=holder.__name__ if holder is not None else None)
         emitted = derive(self.fn_ir, self.scope, param_avals, options, compiled=True)
         compiled = Compiled(emitted, filename_for(emitted.name))
         if first:
@@ -119,7 +132,7 @@ class Family:
             self.fast_key, self.fast_code = key, compiled.code
         else:
             function = types.FunctionType(compiled.code, self.fn.__globals__, emitted.name,
-                                          self.fn.__defaults__)
+                                          None if self.extra else self.fn.__defaults__)
             function.__kwdefaults__ = self.fn.__kwdefaults__
         self.specializations[key] = function
         return function
@@ -132,8 +145,9 @@ class Family:
             tests.append(_constant_test(self._current(scope, name), value))
         positional = [p for p in self.fn_ir.params if p.kind != "keyword_only"]
         keyword = [p for p in self.fn_ir.params if p.kind == "keyword_only"]
+        extra = [_name(n) for n in extra_parameters(self.fn_ir, self.request)]
         call = gast.Call(func=code.ref(OBJ, holder.__srcdiff_dispatch__),
-                         args=[_name(p.name) for p in positional],
+                         args=[_name(p.name) for p in positional] + extra,
                          keywords=[gast.keyword(arg=p.name, value=_name(p.name)) for p in keyword])
         test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
         if not tests:
@@ -222,10 +236,9 @@ class LazyFamily:
     call they are there, as Python itself would see them.
     """
 
-    def __init__(self, fn, wrt, with_value):
+    def __init__(self, fn, request):
         self.fn = fn
-        self.wrt = wrt
-        self.with_value = with_value
+        self.request = request
         self.family = None
         self.version = REGISTRY.version
         params = parameters(fn)
@@ -233,7 +246,7 @@ class LazyFamily:
 
     def dispatch(self, holder, args, kwargs):
         if self.family is None or self.version != REGISTRY.version:
-            self.family = family_of(self.fn, self.wrt, self.with_value)
+            self.family = family_of(self.fn, self.request)
             self.version = REGISTRY.version
         return self.family.dispatch(holder, args, kwargs)
 
@@ -243,16 +256,17 @@ class _ParamsOnly:
         self.params = params
 
 
-def family_of(fn, wrt, with_value):
-    """The family of derivatives of ``fn`` for these options, made once per function."""
+def family_of(fn, request):
+    """The family of derivatives of ``fn`` for this request (an :class:`Options` without
+    prologue or name), made once per function."""
     code = fn.__code__
     cells = tuple(id(c) for c in fn.__closure__ or ())
-    key = (id(fn.__globals__), cells, tuple(wrt), wrt.multiple, with_value)
+    key = (id(fn.__globals__), cells, tuple(request.wrt), request)
     per_code = caches.families.setdefault(code, {})
     family = per_code.get(key)
     if family is None:
         fn_ir, scope = lowered(fn)
-        family = Family(fn, fn_ir, scope, wrt, with_value, relower=lambda: lowered(fn))
+        family = Family(fn, fn_ir, scope, request, relower=lambda: lowered(fn))
         per_code[key] = family
     return family
 
@@ -309,8 +323,11 @@ def make_holder(family, name):
         except SrcdiffError as error:
             raise error.with_traceback(None) from None
 
-    trampoline = _trampoline(family.fn_ir, name, dispatch)
-    holder = types.FunctionType(trampoline, family.fn.__globals__, name, family.fn.__defaults__)
+    extra = family.request.extra_arguments
+    trampoline = _trampoline(family.fn_ir, name, dispatch,
+                             extra_parameters(family.fn_ir, family.request))
+    holder = types.FunctionType(trampoline, family.fn.__globals__, name,
+                                None if extra else family.fn.__defaults__)
     holder.__kwdefaults__ = family.fn.__kwdefaults__
     holder.__srcdiff_dispatch__ = dispatch
     holder.__srcdiff_trampoline__ = trampoline
@@ -322,22 +339,37 @@ _DISPATCH = object()
 _TRAMPOLINES = {}  # the parameter list -> the trampoline's code, calling _DISPATCH
 
 
-def _trampoline(fn_ir, name, dispatch):
+def extra_parameters(fn_ir, request):
+    """The names of the arguments a derivative takes after the function's own: the tangents
+    of a JVP (as the printed code names them), or the result's adjoint of a VJP."""
+    if request.mode == FORWARD and isinstance(fn_ir, _ParamsOnly):
+        taken = {p.name for p in fn_ir.params}  # a trampoline's, before the source is read
+        return [names.tangent(p, taken) for p in request.wrt]
+    if request.mode == FORWARD:
+        return emit.tangent_parameter_names(fn_ir, request.wrt)
+    if request.vjp:
+        return [names.numbered("cotangent", {p.name for p in fn_ir.params})]
+    return []
+
+
+def _trampoline(fn_ir, name, dispatch, extra=()):
     """``def name(a, b): return dispatch(a, b)``, compiled once per parameter list and
     given each holder's name, file name and dispatcher."""
-    signature = emit_signature(fn_ir)
+    signature = emit_signature(fn_ir, extra)
     params = fn_ir.params
     made = _TRAMPOLINES.get(signature)
     if made is None:
         load = ast.Load()
         call = ast.Call(func=ast.Name("dispatch", load),
-                        args=[ast.Name(p.name, load) for p in params if p.kind != "keyword_only"],
+                        args=[ast.Name(p.name, load) for p in params if p.kind != "keyword_only"]
+                        + [ast.Name(n, load) for n in extra],
                         keywords=[ast.keyword(arg=p.name, value=ast.Name(p.name, load))
                                   for p in params if p.kind == "keyword_only"])
         statement = ast.Return(value=call, lineno=2)
         body = f"):\n    {ast.unparse(statement)}\n"
         emitted = emit.Emitted("trampoline", f"def trampoline({signature}{body}", [],
-                               [statement], {id(call.func): _DISPATCH}, params, 1)
+                               [statement], {id(call.func): _DISPATCH},
+                               list(params) + [_Param(n, "positional") for n in extra], 1)
         made = _TRAMPOLINES[signature] = (Compiled(emitted, "<srcdiff trampoline>").code, body)
     template, body = made
     filename = filename_for(name)
@@ -350,12 +382,13 @@ def _trampoline(fn_ir, name, dispatch):
         **renamed)
 
 
-def emit_signature(fn_ir):
-    """Parameter names only; defaults are carried by the function object."""
+def emit_signature(fn_ir, extra=()):
+    """Parameter names only (then ``extra`` ones); defaults are carried by the function
+    object."""
     parts = []
     params = fn_ir.params
     posonly = [p.name for p in params if p.kind == "positional_only"]
-    plain = [p.name for p in params if p.kind == "positional"]
+    plain = [p.name for p in params if p.kind == "positional"] + list(extra)
     keyword = [p.name for p in params if p.kind == "keyword_only"]
     parts.extend(posonly)
     if posonly:

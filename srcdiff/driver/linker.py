@@ -1,4 +1,5 @@
-"""The VJPs of the user functions that differentiated code calls.
+"""The VJPs (and, in forward mode, JVPs) of the user functions that differentiated code
+calls.
 
 A call ``z = h(a, b)`` is walked back over with ``h``'s vector-Jacobian product, generated
 by the same pipeline for the kinds of ``h``'s arguments at that call and the arguments that
@@ -15,7 +16,7 @@ from ..frontend import callees
 from ..primitives import calls
 from ..transforms import reverse
 from . import caches
-from .options import Options
+from .options import FORWARD, Options
 
 
 class Linker:
@@ -30,17 +31,26 @@ class Linker:
     def vjp(self, callee, arg_avals, active, located, node, unused_outputs=()):
         """The VJP of ``callee`` with respect to ``active``, for a caller that gives no
         adjoint to the results at ``unused_outputs`` (of a tuple, list or dict result)."""
-        key = (callees.specialized_key(callee), tuple(arg_avals.items()), tuple(active),
-               tuple(unused_outputs))
+        wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
+        options = Options(wrt, vjp=True, name=f"{callee.name}_vjp",
+                          unused_outputs=tuple(unused_outputs))
+        return self._made(callee, arg_avals, options, located, node)
+
+    def jvp(self, callee, arg_avals, active, located, node):
+        """The forward derivative of ``callee`` along tangents of the ``active`` parameters:
+        ``h_jvp(a, b, a_dot)`` returns ``(value, value_dot)``."""
+        wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
+        options = Options(wrt, mode=FORWARD, name=f"{callee.name}_jvp")
+        return self._made(callee, arg_avals, options, located, node)
+
+    def _made(self, callee, arg_avals, options, located, node):
+        key = (callees.specialized_key(callee), tuple(arg_avals.items()), options)
         cache = caches.vjps if self.compiled else self.made
         if key in cache:
             return cache[key]
         calls.RECURSION.enter(callee, located, node)
         try:
             callee_ir, scope = callees.lowered(callee)
-            wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
-            options = Options(wrt, vjp=True, name=f"{callee.name}_vjp",
-                                unused_outputs=tuple(unused_outputs))
             emitted = self.stages(callee_ir, scope, arg_avals, options, self)
         finally:
             calls.RECURSION.leave()

@@ -20,8 +20,9 @@ from ..errors import SrcdiffError
 from ..ir import avals
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, OTHER
-from ..transforms import reverse
+from ..transforms import forward, reverse
 from .linker import Linker
+from .options import FORWARD
 
 
 def derive(fn_ir, scope, param_avals, options, compiled=False):
@@ -58,20 +59,27 @@ def stages(fn_ir, scope, param_avals, options, linker):
     if not options.vjp:
         _check_wrt_types(fn_ir, param_avals, wrt, located)
     program = infer.specialize(fn_ir, param_avals, located)
-    if not options.vjp:
-        _check_result(program, located)
-    act = activity.analyze(program, wrt, options.unused_outputs)
-    out = reverse.transform(program, act, wrt, with_value=options.with_value,
-                            name=options.name, vjp=options.vjp, linker=linker)
+    if options.mode == FORWARD:
+        act = activity.analyze(program, wrt)
+        out = forward.transform(program, act, wrt, name=options.name, linker=linker)
+    else:
+        if not options.vjp:
+            _check_result(program, located)
+        act = activity.analyze(program, wrt, options.unused_outputs)
+        out = reverse.transform(program, act, wrt, with_value=options.with_value,
+                                name=options.name, vjp=options.vjp, linker=linker,
+                                exact_types=options.exact_types)
     out.prologue = list(options.prologue)
-    header = [_header(fn_ir, wrt, param_avals, options.with_value, options.vjp)]
+    header = [_header(fn_ir, wrt, param_avals, options)]
     return emit.emit(out, fn_ir, scope, header)
 
 
-def _header(fn_ir, wrt, param_avals, with_value, vjp=False):
-    what = "value and gradient" if with_value else "gradient"
-    if vjp:
+def _header(fn_ir, wrt, param_avals, options):
+    what = "value and gradient" if options.with_value else "gradient"
+    if options.vjp:
         what = "vector-Jacobian product"
+    if options.mode == FORWARD:
+        what = "value and tangent (forward mode)"
     respect = ", ".join(wrt)
     if wrt.multiple:
         respect = f"({respect})"

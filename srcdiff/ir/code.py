@@ -1,9 +1,10 @@
 """The output program: gast expressions whose names are still symbolic, plus comments.
 
 Names in generated expressions refer to a *variable* (a web of SSA values, see
-:mod:`srcdiff.ir.ssa`), to the *adjoint* of a variable, or to a Python *object* (a module, a
-NumPy function, a runtime helper). They become text only in :mod:`srcdiff.backend.emit`, once it is
-known which values the reverse sweep reads and which variables may therefore share a name.
+:mod:`srcdiff.ir.ssa`), to the *adjoint* or the *tangent* of a variable, or to a Python
+*object* (a module, a NumPy function, a runtime helper). They become text only in
+:mod:`srcdiff.backend.emit`, once it is known which values the reverse sweep reads and
+which variables may therefore share a name.
 Statements mirror Python's (assignment, ``if``, ``for``, ``while``, ``break``), plus the
 tape operations ``Push`` and ``Pop`` of the restore discipline (see :mod:`srcdiff.transforms.tape`).
 """
@@ -14,7 +15,7 @@ import gast
 
 from .records import Record
 
-DEF, ADJ, OBJ = "def", "adj", "obj"
+DEF, ADJ, TAN, OBJ = "def", "adj", "tan", "obj"
 
 
 def ref(kind, key):
@@ -61,10 +62,11 @@ def refs(node, kind=None):
             and (kind is None or r[0] == kind)]
 
 
-FORWARD, ADJOINT, TAPE_PUSH, TAPE_POP, RECOMPUTE, INIT, RESULT, COMMENT, GUARD = (
-    "forward", "adjoint", "tape push", "tape pop", "recompute", "init", "result", "comment",
-    "guard")
-ROLES = (FORWARD, ADJOINT, TAPE_PUSH, TAPE_POP, RECOMPUTE, INIT, RESULT, COMMENT, GUARD)
+FORWARD, ADJOINT, TANGENT, TAPE_PUSH, TAPE_POP, RECOMPUTE, INIT, RESULT, COMMENT, GUARD = (
+    "forward", "adjoint", "tangent", "tape push", "tape pop", "recompute", "init", "result",
+    "comment", "guard")
+ROLES = (FORWARD, ADJOINT, TANGENT, TAPE_PUSH, TAPE_POP, RECOMPUTE, INIT, RESULT, COMMENT,
+         GUARD)
 
 
 class Line(Record):
@@ -160,7 +162,9 @@ class If(Line):
 
 
 class For(Line):
-    """``for target in iterable``; ``target`` is a variable key or None for ``_``."""
+    """``for target in iterable``; ``target`` is a variable key, None for ``_``, or a list
+    of ``(kind, key)`` targets that each item unpacks into (``for u, u_dot in zip(a,
+    a_dot)``)."""
 
     own = ('target', 'iterable', 'body')
 
@@ -278,16 +282,19 @@ class Init(Line):
 
 
 class Output(Record):
-    """A generated function before naming: params are primal definitions."""
+    """A generated function before naming: params are primal definitions; ``seed`` is the
+    variable whose adjoint is a parameter too (a VJP), ``tangents`` the variables whose
+    tangents are (a JVP), after the primal ones."""
 
-    fields = compared = ("name", "params", "body", "prologue", "seed")
+    fields = compared = ("name", "params", "body", "prologue", "seed", "tangents")
 
-    def __init__(self, name, params, body=None, prologue=None, seed=None):
+    def __init__(self, name, params, body=None, prologue=None, seed=None, tangents=()):
         self.name = name
         self.params = params
         self.body = [] if body is None else body
         self.prologue = [] if prologue is None else prologue
         self.seed = seed
+        self.tangents = tangents
 
 
 def clone_statement(stmt):

@@ -5,6 +5,7 @@
   that the reverse sweep still reads, or a second helper of srcdiff's own);
 * ``g_v``: the local ``v`` of a nested function ``g`` inlined into its caller;
 * ``y_bar``: the adjoint of ``y``; ``y_bar_index``: a part of it made apart;
+* ``y_dot``: the tangent of ``y`` (forward mode);
 * ``y_tape``: the values of ``y`` saved for the reverse sweep;
 * ``y_new``: the value an assignment gave ``y``, kept while the old one is restored.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import gast
 
 ADJOINT = "_bar"
+TANGENT = "_dot"
 TAPE = "_tape"
 NEW = "_new"
 
@@ -68,6 +70,10 @@ def suffixed(name, suffix, user_names):
 
 def adjoint(name, user_names):
     return suffixed(name, ADJOINT, user_names)
+
+
+def tangent(name, user_names):
+    return suffixed(name, TANGENT, user_names)
 
 
 def tape(name, user_names):

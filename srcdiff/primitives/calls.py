@@ -127,6 +127,9 @@ class CallRule(Rule):
     def adjoint(self, sweep, stmt, g, state, lines):
         return sweep.user_call(stmt, g, state, lines)
 
+    def tangent_statement(self, sweep, stmt):
+        return sweep.tangent_user_call(stmt)
+
 
 def binding_error(rule, nargs, keywords):
     """What Python would say about calling ``rule``'s function this way, and its

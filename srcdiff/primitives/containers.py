@@ -38,6 +38,9 @@ class PackRule(Rule):
     def adjoint(self, sweep, stmt, g, state, lines):
         return sweep.unpack_adjoint(stmt, g)
 
+    def tangent_statement(self, sweep, stmt):
+        return sweep.tangent_pack(stmt)
+
     def expression(self, call, operand):
         elements = [operand(a) for a in call.args]
         if self.fn is dict:
@@ -66,6 +69,9 @@ class AppendRule(Rule):
 
     def reverse_statement(self, sweep, stmt, state):
         return sweep.reverse_append(stmt, state)
+
+    def tangent_statement(self, sweep, stmt):
+        return sweep.tangent_append(stmt)
 
     def expression(self, call, operand):
         method = gast.Attribute(value=operand(call.args[0]), attr="append", ctx=gast.Load())

@@ -38,6 +38,9 @@ class EffectRule(Rule):
     pure = False
     adjoint_text = "none: the forward sweep runs it where the function does"
 
+    def tangent_statement(self, sweep, stmt):
+        return sweep.primal_only(stmt)
+
 
 def print_call(args, keywords):
     """``print(a, b, sep=...)``: keyword names as written; the operands already lowered."""

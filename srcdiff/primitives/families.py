@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from .protocol import AppliedText
 from .registry import ELEMENTWISE, NONDIFF, SCALAR, TRANSPOSED, RuleError, declare
 
 _MODULES = (("numpy.linalg.", "np.linalg."), ("numpy.", "np."), ("math.", "math."))
@@ -45,7 +46,8 @@ def linear(fn, signature, vjp, *constants, name, **options):
 
     def jvp(parsed):
         first = parsed.params[0]
-        return (_spelled(name, parsed, {first: f"{first}_dot"}),) + (None,) * len(constants)
+        return (AppliedText(_spelled(name, parsed, {first: f"{first}_dot"})),) + (
+            None,) * len(constants)
     return declare(fn, signature, vjp, *constants, name=name, jvp=jvp, **options)
 
 

@@ -70,6 +70,9 @@ class IndexRule(Rule):
     def adjoint(self, sweep, stmt, g, state, lines):
         return sweep.index_adjoint(stmt, g, state, lines)
 
+    def tangent_statement(self, sweep, stmt):
+        return sweep.tangent_index(stmt)
+
     def expression(self, call, operand):
         parts = [operand(a) for a in call.args[1:]]
         return gast.Subscript(value=operand(call.args[0]), slice=fill(call.index, parts),
@@ -114,6 +117,9 @@ class StoreRule(Rule):
 
     def reverse_statement(self, sweep, stmt, state):
         return sweep.reverse_store(stmt, state)
+
+    def tangent_statement(self, sweep, stmt):
+        return sweep.tangent_store(stmt)
 
 
 def rule(count):

@@ -86,9 +86,27 @@ class Template(Record):
         """The names the template reads."""
         return _names(self.text, self.allowed)
 
+    applied = False
+    """A linear primitive's tangent: the call itself, with its operand's tangent in the
+    operand's place (see :class:`Applied`)."""
+
     def check(self):
         """Raise RuleError where the text is not an expression or uses an unknown name."""
         self.expr  # noqa: B018 (parsed and checked, then cached)
+
+
+class AppliedText(str):
+    """The text of a linear primitive's tangent, spelled as a table would write the call
+    (``np.sum(x_dot, axis, keepdims=keepdims)``)."""
+
+
+class Applied(Template):
+    """The tangent of a primitive linear in one operand: the call with the operand's
+    tangent in its place. Forward mode prints the call as the user spelled it
+    (``np.sum(t2_dot)``, ``x_dot.T``); the text, which spells every parameter, is what the
+    tests evaluate."""
+
+    applied = True
 
 
 @functools.cache
@@ -314,6 +332,11 @@ class Rule(Record):
     def reverse_statement(self, sweep, stmt, state):
         """Walk the reverse sweep back over ``stmt``, a call of this primitive."""
         return sweep.reverse_call(stmt, state)
+
+    def tangent_statement(self, sweep, stmt):
+        """The forward transform's statements for ``stmt``, a call of this primitive: the
+        call itself, and its result's tangent (see :mod:`srcdiff.transforms.tangents`)."""
+        return sweep.tangent_call(stmt)
 
     def adjoint(self, sweep, stmt, g, state, lines):
         """The contributions of the result's adjoint ``g`` to the operands' adjoints."""

@@ -49,6 +49,8 @@ from .protocol import (  # noqa: F401  (the protocol's names, re-exported for th
     REDUCE,
     SCALAR,
     TRANSPOSED,
+    Applied,
+    AppliedText,
     Case,
     Refusal,
     Rule,
@@ -322,7 +324,8 @@ def parse_templates(templates, allowed, check=True):
     Refusal stays as it is (a parameter that would need an adjoint only in a calling
     convention the rule does not support)."""
     allowed = frozenset(allowed)
-    made = tuple(t if t is None or isinstance(t, Refusal) else Template(t, allowed)
+    made = tuple(t if t is None or isinstance(t, Refusal) else
+                 (Applied if isinstance(t, AppliedText) else Template)(str(t), allowed)
                  for t in templates)
     if check:
         for template in made:

@@ -18,7 +18,7 @@ from ..backend.arrays import NUMPY
 from ..ir import code
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, PY
-from ..ir.code import ADJ, DEF, OBJ
+from ..ir.code import ADJ, DEF, OBJ, TAN
 from ..primitives.protocol import UNBROADCAST, reduction
 
 _NAMESPACE = {"math": math, "np": np}
@@ -179,8 +179,9 @@ _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
 
 def python_expr(node, aval_of, python_adjoints):
-    """A conservative check that an adjoint expression evaluates to a Python float (not an
-    int, a bool, a complex or a NumPy scalar)."""
+    """A conservative check that an adjoint (or tangent) expression evaluates to a Python
+    float (not an int, a bool, a complex or a NumPy scalar); ``python_adjoints`` says which
+    adjoint or tangent variables certainly hold one."""
     return _python_type(node, aval_of, python_adjoints) is float
 
 
@@ -189,7 +190,7 @@ def _python_type(node, aval_of, python_adjoints):
     r = code.ref_of(node)
     if r is not None:
         kind, key = r
-        if kind == ADJ:
+        if kind == ADJ or kind == TAN:
             return float if python_adjoints.get(key) else None
         if kind == OBJ:
             return None

@@ -37,8 +37,11 @@ class Wrt(list):
         self.multiple = multiple
 
 
-def transform(program, activity, wrt, *, with_value=False, name=None, vjp=False, linker=None):
-    return _Reverse(program, activity, wrt, with_value, vjp, linker).run(name)
+def transform(program, activity, wrt, *, with_value=False, name=None, vjp=False, linker=None,
+              exact_types=False):
+    made = _Reverse(program, activity, wrt, with_value, vjp, linker)
+    made.exact_types = exact_types
+    return made.run(name)
 
 
 class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateAdjoints, Results):

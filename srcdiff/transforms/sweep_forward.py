@@ -3,40 +3,17 @@ with the tape pushes the plan asks for, each statement stamped with its origin a
 
 from __future__ import annotations
 
-from ..backend import printer
 from ..ir import code
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY
-from ..ir.code import DEF, OBJ
-from ..ir.trees import parse_expression
+from ..ir.code import DEF
 from ..primitives import indexing
+from .primal import PrimalPrinter
 from .sites import END, SHAPE
 
 
-class ForwardSweep:
+class ForwardSweep(PrimalPrinter):
     """A part of the reverse transform (see :mod:`srcdiff.transforms.reverse`)."""
-
-    def operand(self, stmt, op):
-        if isinstance(op, ir.Var):
-            return code.ref(DEF, self.web(self.ssa.read(stmt, op)))
-        if isinstance(op, ir.Const):
-            return code.const(op.value)
-        if op.cell is not None:
-            return code.ref(OBJ, code.CellContents(op.cell, op.text))
-        return parse_expression(op.text)
-
-    def primal(self, stmt):
-        if stmt.is_copy:
-            return self.operand(stmt, stmt.value)
-        return self.call(stmt, stmt.value)
-
-    def iterable(self, stmt):
-        if isinstance(stmt.iterable, ir.Call):
-            return self.call(stmt, stmt.iterable)
-        return self.operand(stmt, stmt.iterable)
-
-    def call(self, stmt, call):
-        return printer.expression(call, lambda op: self.operand(stmt, op))
 
     def forward(self, block):
         """The forward sweep of ``block``; each statement knows the IR statement it came
@@ -110,15 +87,3 @@ class ForwardSweep:
         copy = region.kind == ARRAY and indexing.may_view(parts, stmt.value.index)
         return code.Push(self.name(stmt), self.store_index(stmt), copy)
 
-    def store_index(self, stmt, read=None):
-        read = read or self.operand
-        return indexing.fill(stmt.value.index, [read(stmt, a) for a in stmt.value.args[2:]])
-
-    def region(self, stmt):
-        """The abstract value of the part ``y[index]`` that a store writes, and those of the
-        index's variable parts."""
-        call = stmt.value
-        parts = [self.program.aval(stmt, a) for a in call.args[2:]]
-        region = indexing.result_aval(self.program.aval(stmt, call.args[0]), parts, call.index,
-                                      self.fn.source.located, stmt.origin.node)
-        return region, parts

@@ -21,7 +21,12 @@ VALUE = "value"  # the name of the function's value where it is returned too
 
 
 class Results:
-    """A part of the reverse transform (see :mod:`srcdiff.transforms.reverse`)."""
+    """A part of the reverse transform (see :mod:`srcdiff.transforms.reverse`); forward
+    mode casts its result's tangent with it, reading tangents (``derivative_kind``) where
+    reverse mode reads adjoints."""
+
+    derivative_kind = ADJ
+    exact_types = False
 
     def result(self, state, returned):
         grads = [self.gradient(name, state) for name in self.wrt]
@@ -46,7 +51,7 @@ class Results:
             return self.adjoints.filled(web, current.expr)
         if isinstance(current, Lazy):
             current = self.adjoints.filled(web, current.expr)
-        if self.vjp:
+        if self.vjp and not self.exact_types:
             return current
         if aval.container:
             return self.cast_container(current, aval, code.ref(DEF, web))
@@ -126,10 +131,15 @@ class Results:
             known = self._python_adjoints = self._find_python_adjoints()
         return known
 
+    def given_python_floats(self):
+        """The derivatives that are parameters and certainly Python floats."""
+        return {}
+
     def _find_python_adjoints(self):
         """Loops carry adjoints from a later assignment back to an earlier one, so the
         assignments are read until nothing changes."""
-        python = {}
+        kind_read = self.derivative_kind
+        python = dict(self.given_python_floats())
         changed = True
         while changed:
             changed = False
@@ -137,10 +147,10 @@ class Results:
                 if line.target and isinstance(line.target[0], tuple):
                     # ``a_bar, b_bar = h_vjp(...)``: whatever the VJP returns.
                     for kind, key in line.target:
-                        if kind == ADJ:
+                        if kind == kind_read:
                             changed = changed or python.get(key) is not False
                             python[key] = False
-                elif line.target[0] == ADJ:
+                elif line.target[0] == kind_read:
                     key = line.target[1]
                     now = python_expr(line.value, self.aval_of, python) and python.get(key, True)
                     changed = changed or python.get(key) != now

@@ -1,0 +1,215 @@
+"""JAX's conventions on top of the compiled derivatives: ``jvp``, ``vjp`` and Jacobians.
+
+Each is a call of a derivative that srcdiff compiles once per function, per set of
+parameters differentiated and per kind of arguments (the same families and guards as
+``gradient``): a forward derivative ``f_jvp(*args, *tangents)`` returning the value and its
+tangent, or a vector-Jacobian product ``f_vjp(*args, cotangent)`` returning one gradient per
+parameter.
+
+A Jacobian is built from them one column or one row at a time: forward mode gives the
+tangent of the result along each basis vector of the arguments (one pass per argument
+element), reverse mode the gradient of each result element (one forward and one reverse
+pass per result element). ``mode="auto"`` picks forward mode where the arguments have fewer
+elements than the result (seed 002's argument).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import weakref
+
+import numpy as np
+
+from ..errors import SrcdiffError, describe_object
+from ..ir import avals
+from ..transforms.reverse import Wrt
+from .dispatch import LazyFamily, make_holder, parameters
+from .options import FORWARD, REVERSE, Options
+from .wrt import normalize_wrt
+
+_HOLDERS = weakref.WeakKeyDictionary()  # function -> {(mode, parameter names): derivative}
+
+
+def derivative_of(fn, names, mode):
+    """The compiled forward derivative (``mode`` FORWARD) or VJP of ``fn`` with respect to
+    the parameters ``names``."""
+    made = _HOLDERS.setdefault(fn, {})
+    key = (mode, tuple(names))
+    holder = made.get(key)
+    if holder is None:
+        wrt = Wrt(list(names), multiple=True)
+        if mode == FORWARD:
+            request, suffix = Options(wrt, mode=FORWARD), "_jvp"
+        else:
+            request, suffix = Options(wrt, vjp=True, exact_types=True), "_vjp"
+        holder = made[key] = make_holder(LazyFamily(fn, request), fn.__name__ + suffix)
+    return holder
+
+
+def _positional(fn, count, what):
+    params = [p.name for p in parameters(fn) if p.kind != "keyword_only"]
+    if count != len(params):
+        raise SrcdiffError(f"{what}: {fn.__name__} takes {len(params)} positional "
+                           f"argument{'s' if len(params) != 1 else ''} "
+                           f"({', '.join(params)}), {count} given",
+                           hint="pass every argument, in order")
+    return params
+
+
+def jvp(fn, primals, tangents):
+    params = _positional(fn, len(primals), "jvp")
+    if len(tangents) != len(primals):
+        raise SrcdiffError(f"jvp: {len(primals)} primals but {len(tangents)} tangents",
+                           hint="give one tangent per primal, None for one held fixed")
+    names = [p for p, t in zip(params, tangents) if t is not None]
+    given = [checked_like(x, t, f"the tangent of {p}")
+             for p, x, t in zip(params, primals, tangents) if t is not None]
+    if not names:
+        value = fn(*primals)
+        return value, zero_like(value)
+    return derivative_of(fn, names, FORWARD)(*primals, *given)
+
+
+def vjp(fn, primals):
+    params = _positional(fn, len(primals), "vjp")
+    value = fn(*primals)
+    names = [p for p, x in zip(params, primals) if avals.of_value(x).differentiable]
+    made = derivative_of(fn, names, REVERSE) if names else None
+
+    def vjp_fn(cotangent):
+        cotangent = checked_like(value, cotangent, f"the cotangent of {fn.__name__}'s result")
+        grads = iter(made(*primals, cotangent) if made is not None else ())
+        return tuple(next(grads) if p in names else None for p in params)
+    return value, vjp_fn
+
+
+def jacobian_function(fn, wrt, mode):
+    names = normalize_wrt([p.name for p in parameters(fn)], wrt, fn.__name__)
+
+    def jacobian(*args):
+        params = _positional(fn, len(args), "jacobian")
+        values = dict(zip(params, args))
+        chosen = mode
+        if mode == "auto":
+            size = _size(fn(*args), fn)
+            chosen = FORWARD if sum(np.size(values[n]) for n in names) < size else REVERSE
+        if chosen == FORWARD:
+            found = [_forward_columns(fn, args, params, name) for name in names]
+        else:
+            found = _reverse_rows(fn, args, params, names)
+        return tuple(found) if names.multiple else found[0]
+    jacobian.__name__ = f"{fn.__name__}_jacobian"
+    jacobian.__qualname__ = f"{fn.__qualname__}_jacobian"
+    return jacobian
+
+
+def _forward_columns(fn, args, params, name):
+    """``d result / d name``: the tangent along each basis vector of the argument."""
+    argument = args[params.index(name)]
+    derivative = derivative_of(fn, [name], FORWARD)
+    columns = [derivative(*args, direction)[1] for direction in _basis(argument, name)]
+    shape = _result_shape(columns[0], fn)
+    stacked = np.stack([np.asarray(c) for c in columns], axis=-1)
+    return stacked.reshape(shape + np.shape(argument))
+
+
+def _reverse_rows(fn, args, params, names):
+    """Each argument's ``d result / d argument``: the gradient of each result element."""
+    value = fn(*args)
+    shape = _result_shape(value, fn)
+    derivative = derivative_of(fn, names, REVERSE)
+    rows = [derivative(*args, direction) for direction in _basis(value, "the result")]
+    found = []
+    for k, name in enumerate(names):
+        argument = args[params.index(name)]
+        stacked = np.stack([np.asarray(row[k]) for row in rows])
+        found.append(stacked.reshape(shape + np.shape(argument)))
+    return found
+
+
+def _basis(value, name):
+    """The basis vectors of a float or an array of floats, in its own type and dtype."""
+    if isinstance(value, np.ndarray):
+        if not np.issubdtype(value.dtype, np.inexact):
+            raise SrcdiffError(f"cannot differentiate with respect to {name}: it is an "
+                               f"array of {value.dtype}", hint="pass an array of floats")
+        for k in range(value.size):
+            direction = np.zeros(value.shape, dtype=value.dtype)
+            direction.flat[k] = 1
+            yield direction
+        return
+    if isinstance(value, np.inexact):
+        yield type(value)(1)
+        return
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral)):
+        yield 1.0
+        return
+    raise SrcdiffError(f"a Jacobian needs numbers or arrays of floats; {name} is "
+                       f"{describe_object(value)}", hint="differentiate with respect to "
+                       "floats and arrays of floats, returning one of them")
+
+
+def _result_shape(value, fn):
+    if isinstance(value, (np.ndarray, np.generic)) or isinstance(value, numbers.Number):
+        return np.shape(value)
+    raise SrcdiffError(f"a Jacobian needs a result that is a number or an array; "
+                       f"{fn.__name__} returns {describe_object(value)}",
+                       hint="return one array (np.concatenate or np.stack the parts)")
+
+
+def _size(value, fn):
+    return math.prod(_result_shape(value, fn))
+
+
+def checked_like(primal, given, what):
+    """``given`` as a tangent (or cotangent) of ``primal``: the same structure, each leaf of
+    its primal's type, shape and dtype (a Python float for a float, an array for an array)."""
+    if isinstance(primal, (tuple, list)):
+        if not isinstance(given, (tuple, list)) or len(given) != len(primal):
+            raise _mismatch(what, primal, given)
+        return type(primal)(checked_like(p, g, what) for p, g in zip(primal, given))
+    if isinstance(primal, dict):
+        if not isinstance(given, dict) or set(given) != set(primal):
+            raise _mismatch(what, primal, given)
+        return {k: checked_like(primal[k], given[k], what) for k in primal}
+    if isinstance(primal, np.ndarray):
+        array = np.asarray(given)
+        if array.shape != primal.shape or not _numeric(array):
+            raise _mismatch(what, primal, given)
+        return array.astype(primal.dtype, copy=False) if (
+            np.issubdtype(primal.dtype, np.inexact)) else array
+    if isinstance(primal, np.generic):
+        if np.shape(given) != () or not _numeric(np.asarray(given)):
+            raise _mismatch(what, primal, given)
+        return primal.dtype.type(given) if np.issubdtype(primal.dtype, np.inexact) else given
+    if isinstance(primal, (float, complex)):
+        if np.shape(given) != () or not _numeric(np.asarray(given)):
+            raise _mismatch(what, primal, given)
+        return type(primal)(given)
+    return given
+
+
+def _numeric(array):
+    return np.issubdtype(array.dtype, np.number) and not np.issubdtype(array.dtype, np.bool_)
+
+
+def _mismatch(what, primal, given):
+    return SrcdiffError(f"{what} must have the structure, shape and kind of its value: "
+                        f"{describe_object(primal)}, not {describe_object(given)}",
+                        hint="pass an array of the same shape (or a float for a float)")
+
+
+def zero_like(value):
+    """The zero tangent of a value (a tuple, list or dict of them, alike)."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(zero_like(v) for v in value)
+    if isinstance(value, dict):
+        return {k: zero_like(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return np.zeros_like(value)
+    if isinstance(value, np.generic):
+        return value.dtype.type(0)
+    if isinstance(value, (float, complex, int)):
+        return type(value)(0)
+    return None

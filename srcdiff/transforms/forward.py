@@ -1,0 +1,159 @@
+"""Forward mode: the function's own code, with the tangent of each value right after it.
+
+This is seed 001's dual numbers written out: where the function computes ``c = a + b``, its
+forward derivative also computes ``c_dot = a_dot + b_dot``, one primitive per line, under a
+comment quoting the source line. The tangent of a value is the directional derivative of
+that value along the tangents given for the ``wrt`` parameters; the generated function
+takes those after the function's own parameters and returns ``(value, value_dot)``.
+
+There is no tape: each tangent is computed when its value is, from values that are still
+there. Branches and loops stay as they are (a loop over an array with a tangent walks both,
+``for u, u_dot in zip(a, a_dot)``). A variable carries a tangent when any of its values
+depends on ``wrt`` and reaches the result (is *active*); its other assignments give it a
+zero tangent, so that wherever paths join, the tangent is defined. Each primitive says how
+its tangent is made (:meth:`srcdiff.primitives.protocol.Rule.tangent_statement`): from its
+JVP templates, as an index, a store or a display of tangents, or through the forward
+derivative of a called user function.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..ir import code
+from ..ir import nodes as ir
+from ..ir.avals import UNKNOWN_AVAL
+from ..ir.code import DEF, OBJ, TAN
+from ..ir.records import Record
+from ..ir.ssa import Param
+from .primal import PrimalPrinter
+from .sweep_results import Results
+from .tangents import TangentRules
+
+
+class ForwardPlan(Record):
+    """How the forward derivative names its variables: a name per web (the source's)."""
+
+    fields = ("names",)
+
+    def __init__(self, names):
+        self.names = names
+
+
+def transform(program, activity, wrt, *, name=None, linker=None):
+    return _Forward(program, activity, wrt, linker).run(name)
+
+
+class _Forward(PrimalPrinter, TangentRules, Results):
+    derivative_kind = TAN
+
+    def __init__(self, program, activity, wrt, linker=None):
+        self.program = program
+        self.ssa = program.ssa
+        self.fn = program.fn
+        self.activity = activity
+        self.wrt = wrt
+        self.linker = linker
+        self.with_value = False
+        self.vjp = False
+        self.plan = ForwardPlan(_names(program))
+        self.carried = {self.ssa.web(v) for v in self.ssa.webs if activity.active(v)}
+        self.carried |= {self.ssa.web(p) for p in self.ssa.params if activity.active(p)}
+        self.web_avals = {}
+        for value, aval in program.avals.items():
+            self.web_avals.setdefault(self.web(value), aval)
+
+    def run(self, name):
+        fn = self.fn
+        out = code.Output(name or fn.name + "_jvp", [self.web(Param(p.name)) for p in fn.params],
+                          tangents=[self.web(Param(n)) for n in self.wrt])
+        out.plan = self.plan
+        out.ssa = self.ssa
+        body = []
+        for param in self.ssa.params:
+            web = self.web(param)
+            if web in self.carried and param.name not in self.wrt:
+                body.append(code.Assign((TAN, web), self.zero(param, code.ref(DEF, web)),
+                                        role=code.TANGENT))
+        code.stamp(body, code.INIT, None)
+        body += self.block(fn.body[:-1])
+        returned = fn.body[-1]
+        value = self.operand(returned, returned.value)
+        tangent = self.tangent_of(returned, returned.value)
+        result = self.program.result
+        if tangent is None:
+            like = result if result is not None else None
+            tangent = self.zero(like, value) if like is not None else code.const(0.0)
+        elif result is not None:
+            self.body_lines = body
+            tangent = self.cast(tangent, self.program.avals[result])
+        body.append(code.Return(gast.Tuple(elts=[value, tangent], ctx=gast.Load()),
+                                role=code.RESULT, origin=returned))
+        out.body = body
+        return out
+
+    def web(self, value):
+        return self.ssa.web(value)
+
+    def aval_of(self, key):
+        return self.web_avals.get(key, UNKNOWN_AVAL)
+
+    def carries(self, value):
+        """Whether ``value``'s variable has a tangent variable."""
+        return self.web(value) in self.carried
+
+    # statements
+
+    def block(self, block):
+        out = []
+        for stmt in block:
+            out += code.stamp(self.statement(stmt), code.FORWARD, stmt)
+        return out
+
+    def statement(self, stmt):
+        if isinstance(stmt, ir.Assign):
+            if stmt.is_copy:
+                return self.tangent_copy(stmt)
+            return stmt.value.rule.tangent_statement(self, stmt)
+        if isinstance(stmt, ir.If):
+            return [code.If(self.operand(stmt, stmt.test), self.block(stmt.body),
+                            self.block(stmt.orelse))]
+        if isinstance(stmt, ir.For):
+            return [self.loop(stmt)]
+        if isinstance(stmt, ir.While):
+            test = self.block(stmt.test_body)
+            body = self.block(stmt.body) + [code.clone_statement(s) for s in test]
+            return test + [code.While(self.operand(stmt, stmt.test), body)]
+        if isinstance(stmt, ir.Break):
+            return [code.Break()]
+        return []
+
+    def loop(self, stmt):
+        """``for u in a``: where ``u`` carries a tangent, the loop walks ``a_dot`` beside
+        ``a`` (or gives ``u`` a zero tangent on each trip, where ``a`` has none)."""
+        web = self.web(stmt)
+        body = self.block(stmt.body)
+        iterable = self.iterable(stmt)
+        if web not in self.carried:
+            return code.For(web, iterable, body)
+        walked = None
+        if isinstance(stmt.iterable, ir.Var):
+            walked = self.tangent_of(stmt, stmt.iterable)
+        if walked is None:
+            zero = code.Assign((TAN, web), self.zero(stmt, code.ref(DEF, web)),
+                               role=code.TANGENT, origin=stmt)
+            return code.For(web, iterable, [zero] + body)
+        pairs = gast.Call(func=code.ref(OBJ, zip), args=[iterable, walked], keywords=[])
+        return code.For([(DEF, web), (TAN, web)], pairs, body)
+
+
+def _names(program):
+    """A name per web: the source's. Forward mode reads no value after its variable is
+    given another (the tangent of ``x = f(x)`` is computed before it where it reads the
+    old ``x``), so variables of one name may share it."""
+    ssa = program.ssa
+    names = {ssa.web(p): p.name for p in ssa.params}
+    for stmt in ir.walk(program.fn.body):
+        if isinstance(stmt, (ir.Assign, ir.For)):
+            names.setdefault(ssa.web(stmt), stmt.target)
+    return names
