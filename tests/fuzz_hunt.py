@@ -29,8 +29,10 @@ from fuzzing.values import literal  # noqa: E402
 
 SEVERITY = ["wrong gradient", "wrong float32 gradient", "wrong value", "changes argument",
             "changes module constant", "shares memory", "wrong type",
-            "value_and_grad gradient differs", "crash", "timeout", "internal error",
-            "badly located refusal", "unexpected refusal"]
+            "value_and_grad gradient differs", "forward differs from reverse", "forward value",
+            "forward changes argument", "forward changes tangent", "forward type", "crash",
+            "forward crash", "timeout", "internal error", "badly located refusal",
+            "unexpected refusal", "forward refusal"]
 
 
 def run_one(job):
@@ -50,7 +52,10 @@ def run_one(job):
                 f'seed {seed}."""\n' + program.text + f"\nARGS = {literal(program.args)}\n")
         return generator, seed, "oracle error", f"oracle error {type(error).__name__}", text
     if not report.failures:
-        return generator, seed, "refused" if report.refused else "passed", None, None
+        if report.refused:
+            return generator, seed, "refused", None, None
+        passed = "passed (forward not yet)" if report.forward_refused else "passed"
+        return generator, seed, passed, None, None
     category = category_of(report)
     outcome = "at a kink" if all(f.kind == oracle.TIE for f in report.failures) else "failed"
     return generator, seed, outcome, category, repro(report, generator, seed, category)
@@ -63,8 +68,8 @@ def category_of(report):
         return SEVERITY.index(base) if base in SEVERITY else len(SEVERITY)
     failure = min(report.failures, key=rank)
     kind = failure.kind
-    if kind in ("unexpected refusal", "badly located refusal") or kind.startswith(
-            ("crash", "internal error")):
+    if kind in ("unexpected refusal", "badly located refusal", "forward refusal") or (
+            kind.startswith(("crash", "internal error", "forward crash"))):
         kind = f"{kind}: {_normalized(failure.detail)}"
     return kind
 

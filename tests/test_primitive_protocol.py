@@ -196,13 +196,23 @@ def test_a_pointwise_tangent_is_the_selected_adjoint_with_the_tangent_for_g():
 
 
 def test_a_tangent_not_verified_for_complex_operands_is_refused():
-    absolute = _rule(np.absolute)
+    maximum = _rule(np.maximum)
     complex_vector = AVal(ARRAY, np.dtype(complex), (3,))
-    refused = absolute.tangents({"x": complex_vector}, {"x": ir.Var("x")})
+    operands = {"x": ir.Var("x"), "y": ir.Var("y")}
+    refused = maximum.tangents({"x": complex_vector, "y": complex_vector}, operands)
     assert isinstance(refused[0], Refusal)
     assert "complex" in refused[0].message
     exp = _rule(np.exp)
     assert exp.tangents({"x": complex_vector}, {"x": ir.Var("x")})[0].text == "x_dot * ans"
+
+
+def test_a_primitive_that_is_not_holomorphic_declares_its_complex_tangent():
+    complex_vector = AVal(ARRAY, np.dtype(complex), (3,))
+    tangent = _rule(np.absolute).tangents({"x": complex_vector}, {"x": ir.Var("x")})[0]
+    assert tangent.text == "np.real(np.conj(np.sign(x)) * x_dot)"
+    real_vector = AVal(ARRAY, np.dtype(float), (3,))
+    assert _rule(np.absolute).tangents({"x": real_vector}, {"x": ir.Var("x")})[0].text == (
+        "x_dot * np.sign(x)")
 
 
 def test_linear_and_bilinear_tangents_apply_the_primitive_to_the_tangent():

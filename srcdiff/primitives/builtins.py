@@ -9,7 +9,8 @@ from .registry import GENERAL, HOLOMORPHIC, SCALAR, declare
 from .results import length, one_of
 
 elementwise(py.abs, "x", "g * np.sign(x)", name="abs", notes="abs'(0) = 0",
-            complex=("g * np.conj(np.sign(x))",))
+            complex=("g * np.conj(np.sign(x))",),
+            complex_jvp=("np.real(np.conj(np.sign(x)) * x_dot)",))
 elementwise(py.max, "x, y", "g if x >= y else 0.0", "0.0 if x >= y else g", kind=SCALAR,
             name="max", notes="a tie goes to the first argument", shape=one_of("x", "y"))
 elementwise(py.max, "x, y, z", "g if x >= y and x >= z else 0.0", "g if y > x and y >= z else 0.0",

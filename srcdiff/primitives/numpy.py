@@ -83,17 +83,19 @@ _np(np.multiply, "x, y", "g * y", "g * x", complex=HOLOMORPHIC)
 _np(np.divide, "x, y", "g / y", "-g * ans / y", domain={"y": "nonzero"}, complex=HOLOMORPHIC)
 _np(np.negative, "x", "-g", complex=HOLOMORPHIC)
 _np(np.positive, "x", "g", complex=HOLOMORPHIC)
-_np(np.conjugate, "x", "g", complex=("np.conj(g)",),
+_np(np.conjugate, "x", "g", complex=("np.conj(g)",), complex_jvp=("np.conj(x_dot)",),
     notes="np.conj is the same function; for complex x, the adjoint is conj(g)")
-_np(np.real, "val", "g", complex=("g",), views=True,
+_np(np.real, "val", "g", complex=("g",), complex_jvp=("np.real(val_dot)",), views=True,
     notes="for complex val, the adjoint is g (real): L moves with Re(val) only")
-_np(np.imag, "val", "0.0 * g", complex=("-1j * g",),
+_np(np.imag, "val", "0.0 * g", complex=("-1j * g",), complex_jvp=("np.imag(val_dot)",),
     notes="a real val's imaginary part is the constant 0; for complex val the adjoint is "
           "-1j * g under JAX's convention")
 _np(np.angle, "z", "0.0 * g", complex=("-1j * g / z",),
+    complex_jvp=("np.imag(np.conj(z) * z_dot) / np.real(np.conj(z) * z)",),
     notes="a real z's angle is a constant (0 or pi); for complex z, -1j * g / z (z != 0)")
 _np(np.absolute, "x", "g * np.sign(x)", notes="abs'(0) = 0; for complex x, "
-    "g * conj(x) / |x| (0 at x = 0)", complex=("g * np.conj(np.sign(x))",))
+    "g * conj(x) / |x| (0 at x = 0)", complex=("g * np.conj(np.sign(x))",),
+    complex_jvp=("np.real(np.conj(np.sign(x)) * x_dot)",))
 _np(np.fabs, "x", "g * np.sign(x)", notes="fabs'(0) = 0")
 _np(np.copysign, "x, y", "g * np.copysign(1.0, x) * np.copysign(1.0, y)", None,
     notes="the sign donor y gets no adjoint; at x = 0 the slope of |x| is taken as 1 (so "

@@ -317,12 +317,19 @@ class Rule(Record):
                 reads.add(p)
         return reads
 
+    complex_jvp = None
+    """The tangent templates for complex operands of a pointwise primitive that is not
+    holomorphic (``abs(z)``: ``np.real(np.conj(np.sign(z)) * z_dot)``)."""
+
     def tangents(self, avals, bound):
         """One tangent template per parameter for operands with these abstract values (None
         for a parameter no tangent flows from), or None where the primitive has no JVP."""
         if self.jvp != TRANSPOSED:
             return self.jvp
-        if any(is_complex(aval) for aval in avals.values()) and self.complex != HOLOMORPHIC:
+        complex_operands = any(is_complex(aval) for aval in avals.values())
+        if complex_operands and self.complex_jvp is not None:
+            return self.complex_jvp
+        if complex_operands and self.complex != HOLOMORPHIC:
             return self.refuse(f"the tangent of {self.name} is not supported for complex "
                                "operands", "take np.real/np.imag first")
         allowed = frozenset(self.allowed())

@@ -208,7 +208,7 @@ REGISTRY = Registry()
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
             notes="", symbol=None, shape=None, user=False, helpers=None, selector=None,
             forms=None, views=False, complex=None, pointwise=True, shape_only=False,
-            spread=None, jvp=None):
+            spread=None, jvp=None, complex_jvp=None):
     """Declare a primitive's reverse rule; one template (or None) per parameter.
 
     ``signature`` is written as in a ``def``: literal defaults, ``/`` and ``*`` allowed.
@@ -226,7 +226,8 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     marks a reduction whose adjoint spreads ``g`` evenly over its operand (a sum, a mean);
     ``jvp`` gives one tangent template per parameter (forward mode), or TRANSPOSED for a
     pointwise primitive (see :mod:`srcdiff.primitives.families`), or a function of the
-    parsed signature that gives either.
+    parsed signature that gives either; ``complex_jvp``, one per parameter for complex
+    operands of a pointwise primitive that is not holomorphic (``abs``, ``np.real``).
 
     A user's rule (``user=True``) is checked and added at once; a table's is made when its
     primitive is first looked up (tests make every one).
@@ -234,7 +235,7 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     arguments = dict(kind=kind, name=name, cases=cases, domain=domain, notes=notes,
                      symbol=symbol, shape=shape, user=user, helpers=helpers, selector=selector,
                      forms=forms, views=views, complex=complex, pointwise=pointwise,
-                     shape_only=shape_only, spread=spread, jvp=jvp)
+                     shape_only=shape_only, spread=spread, jvp=jvp, complex_jvp=complex_jvp)
     if user:
         return REGISTRY.add(_make(fn, signature, templates, family="user", **arguments))
     family = _family()
@@ -244,7 +245,7 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
 
 def _make(fn, signature, templates, *, kind, name, cases, domain, notes, symbol, shape, user,
           helpers, selector, forms, views, complex, pointwise, shape_only, spread, jvp,
-          family):
+          complex_jvp, family):
     label = _display(fn, name)
     if kind not in KINDS:
         raise RuleError(f"unknown rule kind {kind!r}")
@@ -286,6 +287,8 @@ def _make(fn, signature, templates, *, kind, name, cases, domain, notes, symbol,
     if jvp not in (None, TRANSPOSED):
         jvp = _jvp_templates(label, jvp, params, allowed, user)
     rule.jvp = jvp
+    if complex_jvp is not None:
+        rule.complex_jvp = _jvp_templates(label, complex_jvp, params, allowed, user)
     return rule
 
 

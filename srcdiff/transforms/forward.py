@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..ir import code
 from ..ir import nodes as ir
-from ..ir.avals import UNKNOWN_AVAL
+from ..ir.avals import ARRAY, NP, PY, UNKNOWN_AVAL
 from ..ir.code import DEF, OBJ, TAN
 from ..ir.records import Record
-from ..ir.ssa import Param
+from ..ir.ssa import UNDEFINED, Param, Phi
 from .primal import PrimalPrinter
 from .sweep_results import Results
 from .tangents import TangentRules
@@ -86,11 +87,51 @@ class _Forward(PrimalPrinter, TangentRules, Results):
             tangent = self.zero(like, value) if like is not None else code.const(0.0)
         elif result is not None:
             self.body_lines = body
-            tangent = self.cast(tangent, self.program.avals[result])
+            tangent = self.result_cast(tangent, value, result)
         body.append(code.Return(gast.Tuple(elts=[value, tangent], ctx=gast.Load()),
                                 role=code.RESULT, origin=returned))
         out.body = body
         return out
+
+    def result_cast(self, tangent, value, result):
+        """The result's tangent in the value's type. Where paths that join gave a value
+        that flows into the result different kinds (a float on one, a NumPy scalar on
+        another), the joined abstract value cannot say which it is: the tangent takes the
+        type the value has when the code runs."""
+        aval = self.program.avals[result]
+        if self._mixed(result, {}) or aval.container or aval.kind not in (PY, NP, ARRAY):
+            return gast.Call(func=code.ref(OBJ, runtime.cast_tree),
+                             args=[tangent, code.clone(value)], keywords=[])
+        return self.cast(tangent, aval)
+
+    def _read(self, value):
+        found = self.__dict__.get("_values_read")
+        if found is None:
+            found = {v for reads in self.ssa.uses.values() for v in reads.values()}
+            found |= {v for phi in self.ssa.phis for v in phi.inputs}
+            found.add(self.program.result)
+            self._values_read = found
+        return value in found
+
+    def _mixed(self, value, known):
+        """Whether ``value`` depends on a join of values of different kinds, or on a
+        primitive given a float and a NumPy scalar (``min`` returns either)."""
+        if value is UNDEFINED or not isinstance(value, (Phi, ir.Assign)):
+            return False
+        if value in known:
+            return known[value]
+        known[value] = False  # a loop's join, while it is being looked at
+        if isinstance(value, Phi):
+            kinds = {(a.kind, a.dtype) for a in (self.program.avals.get(v) for v in value.inputs
+                                                  if v is not UNDEFINED) if a is not None}
+            mixed = len(kinds) > 1 or any(self._mixed(v, known) for v in value.inputs)
+        else:
+            read = [self.ssa.read(value, op) for op in value.operands() if isinstance(op, ir.Var)]
+            scalars = {a.kind for a in (self.program.avals.get(v) for v in read)
+                       if a is not None and a.kind in (PY, NP)}
+            mixed = len(scalars) > 1 or any(self._mixed(v, known) for v in read)
+        known[value] = mixed
+        return mixed
 
     def web(self, value):
         return self.ssa.web(value)
@@ -105,13 +146,23 @@ class _Forward(PrimalPrinter, TangentRules, Results):
     # statements
 
     def block(self, block):
-        out = []
+        """The statements of ``block`` with their tangents, each source line's under a
+        comment quoting it."""
+        out, origin = [], None
         for stmt in block:
-            out += code.stamp(self.statement(stmt), code.FORWARD, stmt)
+            lines = code.stamp(self.statement(stmt), code.FORWARD, stmt)
+            compound = isinstance(stmt, ir.COMPOUND)
+            if lines and stmt.origin is not None and (compound or stmt.origin != origin):
+                out.append(code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})",
+                                        role=code.COMMENT, origin=stmt))
+            origin = None if compound else stmt.origin
+            out += lines
         return out
 
     def statement(self, stmt):
         if isinstance(stmt, ir.Assign):
+            if stmt.is_copy and not self._read(stmt):
+                return []  # the result's name given to the value returned (``g = y``)
             if stmt.is_copy:
                 return self.tangent_copy(stmt)
             return stmt.value.rule.tangent_statement(self, stmt)

@@ -93,6 +93,10 @@ class TangentRules:
             return [self.primal_line(stmt), self._zero_line(stmt)]
         avals = {p: self.program.aval(stmt, op) for p, op in bound.items()}
         templates = rule.tangents(avals, bound)
+        if templates is None and rule.user:
+            raise self.fn.source.located.error(
+                stmt.origin.node, f"{rule.name} has a reverse rule (defvjp) but no forward "
+                "rule", f"give it one with srcdiff.defjvp({rule.name}, ...)")
         if templates is None:
             raise self.fn.source.located.error(
                 stmt.origin.node, f"forward mode has no derivative rule for {rule.name} yet",
@@ -103,6 +107,8 @@ class TangentRules:
                 raise self.fn.source.located.error(stmt.origin.node, chosen[p].message,
                                                    chosen[p].hint)
         used = [p for p in active if chosen[p] is not None]
+        if not used:  # no tangent flows through the active operands (a comparison)
+            return [self.primal_line(stmt), self._zero_line(stmt)]
         web = self.web(stmt)
         name = self.plan.names[web]
         reads_result = any("ans" in chosen[p].names for p in used)

@@ -10,7 +10,8 @@ compare with. Otherwise every check runs and each problem becomes a ``Failure`` 
 * ``value_and_grad``'s value against the function's value, its gradient against ``gradient``;
 * each gradient's type, shape and dtype against its argument's; no memory shared with any
   argument or module-level array; arguments and module-level arrays unchanged;
-* no exception from generated code, and no refusal unless the program may be refused.
+* no exception from generated code, and no refusal unless the program may be refused;
+* forward mode's tangent against the gradient (``forward``).
 """
 
 import copy
@@ -23,6 +24,7 @@ from generated import namespace_from
 
 import srcdiff
 from fuzzing.finite_differences import WHOLE, Probe, largest_intermediate, probe, traced_path
+from fuzzing.forward import check_forward
 from fuzzing.values import leaves, literal, nudged, rebuild, replaced, same_value, to_float64
 
 INTERNAL_REPRS = ("AVal(", "<function", "object at 0x", "Traceback")
@@ -49,6 +51,7 @@ class Report:
     compared: int = 0
     skipped: int = 0
     refused: str = ""
+    forward_refused: str = ""
     gradient: object = None
     expected: dict = field(default_factory=dict)
     source: str = ""
@@ -164,6 +167,7 @@ def _check(report, f, namespace, args, before, value, value64):
         grads64 = _as_tuple(report, grads64)
         _check_types(report, args64, grads64)
     tight = _compare_with_differences(report, f, args64, grads64, value64)
+    check_forward(report, f, args64, grads64, value64)
     if any(failure.kind == "wrong gradient" for failure in report.failures):
         largest = largest_intermediate(f, args64)
         if largest >= WHOLE:
