@@ -80,3 +80,18 @@ def test_numpy_scalars_and_zero_dimensional_arrays(mod, x):
     assert kind(srcdiff.gradient(mod.shifted)(x)) == kind(x)
     grad = srcdiff.gradient(mod.square)(x)
     assert kind(grad) == kind(x) and grad == 4.0
+
+
+def sum_of_squares(p):
+    s = 0.0
+    for v in p:
+        s = s + v * v
+    return s
+
+
+def test_numpy_scalars_in_a_list_get_numpy_scalars():
+    """``cast_tree`` took a NumPy float64 for a Python float (it is one, by subclass) and
+    gave the element a float."""
+    grads = srcdiff.gradient(sum_of_squares)([np.float64(1.0), np.float32(2.0), 3.0])
+    assert [type(g) for g in grads] == [np.float64, np.float32, float]
+    assert grads == [2.0, 4.0, 6.0]

@@ -122,10 +122,10 @@ def cast_tree(g, like):
         return {key: cast_tree(g[key], value) for key, value in like.items()}
     if isinstance(like, (list, tuple)):
         return type(like)(cast_tree(part, item) for part, item in zip(g, like))
+    if isinstance(like, np.generic):  # before float: np.float64 is a float too
+        return like.dtype.type(g)
     if isinstance(like, float):
         return float(np.real(g))
-    if isinstance(like, np.generic):
-        return like.dtype.type(g)
     if isinstance(like, np.ndarray):
         return np.asarray(g, dtype=like.dtype)
     return g
