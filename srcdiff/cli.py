@@ -18,7 +18,7 @@ from . import __version__
 from .api import assumed_avals, normalize_wrt
 from .backend import emit, printer
 from .driver import pipeline
-from .driver.options import Options
+from .driver.options import FORWARD, REVERSE, Options
 from .errors import SrcdiffError
 from .frontend import lower, parse
 from .frontend.scope import StaticScope
@@ -37,8 +37,9 @@ class _Parser(argparse.ArgumentParser):
 def parser():
     p = _Parser(
         prog="srcdiff",
-        description="Print the reverse-mode derivative of the functions in a Python file, as "
-                    "readable Python source. The file is read, not executed.")
+        description="Print the derivative of the functions in a Python file, as readable "
+                    "Python source: reverse mode (the gradient, by default) or forward mode "
+                    "(the tangent along given directions). The file is read, not executed.")
     p.add_argument("file", metavar="FILE", help="a Python source file")
     p.add_argument("names", metavar="NAME", nargs="*",
                    help="functions to differentiate (default: every top-level function)")
@@ -49,6 +50,9 @@ def parser():
                    help="what a parameter holds, for specializing the printed code: float "
                         "(the default), int, array, or a dtype with a shape such as "
                         "float64[n, 3] (sizes or names; equal names are equal sizes)")
+    p.add_argument("--mode", choices=(REVERSE, FORWARD), default=REVERSE,
+                   help="reverse mode prints the gradient (default); forward mode the value "
+                        "and its tangent, which takes one tangent per --wrt parameter")
     p.add_argument("--show", choices=SHOW, default="derivative",
                    help="print the derivative (default), the three-address form, or both")
     p.add_argument("--version", action="version", version=f"srcdiff {__version__}")
@@ -60,7 +64,7 @@ def main(argv=None):
     try:
         kinds = _parse_args(args.arg)
         wrt = _parse_wrt(args.wrt)
-        text, errors = render(args.file, args.names, wrt, args.show, kinds)
+        text, errors = render(args.file, args.names, wrt, args.show, kinds, args.mode)
     except SrcdiffError as error:
         print(error, file=sys.stderr)
         return 1
@@ -77,7 +81,7 @@ def main(argv=None):
     return 1 if errors else 0
 
 
-def render(path, names=(), wrt=None, show="derivative", kinds=None):
+def render(path, names=(), wrt=None, show="derivative", kinds=None, mode=REVERSE):
     """The printed code of the named functions (all with parameters, by default), and the
     errors of those that failed when several were asked for."""
     source = parse.read_file(path)
@@ -95,7 +99,7 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None):
                 wanted = _wanted(fn_ir, wrt, source)
                 own = {name: kind for name, kind in kinds.items() if name in fn_ir.param_names}
                 emitted = pipeline.derive(fn_ir, scope, assumed_avals(fn_ir, scope, own),
-                                          Options(wanted))
+                                          Options(wanted, mode=mode))
                 imports += [i for i in emitted.all_imports if i not in imports]
                 blocks.append(emitted.full_text)
         except SrcdiffError as error:

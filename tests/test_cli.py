@@ -26,6 +26,12 @@ CASES = {
     "reassigned": ["reassigned", "--wrt", "0,1"],
     "lowered": ["--show", "lowered"],
     "both": ["e", "--show", "both"],
+    "e.forward": ["e", "--wrt", "a,b", "--mode", "forward"],
+    "f.forward": ["f", "--mode", "forward"],
+    "exp_sin.forward": ["exp_sin", "--mode", "forward"],
+    "loss.forward": ["loss", "--wrt", "w1", "--mode", "forward", "--arg", "w1=array[h, n]",
+                     "--arg", "w2=array[k, h]", "--arg", "x=array[n]", "--arg", "y=array[k]"],
+    "reassigned.forward": ["reassigned", "--wrt", "0,1", "--mode", "forward"],
 }
 FLOW = GOLDEN / "flow.py"
 FLOW_CASES = {
@@ -37,6 +43,8 @@ FLOW_CASES = {
     "recurrence": ["recurrence", "--wrt", "w", "--arg", "h=float64[3]", "--arg", "w=float64[3, 3]",
                    "--arg", "xs=float64[4, 3]"],
 }
+FLOW_CASES.update({f"{name}.forward": args + ["--mode", "forward"]
+                   for name, args in list(FLOW_CASES.items())})
 
 
 def run_cli(args, capsys):
@@ -65,6 +73,23 @@ def test_golden_control_flow(name, capsys):
     assert out == golden.read_text()
     namespace = {"math": math, "np": np}
     exec(compile(out, f"<{name}>", "exec"), namespace)
+
+
+@pytest.mark.parametrize("name", ["e", "f", "exp_sin", "reassigned"])
+def test_printed_forward_derivative_runs_and_is_right(name, capsys):
+    _, out, _ = run_cli([SEEDS, *CASES[f"{name}.forward"]], capsys)
+    namespace = {"math": math, "np": np, "GAMMA": 0.04}
+    exec(compile(out, f"<{name}>", "exec"), namespace)
+    printed = namespace[f"{name}_jvp"]
+    fn = getattr(_seeds_module(), name)
+    args = [0.7, 1.3][:fn.__code__.co_argcount]
+    tangents = [1.0, -2.0][:len(args)] if name in ("e", "reassigned") else [1.0]
+    primals_tangents = [t if k < len(tangents) else None for k, t in enumerate(
+        tangents + [None] * (len(args) - len(tangents)))]
+    value, tangent = printed(*args, *tangents)
+    assert (value, tangent) == pytest.approx(srcdiff.jvp(fn, args, primals_tangents))
+    wrt = tuple(range(len(tangents))) if len(tangents) > 1 else 0
+    assert srcdiff.source(fn, wrt=wrt, mode="forward") == out
 
 
 @pytest.mark.parametrize("name", ["e", "f", "exp_sin", "reassigned"])

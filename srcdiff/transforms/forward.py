@@ -19,6 +19,7 @@ derivative of a called user function.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..ir import code
@@ -115,7 +116,7 @@ class _Forward(PrimalPrinter, TangentRules, Results):
 
     def _mixed(self, value, known):
         """Whether ``value`` depends on a join of values of different kinds, or on a
-        primitive given a float and a NumPy scalar (``min`` returns either)."""
+        primitive given a float and a NumPy float (``min`` returns either)."""
         if value is UNDEFINED or not isinstance(value, (Phi, ir.Assign)):
             return False
         if value in known:
@@ -128,7 +129,8 @@ class _Forward(PrimalPrinter, TangentRules, Results):
         else:
             read = [self.ssa.read(value, op) for op in value.operands() if isinstance(op, ir.Var)]
             scalars = {a.kind for a in (self.program.avals.get(v) for v in read)
-                       if a is not None and a.kind in (PY, NP)}
+                       if a is not None and a.kind in (PY, NP) and a.dtype is not None
+                       and np.dtype(a.dtype).kind in "fc"}
             mixed = len(scalars) > 1 or any(self._mixed(v, known) for v in read)
         known[value] = mixed
         return mixed
@@ -145,17 +147,18 @@ class _Forward(PrimalPrinter, TangentRules, Results):
 
     # statements
 
-    def block(self, block):
+    def block(self, block, origin=None):
         """The statements of ``block`` with their tangents, each source line's under a
-        comment quoting it."""
-        out, origin = [], None
+        comment quoting it (once: not again for the branch or loop it heads, nor for the
+        first statements of its body that come from it too)."""
+        out = []
         for stmt in block:
+            self.origin = origin
             lines = code.stamp(self.statement(stmt), code.FORWARD, stmt)
-            compound = isinstance(stmt, ir.COMPOUND)
-            if lines and stmt.origin is not None and (compound or stmt.origin != origin):
+            if lines and stmt.origin is not None and stmt.origin != origin:
                 out.append(code.Comment(f"{stmt.origin.text}   (line {stmt.origin.lineno})",
                                         role=code.COMMENT, origin=stmt))
-            origin = None if compound else stmt.origin
+            origin = stmt.origin or origin
             out += lines
         return out
 
@@ -167,13 +170,14 @@ class _Forward(PrimalPrinter, TangentRules, Results):
                 return self.tangent_copy(stmt)
             return stmt.value.rule.tangent_statement(self, stmt)
         if isinstance(stmt, ir.If):
-            return [code.If(self.operand(stmt, stmt.test), self.block(stmt.body),
-                            self.block(stmt.orelse))]
+            return [code.If(self.operand(stmt, stmt.test), self.block(stmt.body, stmt.origin),
+                            self.block(stmt.orelse, stmt.origin))]
         if isinstance(stmt, ir.For):
             return [self.loop(stmt)]
         if isinstance(stmt, ir.While):
-            test = self.block(stmt.test_body)
-            body = self.block(stmt.body) + [code.clone_statement(s) for s in test]
+            test = self.block(stmt.test_body, self.origin)
+            body = self.block(stmt.body, stmt.origin) + [
+                code.clone_statement(s) for s in test if not isinstance(s, code.Comment)]
             return test + [code.While(self.operand(stmt, stmt.test), body)]
         if isinstance(stmt, ir.Break):
             return [code.Break()]
@@ -183,7 +187,7 @@ class _Forward(PrimalPrinter, TangentRules, Results):
         """``for u in a``: where ``u`` carries a tangent, the loop walks ``a_dot`` beside
         ``a`` (or gives ``u`` a zero tangent on each trip, where ``a`` has none)."""
         web = self.web(stmt)
-        body = self.block(stmt.body)
+        body = self.block(stmt.body, stmt.origin)
         iterable = self.iterable(stmt)
         if web not in self.carried:
             return code.For(web, iterable, body)

@@ -25,7 +25,14 @@ from ..ir.avals import ARRAY, PY
 from ..ir.code import DEF, OBJ, TAN
 from ..primitives import indexing
 from ..primitives.protocol import Refusal, is_complex
-from .adjoints import instantiate, np_call, numpy_division, python_calls_to_math, zero_like
+from .adjoints import (
+    instantiate,
+    merge_repeats,
+    np_call,
+    numpy_division,
+    python_calls_to_math,
+    zero_like,
+)
 
 
 class TangentRules:
@@ -155,6 +162,7 @@ class TangentRules:
             parts.append(simplify(expr, self.scalar))
             full = full or not rule.broadcasts or avals[p].known_shape == (
                 result_aval.known_shape) and result_aval.known_shape is not None
+        parts = merge_repeats(parts)
         total = parts[0]
         for part in parts[1:]:
             total = gast.BinOp(left=total, op=gast.Add(), right=part)
