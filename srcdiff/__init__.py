@@ -16,9 +16,9 @@ from .api import (
     vjp,
 )
 from .errors import SrcdiffError
-from .primitives.user import defvjp, nondifferentiable, vjp_of
+from .primitives.user import defjvp, defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
-__all__ = ["SrcdiffError", "defvjp", "gradient", "jacfwd", "jacobian", "jacrev", "jvp",
+__all__ = ["SrcdiffError", "defjvp", "defvjp", "gradient", "jacfwd", "jacobian", "jacrev", "jvp",
            "nondifferentiable", "source", "value_and_grad", "value_and_tangent", "vjp",
            "vjp_of", "__version__"]

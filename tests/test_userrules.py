@@ -1,4 +1,5 @@
-"""User-defined rules: srcdiff.defvjp, the @srcdiff.vjp_of decorator, srcdiff.nondifferentiable.
+"""User-defined rules: srcdiff.defvjp, the @srcdiff.vjp_of decorator, srcdiff.defjvp and
+srcdiff.nondifferentiable.
 
 Each rule is checked against finite differences, and the generated source must call the
 user's VJP by a readable name.
@@ -301,3 +302,84 @@ def test_registering_a_rule_again_recompiles_derivatives(module_from):
     assert g(1.0) == 6.0
     srcdiff.defvjp(mod.twice, lambda g, ans, x: g * 20.0)
     assert g(1.0) == 60.0
+
+
+def jvp_check(fn, args, tangents, rtol=1e-6):
+    """Forward mode's tangent against central differences along the tangents."""
+    step = 1e-6
+
+    def at(h):
+        return np.asarray(fn(*[a if t is None else a + h * np.asarray(t) if isinstance(
+            a, np.ndarray) else a + h * t for a, t in zip(args, tangents)]))
+    value, tangent = srcdiff.jvp(fn, args, tangents)
+    np.testing.assert_allclose(tangent, (at(step) - at(-step)) / (2 * step), rtol=rtol,
+                               atol=1e-8)
+    return value, tangent
+
+
+def test_defjvp_gives_forward_mode_a_rule(module_from):
+    mod = module_from("""
+        import numpy as np
+        import srcdiff
+
+        def scaled_tanh(x, s):
+            return s * np.tanh(x)
+
+        srcdiff.defvjp(scaled_tanh, lambda g, ans, x, s: g * s * (1.0 - np.tanh(x) ** 2),
+                       lambda g, ans, x, s: g * np.tanh(x))
+        srcdiff.defjvp(scaled_tanh, lambda t, ans, x, s: t * s * (1.0 - np.tanh(x) ** 2),
+                       lambda t, ans, x, s: t * np.tanh(x))
+
+        def loss(x, s):
+            return np.sum(scaled_tanh(x, s) ** 2)
+        """)
+    x = np.array([[0.3, -1.2, 0.5], [1.1, 0.2, -0.4]])
+    for s in (np.array([0.5, 1.5, -2.0]), np.array([[2.0], [-1.0]]), 1.3):
+        jvp_check(mod.loss, (x, s), (None, np.ones_like(s) if np.ndim(s) else 1.0))
+        jvp_check(mod.loss, (x, s), (np.ones_like(x), None))
+        check(mod.loss, (x, s), wrt=1)
+    text = srcdiff.source(mod.loss, wrt=(0, 1), args=(x, 1.3), mode="forward")
+    assert "scaled_tanh_jvp_x(x_dot, t1, x, s)" in text
+    assert "spread_like" in text  # s is broadcast over x's shape
+    assert "spread_like" not in srcdiff.source(mod.loss, wrt=0, args=(x, x), mode="forward")
+
+
+def test_each_mode_refuses_a_function_that_has_only_the_other_rule(module_from):
+    mod = module_from("""
+        import numpy as np
+        import srcdiff
+
+        def square(v):
+            return v * v
+
+        def cube(v):
+            return v * v * v
+
+        srcdiff.defjvp(square, lambda t, ans, v: 2.0 * v * t)
+        srcdiff.defvjp(cube, lambda g, ans, v: 3.0 * g * v * v)
+
+        def f(x):
+            return square(x) + 1.0
+
+        def h(x):
+            return cube(x) + 1.0
+        """)
+    assert srcdiff.jvp(mod.f, (3.0,), (1.0,)) == (10.0, 6.0)
+    with pytest.raises(srcdiff.SrcdiffError, match=r"square has a forward rule \(defjvp\) "
+                       r"but no reverse rule") as caught:
+        srcdiff.gradient(mod.f)(3.0)
+    assert "srcdiff.defvjp(" in str(caught.value) and "return square(x) + 1.0" in str(
+        caught.value)
+    assert srcdiff.gradient(mod.h)(2.0) == 12.0
+    with pytest.raises(srcdiff.SrcdiffError, match=r"cube has a reverse rule \(defvjp\) but "
+                       "no forward rule"):
+        srcdiff.jvp(mod.h, (2.0,), (1.0,))
+
+
+def test_malformed_jvps_are_refused():
+    def f(x, y):
+        return x * y
+    with pytest.raises(RuleError, match="2 parameters .* but 3 JVPs"):
+        srcdiff.defjvp(f, None, None, None)
+    with pytest.raises(RuleError, match="the JVP for x of .* is 3, not a function"):
+        srcdiff.defjvp(f, 3)

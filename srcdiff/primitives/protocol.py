@@ -321,10 +321,16 @@ class Rule(Record):
     """The tangent templates for complex operands of a pointwise primitive that is not
     holomorphic (``abs(z)``: ``np.real(np.conj(np.sign(z)) * z_dot)``)."""
 
+    jvp_selector = None
+    """``selector(rule, avals, bound)`` picks the tangent templates of a call where they
+    depend on the operands (a user's JVP spread over a broadcast result)."""
+
     def tangents(self, avals, bound):
         """One tangent template per parameter for operands with these abstract values (None
         for a parameter no tangent flows from), or None where the primitive has no JVP."""
         if self.jvp != TRANSPOSED:
+            if self.jvp is not None and self.jvp_selector is not None:
+                return self.jvp_selector(self, avals, bound)
             return self.jvp
         complex_operands = any(is_complex(aval) for aval in avals.values())
         if complex_operands and self.complex_jvp is not None:
@@ -439,8 +445,8 @@ def _tangent(text, param, allowed):
 @functools.cache
 def _parse_form(texts, allowed, text):
     values = dict(text)
-    return tuple(None if t is None else Template.parse(t.format(**values), allowed)
-                 for t in texts)
+    return tuple(t if t is None or isinstance(t, Refusal) else
+                 Template.parse(t.format(**values), allowed) for t in texts)
 
 
 

@@ -314,7 +314,7 @@ def _family():
 def check_form(texts, allowed):
     """Raise RuleError where a form's template, its placeholders filled, is malformed."""
     for text in texts:
-        if text is None:
+        if text is None or isinstance(text, Refusal):
             continue
         import string  # only for rules given at run time; importing it costs 1.4 ms
 

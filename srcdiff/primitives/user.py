@@ -1,4 +1,5 @@
-"""Derivative rules for your own functions: ``defvjp``, ``vjp_of`` and ``nondifferentiable``.
+"""Derivative rules for your own functions: ``defvjp``, ``vjp_of``, ``defjvp`` and
+``nondifferentiable``.
 
 A VJP (vector-Jacobian product) is a function ``vjp(g, ans, *args)``: ``g`` is the adjoint of
 the function's result, ``ans`` the result, ``args`` the arguments of the call, and it returns
@@ -40,24 +41,26 @@ from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, UNKNOWN_AVAL, AVal
 from ..ir.records import Record
 from . import registry
-from .registry import GENERAL, NONDIFF, RuleError
+from .registry import GENERAL, NONDIFF, Refusal, RuleError, Template
 
-__all__ = ["defvjp", "vjp_of", "nondifferentiable"]
+__all__ = ["defjvp", "defvjp", "vjp_of", "nondifferentiable"]
 
 MISSING = object()
 RESERVED = {"g", "ans", "np", "math", "xp"}
 
 
 class _UserFunction(Record):
-    fields = ("fn", "name", "params", "signature", "vjps", "shape", "notes")
-    compared = ("fn", "name", "params", "signature", "vjps", "shape", "notes")
+    fields = ("fn", "name", "params", "signature", "vjps", "jvps", "shape", "notes")
+    compared = fields
 
-    def __init__(self, fn, name, params, signature, vjps=None, shape=None, notes=""):
+    def __init__(self, fn, name, params, signature, vjps=None, jvps=None, shape=None,
+                 notes=""):
         self.fn = fn
         self.name = name
         self.params = params
         self.signature = signature
         self.vjps = {} if vjps is None else vjps
+        self.jvps = {} if jvps is None else jvps
         self.shape = shape
         self.notes = notes
 
@@ -80,7 +83,28 @@ def defvjp(fn, *vjps, signature=None, shape=None, notes=""):
         raise RuleError(f"srcdiff.defvjp: {user.name} has {len(user.params)} parameters "
                         f"({', '.join(user.params)}) but {len(vjps)} VJPs were given")
     for param, vjp in zip(user.params, vjps):
-        user.vjps[param] = _checked(vjp, user, param)
+        user.vjps[param] = _checked(vjp, user, param, "VJP")
+    _declare(user)
+    return fn
+
+
+def defjvp(fn, *jvps, signature=None, shape=None, notes=""):
+    """Give ``fn`` a forward rule: one JVP per parameter, in order, each called as
+    ``jvp(t, ans, *args)`` with ``t`` the tangent of that argument, and returning its part
+    of the result's tangent (the derivative along ``t``)::
+
+        srcdiff.defjvp(softplus, lambda t, ans, x: t / (1.0 + np.exp(-x)))
+
+    ``None`` marks an argument no tangent flows from; forward mode refuses a call whose
+    other arguments have tangents but no JVP. A function may have both rules (``defvjp``
+    for reverse mode); ``signature`` and ``shape`` are as for :func:`defvjp`. Returns ``fn``.
+    """
+    user = _user_function(fn, signature, shape, notes)
+    if len(jvps) > len(user.params):
+        raise RuleError(f"srcdiff.defjvp: {user.name} has {len(user.params)} parameters "
+                        f"({', '.join(user.params)}) but {len(jvps)} JVPs were given")
+    for param, jvp in zip(user.params, jvps):
+        user.jvps[param] = _checked(jvp, user, param, "JVP")
     _declare(user)
     return fn
 
@@ -107,7 +131,7 @@ def vjp_of(fn, argument=0, *, signature=None, shape=None):
                         f"(its parameters: {', '.join(user.params)})")
 
     def register(vjp):
-        user.vjps[param] = _checked(vjp, user, param)
+        user.vjps[param] = _checked(vjp, user, param, "VJP")
         _declare(user)
         return vjp
     return register
@@ -136,7 +160,8 @@ def _user_function(fn, signature, shape, notes):
         text = signature if signature is not None else _signature(fn)
         params = registry.signature_of(text).params
         user = _UserFunction(fn, _name(fn), params, text,
-                             vjps={} if user is None else user.vjps)
+                             vjps={} if user is None else user.vjps,
+                             jvps={} if user is None else user.jvps)
         _FUNCTIONS[key] = user
     if shape is not None:
         user.shape = shape
@@ -199,23 +224,24 @@ def _is_literal(value):
     return value is None or type(value) in (bool, int, float, complex, str)
 
 
-def _checked(vjp, user, param):
-    if vjp is None:
+def _checked(rule, user, param, what):
+    if rule is None:
         return None
-    if not callable(vjp):
-        raise RuleError(f"srcdiff.defvjp: the VJP for {param} of {user.name} is "
-                        f"{describe_object(vjp)}, not a function (or None)")
-    return vjp
+    if not callable(rule):
+        raise RuleError(f"srcdiff.def{what.lower()}: the {what} for {param} of {user.name} is "
+                        f"{describe_object(rule)}, not a function (or None)")
+    return rule
 
 
-def _helper_name(vjp, user, param):
-    """The name generated code calls a VJP by: its own, or ``<function>_vjp_<param>``."""
+def _helper_name(vjp, user, param, kind="vjp"):
+    """The name generated code calls a VJP (or JVP) by: its own, or
+    ``<function>_vjp_<param>``."""
     own = getattr(vjp, "__name__", "")
-    taken = RESERVED | set(user.params)
+    taken = RESERVED | set(user.params) | {f"{p}_dot" for p in user.params}
     if own.isidentifier() and own not in taken and own != "<lambda>":
         return own, vjp
     base = getattr(user.fn, "__name__", "f")
-    name = f"{base if base.isidentifier() else 'f'}_vjp_{param}"
+    name = f"{base if base.isidentifier() else 'f'}_{kind}_{param}"
     if isinstance(vjp, types.FunctionType):
         renamed = types.FunctionType(vjp.__code__, vjp.__globals__, name, vjp.__defaults__,
                                      vjp.__closure__)
@@ -249,24 +275,53 @@ def _missing(user, param):
 
 
 def _declare(user):
-    helpers, templates, names = {}, [], []
+    """The user's function as a primitive: its VJPs (reverse mode) and JVPs (forward mode)
+    called by name from generated code. A function given one kind of rule alone is refused
+    by the other mode where it is differentiated, at the call that needs it."""
+    helpers = {}
+
+    def helper(rule, param, kind):
+        name, obj = _helper_name(rule, user, param, kind)
+        while name in helpers and helpers[name] is not obj:
+            name += "_"
+        helpers[name] = obj
+        return name
+
+    templates = []
     arguments = ", ".join(["g", "ans", *user.params])
     for param in user.params:
         vjp = user.vjps.get(param, MISSING)
         if vjp is None:
             templates.append(None)
-            continue
-        name, obj = _missing(user, param) if vjp is MISSING else _helper_name(vjp, user, param)
-        while name in helpers and helpers[name] is not obj:
-            name += "_"
-        helpers[name] = obj
-        names.append(name)
-        templates.append(f"{name}({arguments})")
-    forms = {"summed": tuple(None if t is None else f"unbroadcast({t}, {p})"
-                             for t, p in zip(templates, user.params))}
-    registry.declare(user.fn, user.signature, *templates, kind=GENERAL, name=user.name,
-                     user=True, helpers=helpers, shape=_hook(user), selector=_select,
-                     forms=forms, notes=user.notes or "user-defined (srcdiff.defvjp)")
+        elif vjp is MISSING and not user.vjps:
+            templates.append(Refusal(f"{user.name} has a forward rule (defjvp) but no reverse "
+                                     "rule", f"give it one with srcdiff.defvjp({user.name}, "
+                                     "...)"))
+        elif vjp is MISSING:
+            name, obj = _missing(user, param)
+            helpers[name] = obj
+            templates.append(f"{name}({arguments})")
+        else:
+            templates.append(f"{helper(vjp, param, 'vjp')}({arguments})")
+    tangents = None
+    if user.jvps:
+        tangents = []
+        for param in user.params:
+            jvp = user.jvps.get(param, MISSING)
+            if jvp is MISSING:
+                tangents.append(Refusal(f"{user.name} has no forward rule (JVP) for its "
+                                        f"argument {param}", "give one with srcdiff.defjvp"))
+            else:
+                tangents.append(None if jvp is None else
+                                f"{helper(jvp, param, 'jvp')}({param}_dot, ans, "
+                                f"{', '.join(user.params)})")
+    forms = {"summed": tuple(t if t is None or isinstance(t, Refusal) else
+                             f"unbroadcast({t}, {p})" for t, p in zip(templates, user.params))}
+    rule = registry.declare(user.fn, user.signature, *templates, kind=GENERAL, name=user.name,
+                            user=True, helpers=helpers, shape=_hook(user), selector=_select,
+                            forms=forms, jvp=None if tangents is None else tuple(tangents),
+                            notes=user.notes or "user-defined (srcdiff.defvjp, defjvp)")
+    rule.jvp_selector = _select_tangents
 
 
 def _select(rule, operand_avals, bound):
@@ -279,6 +334,17 @@ def _select(rule, operand_avals, bound):
     for param, plain, wrapped in zip(rule.params, rule.templates, summed):
         chosen.append(wrapped if _maybe_broadcast(operand_avals[param], result) else plain)
     return tuple(chosen)
+
+
+def _select_tangents(rule, operand_avals, bound):
+    """Each JVP's part as it is, unless the argument may have been broadcast against the
+    result: then it is spread over the result's shape (``spread_like(part, ans)``, a no-op
+    where the JVP already gave that shape)."""
+    result = rule.shape(operand_avals, bound)
+    return tuple(
+        t if t is None or isinstance(t, Refusal) or not _maybe_broadcast(operand_avals[p], result)
+        else Template(f"spread_like({t.text}, ans)", t.allowed)
+        for p, t in zip(rule.params, rule.jvp))
 
 
 def _maybe_broadcast(operand, result):

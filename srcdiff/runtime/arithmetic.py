@@ -10,9 +10,17 @@ import numpy as np
 from ..errors import SrcdiffError
 
 __all__ = [
-    "unbroadcast", "last_assigned", "check_scalar", "cast_like", "dpow_dx", "dpow_dy",
-    "dsinc_dx",
+    "unbroadcast", "spread_like", "last_assigned", "check_scalar", "cast_like", "dpow_dx",
+    "dpow_dy", "dsinc_dx",
 ]
+
+
+def spread_like(tangent, ans):
+    """A part of a result's tangent spread over the result's shape, as the argument it came
+    from was broadcast (forward mode's mirror of :func:`unbroadcast`)."""
+    if np.shape(tangent) == np.shape(ans):
+        return tangent
+    return np.broadcast_to(tangent, np.shape(ans)).copy()
 
 
 def unbroadcast(g, x):

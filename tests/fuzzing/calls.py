@@ -1,7 +1,7 @@
 """Calls: module-level helpers (positional, keyword and default arguments, tuple results)
 that call each other two and three deep; closures made by a factory at module level
 (``h2 = make(2.0); h5 = make(5.0)``, both called); functions with rules of the user's own
-(``defvjp``, ``vjp_of``, ``nondifferentiable``); nested ``def``s and lambdas inside the
+(``defvjp``, ``vjp_of``, ``defjvp``, ``nondifferentiable``); nested ``def``s and lambdas inside the
 function that read its variables; all of them usable inside loops.
 
 srcdiff assumes a user function's result may view its array arguments, so a call's result
@@ -91,6 +91,7 @@ USER_RULES = """def softplus(v):
 
 
 srcdiff.defvjp(softplus, lambda g, ans, v: g / (1.0 + np.exp(-v)))
+srcdiff.defjvp(softplus, lambda t, ans, v: t / (1.0 + np.exp(-v)))
 
 
 def huber(v, delta):
@@ -102,13 +103,17 @@ def huber_vjp(g, ans, v, delta):
     return g * np.clip(v, -delta, delta)
 
 
+srcdiff.defjvp(huber, lambda t, ans, v, delta: t * np.clip(v, -delta, delta))
+
+
 @srcdiff.nondifferentiable
 def staircase(v):
     return np.floor(v * 2.0) / 2.0"""
 
 
 def write_user_rules(module):
-    """Functions with rules of the user's own (``defvjp``, ``vjp_of``, ``nondifferentiable``)."""
+    """Functions with rules of the user's own (``defvjp``, ``vjp_of``, ``defjvp``,
+    ``nondifferentiable``)."""
     module.blocks.append(USER_RULES)
     module.user_rules += ["softplus", "huber", "staircase"]
 
