@@ -328,11 +328,15 @@ class Rule(Record):
     def tangents(self, avals, bound):
         """One tangent template per parameter for operands with these abstract values (None
         for a parameter no tangent flows from), or None where the primitive has no JVP."""
+        complex_operands = any(is_complex(aval) for aval in avals.values())
         if self.jvp != TRANSPOSED:
+            if self.jvp is not None and complex_operands and self.complex is None:
+                refusal = Refusal(f"{self.name} is not supported for complex operands",
+                                  "take np.real/np.imag first")
+                return tuple(None if t is None else refusal for t in self.jvp)
             if self.jvp is not None and self.jvp_selector is not None:
                 return self.jvp_selector(self, avals, bound)
             return self.jvp
-        complex_operands = any(is_complex(aval) for aval in avals.values())
         if complex_operands and self.complex_jvp is not None:
             return self.complex_jvp
         if complex_operands and self.complex != HOLOMORPHIC:
