@@ -271,3 +271,18 @@ def test_higher_order_is_refused_clearly():
 def test_not_a_function():
     with pytest.raises(SrcdiffError, match="not a Python function"):
         gradient(math.sin)
+
+
+def _product(x, y):
+    return x * y
+
+
+def test_a_tuple_of_one_gradient_prints_as_a_tuple():
+    """The printer wrote ``return x_bar`` for a tuple of one gradient, code that does not
+    run as the compiled derivative does."""
+    text = srcdiff.source(_product, wrt=(0,))
+    assert text.rstrip().endswith("return (x_bar,)")
+    namespace = {}
+    exec(compile(text, "<printed>", "exec"), namespace)
+    assert namespace["_product_grad"](2.0, 3.0) == srcdiff.gradient(_product, wrt=(0,))(
+        2.0, 3.0) == (3.0,)

@@ -419,7 +419,7 @@ def _unparsed(converted):
     if isinstance(converted, ast.stmt) and not hasattr(converted, "lineno"):
         converted.lineno = 0  # the unparser looks for type comments by line
     if isinstance(converted, ast.Return) and isinstance(converted.value, ast.Tuple) and (
-            converted.value.elts):
+            len(converted.value.elts) > 1):
         return "return " + ", ".join(ast.unparse(e) for e in converted.value.elts)
     return ast.unparse(converted).strip()
 
