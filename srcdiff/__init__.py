@@ -6,6 +6,8 @@
 
 from .api import (
     gradient,
+    hessian,
+    hvp,
     jacfwd,
     jacobian,
     jacrev,
@@ -19,6 +21,6 @@ from .errors import SrcdiffError
 from .primitives.user import defjvp, defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
-__all__ = ["SrcdiffError", "defjvp", "defvjp", "gradient", "jacfwd", "jacobian", "jacrev", "jvp",
-           "nondifferentiable", "source", "value_and_grad", "value_and_tangent", "vjp",
-           "vjp_of", "__version__"]
+__all__ = ["SrcdiffError", "defjvp", "defvjp", "gradient", "hessian", "hvp", "jacfwd",
+           "jacobian", "jacrev", "jvp", "nondifferentiable", "source", "value_and_grad",
+           "value_and_tangent", "vjp", "vjp_of", "__version__"]

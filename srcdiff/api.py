@@ -10,7 +10,7 @@ import gast
 import numpy as np
 
 from .backend import emit
-from .driver import dispatch, jacobians, pipeline
+from .driver import dispatch, higher, jacobians, pipeline
 from .driver.options import FORWARD, REVERSE, Options
 from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
@@ -106,6 +106,23 @@ def jacobian(f, *, wrt=None, mode="auto"):
 
 
 @_public
+def hessian(f, *, wrt=None):
+    """A function returning the Hessian of ``f``'s scalar result with respect to ``wrt``
+    (given as for :func:`gradient`): forward mode over reverse mode, the Jacobian of the
+    gradient, of shape ``argument.shape + argument.shape`` (a nested tuple of blocks for
+    several parameters). It costs one forward pass over the gradient's code per element."""
+    return jacobians.hessian_function(_function(f), wrt)
+
+
+@_public
+def hvp(f, *, wrt=None):
+    """A function ``g(*args, v)``: the Hessian of ``f`` at ``args`` times ``v`` (one vector
+    of the argument's shape, or a tuple of them for several parameters), by one forward
+    pass over the gradient's code."""
+    return jacobians.hvp_function(_function(f), wrt)
+
+
+@_public
 def source(f, *, wrt=None, args=None, mode=None):
     """The generated derivative source of ``f``, as the ``srcdiff`` command prints it:
     reverse mode (the gradient) or, with ``mode="forward"``, forward mode (the JVP).
@@ -121,6 +138,14 @@ def source(f, *, wrt=None, args=None, mode=None):
     if spec is not None:
         f, wrt_given, request = spec
         wrt = wrt_given if wrt is None else wrt
+        if args is not None and request.extra_arguments:
+            args = tuple(args)[:len(args) - request.extra_arguments]
+    if higher.is_derivative(f):
+        if args is None:
+            raise SrcdiffError(f"the source of a derivative of {f.__name__} depends on the "
+                               "kinds of its arguments", hint="pass example arguments: "
+                               "source(g, args=(...))")
+        f = higher.materialized(f, tuple(args))
     fn = _function(f)
     fn_ir, scope = dispatch.lowered(fn)
     names = normalize_wrt(fn_ir.param_names, wrt, fn.__name__)
@@ -143,7 +168,7 @@ def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
     fn = _function(f)
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
     request = Options(names, with_value=with_value, mode=mode)
-    family = dispatch.LazyFamily(fn, request)
+    family = higher.family_for(fn, request)
     holder = dispatch.make_holder(family, fn.__name__ + suffix)
     holder.__module__ = fn.__module__
     holder.__doc__ = fn.__doc__
@@ -153,9 +178,6 @@ def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
 
 
 def _function(f):
-    if getattr(f, "__srcdiff__", None) is not None:
-        raise SrcdiffError("differentiating a derivative (higher order) is not supported yet",
-                           hint="differentiate the original function")
     if isinstance(f, functools.partial) or not inspect.isfunction(f):
         raise SrcdiffError(f"{describe_object(f)} is not a Python function; srcdiff "
                            "differentiates functions defined with def or lambda",

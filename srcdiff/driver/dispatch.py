@@ -217,6 +217,21 @@ def _value_key(value, general):
     return kind if array_key is None else array_key
 
 
+def arguments_key(values):
+    """What a derivative is specialized on, for these arguments."""
+    return tuple(_value_key(v, False) for v in values)
+
+
+def aval_of(value):
+    return avals.of_value(value)
+
+
+def params_only(fn):
+    """A stand-in for ``fn``'s lowered form that knows its parameters alone (a trampoline
+    needs no more)."""
+    return _ParamsOnly(parameters(fn))
+
+
 def _generalized(key):
     """Whether a specialization key forgets array sizes (anywhere, containers included)."""
     if isinstance(key, tuple):

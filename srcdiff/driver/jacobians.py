@@ -24,7 +24,8 @@ import numpy as np
 from ..errors import SrcdiffError, describe_object
 from ..ir import avals
 from ..transforms.reverse import Wrt
-from .dispatch import LazyFamily, make_holder, parameters
+from .dispatch import make_holder, parameters
+from .higher import family_for
 from .options import FORWARD, REVERSE, Options
 from .wrt import normalize_wrt
 
@@ -43,7 +44,8 @@ def derivative_of(fn, names, mode):
             request, suffix = Options(wrt, mode=FORWARD), "_jvp"
         else:
             request, suffix = Options(wrt, vjp=True, exact_types=True), "_vjp"
-        holder = made[key] = make_holder(LazyFamily(fn, request), fn.__name__ + suffix)
+        holder = made[key] = make_holder(family_for(fn, request), fn.__name__ + suffix)
+        holder.__srcdiff__ = (fn, list(names), request)
     return holder
 
 
@@ -111,7 +113,7 @@ def _forward_columns(fn, args, params, name):
     columns = [derivative(*args, direction)[1] for direction in _basis(argument, name)]
     shape = _result_shape(columns[0], fn)
     stacked = np.stack([np.asarray(c) for c in columns], axis=-1)
-    return stacked.reshape(shape + np.shape(argument))
+    return _shaped(stacked, shape + np.shape(argument))
 
 
 def _reverse_rows(fn, args, params, names):
@@ -124,8 +126,15 @@ def _reverse_rows(fn, args, params, names):
     for k, name in enumerate(names):
         argument = args[params.index(name)]
         stacked = np.stack([np.asarray(row[k]) for row in rows])
-        found.append(stacked.reshape(shape + np.shape(argument)))
+        found.append(_shaped(stacked, shape + np.shape(argument)))
     return found
+
+
+def _shaped(stacked, shape):
+    """The stacked columns or rows in the Jacobian's shape; a NumPy scalar for a scalar
+    function of a scalar."""
+    shaped = stacked.reshape(shape)
+    return shaped[()] if shape == () else shaped
 
 
 def _basis(value, name):
@@ -213,3 +222,62 @@ def zero_like(value):
     if isinstance(value, (float, complex, int)):
         return type(value)(0)
     return None
+
+
+def _gradient_of(fn, names):
+    """The reverse-mode derivative of ``fn`` for ``names`` (a tuple of gradients)."""
+    made = _HOLDERS.setdefault(fn, {})
+    key = ("gradient", tuple(names))
+    holder = made.get(key)
+    if holder is None:
+        request = Options(Wrt(list(names), multiple=True))
+        holder = made[key] = make_holder(family_for(fn, request), fn.__name__ + "_grad")
+        holder.__srcdiff__ = (fn, list(names), request)
+    return holder
+
+
+def hessian_function(fn, wrt):
+    names = normalize_wrt([p.name for p in parameters(fn)], wrt, fn.__name__)
+
+    def hessian(*args):
+        params = _positional(fn, len(args), "hessian")
+        gradient = _gradient_of(fn, names)
+        rows = []
+        for name in names:
+            argument = args[params.index(name)]
+            forward = derivative_of(gradient, [name], FORWARD)
+            columns = [forward(*args, direction)[1] for direction in _basis(argument, name)]
+            blocks = []
+            for k, other in enumerate(names):
+                shape = np.shape(args[params.index(other)])
+                stacked = np.stack([np.asarray(c[k]) for c in columns], axis=-1)
+                blocks.append(_shaped(stacked, shape + np.shape(argument)))
+            rows.append(blocks)
+        if not names.multiple:
+            return rows[0][0]
+        return tuple(tuple(rows[j][i] for j in range(len(names))) for i in range(len(names)))
+    hessian.__name__ = f"{fn.__name__}_hessian"
+    hessian.__qualname__ = f"{fn.__qualname__}_hessian"
+    return hessian
+
+
+def hvp_function(fn, wrt):
+    names = normalize_wrt([p.name for p in parameters(fn)], wrt, fn.__name__)
+
+    def hvp(*args):
+        if not args:
+            raise SrcdiffError("hvp: pass the arguments of the function, then v")
+        *primals, v = args
+        params = _positional(fn, len(primals), "hvp")
+        vectors = v if names.multiple else (v,)
+        if not isinstance(vectors, (tuple, list)) or len(vectors) != len(names):
+            raise SrcdiffError(f"hvp: v must be a tuple of {len(names)} vectors, one per "
+                               "parameter differentiated", hint="v = (v_x, v_y)")
+        tangents = [checked_like(primals[params.index(n)], t, f"v for {n}")
+                    for n, t in zip(names, vectors)]
+        forward = derivative_of(_gradient_of(fn, names), list(names), FORWARD)
+        product = forward(*primals, *tangents)[1]
+        return tuple(product) if names.multiple else product[0]
+    hvp.__name__ = f"{fn.__name__}_hvp"
+    hvp.__qualname__ = f"{fn.__qualname__}_hvp"
+    return hvp
