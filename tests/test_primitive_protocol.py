@@ -14,6 +14,7 @@ from srcdiff.ir.avals import ARRAY, OTHER, PY, AVal
 from srcdiff.primitives import REGISTRY, RuleError, calls, containers, effects, indexing
 from srcdiff.primitives.protocol import Refusal, Rule, Site
 from srcdiff.primitives.registry import declare
+from srcdiff.transforms.forward import _Forward
 from srcdiff.transforms.reverse import _Reverse
 
 FLOAT = AVal(PY, float)
@@ -62,6 +63,7 @@ DISPATCH = {
     "StoreRule": ("reverse_store", None),
     "PackRule": ("reverse_call", "unpack_adjoint"),
     "AppendRule": ("reverse_append", None),
+    "ShrinkRule": ("refuse_statement", None),
     "CallRule": ("reverse_call", "user_call"),
     "EffectRule": ("reverse_call", "contributions"),
     "Rule": ("reverse_call", "contributions"),
@@ -87,6 +89,22 @@ def test_each_primitive_names_the_sweep_method_that_transposes_it(form):
         rule.adjoint(sweep, None, None, {}, [])
         assert sweep.called == [transpose]
         assert hasattr(_Reverse, transpose)
+
+
+# By class: the forward transform's method that makes the statement's tangent
+TANGENTS = {"IndexRule": "tangent_index", "StoreRule": "tangent_store",
+            "PackRule": "tangent_pack", "AppendRule": "tangent_append",
+            "ShrinkRule": "tangent_shrink", "CallRule": "tangent_user_call",
+            "EffectRule": "primal_only", "Rule": "tangent_call"}
+
+
+@pytest.mark.parametrize("form", sorted(REGISTRY.structural) + ["x * y"])
+def test_each_primitive_names_the_method_that_makes_its_tangent(form):
+    rule = REGISTRY.structural.get(form) or _rule(operator.mul)
+    sweep = _Recorder()
+    rule.tangent_statement(sweep, None)
+    assert sweep.called == [TANGENTS[type(rule).__name__]]
+    assert hasattr(_Forward, sweep.called[0])
 
 
 @pytest.mark.parametrize("label", sorted(STRUCTURAL))

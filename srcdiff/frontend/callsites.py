@@ -200,6 +200,8 @@ class CallLowering:
         if isinstance(node.func, gast.Lambda):
             self.define_nested(node.func, "lambda")
             return self.inline(node.func, node)
+        if self._is_pop(node):
+            return self.pop(node)
         if isinstance(node.func, gast.Attribute) and self._rooted_in_local(node.func):
             return self.method(node)
         self._refuse_in_place(node)
@@ -270,6 +272,9 @@ class CallLowering:
             return
         if self._is_append(node):
             self.append(node)
+            return
+        if self._is_pop(node):
+            self.pop(node)
             return
         if not isinstance(node, gast.Call):
             message, hint = syntax.REFUSED_EXPRESSIONS.get(type(node), (

@@ -109,6 +109,11 @@ _FOLDABLE = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator
              gast.Div: operator.truediv, gast.Pow: operator.pow}
 
 
+def number_value(node):
+    """The value of a number literal, negated or not, or of arithmetic on them."""
+    return _number(node)
+
+
 def constant_value(node):
     """The value of arithmetic on number literals (``2.0 * 10``), folded at lowering."""
     if isinstance(node, gast.BinOp) and type(node.op) in _FOLDABLE:

@@ -18,10 +18,11 @@ from ..ir import code
 from ..ir import nodes as ir
 from ..primitives import containers, indexing
 from . import syntax
+from .expressions import number_value
 from .inlining import Renaming
 from .scope import Live
 
-ITERATORS = (range, enumerate, zip)
+ITERATORS = (range, enumerate, zip, reversed)
 
 
 class LoopLowering:
@@ -69,6 +70,12 @@ class LoopLowering:
         variables at the top of each iteration."""
         node, target = stmt.iter, stmt.target
         kind = self._iterator(node)
+        if kind is reversed:
+            if not isinstance(target, gast.Name):
+                raise self.error(target, "range(...) gives integers, which cannot be unpacked",
+                                 "loop with one name: for i in reversed(range(n))")
+            return target.id, self.reversed_range(node, syntax.assigned_in(stmt.body)), (
+                lambda: None)
         if kind is range:
             if not isinstance(target, gast.Name):
                 raise self.error(target, "range(...) gives integers, which cannot be unpacked",
@@ -92,6 +99,49 @@ class LoopLowering:
         def bind_items():
             self.bind_item(target, node, position, sources, skip=index)
         return index, count, bind_items
+
+    def reversed_range(self, node, assigned):
+        """``reversed(range(a, b))`` (with step 1 or -1, or a range cut short, ``range(a,
+        b)[:t]``, as a derivative's reversed loops print it) is the range that walks the
+        same integers backwards: ``range(b - 1, a - 1, -1)``. The bounds are computed
+        before the loop, as Python computes them."""
+        inner = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        cut = None
+        if isinstance(inner, gast.Subscript) and isinstance(inner.slice, gast.Slice) and (
+                inner.slice.lower is None and inner.slice.step is None
+                and inner.slice.upper is not None):
+            inner, cut = inner.value, inner.slice.upper
+        if self._iterator(inner) is not range or inner.keywords or not 1 <= len(inner.args) <= 3:
+            raise self.error(node, "reversed(...) is supported over range(...) only",
+                             "loop over range(n - 1, -1, -1), or over a list in reverse "
+                             "order made with [::-1]")
+        args = list(inner.args)
+        step = number_value(args[2]) if len(args) == 3 else 1
+        if step not in (1, -1):
+            raise self.error(inner, "reversed(range(...)) is supported with a step of 1 or -1",
+                             "write the reversed range out: range(last, stop, -step)")
+        start = self.operand(args[0]) if len(args) > 1 else ir.Const(0, "0")
+        stop = self.operand(args[1] if len(args) > 1 else args[0])
+        if cut is not None:
+            ends = self._value_of(self._arith(operator.add if step == 1 else operator.sub,
+                                              start, self.operand(cut)))
+            stop = self.operand_of(ir.Call(self._builtin_rule(min if step == 1 else max, 2),
+                                           (stop, ends), (), "min" if step == 1 else "max"))
+        first = self._value_of(self._arith(operator.sub if step == 1 else operator.add,
+                                           stop, ir.Const(1, "1")))
+        last = self._value_of(self._arith(operator.sub if step == 1 else operator.add,
+                                          start, ir.Const(1, "1")))
+        return ir.Call(self._builtin_rule(range, 3), (first, last, ir.Const(-step, str(-step))),
+                       (), "range")
+
+    def _value_of(self, value):
+        return value if isinstance(value, ir.Const) else self.operand_of(value)
+
+    def _arith(self, fn, a, b):
+        if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+            value = fn(a.value, b.value)
+            return ir.Const(value, repr(value))
+        return ir.Call(self._builtin_rule(fn, 2), (a, b), ())
 
     def _iterator(self, node):
         """``range``, ``enumerate`` or ``zip`` where ``node`` calls that builtin."""

@@ -108,6 +108,29 @@ class WriteLowering:
         call = ir.Call(containers.append_rule(), (ir.Var(name), value), (), "append")
         self.body.append(ir.Assign(name, call, self.origin, augmented=True, restore=False))
 
+    def _is_pop(self, node):
+        return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                and node.func.attr == "pop" and isinstance(node.func.value, gast.Name)
+                and node.func.value.id in self.locals and not node.args and not node.keywords)
+
+    def pop(self, node):
+        """``lst.pop()`` reads the list's last item (``lst[-1]``), then shrinks the list in
+        place: a new value of ``lst``. The item is the call's value."""
+        name = node.func.value.id
+        if self.bindings.holds_argument(name):
+            raise self.error(node, f"'{self.loc.segment(node)}' would change {name}, which "
+                             "the caller passed in, in place", f"work on a copy: {name} = "
+                             f"list({name})")
+        last = gast.Subscript(value=gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                              type_comment=None),
+                              slice=gast.Constant(value=-1, kind=None), ctx=gast.Load())
+        for located in (last, last.value, last.slice):
+            gast.copy_location(located, node)
+        item = self.operand(last)
+        call = ir.Call(containers.shrink_rule(), (ir.Var(name),), (), "pop")
+        self.body.append(ir.Assign(name, call, self.origin, augmented=True, restore=False))
+        return item
+
     def augmented_store(self, stmt, op):
         """``y[index] += v`` and ``-=`` are stores of their own (the adjoint needs no old
         values); other operators read the part, combine, and store it back, as Python does."""

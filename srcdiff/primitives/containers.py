@@ -78,6 +78,57 @@ class AppendRule(Rule):
         return gast.Call(func=method, args=[operand(call.args[1])], keywords=[])
 
 
+class ShrinkRule(Rule):
+    """``lst.pop()``: the same list without its last item, in place. (The item itself is
+    read first, as ``lst[-1]``.) A derivative's tapes pop what they saved, so forward mode
+    over a gradient meets it; forward mode pops the list of tangents alike. Reverse mode
+    would have to put the item back and grow the adjoint's list: not supported yet."""
+
+    writes = "lst"
+    grows_list = True
+    statement_only = True
+    adjoint_text = "refused: reverse mode over lst.pop() is not supported yet"
+
+    def abstract_eval(self, call, args, site):
+        return shrunk(args["lst"], site.located, site.node)
+
+    def result_memory(self, call, sharing):
+        return sharing.of(call.args[0])
+
+    def vjp_reads(self, call, args, result, active, site):
+        return set()
+
+    def reverse_statement(self, sweep, stmt, state):
+        return sweep.refuse_statement(
+            stmt, "reverse mode over lst.pop() is not supported yet",
+            "for a derivative of a gradient, use forward mode over it: srcdiff.hessian, hvp "
+            "or jacfwd")
+
+    def tangent_statement(self, sweep, stmt):
+        return sweep.tangent_shrink(stmt)
+
+    def expression(self, call, operand):
+        method = gast.Attribute(value=operand(call.args[0]), attr="pop", ctx=gast.Load())
+        return gast.Call(func=method, args=[], keywords=[])
+
+
+def shrink_rule():
+    """``lst.pop()``: a new value of the list (the same object, one item shorter)."""
+    return ShrinkRule(fn=list.pop, name="list.pop", params=("lst",), defaults={},
+                      templates=(None,), kind=APPEND)
+
+
+def shrunk(lst, located, node):
+    if lst.kind != OTHER or lst.pytype is not list:
+        raise located.error(node, f"only lists can be popped from; this is "
+                            f"{_article(lst.describe())}", "use a list")
+    if lst.items is not None:
+        if not lst.items:
+            raise located.error(node, "pop from an empty list", "append to it first")
+        return AVal(OTHER, pytype=list, items=lst.items[:-1])
+    return lst
+
+
 def pack_rule(pytype, count, keys=None):
     """The rule that builds a ``pytype`` (tuple, list or dict with ``keys``) of ``count``."""
     params = tuple(f"e{k}" for k in range(count))
@@ -95,6 +146,7 @@ def append_rule():
 
 REGISTRY.add_structural("(a, b), [a, b], {'k': a}", pack_rule(tuple, 2))
 REGISTRY.add_structural("lst.append(value)", append_rule())
+REGISTRY.add_structural("lst.pop()", shrink_rule())
 
 
 def appended(lst, value, located, node):

@@ -270,6 +270,16 @@ class TangentRules:
                                role=code.TANGENT))
         return lines
 
+    def tangent_shrink(self, stmt):
+        """``lst.pop()``: ``lst_dot.pop()``."""
+        lines = [self.primal_line(stmt)]
+        if self.carries(stmt):
+            method = gast.Attribute(value=code.ref(TAN, self.web(stmt)), attr="pop",
+                                    ctx=gast.Load())
+            lines.append(code.Expr(gast.Call(func=method, args=[], keywords=[]),
+                                   role=code.TANGENT))
+        return lines
+
     def tangent_user_call(self, stmt):
         """``z = h(a, b)``: ``z, z_dot = h_jvp(a, b, a_dot, b_dot)``, the forward derivative
         srcdiff generates for ``h`` with respect to the arguments that have tangents."""
