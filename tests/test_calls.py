@@ -223,3 +223,26 @@ def test_rebinding_a_callee_constant_reaches_every_caller(module_from):
     fresh = gradient(module.caller)
     assert fresh(0.5) == pytest.approx(4.0)
     assert before(0.5) == pytest.approx(4.0)
+
+
+def test_the_vjp_of_a_lambda_is_printed_under_the_name_it_is_called_by(module_from):
+    """A lambda's VJP was printed as ``def <lambda>_vjp(...)``, which does not compile."""
+    mod = module_from("""
+        import numpy as np
+
+        def make(c):
+            return lambda v: np.sin(v) * c + v
+
+        h2 = make(2.0)
+
+        def f(x):
+            s = 0.0
+            for k in range(3):
+                s = s + h2(x * k)
+            return s
+        """)
+    text = srcdiff.source(mod.f, args=(0.5,))
+    assert "def h2_vjp(v, f_bar):" in text
+    namespace = {"np": np, "c": 2.0}
+    exec(compile(text, "<printed>", "exec"), namespace)
+    assert namespace["f_grad"](0.5) == pytest.approx(gradient(mod.f)(0.5))

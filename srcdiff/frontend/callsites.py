@@ -213,7 +213,7 @@ class CallLowering:
                              "call print(...) on a line of its own")
         overloads = REGISTRY.lookup(callee)
         if not overloads and _user_function(callee):
-            callee = calls.Callee(callee.__name__, fn=callee)
+            callee = calls.Callee(_printable_name(callee.__name__, spelling), fn=callee)
         if isinstance(callee, calls.Callee):
             overloads = [calls.callee_rule(callee, self.loc, node)]
         if not overloads:
@@ -321,6 +321,15 @@ def _user_function(callee):
     """A Python function of the user's (not a library's), to be differentiated through."""
     module = (getattr(callee, "__module__", None) or "").split(".")[0]
     return isinstance(callee, types.FunctionType) and module not in LIBRARIES
+
+
+def _printable_name(name, spelling):
+    """A callee's name as printed code can use it (``h5_vjp``): its own, or for a lambda,
+    the name it is called by."""
+    if name.isidentifier():
+        return name
+    last = spelling.rsplit(".", 1)[-1]
+    return last if last.isidentifier() else "function"
 
 
 def _public_module(module):
