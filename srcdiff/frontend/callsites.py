@@ -14,6 +14,7 @@ import types
 import gast
 import numpy as np
 
+from .. import runtime
 from ..ir import nodes as ir
 from ..primitives import REGISTRY, calls, containers, effects
 from . import syntax
@@ -290,6 +291,13 @@ class CallLowering:
         callee = None if method else self.resolve(node.func).value
         if callee is builtins.print:
             self.print_(node)
+            return
+        if callee is runtime.require_assigned and len(node.args) == 2 and isinstance(
+                node.args[0], gast.Name) and isinstance(node.args[1], gast.Constant):
+            # A derivative's check that a name was bound (its code is differentiated too).
+            self.read_local(node.args[0], node.args[0].id)
+            self.body.append(ir.Assign(self.fresh(), effects.require_assigned_call(
+                node.args[0].id, node.args[1].value), self.origin))
             return
         if any(callee is runner for runner in CODE_RUNNERS):
             raise self._no_rule(node, callee, self.loc.segment(node.func))

@@ -28,6 +28,7 @@ from ..ir.avals import ARRAY, NP, PY, UNKNOWN_AVAL
 from ..ir.code import DEF, OBJ, TAN
 from ..ir.records import Record
 from ..ir.ssa import UNDEFINED, Param, Phi
+from .adjoints import zero_like
 from .primal import PrimalPrinter
 from .sweep_results import Results
 from .tangents import TangentRules
@@ -84,8 +85,8 @@ class _Forward(PrimalPrinter, TangentRules, Results):
         tangent = self.tangent_of(returned, returned.value)
         result = self.program.result
         if tangent is None:
-            like = result if result is not None else None
-            tangent = self.zero(like, value) if like is not None else code.const(0.0)
+            # A result that does not depend on wrt (a constant, even): its zero tangent.
+            tangent = zero_like(self.program.aval(returned, returned.value), value)
         elif result is not None:
             self.body_lines = body
             tangent = self.result_cast(tangent, value, result)

@@ -1,0 +1,142 @@
+"""Derivatives of derivatives: the generated code is differentiated like the user's own.
+
+Hessians (forward mode over reverse mode) are checked against central differences of the
+gradient and for symmetry; third derivatives of scalar functions against their formulas."""
+
+import math
+
+import numpy as np
+import pytest
+
+import srcdiff
+
+STEP = 1e-5
+
+
+def gradient_differences(f, args, index):
+    """The Jacobian of ``f``'s gradient with respect to argument ``index``, by central
+    differences of srcdiff's gradient."""
+    grad = srcdiff.gradient(f, wrt=index)
+    x = np.asarray(args[index], dtype=float)
+    columns = []
+    for k in range(x.size):
+        step = np.zeros(x.shape)
+        step.flat[k] = STEP
+
+        def at(moved, step=step):
+            changed = list(args)
+            changed[index] = (x + moved * step) if x.shape else float(x) + moved * STEP
+            return np.asarray(grad(*changed), dtype=float)
+        columns.append((at(1) - at(-1)) / (2 * STEP))
+    return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
+
+
+def smooth(x, y):
+    return math.sin(x * y) + x ** 3 / y
+
+
+def tanh_layers(w, x):
+    h = x
+    for _ in range(3):
+        h = np.tanh(w @ h)
+    return np.sum(h * h)
+
+
+def recurrence(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s * x + math.sin(s + x)
+    return s
+
+
+def branches(x):
+    if x[0] > 0.0:
+        y = x * x
+    else:
+        y = np.exp(x)
+    return np.sum(y) * x[1]
+
+
+def reversed_loop(x, n):
+    total = 0.0
+    for i in reversed(range(n)):
+        total = total * 0.5 + x * x * i
+    return total
+
+
+W = np.array([[0.3, -0.2, 0.1], [0.2, 0.4, -0.3], [-0.1, 0.2, 0.5]])
+X = np.array([0.5, -0.4, 0.8])
+
+
+@pytest.mark.parametrize("f, args, index", [
+    (smooth, (0.7, 1.3), 0),
+    (tanh_layers, (W, X), 0),
+    (tanh_layers, (W, X), 1),
+    (recurrence, (0.7, 4), 0),
+    (branches, (np.array([0.4, -1.1, 0.3]),), 0),
+    (branches, (np.array([-0.4, -1.1, 0.3]),), 0),
+    (reversed_loop, (0.6, 5), 0),
+], ids=["smooth", "layers-w", "layers-x", "recurrence", "then", "else", "reversed"])
+def test_hessians_match_differences_of_gradients_and_are_symmetric(f, args, index):
+    hessian = np.asarray(srcdiff.hessian(f, wrt=index)(*args), dtype=float)
+    expected = gradient_differences(f, args, index)
+    np.testing.assert_allclose(hessian, expected, rtol=1e-5, atol=1e-6)
+    size = max(1, np.size(args[index]))
+    square = hessian.reshape(size, size)
+    np.testing.assert_allclose(square, square.T, rtol=1e-10, atol=1e-12)
+
+
+def test_hessian_blocks_for_several_parameters():
+    blocks = srcdiff.hessian(smooth, wrt=(0, 1))(0.7, 1.3)
+    x, y = 0.7, 1.3
+    assert blocks[0][1] == pytest.approx(blocks[1][0])
+    assert blocks[0][0] == pytest.approx(-y * y * math.sin(x * y) + 6 * x / y)
+    assert blocks[1][1] == pytest.approx(-x * x * math.sin(x * y) + 2 * x ** 3 / y ** 3)
+    assert blocks[0][1] == pytest.approx(math.cos(x * y) - x * y * math.sin(x * y)
+                                         - 3 * x * x / (y * y))
+
+
+def test_hvp_is_one_forward_pass_over_the_gradient():
+    v = np.array([1.0, -2.0, 0.5])
+    product = srcdiff.hvp(tanh_layers, wrt=1)(W, X, v)
+    np.testing.assert_allclose(product, srcdiff.hessian(tanh_layers, wrt=1)(W, X) @ v,
+                               rtol=1e-10)
+    pair = srcdiff.hvp(smooth, wrt=(0, 1))(0.7, 1.3, (1.0, 0.0))
+    blocks = srcdiff.hessian(smooth, wrt=(0, 1))(0.7, 1.3)
+    assert pair == pytest.approx((blocks[0][0], blocks[1][0]))
+
+
+def product_sin(x):
+    return math.sin(x) * x
+
+
+def test_third_derivatives_of_a_scalar_function():
+    first = srcdiff.gradient(product_sin)
+    second = srcdiff.gradient(first)
+    third = srcdiff.gradient(second)
+    x = 0.7
+    assert second(x) == pytest.approx(2 * math.cos(x) - x * math.sin(x))
+    assert third(x) == pytest.approx(-3 * math.sin(x) - x * math.cos(x))
+    text = srcdiff.source(second, args=(x,))
+    assert "def product_sin_grad_grad(x):" in text
+    assert "(line" in text  # comments quote the lines of the derivative's own code
+
+
+def test_forward_over_forward_and_reverse_over_forward():
+    tangent = srcdiff.value_and_tangent(product_sin)  # (x, x_dot) -> (f, f' x_dot)
+    x = 0.7
+    expected = 2 * math.cos(x) - x * math.sin(x)
+    value, tangent_of_tangent = srcdiff.jvp(tangent, (x, 1.0), (1.0, 0.0))
+    assert value == pytest.approx((math.sin(x) * x, math.cos(x) * x + math.sin(x)))
+    assert tangent_of_tangent[1] == pytest.approx(expected)
+    derivative = srcdiff.value_and_tangent(srcdiff.gradient(product_sin))
+    assert derivative(x, 1.0) == pytest.approx((math.cos(x) * x + math.sin(x), expected))
+
+
+def test_reverse_over_reverse_through_a_tape_is_refused_where_it_pops():
+    first = srcdiff.gradient(recurrence)
+    with pytest.raises(srcdiff.SrcdiffError) as caught:
+        srcdiff.gradient(first)(0.7, 3)
+    text = str(caught.value)
+    assert "reverse mode over lst.pop() is not supported yet" in text
+    assert "_tape.pop()" in text and "srcdiff.hessian" in text
