@@ -21,7 +21,7 @@ from ..backend import printer
 from ..backend.simplify import simplify
 from ..ir import code
 from ..ir import nodes as ir
-from ..ir.avals import ARRAY, PY
+from ..ir.avals import ARRAY, PY, broadcast_shapes
 from ..ir.code import DEF, OBJ, TAN
 from ..primitives import indexing
 from ..primitives.protocol import Refusal, is_complex
@@ -160,8 +160,7 @@ class TangentRules:
             elif rule.numpy_semantics:
                 expr = numpy_division(expr, self.aval_of)
             parts.append(simplify(expr, self.scalar))
-            full = full or not rule.broadcasts or avals[p].known_shape == (
-                result_aval.known_shape) and result_aval.known_shape is not None
+            full = full or not rule.broadcasts or self._fills(parts[-1], result_aval)
         parts = merge_repeats(parts)
         total = parts[0]
         for part in parts[1:]:
@@ -169,6 +168,25 @@ class TangentRules:
         if result_aval.kind == ARRAY and not full:
             return np_call("full_like", [code.clone(result), total])
         return self.unaliased(stmt, total)
+
+    def _fills(self, part, result_aval):
+        """Whether an elementwise part surely has the result's shape: the shapes of the
+        variables it reads broadcast to it."""
+        shape = result_aval.known_shape
+        if shape is None:
+            return False
+        shapes = []
+        for kind, key in code.refs(part):
+            if kind in (DEF, TAN):
+                known = self.aval_of(key[1] if isinstance(key, tuple) and key[:1] == ("new",)
+                                     else key).known_shape
+                if known is None:
+                    return False
+                shapes.append(known)
+        try:
+            return broadcast_shapes(*shapes) == shape
+        except ValueError:
+            return False
 
     def written(self):
         """The memory that some statement writes in place."""
