@@ -102,6 +102,10 @@ class Family:
         return [bound.arguments[p] for p in self.fn_ir.param_names]
 
     def dispatch(self, holder, args, kwargs):
+        return self.function_for(holder, args, kwargs)(*args, **kwargs)
+
+    def function_for(self, holder, args, kwargs):
+        """The compiled specialization for these arguments (compiled now if it is new)."""
         if self._stale():
             self._refresh()
         values = self.bind(self.primal_arguments(args), kwargs)
@@ -111,7 +115,7 @@ class Family:
             function = self.specialize(key, values, holder)
         elif key == self.fast_key and holder.__code__ is not self.fast_code:
             holder.__code__ = self.fast_code
-        return function(*args, **kwargs)
+        return function
 
     def specialize(self, key, values, holder):
         general = _generalized(key)

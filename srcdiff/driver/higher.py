@@ -33,10 +33,11 @@ def is_derivative(fn):
 
 
 class _Materialized:
-    def __init__(self, function, globals_read, snapshot):
+    def __init__(self, function, globals_read, snapshot, module_globals):
         self.function = function
         self.globals_read = globals_read
         self.snapshot = snapshot
+        self.module_globals = module_globals
 
     def current(self, module_globals):
         return all(module_globals.get(name, _UNBOUND) is self.snapshot.get(name, _UNBOUND)
@@ -49,6 +50,10 @@ _UNBOUND = object()
 def materialized(derivative, args):
     """The plain function that ``derivative`` (a function made by :func:`srcdiff.gradient`
     and its companions) runs for arguments like ``args``."""
+    return _materialized(derivative, args).function
+
+
+def _materialized(derivative, args):
     fn, _, request = derivative.__srcdiff__
     primal = _primal(args, request)
     base = materialized(fn, primal) if is_derivative(fn) else fn
@@ -56,13 +61,13 @@ def materialized(derivative, args):
     made = _MADE.setdefault(derivative, {})
     found = made.get(key)
     if found is not None and found.current(base.__globals__):
-        return found.function
+        return found
     fn_ir, scope = dispatch.lowered(base)
     values = dispatch.Family(base, fn_ir, scope, request).bind(primal, {})
     param_avals = {p: dispatch.aval_of(v) for p, v in zip(fn_ir.param_names, values)}
     emitted = derive(fn_ir, scope, param_avals, request.but(name=derivative.__name__))
     found = made[key] = _materialize(emitted, base.__globals__)
-    return found.function
+    return found
 
 
 def _primal(args, request):
@@ -90,10 +95,12 @@ def _materialize(emitted, module_globals):
         raise SrcdiffError(f"the printed derivative {emitted.name} does not compile: "
                            f"{error.msg}", hint="this is a bug in srcdiff; please report it"
                            ) from None
-    free = {node.id for stmt in ast.parse(text).body for node in ast.walk(stmt)
-            if isinstance(node, ast.Name)} - set(spelled)
+    names = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Name)]
+    stored = {node.id for node in names if not isinstance(node.ctx, ast.Load)}
+    free = {node.id for node in names} - stored - set(spelled)
     return _Materialized(namespace[emitted.name], free,
-                         {name: module_globals[name] for name in free if name in module_globals})
+                         {name: module_globals[name] for name in free if name in module_globals},
+                         module_globals)
 
 
 class NestedFamily:
@@ -104,13 +111,22 @@ class NestedFamily:
         self.fn = fn
         self.request = request
         self.fn_ir = dispatch.params_only(fn)
+        self.compiled = {}  # argument kinds -> (materialized inner derivative, compiled code)
 
     def dispatch(self, holder, args, kwargs):
         if kwargs:
             raise TypeError(f"{self.fn.__name__}: pass the arguments of a derivative of a "
                             "derivative by position")
-        inner = materialized(self.fn, _primal(args, self.request))
-        return dispatch.family_of(inner, self.request).dispatch(None, args, kwargs)
+        primal = _primal(args, self.request)
+        key = dispatch.arguments_key(primal)
+        known = self.compiled.get(key)
+        if known is not None and known[0].current(known[0].module_globals):
+            return known[1](*args)
+        inner = _materialized(self.fn, primal)
+        family = dispatch.family_of(inner.function, self.request)
+        function = family.function_for(None, args, kwargs)
+        self.compiled[key] = (inner, function)
+        return function(*args)
 
 
 def family_for(fn, request):

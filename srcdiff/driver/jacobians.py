@@ -49,8 +49,13 @@ def derivative_of(fn, names, mode):
     return holder
 
 
+_POSITIONAL = weakref.WeakKeyDictionary()
+
+
 def _positional(fn, count, what):
-    params = [p.name for p in parameters(fn) if p.kind != "keyword_only"]
+    params = _POSITIONAL.get(fn)
+    if params is None:
+        params = _POSITIONAL[fn] = [p.name for p in parameters(fn) if p.kind != "keyword_only"]
     if count != len(params):
         raise SrcdiffError(f"{what}: {fn.__name__} takes {len(params)} positional "
                            f"argument{'s' if len(params) != 1 else ''} "
@@ -174,6 +179,10 @@ def _size(value, fn):
 def checked_like(primal, given, what):
     """``given`` as a tangent (or cotangent) of ``primal``: the same structure, each leaf of
     its primal's type, shape and dtype (a Python float for a float, an array for an array)."""
+    kind = type(primal)
+    if type(given) is kind and (kind is float or kind is np.ndarray and (
+            given.shape == primal.shape and given.dtype == primal.dtype)):
+        return given
     if isinstance(primal, (tuple, list)):
         if not isinstance(given, (tuple, list)) or len(given) != len(primal):
             raise _mismatch(what, primal, given)
@@ -264,19 +273,25 @@ def hessian_function(fn, wrt):
 def hvp_function(fn, wrt):
     names = normalize_wrt([p.name for p in parameters(fn)], wrt, fn.__name__)
 
+    made = {}
+
     def hvp(*args):
         if not args:
             raise SrcdiffError("hvp: pass the arguments of the function, then v")
         *primals, v = args
-        params = _positional(fn, len(primals), "hvp")
+        if "params" not in made:
+            made["params"] = _positional(fn, len(primals), "hvp")
+            made["forward"] = derivative_of(_gradient_of(fn, names), list(names), FORWARD)
+        params = made["params"]
+        if len(primals) != len(params):
+            _positional(fn, len(primals), "hvp")
         vectors = v if names.multiple else (v,)
         if not isinstance(vectors, (tuple, list)) or len(vectors) != len(names):
             raise SrcdiffError(f"hvp: v must be a tuple of {len(names)} vectors, one per "
                                "parameter differentiated", hint="v = (v_x, v_y)")
         tangents = [checked_like(primals[params.index(n)], t, f"v for {n}")
                     for n, t in zip(names, vectors)]
-        forward = derivative_of(_gradient_of(fn, names), list(names), FORWARD)
-        product = forward(*primals, *tangents)[1]
+        product = made["forward"](*primals, *tangents)[1]
         return tuple(product) if names.multiple else product[0]
     hvp.__name__ = f"{fn.__name__}_hvp"
     hvp.__qualname__ = f"{fn.__qualname__}_hvp"

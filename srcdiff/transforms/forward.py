@@ -28,6 +28,7 @@ from ..ir.avals import ARRAY, NP, PY, UNKNOWN_AVAL
 from ..ir.code import DEF, OBJ, TAN
 from ..ir.records import Record
 from ..ir.ssa import UNDEFINED, Param, Phi
+from . import tidy
 from .adjoints import zero_like
 from .primal import PrimalPrinter
 from .sweep_results import Results
@@ -92,6 +93,7 @@ class _Forward(PrimalPrinter, TangentRules, Results):
             tangent = self.result_cast(tangent, value, result)
         body.append(code.Return(gast.Tuple(elts=[value, tangent], ctx=gast.Load()),
                                 role=code.RESULT, origin=returned))
+        tidy.forward_copies(body, set(out.tangents))
         out.body = body
         return out
 

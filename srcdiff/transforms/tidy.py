@@ -4,6 +4,8 @@
   ``a_bar = f(e)``.
 * ``literal_containers``: the adjoint of a tuple, list or dict whose elements were read
   is written out, ``(a_bar, b_bar)``, instead of ``add_tree(one_hot(t, 1, b_bar), ...)``.
+* ``forward_copies``: forward mode's ``d_dot = b_dot`` goes where ``b_dot`` can be read
+  in its place.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from .. import runtime
 from ..backend.arrays import NUMPY
 from ..ir import code
 from ..ir.avals import ARRAY
-from ..ir.code import ADJ, DEF, OBJ
+from ..ir.code import ADJ, DEF, OBJ, TAN
 from .adjoints import zero_like
 
 
@@ -116,3 +118,58 @@ def _container_node(container, parts, aval_of):
 
 def _zeros(aval):
     return NUMPY.zeros(aval.known_shape, aval.dtype)
+
+
+def forward_copies(lines, given):
+    """``d_dot = b_dot``, where each of the two tangents is given one value in the whole
+    function (``given`` are the tangents passed in) and neither is changed in place: every
+    later read of ``d_dot`` reads ``b_dot`` instead, and the copy goes (forward mode prints
+    a copy for each ``d = b + 1``, whose tangent is ``b_dot`` itself)."""
+    counts = {}
+    for line in _walked(lines):
+        for target in _targets(line):
+            counts[target] = counts.get(target, 0) + 1
+    renamed = {}
+    for line in list(lines):
+        if not (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
+                and line.target[0] == TAN):
+            continue
+        source = code.ref_of(line.value)
+        if source is None or source[0] != TAN or not isinstance(line.value, gast.Name):
+            continue
+        source = renamed.get(source, source)
+        expected = 0 if source[1] in given else 1
+        if counts.get(line.target) == 1 and counts.get(source, 0) == expected:
+            renamed[line.target] = source
+            lines.remove(line)
+    if renamed:
+        for line in _walked(lines):
+            for value in vars(line).values():
+                if isinstance(value, gast.AST):
+                    for node in gast.walk(value):
+                        ref = code.ref_of(node)
+                        if ref in renamed:
+                            node.srcdiff_ref = renamed[ref]
+
+
+def _walked(lines):
+    for line in lines:
+        yield line
+        for block in ("body", "orelse"):
+            yield from _walked(getattr(line, block, []))
+
+
+def _targets(line):
+    """The tangents and variables ``line`` gives a value, or changes in place (counted
+    twice, so that a copy of them is never taken for the thing itself)."""
+    if isinstance(line, code.Assign):
+        return list(line.target) if isinstance(line.target[0], tuple) else [line.target]
+    if isinstance(line, code.Store):
+        return [line.target, line.target]
+    if isinstance(line, code.For) and isinstance(line.target, list):
+        return line.target + line.target
+    if isinstance(line, code.Expr):
+        changed = [code.ref_of(n.func.value) for n in gast.walk(line.value)
+                   if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)]
+        return [r for r in changed if r is not None] * 2
+    return []
