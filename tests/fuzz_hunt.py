@@ -54,7 +54,7 @@ def run_one(job):
     if not report.failures:
         if report.refused:
             return generator, seed, "refused", None, None
-        passed = "passed (forward not yet)" if report.forward_refused else "passed"
+        passed = "passed (forward refused)" if report.forward_refused else "passed"
         return generator, seed, passed, None, None
     category = category_of(report)
     outcome = "at a kink" if all(f.kind == oracle.TIE for f in report.failures) else "failed"

@@ -196,7 +196,8 @@ def test_the_jvp_slot_takes_one_tangent_template_per_parameter():
 
     rule = declare(twice, "x", "2.0 * g", jvp=("2.0 * x_dot",), user=True)
     assert rule.jvp[0].text == "2.0 * x_dot"
-    assert _rule(np.sort).jvp is None
+    assert _rule(np.sort).jvp[0].text == (
+        "np.take_along_axis(a_dot, np.argsort(a, axis, kind='stable'), axis)")
     with pytest.raises(RuleError, match="tangent templates"):
         declare(twice, "x", "2.0 * g", jvp=("x_dot", "x_dot"), user=True)
     with pytest.raises(RuleError, match="unknown name"):
@@ -231,6 +232,49 @@ def test_a_primitive_that_is_not_holomorphic_declares_its_complex_tangent():
     real_vector = AVal(ARRAY, np.dtype(float), (3,))
     assert _rule(np.absolute).tangents({"x": real_vector}, {"x": ir.Var("x")})[0].text == (
         "x_dot * np.sign(x)")
+
+
+def test_a_tangent_selector_picks_the_form_for_the_call():
+    """np.max's tangent is the tie-weighted sum of its operand's tangent, in the layout its
+    adjoint has for the call: over everything, over a literal axis, or the general one."""
+    matrix = AVal(ARRAY, np.dtype(float), (2, 3))
+    maximum = _rule(np.max)
+
+    def chosen(**constants):
+        bound = {"a": ir.Var("a"), "axis": ir.Const(None, "None"),
+                 "keepdims": ir.Const(False, "False")}
+        bound.update((k, ir.Const(v, repr(v))) for k, v in constants.items())
+        operands = {p: matrix if p == "a" else AVal(PY, type(c.value)) for p, c in
+                    bound.items()}
+        return maximum.tangents(operands, bound)[0].text
+
+    assert chosen() == "np.sum(a_dot * tie_weights(a, ans))"
+    assert chosen(axis=1) == (
+        "np.sum(a_dot * tie_weights(a, np.expand_dims(ans, 1), 1), 1)")
+    assert chosen(axis=0, keepdims=True) == (
+        "np.sum(a_dot * tie_weights(a, ans, 0), 0, keepdims=True)")
+    general = maximum.tangents({"a": matrix, "axis": AVal(PY, int), "keepdims": AVal(PY, bool)},
+                               {"a": ir.Var("a"), "axis": ir.Var("k"),
+                                "keepdims": ir.Const(False, "False")})
+    assert general[0].text == maximum.jvp[0].text
+    refused = maximum.tangents({"a": AVal(ARRAY, np.dtype(complex), (3,)),
+                                "axis": AVal(OTHER, pytype=type(None)),
+                                "keepdims": AVal(PY, bool)},
+                               {"a": ir.Var("a"), "axis": ir.Const(None, "None"),
+                                "keepdims": ir.Const(False, "False")})
+    assert isinstance(refused[0], Refusal) and refused[1:] == (None, None)
+
+
+def test_a_tangent_form_has_one_template_per_parameter():
+    def twice(x, axis=None):
+        return 2.0 * x
+
+    with pytest.raises(RuleError, match="tangent form 'all'"):
+        declare(twice, "x, axis=None", "2.0 * g", None, jvp=("2.0 * x_dot", None),
+                jvp_forms={"all": ("x_dot",)}, user=True)
+    with pytest.raises(RuleError, match="needs the default tangents"):
+        declare(twice, "x, axis=None", "2.0 * g", None, jvp_selector=lambda *a: None,
+                user=True)
 
 
 def test_linear_and_bilinear_tangents_apply_the_primitive_to_the_tangent():

@@ -62,4 +62,5 @@ def _sum_result(avals, bound):
 declare(py.sum, "iterable, /, start=0", "spread(g, iterable)", "unbroadcast(g, start)",
         kind=GENERAL, name="sum", shape=_sum_result,
         notes="over a list or tuple of numbers or arrays, or the rows of an array",
-        complex=HOLOMORPHIC)
+        complex=HOLOMORPHIC,
+        jvp=("sum_tangents(iterable_dot, iterable, ans)", "spread_like(start_dot, ans)"))

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import results as R
 from .families import zero_derivative
-from .registry import GENERAL, HOLOMORPHIC, declare
+from .registry import GENERAL, HOLOMORPHIC, AppliedText, declare, tangent_form
 
 FLOAT = R.fixed(np.float64)
 INDEX = R.fixed(np.intp)
@@ -43,10 +43,12 @@ _inactive(np.identity, "n, dtype=None", lambda avals, bound: (R.constant(bound, 
           R.requested("dtype", FLOAT), ())
 declare(np.full, "shape, fill_value, dtype=None", None, "g", None, name="numpy.full",
         shape=R.result(R.given_shape("shape"), R.requested("dtype", R.same("fill_value")), ()),
-        notes="the fill value's adjoint is the sum of g over the copies", complex=HOLOMORPHIC)
+        notes="the fill value's adjoint is the sum of g over the copies", complex=HOLOMORPHIC,
+        jvp=(None, AppliedText("np.full(shape, fill_value_dot, dtype)"), None))
 declare(np.full_like, "a, fill_value, dtype=None", None, "g", None, name="numpy.full_like",
         shape=R.result(R.like("a"), R.requested("dtype", R.same("a")), ("a",)),
-        notes="the fill value's adjoint is the sum of g over the copies", complex=HOLOMORPHIC)
+        notes="the fill value's adjoint is the sum of g over the copies", complex=HOLOMORPHIC,
+        jvp=(None, AppliedText("np.full_like(a, fill_value_dot, dtype)"), None))
 
 
 def _arange_dims(avals, bound):
@@ -68,8 +70,17 @@ def _arange_dtype(avals, bound):
         avals, bound)
 
 
+def _counts(bound):
+    """Whether ``np.arange``'s one argument is its stop."""
+    return R.literals(bound, "stop") == (None,)
+
+
 def _select_arange(rule, avals, bound):
-    return rule.form("count") if R.literals(bound, "stop") == (None,) else rule.templates
+    return rule.form("count") if _counts(bound) else rule.templates
+
+
+def _select_arange_tangents(rule, avals, bound):
+    return tangent_form(rule, "count") if _counts(bound) else rule.jvp
 
 
 declare(np.arange, "start, /, stop=None, step=None, *, dtype=None", "np.sum(g)", None,
@@ -77,7 +88,9 @@ declare(np.arange, "start, /, stop=None, step=None, *, dtype=None", "np.sum(g)",
         shape=R.result(_arange_dims, _arange_dtype, ()), selector=_select_arange,
         forms={"count": (None, None, None, None)},
         notes="with one argument it is the stop, which has no adjoint (the values do not "
-              "move with it); the start shifts every value and the step scales them")
+              "move with it); the start shifts every value and the step scales them",
+        jvp=("np.full_like(ans, start_dot)", None, "step_dot * np.arange(np.size(ans))", None),
+        jvp_forms={"count": (None, None, None, None)}, jvp_selector=_select_arange_tangents)
 
 
 def _linspace_dims(avals, bound):
@@ -90,11 +103,22 @@ def _linspace_dims(avals, bound):
     return (num,) + R.broadcast(R.dims_of(avals, "start"), R.dims_of(avals, "stop"))
 
 
-def _select_linspace(rule, avals, bound):
+def _linspace_form(avals, bound):
+    """``closed`` or ``open`` for scalar endpoints and a literal ``endpoint``, else None."""
     endpoint = R.literals(bound, "endpoint")
     if avals["start"].ndim != 0 or avals["stop"].ndim != 0 or endpoint is None:
-        return rule.templates
-    return rule.form("closed" if endpoint[0] else "open")
+        return None
+    return "closed" if endpoint[0] else "open"
+
+
+def _select_linspace(rule, avals, bound):
+    label = _linspace_form(avals, bound)
+    return rule.templates if label is None else rule.form(label)
+
+
+def _select_linspace_tangents(rule, avals, bound):
+    label = _linspace_form(avals, bound)
+    return rule.jvp if label is None else tangent_form(rule, label)
 
 
 declare(np.linspace, "start, stop, num=50, endpoint=True",
@@ -106,7 +130,15 @@ declare(np.linspace, "start, stop, num=50, endpoint=True",
                           "np.sum(g * np.linspace(0.0, 1.0, num))", None, None),
                "open": ("np.sum(g * np.linspace(1.0, 0.0, num, endpoint=False))",
                         "np.sum(g * np.linspace(0.0, 1.0, num, endpoint=False))", None, None)},
-        complex=HOLOMORPHIC)
+        complex=HOLOMORPHIC,
+        jvp=("np.linspace(start_dot, np.zeros_like(stop), num, endpoint)",
+             "np.linspace(np.zeros_like(start), stop_dot, num, endpoint)", None, None),
+        jvp_forms={"closed": ("start_dot * np.linspace(1.0, 0.0, num)",
+                              "stop_dot * np.linspace(0.0, 1.0, num)", None, None),
+                   "open": ("start_dot * np.linspace(1.0, 0.0, num, endpoint=False)",
+                            "stop_dot * np.linspace(0.0, 1.0, num, endpoint=False)", None,
+                            None)},
+        jvp_selector=_select_linspace_tangents)
 
 zero_derivative(np.shape, "a", name="numpy.shape", shape=R.shape_tuple("a"),
                 shape_only=True,

@@ -4,13 +4,18 @@ splitting an array into a list of pieces (and joining the pieces' adjoints back)
 The sequence argument is a container value; its adjoint is a list of pieces of ``g``, which
 the container's own adjoint then hands to each element. A split's result is a list whose
 adjoint ``g`` holds one array per piece (zeros for pieces that were not used).
+
+Joins and splits are linear, so their tangents are the same calls of the tangents: the
+tangent of a list is the list of its items' tangents. An integer item has None for a
+tangent, and where one may (or the list's items are known only when the code runs),
+``filled_tangents`` puts zeros in its place first.
 """
 
 import numpy as np
 
-from ..ir.avals import ARRAY, OTHER, UNKNOWN_AVAL, AVal, of_value
+from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN_AVAL, AVal, of_value
 from . import results as R
-from .registry import GENERAL, HOLOMORPHIC, declare
+from .registry import GENERAL, HOLOMORPHIC, AppliedText, declare, tangent_form
 
 
 def _joined(fn, sequence, *options):
@@ -73,19 +78,39 @@ def _sample(item, size=None):
     return np.zeros(shape, dtype=dtype)
 
 
-declare(np.concatenate, "arrays, axis=0", "split_like(g, arrays, axis)", None,
-        kind=GENERAL, name="numpy.concatenate", shape=_joined(np.concatenate, "arrays", "axis"),
-        complex=HOLOMORPHIC)
-declare(np.stack, "arrays, axis=0", "unstack_like(g, arrays, axis)", None,
-        kind=GENERAL, name="numpy.stack", shape=_joined(np.stack, "arrays", "axis"),
-        complex=HOLOMORPHIC)
-declare(np.hstack, "tup", "split_hstack(g, tup)", kind=GENERAL, name="numpy.hstack",
-        shape=_joined(np.hstack, "tup"), complex=HOLOMORPHIC)
-declare(np.vstack, "tup", "split_vstack(g, tup)", kind=GENERAL, name="numpy.vstack",
-        shape=_joined(np.vstack, "tup"), complex=HOLOMORPHIC)
-declare(np.array, "a, /", "unarray(g, a)", kind=GENERAL, name="numpy.array",
-        shape=_joined(np.array, "a"), complex=HOLOMORPHIC,
-        notes="of a list or tuple of numbers or arrays (np.array of an array copies it)")
+def every_tangent(aval):
+    """Whether every item of a value of this kind surely has a tangent (no integers, and
+    the items known)."""
+    if aval.kind in (PY, NP, ARRAY):
+        return aval.differentiable
+    return aval.kind == OTHER and aval.items is not None and all(map(every_tangent,
+                                                                     aval.items))
+
+
+def _select_joined_tangents(rule, avals, bound):
+    return rule.jvp if every_tangent(avals[rule.params[0]]) else tangent_form(rule, "filled")
+
+
+def _join(fn, signature, vjp, *constants, rest="", **options):
+    """A join of the items of its first parameter; ``rest`` spells its other arguments."""
+    items = signature.split(",")[0]
+    name = f"numpy.{fn.__name__}"
+    spelled = f"np.{fn.__name__}({{}}{rest})"
+    declare(fn, signature, vjp, *constants, kind=GENERAL, name=name,
+            shape=_joined(fn, items, *[c.strip() for c in rest.split(",") if c.strip()]),
+            complex=HOLOMORPHIC,
+            jvp=(AppliedText(spelled.format(f"{items}_dot")),) + constants,
+            jvp_forms={"filled": (spelled.format(f"filled_tangents({items}_dot, {items})"),)
+                       + constants},
+            jvp_selector=_select_joined_tangents, **options)
+
+
+_join(np.concatenate, "arrays, axis=0", "split_like(g, arrays, axis)", None, rest=", axis")
+_join(np.stack, "arrays, axis=0", "unstack_like(g, arrays, axis)", None, rest=", axis")
+_join(np.hstack, "tup", "split_hstack(g, tup)")
+_join(np.vstack, "tup", "split_vstack(g, tup)")
+_join(np.array, "a, /", "unarray(g, a)",
+      notes="of a list or tuple of numbers or arrays (np.array of an array copies it)")
 
 
 def _pieces(fn):
@@ -109,9 +134,9 @@ def _pieces(fn):
 
 
 SPLIT_NOTES = "returns a list of views; the adjoint joins the pieces' adjoints"
-declare(np.split, "ary, indices_or_sections, axis=0", "np.concatenate(g, axis=axis)", None, None,
-        kind=GENERAL, name="numpy.split", shape=_pieces(np.split), notes=SPLIT_NOTES,
-        views=True, complex=HOLOMORPHIC)
-declare(np.array_split, "ary, indices_or_sections, axis=0", "np.concatenate(g, axis=axis)", None,
-        None, kind=GENERAL, name="numpy.array_split", shape=_pieces(np.array_split),
-        notes=SPLIT_NOTES, views=True, complex=HOLOMORPHIC)
+for _fn in (np.split, np.array_split):
+    declare(_fn, "ary, indices_or_sections, axis=0", "np.concatenate(g, axis=axis)", None, None,
+            kind=GENERAL, name=f"numpy.{_fn.__name__}", shape=_pieces(_fn), notes=SPLIT_NOTES,
+            views=True, complex=HOLOMORPHIC,
+            jvp=(AppliedText(f"np.{_fn.__name__}(ary_dot, indices_or_sections, axis)"), None,
+                 None))

@@ -4,7 +4,10 @@ and matrix_power.
 
 Where the operands' ranks are known the adjoints are the textbook ones (``g @ b.T``,
 ``-ans.T @ g @ ans.T``, an einsum with the subscripts moved round); otherwise a helper from
-:mod:`srcdiff.runtime` handles stacks and broadcasting.
+:mod:`srcdiff.runtime` handles stacks and broadcasting. The tangents are the textbook ones
+too (``-ans @ a_dot @ ans``, ``np.linalg.solve(a, b_dot)``; an einsum of one operand's
+tangent with the others); the decompositions' go through helpers, each the transpose of
+its adjoint's (the same triangle read, the same ties).
 """
 
 import operator
@@ -14,7 +17,17 @@ import numpy as np
 from ..runtime import einsum_labels
 from . import results as R
 from .families import bilinear, linear
-from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, MATMUL, Refusal, declare
+from .registry import (
+    ELEMENTWISE,
+    GENERAL,
+    HOLOMORPHIC,
+    MATMUL,
+    AppliedText,
+    Refusal,
+    declare,
+    tangent_form,
+    tangents_of,
+)
 from .shapes import diagonal_axes
 
 CONJUGATED = ("NumPy conjugates the first operand where it is complex, so its adjoint is a "
@@ -222,6 +235,19 @@ def _select_einsum(rule, avals, bound):
     return tuple(templates)
 
 
+def _select_einsum_tangents(rule, avals, bound):
+    """The sublist form is refused, as in reverse mode."""
+    if avals["subscripts"].kind in (R.PY, R.NP, R.ARRAY):
+        return tangents_of(rule, (SUBLISTS,) * len(rule.params))
+    return rule.jvp
+
+
+def _einsum_tangent(operands, i):
+    """The einsum with operand ``i``'s tangent in its place: it is linear in each."""
+    args = ", ".join(f"{p}_dot" if k == i else p for k, p in enumerate(operands))
+    return AppliedText(f"np.einsum(subscripts, {args})")
+
+
 def _same_sizes(terms, shapes):
     """Whether every label has one size (no broadcasting of size-1 dimensions)."""
     sizes = {}
@@ -246,7 +272,9 @@ for _operands in (("a",), ("a", "b"), ("a", "b", "c")):
                   "traded for the operand's: np.einsum('ij,jk->ik', a, b) gives "
                   "ā = np.einsum('ik,jk->ij', g, b); diagonals (repeated labels), ellipses "
                   "and broadcasting go through einsum_vjp",
-            views=len(_operands) == 1, complex=HOLOMORPHIC)
+            views=len(_operands) == 1, complex=HOLOMORPHIC,
+            jvp=(None,) + tuple(_einsum_tangent(_operands, i) for i in range(len(_operands))),
+            jvp_selector=_select_einsum_tangents)
 
 
 # traces and other products
@@ -343,7 +371,8 @@ def _polyval_dims(avals, bound):
 
 declare(np.polyval, "p, x", "polyval_coefficients_vjp(g, p, x)",
         "g * polyval_derivative(p, x)", kind=GENERAL, name="numpy.polyval",
-        shape=R.result(_polyval_dims, R.same("p", "x")), complex=HOLOMORPHIC)
+        shape=R.result(_polyval_dims, R.same("p", "x")), complex=HOLOMORPHIC,
+        jvp=(AppliedText("np.polyval(p_dot, x)"), "x_dot * np.polyval(np.polyder(p), x)"))
 
 
 # numpy.linalg
@@ -356,6 +385,20 @@ def _linalg(fn, signature, *templates, dims, domain=None, **options):
     declare(fn, signature, *templates, kind=GENERAL, name=f"numpy.linalg.{fn.__name__}",
             shape=R.result(dims, R.inexact(x)), domain=domain or {x: "invertible"},
             **options)
+
+
+def _select_matrix_tangents(rule, avals, bound):
+    """The ``matrix`` form for a single matrix (no stack to keep apart)."""
+    return tangent_form(rule, "matrix") if avals[rule.params[0]].ndim == 2 else rule.jvp
+
+
+def _select_solve_tangents(rule, avals, bound):
+    """``b`` a vector but ``a`` a stack: the products and solves need ``ans`` as a stack of
+    one-column matrices."""
+    a, b = avals["a"].ndim, avals["b"].ndim
+    if b is None or (b == 1 and a is None):
+        return rule.jvp
+    return tangent_form(rule, "columns" if b == 1 and a > 2 else "plain")
 
 
 def _batch(x, drop):
@@ -373,35 +416,55 @@ def _solve_dims(avals, bound):
 
 _linalg(np.linalg.inv, "a", "-np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)",
         dims=R.like("a"), cases={(2,): ("-ans.T @ g @ ans.T",)}, notes=INVERTIBLE,
-        complex=HOLOMORPHIC)
+        complex=HOLOMORPHIC, jvp=("-ans @ a_dot @ ans",))
 _linalg(np.linalg.det, "a", "np.expand_dims(g, (-2, -1)) * np.swapaxes(adjugate(a), -1, -2)",
         dims=_batch("a", 2), cases={(2,): ("g * adjugate(a).T",)},
         notes="the adjugate is det(a) * inv(a) where a is invertible, and comes from the SVD "
-              "where it is not (the derivative of det exists everywhere)", complex=HOLOMORPHIC)
+              "where it is not (the derivative of det exists everywhere)", complex=HOLOMORPHIC,
+        jvp=("np.trace(adjugate(a) @ a_dot, axis1=-2, axis2=-1)",),
+        jvp_forms={"matrix": ("np.trace(adjugate(a) @ a_dot)",)},
+        jvp_selector=_select_matrix_tangents)
 declare(np.linalg.slogdet, "a",
         "np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)",
         kind=GENERAL, name="numpy.linalg.slogdet", domain={"a": "invertible"},
         shape=lambda avals, bound: _slogdet_pair(avals["a"]),
-        notes="g is the pair of adjoints of (sign, logabsdet); the sign has none")
+        notes="g is the pair of adjoints of (sign, logabsdet); the sign has none",
+        jvp=("(0.0 * ans[0], np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1))",),
+        jvp_forms={"matrix": ("(0.0 * ans[0], np.trace(np.linalg.solve(a, a_dot)))",)},
+        jvp_selector=_select_matrix_tangents)
 _linalg(np.linalg.solve, "a, b", "solve_lhs_vjp(g, ans, a, b)", "solve_rhs_vjp(g, a, b)",
         dims=_solve_dims,
         cases={(2, 1): ("-np.outer(np.linalg.solve(a.T, g), ans)", "np.linalg.solve(a.T, g)"),
                (2, 2): ("-np.linalg.solve(a.T, g) @ ans.T", "np.linalg.solve(a.T, g)")},
-        notes=INVERTIBLE, complex=HOLOMORPHIC)
+        notes=INVERTIBLE, complex=HOLOMORPHIC,
+        jvp=("-np.linalg.solve(a, a_dot @ ans[..., None])[..., 0] if np.ndim(b) == 1 else "
+             "-np.linalg.solve(a, a_dot @ ans)", "np.linalg.solve(a, b_dot)"),
+        jvp_forms={"plain": ("-np.linalg.solve(a, a_dot @ ans)", "np.linalg.solve(a, b_dot)"),
+                   "columns": ("-np.linalg.solve(a, a_dot @ ans[..., None])[..., 0]",
+                               "np.linalg.solve(a, b_dot)")},
+        jvp_selector=_select_solve_tangents)
 _linalg(np.linalg.cholesky, "a, /", "cholesky_vjp(g, ans)", dims=R.like("a"),
         domain={"a": "spd"},
         notes="NumPy reads only the lower triangle, so the adjoint lives there; for a "
-              "symmetric input built as B @ B.T it gives the usual symmetric gradient")
+              "symmetric input built as B @ B.T it gives the usual symmetric gradient",
+        jvp=("cholesky_jvp(a_dot, ans)",))
 
 
 def _select_uplo(rule, avals, bound):
     return rule.form("lower") if R.literals(bound, "UPLO") == ("L",) else rule.templates
 
 
+def _select_uplo_tangents(rule, avals, bound):
+    return tangent_form(rule, "lower") if R.literals(bound, "UPLO") == ("L",) else rule.jvp
+
+
 _linalg(np.linalg.eigvalsh, "a, UPLO='L'", "eigvalsh_vjp(g, a, UPLO)", None,
         dims=_batch("a", 1), domain={"a": "spd"}, selector=_select_uplo,
         forms={"lower": ("eigvalsh_vjp(g, a)", None)},
-        notes="distinct eigenvalues; the adjoint lives on the triangle NumPy reads")
+        notes="distinct eigenvalues; the adjoint lives on the triangle NumPy reads",
+        jvp=("eigvalsh_jvp(a_dot, a, UPLO)", None),
+        jvp_forms={"lower": ("eigvalsh_jvp(a_dot, a)", None)},
+        jvp_selector=_select_uplo_tangents)
 
 
 def _svdvals_dims(avals, bound):
@@ -411,9 +474,11 @@ def _svdvals_dims(avals, bound):
 
 
 _linalg(np.linalg.svdvals, "x, /", "svdvals_vjp(g, x)", dims=_svdvals_dims,
-        domain={"x": "real"}, notes="distinct, nonzero singular values")
+        domain={"x": "real"}, notes="distinct, nonzero singular values",
+        jvp=("svdvals_jvp(x_dot, x)",))
 _linalg(np.linalg.matrix_power, "a, n", "matrix_power_vjp(g, a, n)", None, dims=R.like("a"),
-        domain={"a": "invertible", "n": "int"}, complex=HOLOMORPHIC)
+        domain={"a": "invertible", "n": "int"}, complex=HOLOMORPHIC,
+        jvp=("matrix_power_jvp(a_dot, a, n)", None))
 
 
 def _slogdet_pair(a):

@@ -323,7 +323,9 @@ class Rule(Record):
 
     jvp_selector = None
     """``selector(rule, avals, bound)`` picks the tangent templates of a call where they
-    depend on the operands (a user's JVP spread over a broadcast result)."""
+    depend on the operands (a user's JVP spread over a broadcast result), or on constant
+    arguments (a reduction's ``axis``), among ``jvp_forms`` (label -> templates' text)."""
+    jvp_forms = {}
 
     def tangents(self, avals, bound):
         """One tangent template per parameter for operands with these abstract values (None

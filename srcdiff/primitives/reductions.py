@@ -10,13 +10,27 @@ elements reduced (``a.shape[0]``), ``{m}`` that number less ``ddof``.
 Ties in max, min, ptp and the infinity norms split the adjoint equally among the tied
 elements, as JAX does: the symmetric choice, and the one a finite difference of a tie
 sees on average.
+
+Most adjoints here are ``g`` (its reduced axes put back) times weights of the operand's
+shape: the tie weights, the product of the other elements, the deviations. The tangent is
+then the transpose, the weighted sum of the operand's tangent over the same axes, in the
+same layouts: ``np.sum(a_dot * tie_weights(a, ans))``.
 """
 
 import numpy as np
 
 from . import results as R
 from .families import linear
-from .registry import HOLOMORPHIC, REDUCE, Spread, declare, signature_of
+from .registry import (
+    HOLOMORPHIC,
+    REDUCE,
+    AppliedText,
+    Spread,
+    declare,
+    signature_of,
+    tangent_form,
+    tangents_of,
+)
 
 TIES = "ties split the adjoint equally among the tied elements"
 AXIS_SIGNATURE = "a, axis=None, *, keepdims=False"
@@ -81,26 +95,45 @@ def _surely_nonempty(aval):
     return shape is not None and all(isinstance(d, int) and d > 0 for d in shape)
 
 
-def select_moment(rule, avals, bound):
+def select_reduction_tangents(rule, avals, bound):
+    label, text = layout(rule, avals, bound)
+    return tangent_form(rule, label, **text)
+
+
+def _moment_layout(rule, avals, bound):
     label, text = layout(rule, avals, bound)
     if label in ("scalar", "general"):
-        return rule.form(label)
+        return label, {}
     ddof = R.literals(bound, "ddof")
     if ddof is None:
-        return rule.form("general")
+        return "general", {}
     text["m"] = text["n"] if ddof[0] == 0 else f"({text['n']} - {ddof[0]})"
+    return label, text
+
+
+def select_moment(rule, avals, bound):
+    label, text = _moment_layout(rule, avals, bound)
     return rule.form(label, **text)
 
 
+def select_moment_tangents(rule, avals, bound):
+    label, text = _moment_layout(rule, avals, bound)
+    return tangent_form(rule, label, **text)
+
+
 def _reduction(fn, forms, *, signature=AXIS_SIGNATURE, dtype=R.same, selector=select_reduction,
-               name=None, notes="", domain=None, complex=None, spread=None):
+               name=None, notes="", domain=None, complex=None, spread=None, tangents=None):
     """A reduction over ``axis``; one that spreads its adjoint evenly (a sum, a mean) is a
-    linear map of its operand."""
+    linear map of its operand. ``tangents``: the JVP forms of the others, by layout."""
     param = signature.split(",")[0].strip()
     family = declare if spread is None else linear
+    jvp = {} if tangents is None else dict(
+        jvp=tangents["general"], jvp_forms=tangents,
+        jvp_selector=select_moment_tangents if selector is select_moment
+        else select_reduction_tangents)
     family(fn, signature, *forms["general"], kind=REDUCE, name=name or f"numpy.{fn.__name__}",
            shape=R.result(R.reduced(param), dtype(param)), forms=forms, selector=selector,
-           notes=notes, domain=domain, complex=complex, spread=spread)
+           notes=notes, domain=domain, complex=complex, spread=spread, **jvp)
 
 
 def _forms(scalar, all_, keepdims, axis, general, extra=0):
@@ -109,6 +142,15 @@ def _forms(scalar, all_, keepdims, axis, general, extra=0):
     return {label: (text,) + rest for label, text in (
         ("scalar", scalar), ("all", all_), ("keepdims", keepdims), ("axis", axis),
         ("general", general))}
+
+
+def _weighted(scalar, all_, keepdims, axis, general, extra=0):
+    """JVP forms, one per layout: the operand's tangent times the adjoint's weights (the
+    adjoint is ``g`` times them), summed over the reduced axes; ``scalar``, a 0-d operand's."""
+    return _forms(scalar, f"np.sum(a_dot * {all_})",
+                  f"np.sum(a_dot * {keepdims}, {{axis}}, keepdims=True)",
+                  f"np.sum(a_dot * {axis}, {{axis}})",
+                  f"np.sum(a_dot * {general}, axis, keepdims=keepdims)", extra)
 
 
 SUM = _forms("g", "np.full_like(a, g)", "np.full_like(a, g)",
@@ -157,27 +199,58 @@ STD_NOTES = ("where the slice is constant the adjoint is 0: exactly the derivati
              "2-norm at 0. The deviations are centred twice, so that shifting every element "
              "(which leaves the standard deviation unchanged) gets no adjoint even where the "
              "values are equal up to rounding")
+PROD_TANGENTS = _weighted("a_dot", "product_of_others(a)", "product_of_others(a, {axis})",
+                          "product_of_others(a, {axis})", "product_of_others(a, axis)")
+EXTREMUM_TANGENTS = _weighted(
+    "a_dot", "tie_weights(a, ans)", "tie_weights(a, ans, {axis})",
+    "tie_weights(a, np.expand_dims(ans, {axis}), {axis})",
+    "tie_weights(a, expand_reduced(ans, axis, keepdims), axis)")
+PTP_TANGENTS = _weighted(
+    "0.0 * a_dot", "(tie_weights(a, np.max(a)) - tie_weights(a, np.min(a)))",
+    *["(tie_weights(a, np.max(a, {axis}, keepdims=True), {axis}) - "
+      "tie_weights(a, np.min(a, {axis}, keepdims=True), {axis}))"] * 2,
+    "(tie_weights(a, np.max(a, axis, keepdims=True), axis) - "
+    "tie_weights(a, np.min(a, axis, keepdims=True), axis))")
+NANSUM_TANGENTS = _weighted("a_dot * (not np.isnan(a))", *["~np.isnan(a)"] * 4)
+VAR_TANGENTS = _forms(
+    "0.0 * a_dot", "2.0 * np.sum(a_dot * (a - np.mean(a))) / {m}",
+    "2.0 * np.sum(a_dot * (a - np.mean(a, {axis}, keepdims=True)), {axis}, keepdims=True) / {m}",
+    "2.0 * np.sum(a_dot * (a - np.mean(a, {axis}, keepdims=True)), {axis}) / {m}",
+    "2.0 * np.sum(a_dot * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims) / "
+    "(reduced_size(a, axis) - ddof)", extra=1)
+STD_TANGENTS = _forms(
+    "0.0 * a_dot", "np.sum(a_dot * unit(deviations(a), ans)) / {m}",
+    "np.sum(a_dot * unit(deviations(a, {axis}), ans), {axis}, keepdims=True) / {m}",
+    "np.sum(a_dot * unit(deviations(a, {axis}), np.expand_dims(ans, {axis})), {axis}) / {m}",
+    "np.sum(a_dot * unit(deviations(a, axis), expand_reduced(ans, axis, keepdims)), axis, "
+    "keepdims=keepdims) / (reduced_size(a, axis) - ddof)", extra=1)
 MEDIAN = _forms("g", "g * median_weights(a)", "g * median_weights(a, {axis})",
                 "np.expand_dims(g, {axis}) * median_weights(a, {axis})",
                 "expand_reduced(g, axis, keepdims) * median_weights(a, axis)")
+MEDIAN_TANGENTS = _weighted("a_dot", "median_weights(a)", "median_weights(a, {axis})",
+                            "median_weights(a, {axis})", "median_weights(a, axis)")
 MOMENT_SIGNATURE = "a, axis=None, *, ddof=0, keepdims=False"
 
 _reduction(np.sum, SUM, complex=HOLOMORPHIC, spread=Spread())
 _reduction(np.mean, MEAN, dtype=R.inexact, complex=HOLOMORPHIC, spread=Spread(divides=True))
 _reduction(np.prod, PROD, notes="exact where elements are zero: each element's adjoint is "
-           "the product of the others, computed without division", complex=HOLOMORPHIC)
+           "the product of the others, computed without division", complex=HOLOMORPHIC,
+           tangents=PROD_TANGENTS)
 for _fn in (np.max, np.amax, np.min, np.amin):
-    _reduction(_fn, EXTREMUM, notes=TIES)
+    _reduction(_fn, EXTREMUM, notes=TIES, tangents=EXTREMUM_TANGENTS)
 for _fn in (np.nanmax, np.nanmin):
-    _reduction(_fn, EXTREMUM, notes=TIES + "; NaNs get none")
-_reduction(np.ptp, PTP, notes=TIES)
-_reduction(np.nansum, NANSUM, notes="NaNs get no adjoint", complex=HOLOMORPHIC)
+    _reduction(_fn, EXTREMUM, notes=TIES + "; NaNs get none", tangents=EXTREMUM_TANGENTS)
+_reduction(np.ptp, PTP, notes=TIES, tangents=PTP_TANGENTS)
+_reduction(np.nansum, NANSUM, notes="NaNs get no adjoint", complex=HOLOMORPHIC,
+           tangents=NANSUM_TANGENTS)
 _reduction(np.median, MEDIAN, dtype=R.inexact,
            notes="the middle element gets the adjoint, or the two middle ones half each; "
-                 "among tied middle values, the one the sort puts in the middle")
-_reduction(np.var, VAR, signature=MOMENT_SIGNATURE, dtype=R.inexact, selector=select_moment)
+                 "among tied middle values, the one the sort puts in the middle",
+           tangents=MEDIAN_TANGENTS)
+_reduction(np.var, VAR, signature=MOMENT_SIGNATURE, dtype=R.inexact, selector=select_moment,
+           tangents=VAR_TANGENTS)
 _reduction(np.std, STD, signature=MOMENT_SIGNATURE, dtype=R.inexact, selector=select_moment,
-           notes=STD_NOTES)
+           notes=STD_NOTES, tangents=STD_TANGENTS)
 
 
 def _select_average(rule, avals, bound):
@@ -192,7 +265,9 @@ WEIGHTED = ("average_vjp(g, ans, a, weights, axis, keepdims)", None,
 declare(np.average, "a, axis=None, weights=None, *, keepdims=False", *WEIGHTED, kind=REDUCE,
         name="numpy.average", shape=R.result(R.reduced("a"), R.inexact("a", "weights")),
         forms={**{k: v[:2] + (None, None) for k, v in MEAN.items()}, "weighted": WEIGHTED},
-        selector=_select_average, notes="without weights, the mean's forms", complex=HOLOMORPHIC)
+        selector=_select_average, notes="without weights, the mean's forms", complex=HOLOMORPHIC,
+        jvp=(AppliedText("np.average(a_dot, axis, weights, keepdims=keepdims)"), None,
+             "average_jvp(weights_dot, ans, a, weights, axis, keepdims)", None))
 
 
 # cumulative sums and products: the result has the operand's shape (flattened for axis=None)
@@ -249,29 +324,33 @@ _cumsum(np.cumulative_sum, "x, /, *, axis=None, include_initial=False",
         "reverse_cumsum(g, x, axis, include_initial)")
 declare(np.cumprod, "a, axis=None", "cumprod_vjp(g, ans, a, axis)", None, kind=REDUCE,
         name="numpy.cumprod", shape=R.result(_cumulative_shape("a"), R.same("a")),
-        notes="exact where elements are zero", complex=HOLOMORPHIC)
+        notes="exact where elements are zero", complex=HOLOMORPHIC,
+        jvp=("cumprod_jvp(a_dot, ans, a, axis)", None))
 declare(np.cumulative_prod, "x, /, *, axis=None, include_initial=False",
         "cumprod_vjp(g, ans, x, axis, include_initial)", None, None, kind=REDUCE,
         name="numpy.cumulative_prod", shape=R.result(_cumulative_shape("x"), R.same("x")),
-        notes="exact where elements are zero", complex=HOLOMORPHIC)
+        notes="exact where elements are zero", complex=HOLOMORPHIC,
+        jvp=("cumprod_jvp(x_dot, ans, x, axis, include_initial)", None, None))
 
 
 # norms
 
 
-NORM_FORMS = {
-    "scalar": "g * np.sign(x)",
-    "two": "g * unit(x, ans)",
-    "two_axis": "np.expand_dims(g, {axis}) * unit(x, np.expand_dims(ans, {axis}))",
-    "one": "g * np.sign(x)",
-    "one_axis": "np.expand_dims(g, {axis}) * np.sign(x)",
-    "inf": "g * np.sign(x) * tie_weights(np.abs(x), ans, {axis})",
-    "inf_axis": "np.expand_dims(g, {axis}) * np.sign(x) * "
-                "tie_weights(np.abs(x), np.expand_dims(ans, {axis}), {axis})",
-    "p": "g * np.sign(x) * (np.abs(x) / ans) ** ({ord} - 1)",
-    "p_axis": "np.expand_dims(g, {axis}) * np.sign(x) * "
-              "(np.abs(x) / np.expand_dims(ans, {axis})) ** ({ord} - 1)",
+NORM_WEIGHTS = {
+    "scalar": "np.sign(x)",
+    "two": "unit(x, ans)",
+    "two_axis": "unit(x, np.expand_dims(ans, {axis}))",
+    "one": "np.sign(x)",
+    "one_axis": "np.sign(x)",
+    "inf": "np.sign(x) * tie_weights(np.abs(x), ans, {axis})",
+    "inf_axis": "np.sign(x) * tie_weights(np.abs(x), np.expand_dims(ans, {axis}), {axis})",
+    "p": "np.sign(x) * (np.abs(x) / ans) ** ({ord} - 1)",
+    "p_axis": "np.sign(x) * (np.abs(x) / np.expand_dims(ans, {axis})) ** ({ord} - 1)",
 }
+"""A norm's adjoint is ``g`` (its reduced axes put back) times these weights of ``x``'s
+shape, and its tangent the sum of ``x_dot`` times them over the reduced axes."""
+NORM_FORMS = {label: ("np.expand_dims(g, {axis}) * " if label.endswith("_axis") else "g * ")
+              + weights for label, weights in NORM_WEIGHTS.items()}
 NORM_NOTES = ("vector orders 1, 2, inf, -inf and any other p; matrix orders 'fro', 'nuc', 1, "
               "-1, 2, -2, inf, -inf (in norm_vjp); " + TIES + "; at x = 0 the 2-norm and "
               "Frobenius norm take the subgradient 0 (unit(x, 0) is 0)")
@@ -300,29 +379,56 @@ NORM_KINDS = {"numpy.linalg.norm": "norm", "numpy.linalg.vector_norm": "vector",
               "numpy.linalg.matrix_norm": "matrix"}
 
 
-def _select_norm(rule, avals, bound):
+def _norm_layout(rule, avals, bound):
+    """The form for a norm's call, whether it keeps the reduced axes, and the placeholder
+    text; None where only the helper knows (an order or axis known at run time)."""
     kind = NORM_KINDS[rule.name]
     ndim = avals["x"].ndim
     present = [p for p in ("ord", "axis", "keepdims") if p in bound]
     values = R.literals(bound, *present)
     if values is None or ndim is None:
-        return rule.templates
+        return None
     if ndim == 0:
-        return rule.form("scalar")
+        return "scalar", False, {}
     given = dict(zip(present, values))
     ord_, axis, keep = given.get("ord"), given.get("axis"), bool(given.get("keepdims"))
     if kind == "matrix":
         axis = (-2, -1)
     label = _norm_label(kind, ndim, ord_, axis)
     if label is None:
-        return rule.templates
+        return None
     try:
         everything = axis is None or len(R.normalized(axis, ndim)) == ndim
     except ValueError:
-        return rule.templates
+        return None
     if not keep and not everything:
         label += "_axis"
-    return rule.form(label, axis=repr(axis), ord=repr(ord_))
+    return label, keep, {"axis": repr(axis), "ord": repr(ord_)}
+
+
+def _select_norm(rule, avals, bound):
+    found = _norm_layout(rule, avals, bound)
+    if found is None:
+        return rule.templates
+    label, _, text = found
+    return rule.form(label, **text)
+
+
+def _select_norm_tangents(rule, avals, bound):
+    found = _norm_layout(rule, avals, bound)
+    if found is None:
+        return rule.jvp
+    label, keep, text = found
+    weighted = f"x_dot * {NORM_WEIGHTS[label]}"
+    if label == "scalar":
+        tangent = weighted
+    elif label.endswith("_axis"):
+        tangent = f"np.sum({weighted}, {{axis}})"
+    elif keep:
+        tangent = f"np.sum({weighted}, {{axis}}, keepdims=True)"
+    else:
+        tangent = f"np.sum({weighted})"
+    return tangents_of(rule, (tangent,) + (None,) * (len(rule.params) - 1), **text)
 
 
 def _norm_shape(kind):
@@ -334,17 +440,18 @@ def _norm_shape(kind):
 
 
 def _norm(fn, signature, general):
+    """``general`` is the helper's arguments after the operand's adjoint or tangent."""
     name = f"numpy.linalg.{fn.__name__}"
     rest = (None,) * (len(signature_of(signature).params) - 1)
     forms = {label: (text,) + rest for label, text in NORM_FORMS.items()}
-    declare(fn, signature, general, *rest, kind=REDUCE, name=name,
+    declare(fn, signature, f"norm_vjp(g, {general})", *rest, kind=REDUCE, name=name,
             shape=R.result(_norm_shape(NORM_KINDS[name]), R.inexact("x")),
-            forms=forms, selector=_select_norm, notes=NORM_NOTES)
+            forms=forms, selector=_select_norm, notes=NORM_NOTES,
+            jvp=(f"norm_jvp(x_dot, {general})",) + rest, jvp_selector=_select_norm_tangents)
 
 
-_norm(np.linalg.norm, "x, ord=None, axis=None, keepdims=False",
-      "norm_vjp(g, ans, x, ord, axis, keepdims)")
+_norm(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", "ans, x, ord, axis, keepdims")
 _norm(np.linalg.vector_norm, "x, /, *, axis=None, keepdims=False, ord=2",
-      "norm_vjp(g, ans, x, ord, axis, keepdims, vector=True)")
+      "ans, x, ord, axis, keepdims, vector=True")
 _norm(np.linalg.matrix_norm, "x, /, *, keepdims=False, ord='fro'",
-      "norm_vjp(g, ans, x, ord, (-2, -1), keepdims)")
+      "ans, x, ord, (-2, -1), keepdims")

@@ -208,7 +208,7 @@ REGISTRY = Registry()
 def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, domain=None,
             notes="", symbol=None, shape=None, user=False, helpers=None, selector=None,
             forms=None, views=False, complex=None, pointwise=True, shape_only=False,
-            spread=None, jvp=None, complex_jvp=None):
+            spread=None, jvp=None, complex_jvp=None, jvp_forms=None, jvp_selector=None):
     """Declare a primitive's reverse rule; one template (or None) per parameter.
 
     ``signature`` is written as in a ``def``: literal defaults, ``/`` and ``*`` allowed.
@@ -228,6 +228,10 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     pointwise primitive (see :mod:`srcdiff.primitives.families`), or a function of the
     parsed signature that gives either; ``complex_jvp``, one per parameter for complex
     operands of a pointwise primitive that is not holomorphic (``abs``, ``np.real``).
+    ``jvp_selector(rule, avals, bound)`` picks tangent templates where they depend on the
+    call, as ``selector`` picks adjoints: among ``jvp_forms`` (label -> one tangent template
+    per parameter, with ``{placeholders}``) through :func:`tangent_form`, or made by
+    :func:`tangents_of`; ``jvp`` is then what it falls back on.
 
     A user's rule (``user=True``) is checked and added at once; a table's is made when its
     primitive is first looked up (tests make every one).
@@ -235,7 +239,8 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     arguments = dict(kind=kind, name=name, cases=cases, domain=domain, notes=notes,
                      symbol=symbol, shape=shape, user=user, helpers=helpers, selector=selector,
                      forms=forms, views=views, complex=complex, pointwise=pointwise,
-                     shape_only=shape_only, spread=spread, jvp=jvp, complex_jvp=complex_jvp)
+                     shape_only=shape_only, spread=spread, jvp=jvp, complex_jvp=complex_jvp,
+                     jvp_forms=jvp_forms, jvp_selector=jvp_selector)
     if user:
         return REGISTRY.add(_make(fn, signature, templates, family="user", **arguments))
     family = _family()
@@ -245,7 +250,7 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
 
 def _make(fn, signature, templates, *, kind, name, cases, domain, notes, symbol, shape, user,
           helpers, selector, forms, views, complex, pointwise, shape_only, spread, jvp,
-          complex_jvp, family):
+          complex_jvp, jvp_forms, jvp_selector, family):
     label = _display(fn, name)
     if kind not in KINDS:
         raise RuleError(f"unknown rule kind {kind!r}")
@@ -289,6 +294,14 @@ def _make(fn, signature, templates, *, kind, name, cases, domain, notes, symbol,
     rule.jvp = jvp
     if complex_jvp is not None:
         rule.complex_jvp = _jvp_templates(label, complex_jvp, params, allowed, user)
+    rule.jvp_forms = {key: tuple(texts) for key, texts in (jvp_forms or {}).items()}
+    for key, texts in rule.jvp_forms.items():
+        if len(texts) != len(params):
+            raise RuleError(f"{label}: tangent form {key!r} has {len(texts)} templates")
+    if jvp_selector is not None:
+        if jvp is None:
+            raise RuleError(f"{label}: a tangent selector needs the default tangents (jvp)")
+        rule.jvp_selector = jvp_selector
     return rule
 
 
@@ -297,6 +310,29 @@ def _jvp_templates(label, texts, params, allowed, check):
         raise RuleError(f"{label}: {len(params)} parameters but {len(texts)} tangent templates")
     tangents = {f"{p}_dot" for p in params}
     return parse_templates(texts, set(allowed) | tangents, check=check)
+
+
+def tangent_form(rule, label, **text):
+    """The tangent templates of the rule's JVP form ``label``, its placeholders filled by
+    ``text`` (a selector's choice, as :meth:`Rule.form` is for adjoints)."""
+    return tangents_of(rule, rule.jvp_forms[label], **text)
+
+
+def tangents_of(rule, texts, **text):
+    """Tangent templates from their text (one per parameter, None for none; an AppliedText
+    stays a call of the primitive), made by a selector at compile time and parsed once."""
+    allowed = frozenset(rule.allowed() | {f"{p}_dot" for p in rule.params})
+    kinds = tuple((t, isinstance(t, AppliedText)) if isinstance(t, str) else (t, False)
+                  for t in texts)
+    return _tangent_texts(kinds, allowed, tuple(sorted(text.items())))
+
+
+@functools.cache
+def _tangent_texts(kinds, allowed, text):
+    values = dict(text)
+    return tuple(t if t is None or isinstance(t, Refusal) else
+                 (Applied if applied else Template).parse(t.format(**values), allowed)
+                 for t, applied in kinds)
 
 
 def _family():

@@ -10,7 +10,7 @@ import numpy as np
 from ..ir import nodes as ir
 from . import results as R
 from .families import bilinear, elementwise, linear
-from .registry import GENERAL, HOLOMORPHIC, declare, signature_of
+from .registry import GENERAL, HOLOMORPHIC, declare, signature_of, tangent_form
 
 RESHAPED = "np.reshape(g, {x}.shape)"
 RESHAPED_ANY = "np.reshape(g, np.shape({x}))"
@@ -38,15 +38,16 @@ def _reshaping(fn, signature, dims, name=None, **options):
 
 
 def _moving(fn, signature, template, dims, selector=None, forms=None, notes="", name=None,
-            views=False, family=linear):
+            views=False, family=linear, **options):
     """A rule whose adjoint applies the inverse movement to ``g`` (same dtype); a linear
-    map of its first operand unless ``family`` says otherwise (a sort)."""
+    map of its first operand unless ``family`` says otherwise (a sort, with its own
+    ``jvp`` among the ``options``)."""
     params = signature_of(signature).params
     family(fn, signature, template, *(None,) * (len(params) - 1), kind=GENERAL,
            name=name or _name(fn),
            shape=R.result(dims, R.same(params[0])), selector=selector,
            forms={k: (v,) + (None,) * (len(params) - 1) for k, v in (forms or {}).items()},
-           notes=notes, views=views, complex=HOLOMORPHIC)
+           notes=notes, views=views, complex=HOLOMORPHIC, **options)
 
 
 # shapes of results
@@ -404,12 +405,21 @@ linear(np.take_along_axis, "arr, indices, axis=-1", "untake_along_axis(g, arr, i
        shape=R.result(_take_along_dims, R.same("arr"), ("arr",)),
        notes="repeated indices accumulate", complex=HOLOMORPHIC)
 _moving(np.sort, "a, axis=-1", "unsort(g, a, axis)", _sort_dims, family=declare,
-        notes="tied elements may trade places; the sort is continuous there")
+        notes="tied elements may trade places; the sort is continuous there",
+        jvp=("np.take_along_axis(a_dot, np.argsort(a, axis, kind='stable'), axis)", None))
+
+
+def _flat(bound):
+    axis = R.literals(bound, "axis")
+    return axis is not None and axis[0] is None
 
 
 def _select_append(rule, avals, bound):
-    axis = R.literals(bound, "axis")
-    return rule.form("flat") if axis is not None and axis[0] is None else rule.templates
+    return rule.form("flat") if _flat(bound) else rule.templates
+
+
+def _select_append_tangents(rule, avals, bound):
+    return tangent_form(rule, "flat") if _flat(bound) else rule.jvp
 
 
 declare(np.append, "arr, values, axis=None",
@@ -419,7 +429,12 @@ declare(np.append, "arr, values, axis=None",
         shape=R.result(_append_dims, R.same("arr", "values")), selector=_select_append,
         forms={"flat": ("np.reshape(g[:np.size(arr)], np.shape(arr))",
                         "np.reshape(g[np.size(arr):], np.shape(values))", None)},
-        complex=HOLOMORPHIC)
+        complex=HOLOMORPHIC,
+        jvp=("np.append(arr_dot, np.zeros_like(values), axis)",
+             "np.append(np.zeros_like(arr), values_dot, axis)", None),
+        jvp_forms={"flat": ("np.append(arr_dot, np.zeros_like(values))",
+                            "np.append(np.zeros_like(arr), values_dot)", None)},
+        jvp_selector=_select_append_tangents)
 _moving(np.diff, "a, n=1, axis=-1", "diff_vjp(g, a, n, axis)", _diff_dims)
 elementwise(np.copy, "a", "g", name="numpy.copy", complex=HOLOMORPHIC)
 elementwise(np.asarray, "a", "g", name="numpy.asarray", views=True, complex=HOLOMORPHIC)

@@ -1,11 +1,12 @@
-"""Helpers for the adjoints of tuples, lists and dicts, and of joining arrays from them
-or splitting arrays into them."""
+"""Helpers for the adjoints (and tangents) of tuples, lists and dicts, and of joining arrays
+from them or splitting arrays into them."""
 
 import numpy as np
 
 __all__ = [
     "zeros_like_tree", "one_hot", "add_tree", "spread", "split_like", "unstack_like",
     "split_hstack", "split_vstack", "unarray", "require_assigned", "cast_tree",
+    "filled_tangents", "sum_tangents",
 ]
 
 
@@ -58,6 +59,17 @@ def spread(g, items):
 
 def _like(pieces, items):
     return tuple(pieces) if isinstance(items, tuple) else list(pieces)
+
+
+def sum_tangents(tangents, items, ans):
+    """The tangent of ``ans = sum(items, start)`` from the items': their sum (zeros for
+    items that have none), spread to the result's shape where ``start`` or an empty list
+    leaves it larger. The transpose of :func:`spread`."""
+    total = sum(filled_tangents(tangents, items) if isinstance(items, (list, tuple))
+                else tangents)
+    if np.shape(total) == np.shape(ans):
+        return total
+    return np.broadcast_to(total, np.shape(ans)).copy()
 
 
 def split_like(g, arrays, axis=0):
@@ -129,3 +141,14 @@ def cast_tree(g, like):
     if isinstance(like, np.ndarray):
         return np.asarray(g, dtype=like.dtype)
     return g
+
+
+def filled_tangents(tangents, items):
+    """The tangents of a list's or tuple's items (nested ones too), with zeros of the
+    item's shape where an item has none: forward mode gives an integer item the tangent
+    None, and a join of the tangents needs an array there."""
+    if isinstance(items, (list, tuple)):
+        return _like([filled_tangents(t, item) for t, item in zip(tangents, items)], items)
+    if tangents is None:
+        return np.zeros(np.shape(items))
+    return tangents

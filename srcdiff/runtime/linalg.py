@@ -1,6 +1,6 @@
 """Helpers for the adjoints of products and linear algebra where ranks, batches or
 broadcasting are known only at run time, and where the textbook formula needs an inverse
-that may not exist (``adjugate``)."""
+that may not exist (``adjugate``); and for the tangents of the decompositions."""
 
 import numpy as np
 
@@ -12,7 +12,8 @@ __all__ = [
     "tensordot_rhs_vjp", "inner_lhs_vjp", "inner_rhs_vjp", "kron_vjp", "einsum_labels",
     "einsum_vjp", "solve_rhs_vjp", "solve_lhs_vjp", "cholesky_vjp", "eigvalsh_vjp",
     "svdvals_vjp", "matrix_power_vjp", "adjugate", "polyval_derivative",
-    "polyval_coefficients_vjp", "linspace_vjp",
+    "polyval_coefficients_vjp", "linspace_vjp", "cholesky_jvp", "eigvalsh_jvp", "svdvals_jvp",
+    "matrix_power_jvp",
 ]
 
 
@@ -202,6 +203,55 @@ def _lower_part(sym):
     matrix's entries, moved onto the lower triangle that was read."""
     n = sym.shape[-1]
     return np.tril(2.0 * sym) - sym * np.eye(n, dtype=sym.dtype)
+
+
+def _symmetric_read(a_dot, UPLO="L"):
+    """The symmetric matrix NumPy's symmetric routines see when ``a`` moves by ``a_dot``:
+    its lower (or upper) triangle mirrored. The transpose of :func:`_lower_part`."""
+    a_dot = np.asarray(a_dot)
+    if UPLO != "L":
+        a_dot = np.swapaxes(a_dot, -1, -2)
+    return np.tril(a_dot) + np.swapaxes(np.tril(a_dot, -1), -1, -2)
+
+
+def cholesky_jvp(a_dot, L):
+    """The tangent of ``L = np.linalg.cholesky(a)``: ``L Phi(L^-1 S L^-T)``, with ``S`` the
+    symmetric tangent of the lower triangle NumPy reads and ``Phi`` the lower triangle with
+    its diagonal halved."""
+    L = np.asarray(L)
+    inv = np.linalg.inv(L)
+    inner = inv @ _symmetric_read(a_dot) @ np.swapaxes(inv, -1, -2)
+    phi = np.tril(inner) - 0.5 * inner * np.eye(L.shape[-1], dtype=L.dtype)
+    return L @ phi
+
+
+def eigvalsh_jvp(a_dot, a, UPLO="L"):
+    """The tangent of ``np.linalg.eigvalsh(a, UPLO)``: ``v_i^T S v_i`` for each eigenvector
+    ``v_i``, with ``S`` the symmetric tangent of the triangle read (distinct eigenvalues)."""
+    _, v = np.linalg.eigh(np.asarray(a), UPLO=UPLO)
+    return np.einsum("...ji,...jk,...ki->...i", v, _symmetric_read(a_dot, UPLO), v)
+
+
+def svdvals_jvp(x_dot, x):
+    """The tangent of ``np.linalg.svdvals(x)``: ``u_i^T x_dot v_i`` for each pair of singular
+    vectors (singular values distinct and nonzero)."""
+    u, _, vt = np.linalg.svd(np.asarray(x), full_matrices=False)
+    return np.einsum("...ji,...jk,...ik->...i", u, x_dot, vt)
+
+
+def matrix_power_jvp(a_dot, a, n):
+    """The tangent of ``np.linalg.matrix_power(a, n)``: ``sum_k a^k a_dot a^(n-1-k)``, and
+    for a negative ``n`` the same of the inverse, whose tangent is ``-inv a_dot inv``."""
+    a, a_dot = np.asarray(a), np.asarray(a_dot)
+    if n == 0:
+        return np.zeros(np.broadcast_shapes(a.shape, a_dot.shape), dtype=np.result_type(a, a_dot))
+    if n < 0:
+        inv = np.linalg.inv(a)
+        return matrix_power_jvp(-inv @ a_dot @ inv, inv, -n)
+    powers = [np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    return sum(powers[k] @ a_dot @ powers[n - 1 - k] for k in range(n))
 
 
 def cholesky_vjp(g, L):

@@ -1,5 +1,6 @@
-"""Helpers for the adjoints of reductions: putting reduced axes back, ties, products
-without division, medians, cumulative sums and products, norms and weighted averages."""
+"""Helpers for the adjoints and tangents of reductions: putting reduced axes back, ties,
+products without division, medians, cumulative sums and products, norms and weighted
+averages."""
 
 import math
 
@@ -9,7 +10,8 @@ from .arithmetic import cast_like
 
 __all__ = [
     "expand_reduced", "reduced_size", "unit", "deviations", "tie_weights", "product_of_others",
-    "median_weights", "reverse_cumsum", "cumprod_vjp", "norm_vjp", "average_vjp",
+    "median_weights", "reverse_cumsum", "cumprod_vjp", "cumprod_jvp", "norm_vjp", "norm_jvp",
+    "average_vjp", "average_jvp",
 ]
 
 
@@ -136,56 +138,99 @@ def cumprod_vjp(g, ans, a, axis=None, include_initial=False):
     return cast_like(np.moveaxis(before * suffix, -1, axis).reshape(shape), a)
 
 
+def cumprod_jvp(x_dot, ans, x, axis=None, include_initial=False):
+    """The tangent of ``np.cumprod(x, axis)`` (``np.cumulative_prod`` with
+    ``include_initial``), exact where elements are zero: the running product's own
+    recurrence, ``p_k = p_(k-1) * x_k``, differentiated, where there is a zero; the running
+    sum of ``x_dot / x`` scaled by the products (as the adjoint does) where there is none."""
+    x, x_dot = np.asarray(x), np.asarray(x_dot)
+    if axis is None:
+        x, x_dot, axis = x.ravel(), np.broadcast_to(x_dot, np.shape(x)).ravel(), 0
+    axis = axis % x.ndim
+    products = np.cumprod(x, axis)
+    if np.all(x != 0):
+        tangent = products * np.cumsum(x_dot / x, axis)
+    else:
+        x_m, dot_m = np.moveaxis(x, axis, -1), np.moveaxis(x_dot, axis, -1)
+        before = np.moveaxis(products, axis, -1)
+        moved = np.empty(np.broadcast_shapes(x_m.shape, dot_m.shape),
+                         dtype=np.result_type(x, x_dot))
+        running = np.zeros_like(moved[..., 0])
+        for k in range(x_m.shape[-1]):
+            previous = before[..., k - 1] if k else 1.0
+            running = running * x_m[..., k] + previous * dot_m[..., k]
+            moved[..., k] = running
+        tangent = np.moveaxis(moved, -1, axis)
+    if include_initial:
+        zero = np.zeros_like(np.take(tangent, [0], axis=axis))
+        tangent = np.concatenate([zero, tangent], axis=axis)
+    return tangent
+
+
+def _norm_axes(x, ord, axis, vector):
+    """The axes a norm reduces, and whether it is a matrix norm there."""
+    if vector:
+        return tuple(range(x.ndim)) if axis is None else tuple(
+            a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,))), False
+    if axis is None:
+        if ord is None or x.ndim == 1:
+            return tuple(range(x.ndim)), False
+        return (0, 1), True
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % x.ndim for a in axes), len(axes) == 2
+
+
+def _norm_weights(ans, x, ord, axes, matrix, keepdims):
+    """What a norm's adjoint multiplies ``g`` (its axes put back) by, of ``x``'s shape."""
+    if not keepdims and np.ndim(ans):
+        ans = np.expand_dims(ans, axes)
+    if matrix:
+        return _matrix_norm_weights(ans, x, ord, axes)
+    return _vector_norm_weights(ans, x, ord, axes)
+
+
+def norm_jvp(x_dot, ans, x, ord=None, axis=None, keepdims=False, vector=False):
+    """The tangent of ``np.linalg.norm(x, ord, axis, keepdims)`` (``vector=True``:
+    ``np.linalg.vector_norm``): the transpose of :func:`norm_vjp`, so ties and the point
+    x = 0 are treated alike."""
+    x = np.asarray(x)
+    axes, matrix = _norm_axes(x, ord, axis, vector)
+    weights = _norm_weights(ans, x, ord, axes, matrix, keepdims)
+    return np.sum(x_dot * weights, axis=axes, keepdims=keepdims)
+
+
 def norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False, vector=False):
     """The adjoint of ``np.linalg.norm(x, ord, axis, keepdims)`` for every vector and matrix
     order NumPy accepts (``vector=True``: ``np.linalg.vector_norm``, which flattens). Ties (in
     the max and min orders, and at equal singular values) are split equally; at x = 0 the
     2-norm's subgradient 0 is used."""
     x = np.asarray(x)
-    if vector:
-        axes = tuple(range(x.ndim)) if axis is None else tuple(
-            a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
-        matrix = False
-    elif axis is None:
-        if ord is None or x.ndim == 1:
-            axes = tuple(range(x.ndim))
-            matrix = False
-        else:
-            axes, matrix = (0, 1), True
-    else:
-        axes = axis if isinstance(axis, tuple) else (axis,)
-        matrix = len(axes) == 2
-        axes = tuple(a % x.ndim for a in axes)
-    if not keepdims:
-        g = np.expand_dims(g, axes) if np.ndim(g) else g
-        ans = np.expand_dims(ans, axes) if np.ndim(ans) else ans
-    if matrix:
-        result = _matrix_norm_vjp(g, ans, x, ord, axes)
-    else:
-        result = _vector_norm_vjp(g, ans, x, ord, axes)
-    return cast_like(result, x)
+    axes, matrix = _norm_axes(x, ord, axis, vector)
+    if not keepdims and np.ndim(g):
+        g = np.expand_dims(g, axes)
+    return cast_like(g * _norm_weights(ans, x, ord, axes, matrix, keepdims), x)
 
 
-def _vector_norm_vjp(g, ans, x, ord, axes):
+def _vector_norm_weights(ans, x, ord, axes):
     if ord is None or ord == 2:
-        return g * unit(x, ans)
+        return unit(x, ans)
     if ord == 0:
         return np.zeros_like(x)
     if ord == 1:
-        return g * np.sign(x)
+        return np.sign(x)
     if ord in (np.inf, -np.inf):
-        return g * np.sign(x) * tie_weights(np.abs(x), ans, axes)
-    return g * np.sign(x) * (np.abs(x) / ans) ** (ord - 1)
+        return np.sign(x) * tie_weights(np.abs(x), ans, axes)
+    return np.sign(x) * (np.abs(x) / ans) ** (ord - 1)
 
 
-def _matrix_norm_vjp(g, ans, x, ord, axes):
+def _matrix_norm_weights(ans, x, ord, axes):
     if ord in (None, "fro"):
-        return g * unit(x, ans)
+        return unit(x, ans)
     rows, cols = axes
     if ord in (1, -1, np.inf, -np.inf):
         summed = cols if ord in (np.inf, -np.inf) else rows
         sums = np.sum(np.abs(x), axis=summed, keepdims=True)
-        return g * np.sign(x) * tie_weights(sums, ans, axes)
+        return np.sign(x) * tie_weights(sums, ans, axes)
     y = np.moveaxis(x, (rows, cols), (-2, -1))
     u, s, vt = np.linalg.svd(y, full_matrices=False)
     if ord == "nuc":
@@ -194,9 +239,7 @@ def _matrix_norm_vjp(g, ans, x, ord, axes):
         pick = s == (s[..., :1] if ord == 2 else s[..., -1:])
         weights = pick / np.sum(pick, axis=-1, keepdims=True)
         grad = (u * weights[..., None, :]) @ vt
-    gm = np.moveaxis(np.broadcast_to(g, np.broadcast_shapes(np.shape(g), x.shape)),
-                     (rows, cols), (-2, -1))
-    return np.moveaxis(gm * grad, (-2, -1), (rows, cols))
+    return np.moveaxis(grad, (-2, -1), (rows, cols))
 
 
 def average_vjp(g, ans, a, weights, axis=None, keepdims=False, wrt="a"):
@@ -218,3 +261,18 @@ def average_vjp(g, ans, a, weights, axis=None, keepdims=False, wrt="a"):
     if w.shape != a.shape:
         result = np.sum(result, axis=tuple(i for i in range(a.ndim) if i != axis % a.ndim))
     return cast_like(np.reshape(result * np.ones_like(w_full), w.shape), w)
+
+
+def average_jvp(weights_dot, ans, a, weights, axis=None, keepdims=False):
+    """The tangent of ``np.average(a, axis, weights)`` from its weights' tangent,
+    ``sum(weights_dot * (a - ans)) / sum(weights)``: the transpose of
+    ``average_vjp(..., wrt='weights')`` (1-d weights along a single axis included)."""
+    a = np.asarray(a)
+    w, w_dot = np.asarray(weights), np.asarray(weights_dot)
+    if w.shape != a.shape:
+        shape = [1] * a.ndim
+        shape[axis % a.ndim] = w.size
+        w, w_dot = w.reshape(shape), np.broadcast_to(w_dot, np.shape(weights)).reshape(shape)
+    deviation = a - expand_reduced(ans, axis, keepdims)
+    total = np.sum(w, axis=axis, keepdims=keepdims)
+    return np.sum(w_dot * deviation, axis=axis, keepdims=keepdims) / total
