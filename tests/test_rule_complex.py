@@ -286,3 +286,20 @@ def test_real_numbers_stored_in_complex_arrays(module_from, name):
         warnings.simplefilter("error")
         grad = srcdiff.gradient(f)(0.7)
     assert type(grad) is float and grad == pytest.approx(4 * 0.7)
+
+
+def polyval_energy(p, x):
+    return np.sum(np.abs(np.polyval(p, x)) ** 2)
+
+
+def test_a_real_point_of_a_complex_polynomial():
+    """``polyval_derivative`` cast the complex slope to the real point's dtype before the
+    product with the adjoint, dropping its imaginary part: a wrong gradient for x (found
+    by forward mode, which agreed with central differences)."""
+    p = np.array([1.0 + 2.0j, -0.5 + 0.1j, 0.3 - 1.0j])
+    x = np.array([0.5, 1.5])
+    grad = srcdiff.gradient(polyval_energy, wrt=1)(p, x)
+    expected = [(polyval_energy(p, x + 1e-6 * e) - polyval_energy(p, x - 1e-6 * e)) / 2e-6
+                for e in np.eye(2)]
+    np.testing.assert_allclose(grad, expected, rtol=1e-7)
+    assert grad.dtype == np.float64

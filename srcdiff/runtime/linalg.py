@@ -325,8 +325,13 @@ def adjugate(a):
 
 
 def polyval_derivative(p, x):
-    """The derivative of the polynomial ``p`` at ``x``, in ``x``'s dtype."""
-    return cast_like(np.polyval(np.polyder(p), x), x)
+    """The derivative of the polynomial ``p`` at ``x``, in ``x``'s precision. It is a
+    factor of the adjoint, not the adjoint: complex coefficients give a complex slope even
+    at a real ``x``, whose real part is taken only after the product with ``g``."""
+    slope = np.polyval(np.polyder(p), x)
+    if np.iscomplexobj(slope) and not np.iscomplexobj(x):
+        return slope
+    return cast_like(slope, x)
 
 
 def polyval_coefficients_vjp(g, p, x):
