@@ -283,3 +283,43 @@ def test_a_rule_without_a_forward_derivative_is_refused_where_it_is_used(module_
     text = str(caught.value)
     assert "cube has a reverse rule (defvjp) but no forward rule" in text
     assert "return cube(x) + 1.0" in text and "srcdiff.defjvp" in text
+
+
+def carried_then_written(v, u):
+    for i in range(2):
+        v = v + u * u
+        v[i] = 0.5
+    return np.sum(np.sin(v))
+
+
+def test_a_tangent_carried_by_a_loop_is_copied_before_a_write():
+    """The tangent of ``v = v + u * u`` (``v_dot`` itself) was written into by ``v[i] =
+    0.5`` in place: the caller's tangent changed. The loop's phi counted the new array's
+    memory as the old one's (found by the fuzzer)."""
+    direction = np.array([1.0, 2.0, 3.0])
+    assert_jvp(carried_then_written, (np.array([0.1, 0.2, 0.3]), np.ones(3)),
+               (direction, None))
+    assert direction.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_a_result_whose_kind_a_callee_leaves_open_gets_a_tangent_of_its_type(module_from):
+    """A callee's result joins a float and a NumPy float into a NumPy float: the zero
+    tangent of a result that depended only on it was a NumPy float for a float value."""
+    mod = module_from("""
+        import math
+
+        import numpy as np
+
+        def either_kind(x, flag):
+            if flag:
+                return np.sin(x) * 2.0
+            return math.sin(x) * 2.0
+
+        def f(x, y):
+            s = either_kind(y, x > 0.0)
+            return s * s
+    """)
+    value, tangent = srcdiff.jvp(mod.f, (-1.0, 3.0), (1.0, None))
+    assert type(value) is float and type(tangent) is float and tangent == 0.0
+    value, tangent = srcdiff.jvp(mod.f, (1.0, 3.0), (1.0, None))
+    assert type(value) is np.float64 and type(tangent) is np.float64

@@ -88,7 +88,7 @@ class _Forward(PrimalPrinter, TangentRules, Results):
         if tangent is None:
             # A result that does not depend on wrt (a constant, even): its zero tangent.
             tangent = zero_like(self.program.aval(returned, returned.value), value)
-        elif result is not None:
+        if result is not None:
             self.body_lines = body
             tangent = self.result_cast(tangent, value, result)
         body.append(code.Return(gast.Tuple(elts=[value, tangent], ctx=gast.Load()),
@@ -98,12 +98,13 @@ class _Forward(PrimalPrinter, TangentRules, Results):
         return out
 
     def result_cast(self, tangent, value, result):
-        """The result's tangent in the value's type. Where paths that join gave a value
-        that flows into the result different kinds (a float on one, a NumPy scalar on
-        another), the joined abstract value cannot say which it is: the tangent takes the
-        type the value has when the code runs."""
+        """The result's tangent in the value's type. A NumPy scalar's abstract value may
+        come from joining paths that gave a float on one and a NumPy scalar on another,
+        here or in a function called (whose result's kind is the join), and then it cannot
+        say which the value is: the tangent takes the type the value has when the code
+        runs. So it does where paths here join values of different kinds."""
         aval = self.program.avals[result]
-        if self._mixed(result, {}) or aval.container or aval.kind not in (PY, NP, ARRAY):
+        if self._mixed(result, {}) or aval.container or aval.kind not in (PY, ARRAY):
             return gast.Call(func=code.ref(OBJ, runtime.cast_tree),
                              args=[tangent, code.clone(value)], keywords=[])
         return self.cast(tangent, aval)

@@ -83,7 +83,8 @@ class TangentRules:
         tangent = self.tangent_of(stmt, stmt.value) if self.activity.active(stmt) else None
         if tangent is None:
             return lines + [self._zero_line(stmt)]
-        return lines + [self._tangent_line(stmt, self.unaliased(stmt, tangent))]
+        source = self.program.definition(stmt, stmt.value)
+        return lines + [self._tangent_line(stmt, self.unaliased(stmt, tangent, [source]))]
 
     def tangent_call(self, stmt):
         """``z = op(a, b)``: the sum of the tangent parts of the active operands."""
@@ -167,7 +168,8 @@ class TangentRules:
             total = gast.BinOp(left=total, op=gast.Add(), right=part)
         if result_aval.kind == ARRAY and not full:
             return np_call("full_like", [code.clone(result), total])
-        return self.unaliased(stmt, total)
+        sources = [self.program.definition(stmt, bound[p]) for p in used]
+        return self.unaliased(stmt, total, [s for s in sources if s is not None])
 
     def _fills(self, part, result_aval):
         """Whether an elementwise part surely has the result's shape: the shapes of the
@@ -198,16 +200,18 @@ class TangentRules:
                 and s.value.rule.writes is not None))
         return found
 
-    def unaliased(self, stmt, tangent):
+    def unaliased(self, stmt, tangent, sources):
         """``x_dot.copy()`` where the tangent of a new array would be another value's
-        tangent array itself and either may be written in place: the tangents must share
-        memory only where the values do."""
+        tangent array itself (the tangent of one of ``sources``, the operands' values) and
+        either may be written in place: the tangents must share memory only where the
+        values do. (A variable a loop carries is one web of several values: its value on
+        entry to this statement, not the web, says what memory the tangent came with.)"""
         ref = code.ref_of(tangent)
         if ref is None or ref[0] != TAN or self.program.avals[stmt].kind != ARRAY:
             return tangent
         memory = self.program.memory
         mine = memory.get(stmt, frozenset())
-        theirs = frozenset().union(*(memory.get(v, frozenset()) for v in self.ssa.webs
+        theirs = frozenset().union(*(memory.get(v, frozenset()) for v in sources
                                      if self.web(v) == ref[1]))
         if mine & theirs or not (mine | theirs) & self.written():
             return tangent
