@@ -323,3 +323,20 @@ def test_a_result_whose_kind_a_callee_leaves_open_gets_a_tangent_of_its_type(mod
     assert type(value) is float and type(tangent) is float and tangent == 0.0
     value, tangent = srcdiff.jvp(mod.f, (1.0, 3.0), (1.0, None))
     assert type(value) is np.float64 and type(tangent) is np.float64
+
+
+def renamed_then_reassigned(u):
+    c3 = u * 2.0
+    c5 = c3
+    c3 = np.cosh(c3)
+    return np.sum(np.sin(c5)) + np.sum(c3)
+
+
+def test_a_copied_tangent_is_kept_where_its_variable_is_assigned_again():
+    """``c5_dot = c3_dot`` was dropped (its reads of c5_dot made reads of c3_dot) because
+    each of the two values of ``c3`` was assigned once; but they are one variable, whose
+    tangent the second assignment changes before ``c5`` is read (found by the fuzzer)."""
+    value, tangent = assert_jvp(renamed_then_reassigned, (np.array([0.3, -0.7]),),
+                                (np.array([1.0, 2.0]),))
+    assert "c5_dot = c3_dot" in srcdiff.source(renamed_then_reassigned, mode="forward",
+                                               args=(np.ones(2),))

@@ -93,7 +93,7 @@ class _Forward(PrimalPrinter, TangentRules, Results):
             tangent = self.result_cast(tangent, value, result)
         body.append(code.Return(gast.Tuple(elts=[value, tangent], ctx=gast.Load()),
                                 role=code.RESULT, origin=returned))
-        tidy.forward_copies(body, set(out.tangents))
+        tidy.forward_copies(body, set(out.tangents), self._variable_of)
         out.body = body
         return out
 
@@ -141,6 +141,13 @@ class _Forward(PrimalPrinter, TangentRules, Results):
 
     def web(self, value):
         return self.ssa.web(value)
+
+    def _variable_of(self, target):
+        """The variable a target names: (kind, name), as the code will print it."""
+        kind, key = target
+        if isinstance(key, tuple) and key[:1] == ("new",):
+            return kind, "new", self.plan.names.get(key[1], key[1])
+        return kind, self.plan.names.get(key, key)
 
     def aval_of(self, key):
         return self.web_avals.get(key, UNKNOWN_AVAL)

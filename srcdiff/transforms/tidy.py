@@ -120,15 +120,16 @@ def _zeros(aval):
     return NUMPY.zeros(aval.known_shape, aval.dtype)
 
 
-def forward_copies(lines, given):
+def forward_copies(lines, given, name_of):
     """``d_dot = b_dot``, where each of the two tangents is given one value in the whole
     function (``given`` are the tangents passed in) and neither is changed in place: every
     later read of ``d_dot`` reads ``b_dot`` instead, and the copy goes (forward mode prints
-    a copy for each ``d = b + 1``, whose tangent is ``b_dot`` itself)."""
+    a copy for each ``d = b + 1``, whose tangent is ``b_dot`` itself). Values are counted
+    by the variable that holds them (``name_of(key)``): two variables of one name are one."""
     counts = {}
     for line in _walked(lines):
         for target in _targets(line):
-            counts[target] = counts.get(target, 0) + 1
+            counts[name_of(target)] = counts.get(name_of(target), 0) + 1
     renamed = {}
     for line in list(lines):
         if not (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
@@ -139,7 +140,7 @@ def forward_copies(lines, given):
             continue
         source = renamed.get(source, source)
         expected = 0 if source[1] in given else 1
-        if counts.get(line.target) == 1 and counts.get(source, 0) == expected:
+        if counts.get(name_of(line.target)) == 1 and counts.get(name_of(source), 0) == expected:
             renamed[line.target] = source
             lines.remove(line)
     if renamed:
