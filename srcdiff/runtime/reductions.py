@@ -136,26 +136,30 @@ def cumprod_vjp(g, ans, a, axis=None, include_initial=False):
     return cast_like(np.moveaxis(before * suffix, -1, axis).reshape(shape), a)
 
 
+def norm_axes(x, ord=None, axis=None, vector=False):
+    """The axes that ``np.linalg.norm(x, ord, axis)`` reduces (``vector=True``:
+    ``np.linalg.vector_norm``, which flattens), as non-negative ints, and whether it takes a
+    matrix norm over them."""
+    ndim = np.ndim(x)
+    if vector:
+        axes = tuple(range(ndim)) if axis is None else tuple(
+            a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+        return axes, False
+    if axis is None:
+        if ord is None or ndim == 1:
+            return tuple(range(ndim)), False
+        return (0, 1), True
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim for a in axes), len(axes) == 2
+
+
 def norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False, vector=False):
     """The adjoint of ``np.linalg.norm(x, ord, axis, keepdims)`` for every vector and matrix
     order NumPy accepts (``vector=True``: ``np.linalg.vector_norm``, which flattens). Ties (in
     the max and min orders, and at equal singular values) are split equally; at x = 0 the
     2-norm's subgradient 0 is used."""
     x = np.asarray(x)
-    if vector:
-        axes = tuple(range(x.ndim)) if axis is None else tuple(
-            a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
-        matrix = False
-    elif axis is None:
-        if ord is None or x.ndim == 1:
-            axes = tuple(range(x.ndim))
-            matrix = False
-        else:
-            axes, matrix = (0, 1), True
-    else:
-        axes = axis if isinstance(axis, tuple) else (axis,)
-        matrix = len(axes) == 2
-        axes = tuple(a % x.ndim for a in axes)
+    axes, matrix = norm_axes(x, ord, axis, vector)
     if not keepdims:
         g = np.expand_dims(g, axes) if np.ndim(g) else g
         ans = np.expand_dims(ans, axes) if np.ndim(ans) else ans
@@ -178,6 +182,15 @@ def _vector_norm_vjp(g, ans, x, ord, axes):
     return g * np.sign(x) * (np.abs(x) / ans) ** (ord - 1)
 
 
+def svd_weights(s, ord):
+    """The weight of each singular value ``s`` in the gradient of the matrix norm of order
+    ``ord`` ("nuc", 2 or -2): all 1, or the largest (smallest), ties split equally."""
+    if ord == "nuc":
+        return np.ones_like(s)
+    pick = s == (s[..., :1] if ord == 2 else s[..., -1:])
+    return pick / np.sum(pick, axis=-1, keepdims=True)
+
+
 def _matrix_norm_vjp(g, ans, x, ord, axes):
     if ord in (None, "fro"):
         return g * unit(x, ans)
@@ -188,12 +201,7 @@ def _matrix_norm_vjp(g, ans, x, ord, axes):
         return g * np.sign(x) * tie_weights(sums, ans, axes)
     y = np.moveaxis(x, (rows, cols), (-2, -1))
     u, s, vt = np.linalg.svd(y, full_matrices=False)
-    if ord == "nuc":
-        grad = u @ vt
-    else:
-        pick = s == (s[..., :1] if ord == 2 else s[..., -1:])
-        weights = pick / np.sum(pick, axis=-1, keepdims=True)
-        grad = (u * weights[..., None, :]) @ vt
+    grad = (u * svd_weights(s, ord)[..., None, :]) @ vt
     gm = np.moveaxis(np.broadcast_to(g, np.broadcast_shapes(np.shape(g), x.shape)),
                      (rows, cols), (-2, -1))
     return np.moveaxis(gm * grad, (-2, -1), (rows, cols))
