@@ -372,3 +372,35 @@ def operand_of(name, index_name, dtypes=()):
 def python_object(pytype):
     """An object of a Python type that holds no number (``slice(None)``)."""
     return lambda avals, bound: AVal(OTHER, pytype=pytype)
+
+
+def cast_to(name):
+    """``name``'s kind and shape, in its dtype made floating (what ``cast_like(value,
+    name)`` gives for a value of its shape): a Python float for a Python number."""
+    def hook(avals, bound):
+        aval = avals[name]
+        if aval.kind == UNKNOWN:
+            return UNKNOWN_AVAL
+        if aval.kind == PY:
+            return AVal(PY, complex if aval.dtype is complex else float)
+        dtype = _dtype(avals, (name,), inexact=True)
+        return R.make(R.shape(aval), dtype)
+    return hook
+
+
+def eigenvalues(avals, bound):
+    """``eigvalsh_jvp(a, t)``: one value per eigenvalue, ``a``'s batch shape."""
+    dims = R.shape(avals["a"])
+    dtype = _dtype(avals, ("a",), inexact=True)
+    return AVal(ARRAY, dtype, None if dims is None else dims[:-1])
+
+
+def singular_values(avals, bound):
+    """``svdvals_jvp(x, t)``: one value per singular value."""
+    dims = R.shape(avals["x"])
+    dtype = _dtype(avals, ("x",), inexact=True)
+    if dims is None:
+        return AVal(ARRAY, dtype, None)
+    m, n = dims[-2:]
+    count = min(m, n) if isinstance(m, int) and isinstance(n, int) else None
+    return AVal(ARRAY, dtype, dims[:-2] + (count,))

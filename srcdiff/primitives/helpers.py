@@ -26,7 +26,7 @@ from .. import runtime as rt
 from . import helper_results as H
 from . import results as R
 from .effects import CHECKS
-from .families import elementwise, linear, multilinear, zero_derivative
+from .families import bilinear, elementwise, linear, multilinear, zero_derivative
 from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, REGISTRY, Refusal, declare
 
 THIRD = ("the derivatives of {} that this would need are not supported (a derivative of "
@@ -242,6 +242,170 @@ _linear(rt.cut_from_full, "h, a, v, mode", "pad_to_full(g, a, v, mode)", None, N
         views=True, shape=H.convolution("a", "v", "h"))
 
 
+# products and linear algebra: helpers that cast their result to a real operand's dtype
+# (tensordot_lhs_vjp(g, a, b) for a real a) are not holomorphic there, and refuse complex
+# operands
+
+_COMPLEX = {"np.matmul": HOLOMORPHIC, "np.dot": None, "np.inner": None}
+
+for _lhs, _rhs, _product in ((rt.matmul_lhs_vjp, rt.matmul_rhs_vjp, "np.matmul"),
+                             (rt.dot_lhs_vjp, rt.dot_rhs_vjp, "np.dot"),
+                             (rt.inner_lhs_vjp, rt.inner_rhs_vjp, "np.inner")):
+    _multilinear(_lhs, "v, a, b", f"{_product}(g, b)", None, f"{_rhs.__name__}(v, g, b)",
+                 linear_in=("v", "b"), shape=H.like("a", "v", "b"), complex=_COMPLEX[_product],
+                 notes=f"a's adjoint in {_product}(a, b), linear in v and b; a gives a shape")
+    _multilinear(_rhs, "v, a, b", f"{_product}(a, g)", f"{_lhs.__name__}(v, a, g)", None,
+                 linear_in=("v", "a"), shape=H.like("b", "v", "a"), complex=_COMPLEX[_product],
+                 notes=f"b's adjoint in {_product}(a, b), linear in v and a; b gives a shape")
+_multilinear(rt.tensordot_lhs_vjp, "v, a, b, axes=2", "np.tensordot(g, b, axes)", None,
+             "tensordot_rhs_vjp(v, g, b, axes)", None, linear_in=("v", "b"), shape=H.like("a"),
+             complex=None)
+_multilinear(rt.tensordot_rhs_vjp, "v, a, b, axes=2", "np.tensordot(a, g, axes)",
+             "tensordot_lhs_vjp(v, a, g, axes)", None, None, linear_in=("v", "a"),
+             shape=H.like("b"), complex=None)
+_general(rt.kron_vjp, "v, a, b, wrt='a'", "np.kron(g, b) if wrt == 'a' else np.kron(a, g)",
+         "kron_vjp(v, a, g, 'a') if wrt == 'b' else np.zeros_like(a)",
+         "kron_vjp(v, g, b, 'b') if wrt == 'a' else np.zeros_like(b)", None,
+         jvp=("kron_vjp(v_dot, a, b, wrt)",
+              "kron_vjp(v, a_dot, b, wrt) if wrt == 'b' else 0.0 * ans",
+              "kron_vjp(v, a, b_dot, wrt) if wrt == 'a' else 0.0 * ans", None),
+         shape=H.chosen("wrt", "a", {"a": H.like("a"), "b": H.like("b")}),
+         notes="linear in v and in the operand other than wrt")
+_EINSUM3 = _refused("the einsum helpers", "np.einsum")
+_general(rt.einsum_vjp, "v, subscripts, operands, index",
+         "einsum_replaced(g, subscripts, operands, index)", None,
+         "einsum_vjp_operands(v, subscripts, operands, index, g)", None,
+         jvp=("einsum_vjp(v_dot, subscripts, operands, index)", None,
+              "einsum_vjp_jvp(v, subscripts, operands, operands_dot, index)", None),
+         shape=H.operand_of("operands", "index"), complex=None,
+         notes="linear in v and in each operand but operands[index]")
+_general(rt.einsum_replaced, "h, subscripts, operands, index",
+         "einsum_vjp(g, subscripts, operands, index)", None, _EINSUM3, None,
+         jvp=("einsum_replaced(h_dot, subscripts, operands, index)", None, _EINSUM3, None),
+         shape=H.like("h", "h"), complex=None,
+         notes="np.einsum with operands[index] replaced by h; operands are refused")
+_general(rt.einsum_vjp_operands, "v, subscripts, operands, index, h", _EINSUM3, None, _EINSUM3,
+         None, _EINSUM3,
+         jvp=("einsum_vjp_operands(v_dot, subscripts, operands, index, h)", None, _EINSUM3,
+              None, "einsum_vjp_operands(v, subscripts, operands, index, h_dot)"),
+         shape=H.tree("operands"), complex=None,
+         notes="linear in v and h; adjoints are refused")
+_general(rt.einsum_vjp_jvp, "v, subscripts, operands, tangents, index", _EINSUM3, None,
+         _EINSUM3, _EINSUM3, None,
+         jvp=("einsum_vjp_jvp(v_dot, subscripts, operands, tangents, index)", None, _EINSUM3,
+              "einsum_vjp_jvp(v, subscripts, operands, tangents_dot, index)", None),
+         shape=H.operand_of("operands", "index"), complex=None,
+         notes="linear in v and the tangents; adjoints are refused")
+
+_SOLVE3 = _refused("the solve helpers", "np.linalg.solve")
+_general(rt.solve_rhs_vjp, "v, a, b", "np.linalg.solve(a, g)",
+         "solve_lhs_vjp(v, np.linalg.solve(a, g), a, b)", None,
+         jvp=("solve_rhs_vjp(v_dot, a, b)", "solve_rhs_vjp_jvp(v, a, b, a_dot)", None),
+         shape=H.like("b", "v", "a"), domain={"a": "invertible"}, complex=HOLOMORPHIC)
+_general(rt.solve_rhs_vjp_jvp, "v, a, b, t", _SOLVE3, _SOLVE3, None,
+         "solve_lhs_vjp(v, np.linalg.solve(a, g), a, b)",
+         jvp=("solve_rhs_vjp_jvp(v_dot, a, b, t)", _SOLVE3, None,
+              "solve_rhs_vjp_jvp(v, a, b, t_dot)"),
+         shape=H.like("b", "v", "a", "t"), domain={"a": "invertible"}, complex=HOLOMORPHIC,
+         notes="v and a are refused")
+_general(rt.solve_lhs_vjp, "v, p, a, b", *[f"solve_lhs_vjp_vjp(g, v, p, a, b, {of!r})"
+                                          for of in ("g", "ans", "a")], None,
+         jvp=("solve_lhs_vjp(v_dot, p, a, b)", "solve_lhs_vjp(v, p_dot, a, b)",
+              "solve_lhs_vjp_jvp(v, p, a, b, a_dot)", None),
+         shape=H.like("a", "v", "p", "a"), domain={"a": "invertible"}, complex=HOLOMORPHIC,
+         notes="p is the solution, an argument of its own: the adjoint is linear in it")
+_general(rt.solve_lhs_vjp_jvp, "v, p, a, b, t", _SOLVE3, _SOLVE3, _SOLVE3, None,
+         "solve_lhs_vjp_vjp(g, v, p, a, b, 'a')",
+         jvp=("solve_lhs_vjp_jvp(v_dot, p, a, b, t)", "solve_lhs_vjp_jvp(v, p_dot, a, b, t)",
+              _SOLVE3, None, "solve_lhs_vjp_jvp(v, p, a, b, t_dot)"),
+         shape=H.like("a", "v", "p", "a", "t"), domain={"a": "invertible"},
+         complex=HOLOMORPHIC, notes="v, p and a are refused")
+_general(rt.solve_lhs_vjp_vjp, "h, v, p, a, b, of='g'",
+         "solve_lhs_vjp(g, p, a, b) if of == 'g' else solve_lhs_vjp(v, g, a, b) if of == 'ans' "
+         "else solve_lhs_vjp_jvp(v, p, a, b, g)", _SOLVE3, _SOLVE3, _SOLVE3, None, None,
+         jvp=("solve_lhs_vjp_vjp(h_dot, v, p, a, b, of)", _SOLVE3, _SOLVE3, _SOLVE3, None,
+              None),
+         shape=H.chosen("of", "g", {"g": H.like("v", "v", "h"), "ans": H.like("p", "p", "h"),
+                                    "a": H.like("a", "a", "h")}),
+         domain={"a": "invertible"}, complex=HOLOMORPHIC, notes="v, p and a are refused")
+
+_CHOLESKY3 = _refused("the cholesky helpers", "np.linalg.cholesky")
+_general(rt.cholesky_vjp, "v, L", "cholesky_jvp(L, g)", "cholesky_vjp_vjp(g, v, L)",
+         jvp=("cholesky_vjp(v_dot, L)", "cholesky_vjp_jvp(v, L, L_dot)"),
+         shape=H.like("L", "L", "v"), domain={"L": "invertible"},
+         notes="L is the factor, whose every entry the formula reads")
+_general(rt.cholesky_jvp, "L, t", _CHOLESKY3, "cholesky_vjp(g, L)",
+         jvp=(_CHOLESKY3, "cholesky_jvp(L, t_dot)"), shape=H.like("L", "L", "t"),
+         domain={"L": "invertible"}, notes="np.linalg.cholesky's tangent; L is refused")
+_general(rt.cholesky_vjp_jvp, "v, L, t", _CHOLESKY3, _CHOLESKY3, "cholesky_vjp_vjp(g, v, L)",
+         jvp=("cholesky_vjp_jvp(v_dot, L, t)", _CHOLESKY3, "cholesky_vjp_jvp(v, L, t_dot)"),
+         shape=H.like("L", "L", "v", "t"), domain={"L": "invertible"},
+         notes="v and L are refused")
+_general(rt.cholesky_vjp_vjp, "h, v, L", "cholesky_vjp_jvp(v, L, g)", _CHOLESKY3, _CHOLESKY3,
+         jvp=("cholesky_vjp_vjp(h_dot, v, L)", "cholesky_vjp_vjp(h, v_dot, L)", _CHOLESKY3),
+         shape=H.like("L", "L", "v", "h"), domain={"L": "invertible"},
+         notes="v and L are refused")
+
+_EIGH3 = _refused("the eigvalsh helpers", "np.linalg.eigvalsh")
+_general(rt.eigvalsh_vjp, "v, a, UPLO='L'", "eigvalsh_jvp(a, g, UPLO)",
+         "eigvalsh_hvp(v, a, g, UPLO)", None,
+         jvp=("eigvalsh_vjp(v_dot, a, UPLO)", "eigvalsh_hvp(v, a, a_dot, UPLO)", None),
+         shape=H.like("a", "a", "v"), domain={"a": "spd"}, notes="distinct eigenvalues")
+_general(rt.eigvalsh_jvp, "a, t, UPLO='L'", _EIGH3, "eigvalsh_vjp(g, a, UPLO)", None,
+         jvp=(_EIGH3, "eigvalsh_jvp(a, t_dot, UPLO)", None),
+         shape=H.eigenvalues, domain={"a": "spd"}, notes="a is refused")
+_general(rt.eigvalsh_hvp, "v, a, t, UPLO='L'", _EIGH3, _EIGH3, "eigvalsh_hvp(v, a, g, UPLO)",
+         None, jvp=("eigvalsh_hvp(v_dot, a, t, UPLO)", _EIGH3, "eigvalsh_hvp(v, a, t_dot, UPLO)",
+                    None), shape=H.like("a", "a", "v", "t"), domain={"a": "spd"},
+         notes="v and a are refused")
+_SVD3 = _refused("the svdvals helpers", "np.linalg.svdvals")
+_general(rt.svdvals_vjp, "v, x", "svdvals_jvp(x, g)", "svdvals_hvp(v, x, g)",
+         jvp=("svdvals_vjp(v_dot, x)", "svdvals_hvp(v, x, x_dot)"), shape=H.like("x", "x", "v"),
+         notes="distinct nonzero singular values")
+_general(rt.svdvals_jvp, "x, t", _SVD3, "svdvals_vjp(g, x)",
+         jvp=(_SVD3, "svdvals_jvp(x, t_dot)"), shape=H.singular_values, notes="x is refused")
+_general(rt.svdvals_hvp, "v, x, t", _SVD3, _SVD3, "svdvals_hvp(v, x, g)",
+         jvp=("svdvals_hvp(v_dot, x, t)", _SVD3, "svdvals_hvp(v, x, t_dot)"),
+         shape=H.like("x", "x", "v", "t"), notes="v and x are refused")
+_POWER3 = _refused("the matrix_power helpers", "np.linalg.matrix_power")
+_general(rt.matrix_power_vjp, "v, a, n", "matrix_power_jvp(a, g, n)",
+         "matrix_power_hvp(v, a, g, n)", None,
+         jvp=("matrix_power_vjp(v_dot, a, n)", "matrix_power_hvp(v, a, a_dot, n)", None),
+         shape=H.like("a", "a", "v"), domain={"a": "invertible", "n": "int"})
+_general(rt.matrix_power_jvp, "a, t, n", _POWER3, "matrix_power_vjp(g, a, n)", None,
+         jvp=(_POWER3, "matrix_power_jvp(a, t_dot, n)", None), shape=H.like("a", "a", "t"),
+         domain={"a": "invertible", "n": "int"}, notes="a is refused")
+_general(rt.matrix_power_hvp, "v, a, t, n", _POWER3, _POWER3, "matrix_power_hvp(v, a, g, n)",
+         None, jvp=("matrix_power_hvp(v_dot, a, t, n)", _POWER3,
+                    "matrix_power_hvp(v, a, t_dot, n)", None),
+         shape=H.like("a", "a", "v", "t"), domain={"a": "invertible", "n": "int"},
+         notes="v and a are refused")
+_TRANSPOSED = "np.swapaxes(adjugate_jvp(a, np.swapaxes(g, -1, -2)), -1, -2)"
+_general(rt.adjugate, "a", _TRANSPOSED, jvp=("adjugate_jvp(a, a_dot)",), shape=H.like("a"),
+         domain={"a": "invertible"}, complex=HOLOMORPHIC,
+         notes="its derivative comes from det's second derivative in the SVD's bases, exact "
+               "for singular matrices too")
+_general(rt.adjugate_jvp, "a, t", _refused("adjugate_jvp", "np.linalg.det"), _TRANSPOSED,
+         jvp=(_refused("adjugate_jvp", "np.linalg.det"), "adjugate_jvp(a, t_dot)"),
+         shape=H.like("a", "a", "t"), domain={"a": "invertible"}, complex=HOLOMORPHIC,
+         notes="a is refused")
+_general(rt.polyval_derivative, "p, x, order=1", "polyval_coefficients_vjp(g, p, x, order)",
+         "g * polyval_derivative(p, x, order + 1)", None,
+         jvp=("polyval_derivative(p_dot, x, order)",
+              "x_dot * polyval_derivative(p, x, order + 1)", None), shape=H.cast_to("x"),
+         notes="the derivative of the given order of the polynomial p at x")
+_general(rt.polyval_coefficients_vjp, "v, p, x, order=0", "polyval_derivative(g, x, order)",
+         None, "v * polyval_derivative(g, x, order + 1)", None,
+         jvp=("polyval_coefficients_vjp(v_dot, p, x, order)", None,
+              "polyval_coefficients_vjp(v * x_dot, p, x, order + 1)", None),
+         shape=H.cast_to("p"), notes="linear in v; p gives a shape")
+_linear(rt.linspace_vjp, "v, start, stop, num, endpoint=True, wrt='start'",
+        "np.linspace(g, np.zeros_like(stop), num, endpoint) if wrt == 'start' else "
+        "np.linspace(np.zeros_like(start), g, num, endpoint)", None, None, None, None, None,
+        shape=H.chosen("wrt", "start", {"start": H.cast_to("start"), "stop": H.cast_to("stop")}),
+        complex=None, notes="linear in v")
+
+
 # containers
 
 _inactive(rt.zeros_like_tree, "x", shape=H.tree("x"))
@@ -249,7 +413,8 @@ _multilinear(rt.one_hot, "x, key, v", None, None, "g[key]", linear_in=("v",),
              shape=H.one_hot_result)
 _general(rt.add_tree, "a, b", "g", "g", jvp=("a_dot", "b_dot"), shape=H.joined,
          complex=HOLOMORPHIC, notes="tangents of containers add element by element")
-_linear(rt.spread, "v, items", "unspread(g, v)", None, shape=H.spread_result)
+_linear(rt.spread, "v, items", "unspread(g, v)", None, shape=H.spread_result, complex=None,
+        notes="complex v is refused: an array of items casts it to theirs")
 _linear(rt.unspread, "items, like", "spread(g, items)", None, shape=H.unspread_result,
         notes="the sum of items (of an array's rows)")
 _linear(rt.split_like, "v, arrays, axis=0", "np.concatenate(g, axis)", None, None,
@@ -276,5 +441,32 @@ linear(np.astype, "x, dtype, /, *, copy", "cast_like(g, x)", None, None, kind=GE
        name="numpy.astype", shape=R.result(R.like("x"), R.requested("dtype", R.same("x"))),
        views=True, complex=HOLOMORPHIC,
        notes="x.astype(dtype, copy=False), which generated code writes: as without copy")
+
+
+def _correlated(avals, bound):
+    m, n = R.total(avals, "a"), R.total(avals, "v")
+    mode = R.constant(bound, "mode", "valid")
+    if m is None or n is None:
+        return (None,)
+    return ({"full": m + n - 1, "same": max(m, n), "valid": max(m, n) - min(m, n) + 1}[mode],)
+
+
+def _select_correlate(rule, avals, bound):
+    """np.correlate is np.convolve with v reversed in the "valid" and "full" modes (its
+    "same" mode centres the result differently)."""
+    mode = R.literals(bound, "mode")
+    if mode is None or mode[0] not in ("valid", "full"):
+        return rule.refuse("np.correlate's adjoint is supported in the 'valid' and 'full' "
+                           "modes", "use mode='valid' or mode='full'")
+    return rule.templates
+
+
+bilinear(np.correlate, "a, v, mode='valid'",
+         "np.correlate(pad_to_full(g, a, v, mode), v[::-1], 'valid')",
+         "np.correlate(pad_to_full(g, a, v, mode), a, 'valid')[::-1]", None, kind=GENERAL,
+         name="numpy.correlate", shape=R.result(_correlated, R.same("a", "v")),
+         selector=_select_correlate,
+         notes="np.convolve's adjoint calls it; np.convolve(a, v[::-1], mode) in the modes "
+               "'valid' and 'full'")
 for _signature in ("stop", "start, stop", "start, stop, step"):
     zero_derivative(builtins.slice, _signature, name="slice", shape=H.python_object(slice))

@@ -279,7 +279,8 @@ def _matrix_norm_hvp(g, x, t, ord, axes):
 
 def _svd_slope(w, x, t):
     """The derivative of ``U diag(w) V^T`` (``x = U diag(s) V^T``, thin) along ``t``, the
-    weights ``w`` held: distinct nonzero singular values assumed."""
+    weights ``w`` held: distinct nonzero singular values assumed (a pair of equal ones, where
+    the derivative does not exist, gets no term)."""
     u, s, vt = np.linalg.svd(x, full_matrices=False)
     v = np.swapaxes(vt, -1, -2)
     ut = np.swapaxes(u, -1, -2)
@@ -287,10 +288,11 @@ def _svd_slope(w, x, t):
     ct = np.swapaxes(c, -1, -2)
     si, sj = s[..., :, None], s[..., None, :]
     wi, wj = w[..., :, None], w[..., None, :]
+    gap = sj * sj - si * si
     with np.errstate(divide="ignore", invalid="ignore"):
-        mixed = (c * (sj * wj - si * wi) + ct * (si * wj - sj * wi)) / (sj * sj - si * si)
+        mixed = (c * (sj * wj - si * wi) + ct * (si * wj - sj * wi)) / gap
     n = s.shape[-1]
-    mixed = np.where(np.eye(n, dtype=bool), 0.0, mixed)
+    mixed = np.where(np.eye(n, dtype=bool) | (gap == 0), 0.0, mixed)
     result = u @ mixed @ vt
     m, k = x.shape[-2], x.shape[-1]
     with np.errstate(divide="ignore", invalid="ignore"):

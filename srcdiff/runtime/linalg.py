@@ -274,17 +274,20 @@ def adjugate(a):
     return scale[..., None, None] * adjoint
 
 
-def polyval_derivative(p, x):
-    """The derivative of the polynomial ``p`` at ``x``, in ``x``'s dtype."""
-    return cast_like(np.polyval(np.polyder(p), x), x)
+def polyval_derivative(p, x, order=1):
+    """The derivative (of the given order) of the polynomial ``p`` at ``x``, in ``x``'s
+    dtype."""
+    return cast_like(np.polyval(np.polyder(p, order), x), x)
 
 
-def polyval_coefficients_vjp(g, p, x):
-    """The adjoint of the coefficients ``p`` in ``np.polyval(p, x)``."""
+def polyval_coefficients_vjp(g, p, x, order=0):
+    """The adjoint of the coefficients ``p`` in ``np.polyval(p, x)`` (``order`` > 0: in
+    ``polyval_derivative(p, x, order)``, whose terms are the powers' derivatives)."""
     p = np.asarray(p)
     powers = np.arange(p.shape[0] - 1, -1, -1)
+    falling = np.prod([powers - k for k in range(order)], axis=0) if order else 1
     x = np.asarray(x)
-    terms = np.power.outer(x, powers)
+    terms = falling * np.power.outer(x, np.maximum(powers - order, 0))
     return cast_like(np.tensordot(np.broadcast_to(g, x.shape), terms, axes=x.ndim), p)
 
 
