@@ -500,3 +500,40 @@ def check_in_an_expression(x):
 def test_a_check_is_a_statement():
     with pytest.raises(SrcdiffError, match="a check run for its effect"):
         srcdiff.gradient(check_in_an_expression)(1.0)
+
+
+def cubic(x):
+    return np.sum(x ** 3 * 2.0)
+
+
+def scalar_cubic(x):
+    return x ** 3 * 2.0
+
+
+def phase(x):
+    return np.sum(np.real(np.exp(1j * x) * (2.0 - 1j)) * x)
+
+
+@pytest.mark.parametrize("x", [np.float32(0.5), np.array(0.5), np.float64(0.5), 0.5])
+def test_the_casts_that_end_a_gradient_of_a_scalar(x):
+    """A gradient casts its result to its argument's type (``np.float32(x_bar)``,
+    ``np.asarray(x_bar, dtype=np.float64)``, ``float(x_bar)``); those casts have rules."""
+    assert srcdiff.gradient(srcdiff.gradient(scalar_cubic))(x) == pytest.approx(6.0)
+    assert srcdiff.hessian(scalar_cubic)(x) == pytest.approx(6.0)
+
+
+def test_the_cast_that_ends_a_gradient_of_float32():
+    x = np.array([0.5, -1.5], dtype=np.float32)
+    assert ".astype(np.float32, copy=False)" in srcdiff.source(cubic, args=(x,))
+    for hessian in (srcdiff.hessian(cubic)(x), srcdiff.jacrev(srcdiff.gradient(cubic))(x)):
+        np.testing.assert_allclose(hessian, np.diag(12.0 * x))
+
+
+def test_the_real_part_of_a_complex_adjoint():
+    """A real argument's share of an adjoint computed in complex arithmetic is its real
+    part, ``.real`` in the gradient."""
+    x = np.array([0.3, -1.2])
+    assert ".real" in srcdiff.source(phase, args=(x,))
+    expected = np.diag(2 * (-2 * np.sin(x) + np.cos(x)) - (2 * np.cos(x) + np.sin(x)) * x)
+    np.testing.assert_allclose(srcdiff.hessian(phase)(x), expected)
+    np.testing.assert_allclose(srcdiff.jacrev(srcdiff.gradient(phase))(x), expected)

@@ -517,6 +517,7 @@ EXCLUDED.update({
                        "follow: tests/test_helper_rules.py",
     "numpy.complex64/1": "rounds to complex64: tests/test_helper_rules.py",
     "numpy.complex128/1": "makes complex numbers of real ones: tests/test_helper_rules.py",
+    "complex/1": "makes complex numbers of real ones: tests/test_helper_rules.py",
     R + "einsum_vjp/4": "takes a tuple of operands: tests/test_helper_rules.py",
     R + "einsum_replaced/4": "takes a tuple of operands: tests/test_helper_rules.py",
     R + "einsum_vjp_operands/5": "takes a tuple of operands: tests/test_helper_rules.py",

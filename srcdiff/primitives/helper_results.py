@@ -350,23 +350,44 @@ def labels(avals, bound):
         OTHER, pytype=str)), AVal(OTHER, pytype=str)))
 
 
-def operand_of(name, index_name, dtypes=()):
-    """The element ``index_name`` of the tuple ``name`` (einsum's operands)."""
+def operand_of(name, index_name):
+    """Shaped like the element ``index_name`` of the tuple ``name`` (einsum's operands), in
+    its dtype."""
     def hook(avals, bound):
         operands = avals[name]
         try:
             index = R.constant(bound, index_name)
         except R.NotConstant:
-            index = None
-        if operands.kind == OTHER and operands.items is not None and index is not None:
-            item = operands.items[index]
-            extra = [avals[d] for d in dtypes]
-            parts = [item] + extra
-            dtype = np.result_type(*[p.dtype if p.kind != PY else p.dtype(0) for p in parts
-                                     if p.kind in (PY, NP, ARRAY) and p.dtype is not None])
-            return R.make(R.shape(item), dtype) if item.kind in (PY, NP, ARRAY) else item
-        return AVal(ARRAY, None, None)
+            return AVal(ARRAY, None, None)
+        if operands.kind != OTHER or operands.items is None:
+            return AVal(ARRAY, None, None)
+        item = operands.items[index]
+        if item.kind not in (PY, NP, ARRAY):
+            return AVal(ARRAY, None, None)
+        dtype = item.dtype if item.kind != PY else np.result_type(item.dtype(0))
+        return R.make(R.shape(item), dtype)
     return hook
+
+
+def einsum_output(avals, bound):
+    """``einsum_replaced(h, subscripts, operands, index)``: the einsum's result, where the
+    operands' shapes are known."""
+    h, operands = avals["h"], avals["operands"]
+    dtype = h.dtype if h.kind in (NP, ARRAY) else None
+    try:
+        subscripts, index = R.constant(bound, "subscripts"), R.constant(bound, "index")
+    except R.NotConstant:
+        return AVal(ARRAY, dtype, None)
+    if operands.kind != OTHER or operands.items is None:
+        return AVal(ARRAY, dtype, None)
+    items = list(operands.items)
+    items[index] = h
+    shapes = [item.known_shape for item in items]
+    if any(shape is None for shape in shapes):
+        return AVal(ARRAY, dtype, None)
+    samples = [np.zeros(shape, dtype=item.dtype if item.kind != PY else float)
+               for shape, item in zip(shapes, items)]
+    return of_value(np.einsum(subscripts, *samples))
 
 
 def python_object(pytype):

@@ -27,7 +27,7 @@ from . import helper_results as H
 from . import results as R
 from .effects import CHECKS
 from .families import bilinear, elementwise, linear, multilinear, zero_derivative
-from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, REGISTRY, Refusal, declare
+from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, REGISTRY, SCALAR, Refusal, declare
 
 THIRD = ("the derivatives of {} that this would need are not supported (a derivative of "
          "order three or more through {})")
@@ -171,7 +171,8 @@ _NORM3 = _refused("norm_jvp", "a norm")
 _general(rt.norm_jvp, "x, t, r, ord=None, axis=None, keepdims=False, vector=False",
          f"norm_hvp(g, r, x, t, {_NORM})", f"norm_vjp(g, r, x, {_NORM})", None, None, None, None,
          None, jvp=(_NORM3, f"norm_jvp(x, t_dot, r, {_NORM})", None, None, None, None, None),
-         shape=H.like("r", inexact=True), notes="r is the norm of x; x's tangent is refused")
+         shape=H.like("r", "x", "t", inexact=True),
+         notes="r is the norm of x; x's tangent is refused")
 _NORM4 = _refused("norm_hvp", "a norm")
 _general(rt.norm_hvp, "v, r, x, t, ord=None, axis=None, keepdims=False, vector=False",
          _NORM4, None, _NORM4, f"norm_hvp(v, r, x, g, {_NORM})", None, None, None, None,
@@ -282,7 +283,7 @@ _general(rt.einsum_vjp, "v, subscripts, operands, index",
 _general(rt.einsum_replaced, "h, subscripts, operands, index",
          "einsum_vjp(g, subscripts, operands, index)", None, _EINSUM3, None,
          jvp=("einsum_replaced(h_dot, subscripts, operands, index)", None, _EINSUM3, None),
-         shape=H.like("h", "h"), complex=None,
+         shape=H.einsum_output, complex=None,
          notes="np.einsum with operands[index] replaced by h; operands are refused")
 _general(rt.einsum_vjp_operands, "v, subscripts, operands, index, h", _EINSUM3, None, _EINSUM3,
          None, _EINSUM3,
@@ -435,6 +436,10 @@ for _type in (np.float64, np.float32, np.complex128, np.complex64):
            views=True,
            complex=HOLOMORPHIC, notes="a cast; the adjoint is cast back to x's type (a real x "
            "gets the real part of a complex adjoint)")
+declare(builtins.complex, "x", "cast_like(g, x)", kind=SCALAR, name="complex",
+        jvp=("x_dot + 0j",), complex=HOLOMORPHIC,
+        notes="a cast, as a gradient of a complex argument ends; a real x gets the real part "
+              "of the adjoint")
 linear(np.asarray, "a, dtype", "cast_like(g, a)", None, kind=ELEMENTWISE, name="numpy.asarray",
        views=True, complex=HOLOMORPHIC, notes="with a dtype: a cast, as np.astype")
 linear(np.astype, "x, dtype, /, *, copy", "cast_like(g, x)", None, None, kind=GENERAL,

@@ -224,7 +224,7 @@ def norm_jvp(x, t, ans, ord=None, axis=None, keepdims=False, vector=False):
     x = np.asarray(x)
     axes, _ = norm_axes(x, ord, axis, vector)
     slope = norm_vjp(np.ones_like(ans), ans, x, ord, axis, keepdims, vector)
-    return cast_like(np.sum(slope * t, axis=axes, keepdims=keepdims), ans)
+    return np.sum(slope * t, axis=axes, keepdims=keepdims)
 
 
 def norm_hvp(g, ans, x, t, ord=None, axis=None, keepdims=False, vector=False):
