@@ -14,7 +14,7 @@ import linecache
 import re
 
 import numpy as np
-from test_rules import Generated, _literal
+from test_rules import Generated, _literal, imports
 
 _counter = itertools.count()
 
@@ -43,7 +43,8 @@ class Copies:
             self.shape_of.update((f"{p}{suffix}", generated.shape_of[p])
                                  for p in generated.names)
         body = "\n        + ".join(terms)
-        self.source = "\n".join(["import math", "", "import numpy as np", "", *lines, "", "",
+        self.source = "\n".join(["import math", "", "import numpy as np", "",
+                                 *imports(copies[0].case.rule), *lines, "", "",
                                  f"def f({', '.join(self.names)}):",
                                  f"    return ({body})", ""])
         filename = f"<srcdiff-rule-copies-{next(_counter)}>"

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import itertools
 import linecache
-import math
 import warnings
 import zlib
 
 import numpy as np
 import pytest
 from finite_diff import sample
-from test_rules import CASES, EXCLUDED, Generated, rule_id
+from test_rules import CASES, EXCLUDED, NAMESPACE, Generated, imports, rule_id
 
 import srcdiff
 from srcdiff.primitives.registry import NONDIFF
@@ -76,7 +75,7 @@ class ComplexModule:
         self.differentiable = [p for p in self.names if case.rule.domain.get(p) != "int"]
         self.args = tuple(complex_sample(case.rule.domain.get(p, "real"),
                                          generated.shape_of[p], rng) for p in self.names)
-        namespace = {"np": np, "math": math, **generated.constants}
+        namespace = {**NAMESPACE, **generated.constants}
         try:
             shape = np.shape(eval(generated.call_text, namespace | dict(zip(self.names,
                                                                             self.args))))
@@ -84,7 +83,7 @@ class ComplexModule:
         except Exception as error:  # the primitive itself rejects complex operands
             shape, self.error = (), error
         weights = [np.round(rng.uniform(0.5, 1.5, size=shape), 2) for _ in range(2)]
-        lines = ["import math", "", "import numpy as np", ""]
+        lines = ["import math", "", "import numpy as np", ""] + imports(case.rule)
         lines += [f"{name} = {_literal(value)}" for name, value in zip("WV", weights)]
         lines += [f"{p} = {_literal(v)}" for p, v in generated.constants.items()]
         lines += ["", "", f"def f({', '.join(self.names)}):",

@@ -77,10 +77,22 @@ def variants(case):
     """The case's own shapes, every size 1, and its first size 0 (elementwise rules treat
     every element alike: their own shapes are enough)."""
     shapes = [s for _, s in case.shapes if s]
-    if not shapes or case.rule.kind == ELEMENTWISE:
+    if not shapes or case.rule.kind == ELEMENTWISE or _constant_shapes(case):
         return [case]
     first = shapes[0][0]
     return [case, _resized(case, lambda d: 1), _resized(case, lambda d: 0 if d == first else d)]
+
+
+AXES = {"axis", "keepdims", "include_initial", "axis1", "axis2", "offset"}
+
+
+def _constant_shapes(case):
+    """A runtime helper whose operands' shapes are given by constants (``untile(v, a,
+    reps)`` with ``a`` of a fixed shape, ``unpad(v, pad_width)``): its adjoint ``v`` comes
+    from the call it stands for, with the shape that goes with them, so a resized ``v``
+    alone is no call that occurs."""
+    return case.rule.name.startswith("srcdiff.runtime.") and any(
+        name not in AXES for name, _ in case.consts)
 
 
 def fillings(shape):

@@ -36,6 +36,7 @@ import pytest
 from finite_diff import DOMAINS, central_difference, sample
 
 import srcdiff
+from srcdiff import runtime
 from srcdiff.ir import avals
 from srcdiff.ir import nodes as ir
 from srcdiff.primitives import REGISTRY, registry
@@ -312,6 +313,220 @@ CALLS = {
     "numpy.around": [call(a=(2, 3), decimals="1")],
 }
 
+
+def _zeros(*shape):
+    return Value(np.zeros(shape))
+
+
+def _values(*shape):
+    """Distinct values away from zero and from each other, of this shape."""
+    size = math.prod(shape)
+    return Value(((np.arange(size) * 7 % size) * 0.3 + 0.4).reshape(shape))
+
+
+INVERTIBLE = Value(np.array([[3.2, 0.4, -0.7], [0.1, 2.6, 0.5], [-0.3, 0.8, 3.9]]))
+SINGULAR = Value(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]]))
+LOWER = Value(np.array([[1.5, 0.0, 0.0], [0.3, 1.2, 0.0], [-0.4, 0.6, 2.1]]))
+SYMMETRIC = Value(np.array([[2.0, 0.5, -0.3], [0.5, 1.0, 0.2], [-0.3, 0.2, 3.1]]))
+
+# The runtime helpers, called as generated code calls them: an adjoint ``v`` with the shape
+# of the result it came from, and the operands it goes back to as constants.
+R = RUNTIME = "srcdiff.runtime."
+CALLS.update({
+    R + "unbroadcast": [call(v=(2, 3), x=_zeros(3)), call(v=(2, 3), x=_zeros(2, 1)),
+                        call(v=(3,), x=_zeros(3)), call(v=(2, 3), x="0.0"),
+                        call(v=None, x="0.0")],
+    R + "spread_like": [call(t=(3,), like=_zeros(2, 3)), call(t=(2, 1), like=_zeros(2, 3)),
+                        call(t=None, like=_zeros(3)), call(t=(2, 3), like=_zeros(2, 3))],
+    R + "last_assigned": [call(v=(4,), index=INDICES), call(v=(3, 2), index="(1, 0)"),
+                          call(v=(3, 2), index="(slice(None), 1)")],
+    R + "assigned_only": [call(h=(4,), v=_zeros(4), index=INDICES),
+                          call(h=None, v=_zeros(3, 2), index="(1, 0)"),
+                          call(h=(3,), v=_zeros(3, 2), index="(slice(None), 1)")],
+    R + "cast_like": [call(value=(2, 3), x=_zeros(3)), call(value=None, x="0.0"),
+                      call(value=(3,), x="1.0"), call(value=(2, 3), x="np.float64(0.0)")],
+    R + "expand_reduced": [call(v=(2, 3), axis="1"), call(v=(2, 3), axis="(0, 2)"),
+                           call(v=(3,), axis="None"), call(v=(2, 1), axis="1",
+                                                            keepdims="True"),
+                           call(v=None, axis="0")],
+    R + "reduced_size": [call(a=(2, 3)), call(a=(2, 3), axis="1")],
+    R + "deviations": [call(a=(4,)), call(a=(2, 3), axis="1"), call(a=(2, 3, 2), axis="(0, 2)")],
+    R + "median_weights": [call(a=(5,)), call(a=(2, 3), axis="1")],
+    R + "product_of_others": [call(a=(4,)), call(a=(2, 3), axis="1"),
+                              call(a=(2, 3, 2), axis="(0, 2)"), call(a=None)],
+    R + "product_of_others_jvp": [call(a=(4,), t=(4,)), call(a=(2, 3), t=(2, 3), axis="1"),
+                                  call(a=(2, 3), t=(2, 3))],
+    R + "product_of_others_hvp": [call(a=_values(4), t=(4,), s=(4,)),
+                                  call(a=_values(2, 3), t=(2, 3), s=(2, 3), axis="1")],
+    R + "reverse_cumsum": [call(v=(4,), a=_zeros(4)), call(v=(2, 3), a=_zeros(2, 3), axis="1"),
+                           call(v=(6,), a=_zeros(2, 3)),
+                           call(v=(3, 3), a=_zeros(2, 3), axis="0", include_initial="True")],
+    R + "cumprod_tangent": [call(a=(4,), t=(4,)), call(a=(2, 3), t=(2, 3), axis="1"),
+                        call(a=(2, 3), t=(2, 3)),
+                        call(a=(2, 3), t=(2, 3), axis="0", include_initial="True")],
+    R + "cumprod_jvp2": [call(a=_values(4), t=(4,), s=(4,)),
+                         call(a=_values(2, 3), t=(2, 3), s=(2, 3), axis="1"),
+                         call(a=_values(2, 3), t=(2, 3), s=(2, 3), axis="0",
+                              include_initial="True")],
+    R + "cumprod_hvp": [call(v=(4,), a=_values(4), t=(4,)),
+                        call(v=(2, 3), a=_values(2, 3), t=(2, 3), axis="1"),
+                        call(v=(6,), a=_values(2, 3), t=(2, 3)),
+                        call(v=(3, 3), a=_values(2, 3), t=(2, 3), axis="0",
+                             include_initial="True")],
+    R + "average_vjp": [
+        call(v=(3,), r=(3,), a=(2, 3), weights=(2, 3), axis="0"),
+        call(v=(2,), r=(2,), a=(2, 3), weights=(3,), axis="1", wrt="'weights'"),
+        call(v=None, r=None, a=(4,), weights=(4,), wrt="'weights'"),
+        call(v=(1, 3), r=(1, 3), a=(2, 3), weights=(2, 3), axis="0", keepdims="True",
+             wrt="'weights'"),
+        call(v=(2,), r=(2,), a=(2, 3), weights=(3,), axis="1")],
+    R + "average_vjp_jvp": [
+        call(v=_values(3), r=_values(3), a=_values(2, 3), weights=_values(2, 3), axis="0",
+             d_weights=(2, 3)),
+        call(v=_values(2), r=_values(2), a=_values(2, 3), weights=_values(3), axis="1",
+             wrt="'weights'", d_ans=(2,), d_a=(2, 3), d_weights=(3,))],
+    R + "average_vjp_vjp": [
+        call(h=(2, 3), v=_values(3), r=_values(3), a=_values(2, 3), weights=_values(2, 3),
+             axis="0", of=f"'{of}'") for of in ("g", "weights")] + [
+        call(h=(3,), v=_values(2), r=_values(2), a=_values(2, 3), weights=_values(3), axis="1",
+             wrt="'weights'", of=f"'{of}'") for of in ("g", "ans", "a", "weights")],
+    R + "untile": [call(v=(4, 6), a=_zeros(2, 3), reps="(2, 2)"),
+                   call(v=(2, 6), a=_zeros(3), reps="(2, 2)"), call(v=(3,), a="0.0", reps="3")],
+    R + "unrepeat": [call(v=(2, 6), a=_zeros(2, 3), repeats="2", axis="1"),
+                     call(v=(12,), a=_zeros(2, 3), repeats="2"),
+                     call(v=(4,), a=_zeros(3), repeats=REPEATS, axis="0")],
+    R + "unpad": [call(v=(4, 5), pad_width="1"), call(v=(5,), pad_width="(2, 1)")],
+    R + "untake": [call(v=(4,), a=_zeros(4), indices=INDICES),
+                   call(v=(2, 3), a=_zeros(2, 3), indices="(2, 0, 2)", axis="1")],
+    R + "untake_along_axis": [call(v=(2, 3), arr=_zeros(2, 3), indices=ALONG, axis="1")],
+    R + "unsort": [call(v=(5,), a=_values(5)), call(v=(2, 3), a=_values(2, 3), axis="0"),
+                   call(v=(6,), a=_values(2, 3), axis="None")],
+    R + "sort_like": [call(h=(5,), a=_values(5)), call(h=(2, 3), a=_values(2, 3), axis="0"),
+                      call(h=(2, 3), a=_values(2, 3), axis="None")],
+    R + "undiagonal": [call(v=(3,), a=_zeros(3, 3)), call(v=(3,), a=_zeros(3, 4), offset="1"),
+                       call(v=(2, 3), a=_zeros(2, 3, 3), axis1="1", axis2="2")],
+    R + "untrace": [call(v=None, a=_zeros(3, 3)),
+                    call(v=(2,), a=_zeros(2, 3, 3), axis1="1", axis2="2")],
+    R + "diff_vjp": [call(v=(4,), a=_zeros(5)), call(v=(2, 2), a=_zeros(2, 4), n="2")],
+    R + "pad_to_full": [call(v=(6,), a=_zeros(4), w=_zeros(3), mode="'full'"),
+                        call(v=(4,), a=_zeros(4), w=_zeros(3), mode="'same'"),
+                        call(v=(2,), a=_zeros(4), w=_zeros(3), mode="'valid'")],
+    R + "cut_from_full": [call(h=(6,), a=_zeros(4), v=_zeros(3), mode="'full'"),
+                          call(h=(6,), a=_zeros(4), v=_zeros(3), mode="'same'"),
+                          call(h=(6,), a=_zeros(4), v=_zeros(3), mode="'valid'")],
+    R + "add_tree": [call(a=(2, 3), b=(2, 3)), call(a=None, b=None)],
+    R + "spread": [call(v=(3,), items=_zeros(2, 3)), call(v=None, items=_zeros(4))],
+    R + "unspread": [call(items=(2, 3), like=_zeros(3)), call(items=(4,), like="0.0")],
+    R + "cast_tree": [call(v=(2, 3), like=_zeros(2, 3)), call(v=None, like="0.0")],
+    R + "matmul_lhs_vjp": [call(v=(2, 4), a=_zeros(2, 3), b=(3, 4)),
+                           call(v=(2,), a=_zeros(2, 3), b=(3,)),
+                           call(v=(4,), a=_zeros(3), b=(3, 4)), call(v=None, a=_zeros(3), b=(3,)),
+                           call(v=(2, 2, 4), a=_zeros(2, 2, 3), b=(2, 3, 4)),
+                           call(v=(2, 2, 4), a=_zeros(2, 3), b=(2, 3, 4))],
+    R + "matmul_rhs_vjp": [call(v=(2, 4), a=(2, 3), b=_zeros(3, 4)),
+                           call(v=(2,), a=(2, 3), b=_zeros(3)),
+                           call(v=(4,), a=(3,), b=_zeros(3, 4)),
+                           call(v=(2, 2, 4), a=(2, 2, 3), b=_zeros(2, 3, 4)),
+                           call(v=(2, 2, 4), a=(2, 2, 3), b=_zeros(3, 4))],
+    R + "dot_lhs_vjp": [call(v=(2, 4), a=_zeros(2, 3), b=(3, 4)),
+                        call(v=(2, 3), a="0.0", b=(2, 3)),
+                        call(v=(2, 2, 4), a=_zeros(2, 3), b=(2, 3, 4))],
+    R + "dot_rhs_vjp": [call(v=(2, 4), a=(2, 3), b=_zeros(3, 4)),
+                        call(v=(2, 2, 4), a=(2, 3), b=_zeros(2, 3, 4))],
+    R + "inner_lhs_vjp": [call(v=(2, 4), a=_zeros(2, 3), b=(4, 3)),
+                          call(v=None, a=_zeros(3), b=(3,))],
+    R + "inner_rhs_vjp": [call(v=(2, 4), a=(2, 3), b=_zeros(4, 3))],
+    R + "tensordot_lhs_vjp": [call(v=(2, 4), a=_zeros(2, 3), b=(3, 4), axes="1"),
+                              call(v=(2, 2), a=_zeros(2, 3, 4), b=(3, 4, 2))],
+    R + "tensordot_rhs_vjp": [call(v=(2, 4), a=(2, 3), b=_zeros(3, 4), axes="1"),
+                              call(v=(2, 2), a=(2, 3, 4), b=_zeros(3, 4, 2))],
+    R + "kron_vjp": [call(v=(6, 4), a=(2, 2), b=(3, 2)),
+                     call(v=(6, 4), a=(2, 2), b=(3, 2), wrt="'b'"), call(v=(6,), a=(2,), b=(3,))],
+    R + "solve_rhs_vjp": [call(v=(3,), a=(3, 3), b=_zeros(3)),
+                          call(v=(3, 2), a=(3, 3), b=_zeros(3, 2)),
+                          call(v=(2, 3, 2), a=(2, 3, 3), b=_zeros(2, 3, 2)),
+                          call(v=(2, 3), a=(2, 3, 3), b=_zeros(3)),
+                          call(v=(2, 3, 2), a=(2, 3, 3), b=_zeros(3, 2))],
+    R + "solve_rhs_vjp_jvp": [call(v=_values(3), a=INVERTIBLE, b=_zeros(3), t=(3, 3)),
+                              call(v=_values(3, 2), a=INVERTIBLE, b=_zeros(3, 2), t=(3, 3))],
+    R + "solve_lhs_vjp": [call(v=(3,), p=(3,), a=(3, 3), b=_zeros(3)),
+                          call(v=(3, 2), p=(3, 2), a=(3, 3), b=_zeros(3, 2)),
+                          call(v=(2, 3), p=(2, 3), a=(2, 3, 3), b=_zeros(3))],
+    R + "solve_lhs_vjp_jvp": [
+        call(v=_values(3), p=_values(3), a=INVERTIBLE, b=_zeros(3), t=(3, 3)),
+        call(v=_values(3, 2), p=_values(3, 2), a=INVERTIBLE, b=_zeros(3, 2), t=(3, 3))],
+    R + "solve_lhs_vjp_vjp": [
+        call(h=(3, 3), v=_values(3), p=_values(3), a=INVERTIBLE, b=_zeros(3), of=f"'{of}'")
+        for of in ("g", "ans", "a")] + [
+        call(h=(3, 3), v=_values(3, 2), p=_values(3, 2), a=INVERTIBLE, b=_zeros(3, 2),
+             of=f"'{of}'") for of in ("g", "ans", "a")],
+    R + "cholesky_vjp": [call(v=(3, 3), L=(3, 3)), call(v=(2, 3, 3), L=(2, 3, 3))],
+    R + "cholesky_tangent": [call(L=LOWER, t=(3, 3))],
+    R + "cholesky_vjp_jvp": [call(v=_values(3, 3), L=LOWER, t=(3, 3))],
+    R + "cholesky_vjp_vjp": [call(h=(3, 3), v=_values(3, 3), L=LOWER)],
+    R + "eigvalsh_vjp": [call(v=(3,), a=(3, 3)), call(v=(2, 3), a=(2, 3, 3), UPLO="'U'")],
+    R + "eigvalsh_tangent": [call(a=SYMMETRIC, t=(3, 3)), call(a=SYMMETRIC, t=(3, 3), UPLO="'U'")],
+    R + "eigvalsh_hvp": [call(v=_values(3), a=SYMMETRIC, t=(3, 3)),
+                         call(v=_values(3), a=SYMMETRIC, t=(3, 3), UPLO="'U'")],
+    R + "svdvals_vjp": [call(v=(2,), x=(3, 2)), call(v=(3,), x=(3, 3)),
+                        call(v=(2, 2), x=(2, 2, 3))],
+    R + "svdvals_tangent": [call(x=_values(3, 2), t=(3, 2))],
+    R + "svdvals_hvp": [call(v=_values(2), x=_values(3, 2), t=(3, 2)),
+                        call(v=_values(3), x=INVERTIBLE, t=(3, 3)),
+                        call(v=_values(2), x=_values(2, 3), t=(2, 3))],
+    R + "matrix_power_vjp": [call(v=(3, 3), a=(3, 3), n="3"), call(v=(3, 3), a=(3, 3), n="-2"),
+                             call(v=(2, 3, 3), a=(2, 3, 3), n="2"),
+                             call(v=(3, 3), a=(3, 3), n="0")],
+    R + "matrix_power_tangent": [call(a=INVERTIBLE, t=(3, 3), n="3"),
+                             call(a=INVERTIBLE, t=(3, 3), n="-2")],
+    R + "matrix_power_hvp": [call(v=_values(3, 3), a=INVERTIBLE, t=(3, 3), n="3"),
+                             call(v=_values(3, 3), a=INVERTIBLE, t=(3, 3), n="-2")],
+    R + "adjugate": [call(a=(3, 3)), call(a=(2, 3, 3))],
+    R + "adjugate_jvp": [call(a=INVERTIBLE, t=(3, 3)), call(a=SINGULAR, t=(3, 3))],
+    R + "polyval_derivative": [call(p=(4,), x=None), call(p=(4,), x=(2, 3)),
+                               call(p=(5,), x=(3,), order="2")],
+    R + "polyval_coefficients_vjp": [call(v=(2, 3), p=_zeros(4), x=(2, 3)),
+                                     call(v=None, p=_zeros(3), x=None),
+                                     call(v=(3,), p=_zeros(5), x=(3,), order="2")],
+    R + "linspace_vjp": [call(v=(5,), start="0.0", stop="1.0", num="5"),
+                         call(v=(4, 2), start=_zeros(2), stop="1.0", num="4", endpoint="False"),
+                         call(v=(5,), start="0.0", stop="1.0", num="5", wrt="'stop'")],
+    "numpy.correlate": [call(a=(5,), v=(3,)), call(a=(3,), v=(5,)),
+                        call(a=(4,), v=(3,), mode="'full'")],
+    "numpy.asarray/2": [call(a=(2, 3), dtype="np.float64"), call(a=None, dtype="np.float64")],
+    "numpy.astype/3": [call(x=(2, 3), dtype="np.float64", copy="False")],
+})
+EXCLUDED.update({
+    R + "require_assigned/2": "a check run for its effect: tests/test_helper_rules.py",
+    R + "check_scalar/2": "a check run for its effect: tests/test_helper_rules.py",
+    R + "tie_weights/3": "constant only while m moves with a (m is a's maximum): checked in "
+                         "tests/test_helper_rules.py",
+    R + "einsum_labels/2": "gives labels, not numbers",
+    R + "cumprod_vjp/5": "p is np.cumprod(a), which the rule follows: checked with p tied to "
+                         "a in tests/test_helper_rules.py",
+    R + "norm_vjp/7": "r is the norm of x, which the rule follows: tests/test_helper_rules.py",
+    R + "norm_tangent/7": "r is the norm of x, which the rule follows: tests/test_helper_rules.py",
+    R + "norm_hvp/8": "r is the norm of x, which the rule follows: tests/test_helper_rules.py",
+    R + "one_hot/3": "of a container: tests/test_helper_rules.py",
+    R + "split_like/3": "returns a list: tests/test_helper_rules.py",
+    R + "unstack_like/3": "returns a list: tests/test_helper_rules.py",
+    R + "split_hstack/2": "returns a list: tests/test_helper_rules.py",
+    R + "split_vstack/2": "returns a list: tests/test_helper_rules.py",
+    R + "unarray/2": "returns a list: tests/test_helper_rules.py",
+    "numpy.float32/1": "rounds to float32, which finite differences of float64 values cannot "
+                       "follow: tests/test_helper_rules.py",
+    "numpy.complex64/1": "rounds to complex64: tests/test_helper_rules.py",
+    "numpy.complex128/1": "makes complex numbers of real ones: tests/test_helper_rules.py",
+    "complex/1": "makes complex numbers of real ones: tests/test_helper_rules.py",
+    R + "einsum_vjp/4": "takes a tuple of operands: tests/test_helper_rules.py",
+    R + "einsum_replaced/4": "takes a tuple of operands: tests/test_helper_rules.py",
+    R + "einsum_vjp_operands/5": "takes a tuple of operands: tests/test_helper_rules.py",
+    R + "einsum_vjp_jvp/5": "takes tuples of operands and tangents: tests/test_helper_rules.py",
+    "slice/1": "makes a slice, for an index: tests/test_helper_rules.py",
+    "slice/2": "makes a slice, for an index: tests/test_helper_rules.py",
+    "slice/3": "makes a slice, for an index: tests/test_helper_rules.py",
+})
+
 # Bodies for inactive calls whose result is not a number to multiply by, or not a
 # deterministic one.
 WRAPPERS = {"numpy.shape": "np.zeros({call})", "range": "len({call})",
@@ -406,10 +621,17 @@ def call_text(rule, present):
     return f"{function_text(rule)}({', '.join(args)})"
 
 
+# What the generated modules' calls may name: NumPy, math, and the runtime helpers, which a
+# module imports by name (``from srcdiff.runtime import unbroadcast``).
+NAMESPACE = {"np": np, "math": math, **{name: getattr(runtime, name) for name in runtime.__all__}}
+
+
 def function_text(rule):
     text = "np." + rule.name[len("numpy."):] if rule.name.startswith("numpy.") else rule.name
+    if text.startswith(RUNTIME):
+        text = text[len(RUNTIME):]
     try:
-        found = eval(text, {"np": np, "math": math})
+        found = eval(text, NAMESPACE)
     except Exception as exc:
         raise Unexercisable(f"cannot spell the primitive as {text!r}: {exc}") from None
     if found is not rule.fn:
@@ -544,7 +766,7 @@ class Generated:
         self.call = self.body
         sample_args = {p: sample(rule.domain.get(p, "real"), self.shape_of[p], rng)
                        for p in case.names}
-        namespace = {"np": np, "math": math, **self.constants, **sample_args}
+        namespace = {**NAMESPACE, **self.constants, **sample_args}
         if rule.kind == NONDIFF:
             self.names = self.names + ("u",)
             self.shape_of["u"] = np.shape(eval(self.body[len("u * "):], namespace)) or None
@@ -565,7 +787,8 @@ class Generated:
         return float(values) if shape == () else cast(values, self.case.dtype)
 
     def _source(self, body, shape):
-        lines = ["import math", "", "import numpy as np", "", f"W = {_literal(self.weights)}"]
+        lines = ["import math", "", "import numpy as np", ""] + imports(self.case.rule)
+        lines += [f"W = {_literal(self.weights)}"]
         lines += [f"{p} = {_literal(v)}" for p, v in self.constants.items()]
         result = f"W * ({body})" if shape == () else f"np.sum(W * ({body}))"
         lines += ["", "", f"def f({', '.join(self.names)}):", f"    return {result}", ""]
@@ -581,8 +804,15 @@ class Generated:
 
     def evaluate(self, args):
         """The primitive's call (without the factor of inactive rules) at these arguments."""
-        namespace = {"np": np, "math": math, **self.constants, **dict(zip(self.names, args))}
+        namespace = {**NAMESPACE, **self.constants, **dict(zip(self.names, args))}
         return eval(self.inactive_text, namespace)
+
+
+def imports(rule):
+    """The import of the runtime helper a generated module calls (none for other rules)."""
+    if not rule.name.startswith(RUNTIME):
+        return []
+    return [f"from srcdiff.runtime import {rule.name[len(RUNTIME):]}", ""]
 
 
 def _broadcast(shapes):
@@ -758,7 +988,7 @@ def test_shape_hook(case):
     rng = np.random.default_rng(zlib.crc32(case.id.encode()))
     generated, bound, values = _bound_and_values(case, rng)
     rule = case.rule
-    real = eval(generated.call_text, {"np": np, "math": math, **values})
+    real = eval(generated.call_text, {**NAMESPACE, **values})
     operand_avals = {}
     for p, operand in bound.items():
         aval = avals.of_value(values[p])
@@ -815,7 +1045,7 @@ def test_view_flag(case):
     srcdiff's analysis of writes into arrays relies on it to find every name for an array."""
     rng = np.random.default_rng(zlib.crc32(case.id.encode()))
     generated, bound, values = _bound_and_values(case, rng)
-    result = eval(generated.call_text, {"np": np, "math": math, **values})
+    result = eval(generated.call_text, {**NAMESPACE, **values})
     shared = [p for p, operand in bound.items() if isinstance(operand, ir.Var)
               and isinstance(values[p], np.ndarray) and isinstance(result, np.ndarray)
               and np.shares_memory(result, values[p])]

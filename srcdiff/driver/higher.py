@@ -65,7 +65,8 @@ def _materialized(derivative, args):
     fn_ir, scope = dispatch.lowered(base)
     values = dispatch.Family(base, fn_ir, scope, request).bind(primal, {})
     param_avals = {p: dispatch.aval_of(v) for p, v in zip(fn_ir.param_names, values)}
-    emitted = derive(fn_ir, scope, param_avals, request.but(name=derivative.__name__))
+    name = derivative.__name__ if derivative.__name__.isidentifier() else None
+    emitted = derive(fn_ir, scope, param_avals, request.but(name=name))
     found = made[key] = _materialize(emitted, base.__globals__)
     return found
 

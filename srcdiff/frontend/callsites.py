@@ -14,14 +14,13 @@ import types
 import gast
 import numpy as np
 
-from .. import runtime
 from ..ir import nodes as ir
 from ..primitives import REGISTRY, calls, containers, effects
 from . import syntax
 from .scope import Live, Opaque, Unresolved, UserFunction
 
 ARRAY_ATTRIBUTES = {"T": np.transpose, "mT": np.matrix_transpose, "shape": np.shape,
-                    "ndim": np.ndim, "size": np.size}
+                    "ndim": np.ndim, "size": np.size, "real": np.real, "imag": np.imag}
 ARRAY_METHODS = {
     name: getattr(np, function) for name, function in {
         "sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min",
@@ -82,7 +81,8 @@ class CallLowering:
             function = ARRAY_ATTRIBUTES.get(node.attr)
             if function is None:
                 raise self.error(node, f"the attribute .{node.attr} is not supported",
-                                 "array attributes .T, .mT, .shape, .ndim and .size are")
+                                 "array attributes .T, .mT, .shape, .ndim, .size, .real and "
+                                 ".imag are")
             receiver = self.operand(node.value)
             rule = self._builtin_rule(function, 1)
             return ir.Call(rule, (receiver,), (), node.attr, form="attribute")
@@ -212,6 +212,10 @@ class CallLowering:
         if callee is builtins.print:
             raise self.error(node, "print() returns None; it can only be a statement here",
                              "call print(...) on a line of its own")
+        if _statement_rule(callee) is not None:
+            raise self.error(node, f"{spelling}() is a check run for its effect; its value "
+                             "is not differentiated", f"call {spelling}(...) on a line of its "
+                             "own")
         overloads = REGISTRY.lookup(callee)
         if not overloads and _user_function(callee):
             callee = calls.Callee(_printable_name(callee.__name__, spelling), fn=callee)
@@ -292,18 +296,28 @@ class CallLowering:
         if callee is builtins.print:
             self.print_(node)
             return
-        if callee is runtime.require_assigned and len(node.args) == 2 and isinstance(
-                node.args[0], gast.Name) and isinstance(node.args[1], gast.Constant):
-            # A derivative's check that a name was bound (its code is differentiated too).
-            self.read_local(node.args[0], node.args[0].id)
-            self.body.append(ir.Assign(self.fresh(), effects.require_assigned_call(
-                node.args[0].id, node.args[1].value), self.origin))
+        check = None if method else _statement_rule(callee)
+        if check is not None:
+            self.check(node, check)
             return
         if any(callee is runner for runner in CODE_RUNNERS):
             raise self._no_rule(node, callee, self.loc.segment(node.func))
         raise self.error(node, f"the value of {self.loc.segment(node)} is not used",
                          "assign it to a name, or remove the call (srcdiff keeps only what "
                          "reaches the result, so other effects of a call would be lost)")
+
+    def check(self, node, rule):
+        """A runtime check that generated code calls for its effect (``require_assigned``,
+        ``check_scalar``): it runs where it stands, and nothing flows through it."""
+        self._refuse_unpacked_arguments(node)
+        keywords = [k.arg for k in node.keywords]
+        if rule.bind(len(node.args), keywords) is None:
+            raise self.error(node, f"{self.loc.segment(node.func)} is not supported with these "
+                             "arguments", f"it takes ({', '.join(rule.params)})")
+        args = [self.operand(a) for a in node.args]
+        kwargs = [(k.arg, self.operand(k.value)) for k in node.keywords]
+        self.body.append(ir.Assign(self.fresh(), effects.effect_call(
+            rule, args, kwargs, self.loc.segment(node.func)), self.origin))
 
     def print_(self, node):
         """``print(...)`` runs in the derivative's forward sweep, where the function runs
@@ -323,6 +337,11 @@ class CallLowering:
         keywords = [(k.arg, self.operand(k.value)) for k in node.keywords]
         self.body.append(ir.Assign(self.fresh(), effects.print_call(args, keywords),
                                    self.origin))
+
+
+def _statement_rule(callee):
+    """The rule of a function called for its effect alone (a runtime check), or None."""
+    return next((r for r in REGISTRY.lookup(callee) if r.statement_only), None)
 
 
 def _user_function(callee):

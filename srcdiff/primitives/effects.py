@@ -51,9 +51,23 @@ def print_call(args, keywords):
     return ir.Call(rule, tuple(args), tuple(keywords), "print", form=EFFECT)
 
 
-_REQUIRE = EffectRule(fn=runtime.require_assigned, name="require_assigned",
-                      params=("assigned", "name"), defaults={}, templates=(None, None),
-                      kind=NONDIFF, shape=_returns_none)
+def _check(fn, params, notes):
+    """A runtime helper that checks something and raises, called for that alone: generated
+    code calls it as a statement (so does a derivative of generated code). Nothing flows
+    through it, in either mode."""
+    rule = EffectRule(fn=fn, name=f"srcdiff.runtime.{fn.__name__}", params=params, defaults={},
+                      templates=(None,) * len(params), kind=NONDIFF, shape=_returns_none,
+                      notes=notes, family="helpers")
+    rule.jvp = (None,) * len(params)
+    return rule
+
+
+_REQUIRE = _check(runtime.require_assigned, ("assigned", "name"),
+                  "a check run for its effect: raises UnboundLocalError where a local is read "
+                  "before any assignment")
+CHECKS = (_REQUIRE, _check(runtime.check_scalar, ("value", "name"),
+                           "a check run for its effect: refuses a result that is not a "
+                           "scalar where its rank was not known when the derivative was made"))
 
 
 REGISTRY.add_structural("print(a, b)", print_call([ir.Var("a"), ir.Var("b")], []).rule)
@@ -63,3 +77,9 @@ def require_assigned_call(flag, name):
     """The check before a read of ``name`` that may come before any assignment."""
     return ir.Call(_REQUIRE, (ir.Var(flag), ir.Const(name, repr(name))), (),
                    "require_assigned", form=EFFECT)
+
+
+def effect_call(rule, args, keywords, spelling):
+    """A call of one of the checks, as the code it appears in spells it (a derivative of
+    generated code meets ``require_assigned(t3_assigned, 'y')``)."""
+    return ir.Call(rule, tuple(args), tuple(keywords), spelling, form=EFFECT)

@@ -9,6 +9,9 @@
   a sum): the tangent is the primitive applied to the tangent, ``np.transpose(a_dot, axes)``.
 - ``bilinear``: linear in each of its two operands (a product): the tangent parts are
   ``f(a_dot, b)`` and ``f(a, b_dot)``.
+- ``multilinear``: linear in each of the parameters it names, wherever they stand, the others
+  constant (a runtime helper such as ``matmul_lhs_vjp(g, a, b)``, linear in ``g`` and ``b``,
+  ``a`` giving only a shape): the tangent parts are the calls with one of them replaced.
 - ``zero_derivative``: nothing flows through it (a comparison, ``np.floor``, a shape).
 
 The tangent templates fill the JVP slot of the primitive protocol, which forward mode reads;
@@ -22,7 +25,8 @@ import re
 from .protocol import AppliedText
 from .registry import ELEMENTWISE, NONDIFF, SCALAR, TRANSPOSED, RuleError, declare
 
-_MODULES = (("numpy.linalg.", "np.linalg."), ("numpy.", "np."), ("math.", "math."))
+_MODULES = (("numpy.linalg.", "np.linalg."), ("numpy.", "np."), ("math.", "math."),
+            ("srcdiff.runtime.", ""))
 
 
 def elementwise(fn, signature, *vjps, kind=ELEMENTWISE, **options):
@@ -59,10 +63,22 @@ def bilinear(fn, signature, vjp_a, vjp_b, *constants, name, **options):
     return declare(fn, signature, vjp_a, vjp_b, *constants, name=name, jvp=jvp, **options)
 
 
+def multilinear(fn, signature, *vjps, linear_in, name, **options):
+    """``vjps`` one per parameter (None for those with no adjoint); the function is linear
+    in each parameter of ``linear_in`` apart, the others held."""
+    def jvp(parsed):
+        unknown = set(linear_in) - set(parsed.params)
+        if unknown:
+            raise RuleError(f"{name}: no parameters {sorted(unknown)}")
+        return tuple(_spelled(name, parsed, {p: f"{p}_dot"}) if p in linear_in else None
+                     for p in parsed.params)
+    return declare(fn, signature, *vjps, name=name, jvp=jvp, **options)
+
+
 def _spelled(name, parsed, replaced):
     """The call of the primitive as template text, with some parameters replaced: an
     operator by its rule name (``a @ b``), a function by its module (``np.reshape(a,
-    shape)``; keyword-only parameters by keyword)."""
+    shape)``, a runtime helper by its bare name; keyword-only parameters by keyword)."""
     if not any(name.startswith(prefix) for prefix, _ in _MODULES):
         return re.sub(r"\b\w+\b", lambda m: replaced.get(m.group(), m.group()), name)
     for prefix, spelling in _MODULES:

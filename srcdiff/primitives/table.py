@@ -21,6 +21,7 @@ FAMILIES = {
     "shapes": "NumPy, shapes and data movement",
     "linalg": "NumPy, products and linear algebra",
     "creation": "NumPy, creation and inactive queries",
+    "helpers": "srcdiff's runtime helpers (what generated code calls)",
 }
 PLACEHOLDERS = {
     "axis": "the literal axis",

@@ -324,22 +324,25 @@ def adjugate(a):
     return scale[..., None, None] * adjoint
 
 
-def polyval_derivative(p, x):
-    """The derivative of the polynomial ``p`` at ``x``, in ``x``'s precision. It is a
-    factor of the adjoint, not the adjoint: complex coefficients give a complex slope even
-    at a real ``x``, whose real part is taken only after the product with ``g``."""
-    slope = np.polyval(np.polyder(p), x)
+def polyval_derivative(p, x, order=1):
+    """The derivative (of the given order) of the polynomial ``p`` at ``x``, in ``x``'s
+    precision. It is a factor of the adjoint, not the adjoint: complex coefficients give a
+    complex slope even at a real ``x``, whose real part is taken only after the product
+    with ``g``."""
+    slope = np.polyval(np.polyder(p, order), x)
     if np.iscomplexobj(slope) and not np.iscomplexobj(x):
         return slope
     return cast_like(slope, x)
 
 
-def polyval_coefficients_vjp(g, p, x):
-    """The adjoint of the coefficients ``p`` in ``np.polyval(p, x)``."""
+def polyval_coefficients_vjp(g, p, x, order=0):
+    """The adjoint of the coefficients ``p`` in ``np.polyval(p, x)`` (``order`` > 0: in
+    ``polyval_derivative(p, x, order)``, whose terms are the powers' derivatives)."""
     p = np.asarray(p)
     powers = np.arange(p.shape[0] - 1, -1, -1)
+    falling = np.prod([powers - k for k in range(order)], axis=0) if order else 1
     x = np.asarray(x)
-    terms = np.power.outer(x, powers)
+    terms = falling * np.power.outer(x, np.maximum(powers - order, 0))
     return cast_like(np.tensordot(np.broadcast_to(g, x.shape), terms, axes=x.ndim), p)
 
 

@@ -167,6 +167,22 @@ def cumprod_jvp(x_dot, ans, x, axis=None, include_initial=False):
     return tangent
 
 
+def norm_axes(x, ord=None, axis=None, vector=False):
+    """The axes that ``np.linalg.norm(x, ord, axis)`` reduces (``vector=True``:
+    ``np.linalg.vector_norm``, which flattens), as non-negative ints, and whether it takes a
+    matrix norm over them."""
+    return _norm_axes(np.asarray(x), ord, axis, vector)
+
+
+def svd_weights(s, ord):
+    """The weight of each singular value ``s`` in the gradient of the matrix norm of order
+    ``ord`` ("nuc", 2 or -2): all 1, or the largest (smallest), ties split equally."""
+    if ord == "nuc":
+        return np.ones_like(s)
+    pick = s == (s[..., :1] if ord == 2 else s[..., -1:])
+    return pick / np.sum(pick, axis=-1, keepdims=True)
+
+
 def _norm_axes(x, ord, axis, vector):
     """The axes a norm reduces, and whether it is a matrix norm there."""
     if vector:
@@ -233,12 +249,7 @@ def _matrix_norm_weights(ans, x, ord, axes):
         return np.sign(x) * tie_weights(sums, ans, axes)
     y = np.moveaxis(x, (rows, cols), (-2, -1))
     u, s, vt = np.linalg.svd(y, full_matrices=False)
-    if ord == "nuc":
-        grad = u @ vt
-    else:
-        pick = s == (s[..., :1] if ord == 2 else s[..., -1:])
-        weights = pick / np.sum(pick, axis=-1, keepdims=True)
-        grad = (u * weights[..., None, :]) @ vt
+    grad = (u * svd_weights(s, ord)[..., None, :]) @ vt
     return np.moveaxis(grad, (-2, -1), (rows, cols))
 
 

@@ -111,7 +111,7 @@ class WriteAdjoints:
         value_aval = indexing.stored_aval(given, region)
         if indexing.repeats(parts, call.index):
             part = gast.Call(func=code.ref(OBJ, runtime.last_assigned),
-                             args=[code.clone(g), code.clone(index)], keywords=[])
+                             args=[code.clone(g), _index_value(code.clone(index))], keywords=[])
             view = False
         else:
             part = gast.Subscript(value=code.clone(g), slice=code.clone(index), ctx=gast.Load())
@@ -128,3 +128,18 @@ class WriteAdjoints:
             view = False
         expr = simplify(expr, self.scalar)
         return View(expr) if view else expr
+
+
+def _index_value(index):
+    """An index as a value passed to a function (``last_assigned(g, (slice(None), i))``):
+    ``:`` is written only inside a subscript, elsewhere it is ``slice(None)``."""
+    if isinstance(index, gast.Slice):
+        parts = [index.lower, index.upper, index.step]
+        if index.step is None:
+            parts = [index.upper] if index.lower is None else parts[:2]
+        return gast.Call(func=code.ref(OBJ, slice),
+                         args=[code.const(None) if p is None else p for p in parts],
+                         keywords=[])
+    if isinstance(index, gast.Tuple):
+        index.elts = [_index_value(e) for e in index.elts]
+    return index

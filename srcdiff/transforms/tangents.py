@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime
 from ..analysis.memory import written_roots
 from ..backend import printer
 from ..backend.simplify import simplify
@@ -162,10 +163,14 @@ class TangentRules:
                 expr = numpy_division(expr, self.aval_of)
             parts.append(simplify(expr, self.scalar))
             full = full or not rule.broadcasts or self._fills(parts[-1], result_aval)
-        parts = merge_repeats(parts)
+        parts = merge_repeats(parts) if not result_aval.container else parts
         total = parts[0]
         for part in parts[1:]:
-            total = gast.BinOp(left=total, op=gast.Add(), right=part)
+            if result_aval.container:  # tangents of tuples, lists and dicts add by element
+                total = gast.Call(func=code.ref(OBJ, runtime.add_tree), args=[total, part],
+                                  keywords=[])
+            else:
+                total = gast.BinOp(left=total, op=gast.Add(), right=part)
         if result_aval.kind == ARRAY and not full:
             return np_call("full_like", [code.clone(result), total])
         sources = [self.program.definition(stmt, bound[p]) for p in used]

@@ -1,0 +1,478 @@
+"""The helpers of :mod:`srcdiff.runtime`, which generated code calls: their own derivatives,
+so that a derivative's code can be differentiated again (``gradient(gradient(f))``,
+``hessian``, ``hvp``).
+
+Most helpers are linear in the adjoint they move (``unbroadcast``, ``untile``, ``split_like``,
+``matmul_lhs_vjp``): the tangent is the helper applied to the tangent, and the adjoint the
+move the other way (``np.tile`` for ``untile``, ``np.concatenate`` for ``split_like``). A
+helper that gives an integer, a mask or tie weights has no derivative; the checks
+(``require_assigned``, ``check_scalar``) are run for their effect. The others get their
+second derivatives from helpers of their own (:mod:`srcdiff.runtime.derivatives`), exact
+where the helper is (``dpow_dx`` at x = 0, products with zeros).
+
+A parameter that holds the result the helper's adjoint was made from (the ``ans`` of
+``cumprod_vjp`` and ``norm_vjp``, a cache of a function of another argument) gets no adjoint:
+the other argument's rule differentiates the helper with that result following it, which is
+the derivative the code needs (the result is always computed from that argument). A
+derivative this table would need of a helper that serves only higher derivatives (a third
+derivative of ``np.prod``) is refused where it is asked for.
+"""
+
+import builtins
+
+import numpy as np
+
+from .. import runtime as rt
+from . import helper_results as H
+from . import results as R
+from .effects import CHECKS
+from .families import bilinear, elementwise, linear, multilinear, zero_derivative
+from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, REGISTRY, SCALAR, Refusal, declare
+
+THIRD = ("the derivatives of {} that this would need are not supported (a derivative of "
+         "order three or more through {})")
+
+
+def _name(fn):
+    return f"srcdiff.runtime.{fn.__name__}"
+
+
+def _refused(what, where):
+    return Refusal(THIRD.format(what, where), "differentiate fewer times, or write the "
+                   "computation out")
+
+
+def _linear(fn, signature, vjp, *rest, shape, complex=HOLOMORPHIC, **options):
+    """A helper linear in its first parameter (which moves or sums an adjoint)."""
+    linear(fn, signature, vjp, *rest, kind=GENERAL, name=_name(fn), shape=shape,
+           complex=complex, **options)
+
+
+def _multilinear(fn, signature, *vjps, linear_in, shape, complex=HOLOMORPHIC, **options):
+    multilinear(fn, signature, *vjps, linear_in=linear_in, kind=GENERAL, name=_name(fn),
+                shape=shape, complex=complex, **options)
+
+
+def _general(fn, signature, *vjps, jvp, shape, **options):
+    declare(fn, signature, *vjps, kind=GENERAL, name=_name(fn), jvp=jvp, shape=shape,
+            **options)
+
+
+def _pointwise(fn, signature, *vjps, **options):
+    elementwise(fn, signature, *vjps, name=_name(fn), **options)
+
+
+def _inactive(fn, signature, shape, **options):
+    zero_derivative(fn, signature, name=_name(fn), shape=shape, **options)
+
+
+for _rule in CHECKS:
+    REGISTRY.defer(_rule.fn, lambda rule=_rule: rule)
+
+
+# elementwise adjoints and the special cases of powers and sinc
+
+_linear(rt.unbroadcast, "v, x", "spread_like(g, v)", None, views=True, shape=H.unbroadcast_result,
+        notes="sums v over the axes along which x was broadcast; its adjoint spreads g back")
+_pointwise(rt.spread_like, "t, like", "g", None, complex=HOLOMORPHIC, views=True,
+           notes="t broadcast to like's shape; the adjoint sums g back")
+_linear(rt.last_assigned, "v, index", "assigned_only(g, v, index)", None, shape=H.indexed,
+        notes="v[index] where only the last write to a repeated position counts")
+_linear(rt.assigned_only, "h, v, index", "last_assigned(g, index)", None, None,
+        shape=H.like("v", "h", "v"), notes="zeros like v with h written at index")
+_linear(rt.cast_like, "value, x", "cast_like(g, value)", None, views=True, shape=H.cast_result,
+        notes="value in x's dtype; the adjoint goes back to value's (a real value's share "
+              "of a complex adjoint is its real part)")
+_pointwise(rt.dpow_dx, "x, y", "g * scaled_power(y * (y - 1), x, y - 2)",
+           "g * (scaled_power(1.0, x, y - 1) + dpow_dy(x, ans))", domain={"x": "positive"},
+           notes="y * x ** (y - 1), 0 where y is 0: its slopes keep that case (the factor y "
+                 "* (y - 1) is 0 for y = 0 and y = 1, where the helper is constant in x)")
+_pointwise(rt.dpow_dy, "x, p", "g * unit(p, x)", "g * dpow_dy(x, 1.0)",
+           domain={"x": "positive"},
+           notes="p * log(x), 0 where x is 0 (where it is constant in p, and its slope in x "
+                 "is taken as 0)")
+_pointwise(rt.dsinc_dx, "x, s",
+           "g * (np.where(np.equal(x, 0), -np.pi ** 2 / 3, -np.pi ** 2 * np.sinc(x)) "
+           "- unit(ans, x))", "-unit(g, x)",
+           notes="(cos(pi x) - s) / x, 0 at x = 0; at x = 0 its slope in s is taken as 0 and "
+                 "its slope in x as -pi**2 / 3, so that with s = sinc(x) the total is sinc's "
+                 "second derivative there")
+_pointwise(rt.scaled_power, "c, x, k", "g * scaled_power(1.0, x, k)",
+           "g * scaled_power(c * k, x, k - 1)", "g * dpow_dy(x, ans)", domain={"x": "positive"},
+           notes="c * x ** k, 0 where c is 0 (even where x ** k is inf)")
+_pointwise(rt.unit, "x, norm", "unit(g, norm)", "-g * unit(ans, norm)",
+           domain={"norm": "nonzero"},
+           notes="x / norm, 0 where norm is 0 (and so are its slopes there)")
+
+
+# reductions
+
+_linear(rt.expand_reduced, "v, axis=None, keepdims=False", "np.reshape(g, np.shape(v))", None,
+        None, shape=H.expanded, views=True, notes="a reshape of v")
+_inactive(rt.reduced_size, "a, axis=None", shape=H.count, shape_only=True)
+_linear(rt.deviations, "a, axis=None", "deviations(g, axis)", None,
+        shape=H.like("a", inexact=True),
+        notes="a minus its mean along axis: a projection, its own adjoint")
+_inactive(rt.tie_weights, "a, m, axis=None", shape=H.weights("a", "m"),
+          notes="piecewise constant")
+_inactive(rt.median_weights, "a, axis=None", shape=H.weights("a"), notes="piecewise constant")
+_general(rt.product_of_others, "a, axis=None", "product_of_others_jvp(a, g, axis)", None,
+         jvp=("product_of_others_jvp(a, a_dot, axis)", None), shape=H.like("a"),
+         complex=HOLOMORPHIC, notes="its Jacobian is symmetric; no division (exact with zeros)")
+_general(rt.product_of_others_jvp, "a, t, axis=None", "product_of_others_hvp(a, t, g, axis)",
+         "product_of_others_jvp(a, g, axis)", None,
+         jvp=("product_of_others_hvp(a, t, a_dot, axis)",
+              "product_of_others_jvp(a, t_dot, axis)", None),
+         shape=H.like("a", "a", "t"), complex=HOLOMORPHIC)
+_PROD4 = _refused("product_of_others_hvp", "np.prod")
+_general(rt.product_of_others_hvp, "a, t, s, axis=None", _PROD4,
+         "product_of_others_hvp(a, g, s, axis)", "product_of_others_hvp(a, t, g, axis)", None,
+         jvp=(_PROD4, "product_of_others_hvp(a, t_dot, s, axis)",
+              "product_of_others_hvp(a, t, s_dot, axis)", None),
+         shape=H.like("a", "a", "t", "s"), complex=HOLOMORPHIC,
+         notes="the second derivative of product_of_others; a is refused (fourth derivatives "
+               "of np.prod)")
+_linear(rt.reverse_cumsum, "v, a, axis=None, include_initial=False",
+        "np.cumulative_sum(np.ravel(g) if axis is None else g, axis=0 if axis is None else axis, "
+        "include_initial=include_initial)", None, None, None, shape=H.like("a", "v"))
+_CUMPROD = "cumprod_hvp(v, a, {}, axis, include_initial)"
+_general(rt.cumprod_vjp, "v, p, a, axis=None, include_initial=False",
+         "cumprod_tangent(a, g, axis, include_initial)", None, _CUMPROD.format("g"), None, None,
+         jvp=("cumprod_vjp(v_dot, p, a, axis, include_initial)", None,
+              _CUMPROD.format("a_dot"), None, None), shape=H.like("a", inexact=True),
+         notes="p is np.cumprod(a), which a's rule follows; exact where elements are zero")
+_general(rt.cumprod_tangent, "a, t, axis=None, include_initial=False",
+         "cumprod_hvp(g, a, t, axis, include_initial)",
+         "cumprod_vjp(g, np.cumulative_prod(np.ravel(a) if axis is None else a, axis=0 if axis "
+         "is None else axis, include_initial=include_initial), a, axis, include_initial)",
+         None, None, jvp=("cumprod_jvp2(a, t, a_dot, axis, include_initial)",
+                          "cumprod_tangent(a, t_dot, axis, include_initial)", None, None),
+         shape=H.cumulative, notes="np.cumprod's tangent")
+_CUMPROD4 = _refused("cumprod_jvp2 and cumprod_hvp", "np.cumprod")
+_general(rt.cumprod_jvp2, "a, t, s, axis=None, include_initial=False", _CUMPROD4,
+         "cumprod_hvp(g, a, s, axis, include_initial)",
+         "cumprod_hvp(g, a, t, axis, include_initial)", None, None,
+         jvp=(_CUMPROD4, "cumprod_jvp2(a, t_dot, s, axis, include_initial)",
+              "cumprod_jvp2(a, t, s_dot, axis, include_initial)", None, None),
+         shape=H.cumulative, notes="np.cumprod's second derivative; a is refused")
+_general(rt.cumprod_hvp, "v, a, t, axis=None, include_initial=False",
+         "cumprod_jvp2(a, g, t, axis, include_initial)", _CUMPROD4,
+         "cumprod_hvp(v, a, g, axis, include_initial)", None, None,
+         jvp=("cumprod_hvp(v_dot, a, t, axis, include_initial)", _CUMPROD4,
+              "cumprod_hvp(v, a, t_dot, axis, include_initial)", None, None),
+         shape=H.like("a", inexact=True), notes="a is refused")
+_NORM = "ord, axis, keepdims, vector"
+_general(rt.norm_vjp, "v, r, x, ord=None, axis=None, keepdims=False, vector=False",
+         f"norm_tangent(x, g, r, {_NORM})", None, f"norm_hvp(v, r, x, g, {_NORM})", None, None,
+         None, None,
+         jvp=(f"norm_vjp(v_dot, r, x, {_NORM})", None, f"norm_hvp(v, r, x, x_dot, {_NORM})",
+              None, None, None, None), shape=H.like("x", inexact=True),
+         notes="r is the norm of x, which x's rule follows")
+_NORM3 = _refused("norm_tangent", "a norm")
+_general(rt.norm_tangent, "x, t, r, ord=None, axis=None, keepdims=False, vector=False",
+         f"norm_hvp(g, r, x, t, {_NORM})", f"norm_vjp(g, r, x, {_NORM})", None, None, None, None,
+         None, jvp=(_NORM3, f"norm_tangent(x, t_dot, r, {_NORM})", None, None, None, None, None),
+         shape=H.like("r", "x", "t", inexact=True),
+         notes="r is the norm of x; x's tangent is refused")
+_NORM4 = _refused("norm_hvp", "a norm")
+_general(rt.norm_hvp, "v, r, x, t, ord=None, axis=None, keepdims=False, vector=False",
+         _NORM4, None, _NORM4, f"norm_hvp(v, r, x, g, {_NORM})", None, None, None, None,
+         jvp=(f"norm_hvp(v_dot, r, x, t, {_NORM})", None, _NORM4,
+              f"norm_hvp(v, r, x, t_dot, {_NORM})", None, None, None, None),
+         shape=H.like("x", inexact=True), notes="v and x are refused")
+_AVERAGE = "axis, keepdims, wrt"
+_AVERAGE_SHAPE = H.chosen("wrt", "a", {"a": H.like("a", inexact=True),
+                                       "weights": H.like("weights", inexact=True)})
+_general(rt.average_vjp, "v, r, a, weights, axis=None, keepdims=False, wrt='a'",
+         *[f"average_vjp_vjp(g, v, r, a, weights, {_AVERAGE}, {of!r})"
+           for of in ("g", "ans", "a", "weights")], None, None, None,
+         jvp=(f"average_vjp(v_dot, r, a, weights, {_AVERAGE})",
+              f"average_vjp_jvp(v, r, a, weights, {_AVERAGE}, d_ans=r_dot)",
+              f"average_vjp_jvp(v, r, a, weights, {_AVERAGE}, d_a=a_dot)",
+              f"average_vjp_jvp(v, r, a, weights, {_AVERAGE}, d_weights=weights_dot)",
+              None, None, None), shape=_AVERAGE_SHAPE,
+         notes="r is the average, an argument of its own in the weights' adjoint")
+_AVERAGE3 = _refused("average_vjp_jvp", "np.average")
+_TANGENTS = "d_ans, d_a, d_weights"
+_general(rt.average_vjp_jvp, "v, r, a, weights, axis=None, keepdims=False, wrt='a', d_ans=0.0, "
+         "d_a=0.0, d_weights=0.0", _AVERAGE3, _AVERAGE3, _AVERAGE3, _AVERAGE3, None, None, None,
+         *[f"average_vjp_vjp(g, v, r, a, weights, {_AVERAGE}, {of!r})"
+           for of in ("ans", "a", "weights")],
+         jvp=(f"average_vjp_jvp(v_dot, r, a, weights, {_AVERAGE}, {_TANGENTS})", _AVERAGE3,
+              _AVERAGE3, _AVERAGE3, None, None, None,
+              f"average_vjp_jvp(v, r, a, weights, {_AVERAGE}, d_ans=d_ans_dot)",
+              f"average_vjp_jvp(v, r, a, weights, {_AVERAGE}, d_a=d_a_dot)",
+              f"average_vjp_jvp(v, r, a, weights, {_AVERAGE}, d_weights=d_weights_dot)"),
+         shape=_AVERAGE_SHAPE, notes="linear in v and in the tangents; the rest is refused")
+_general(rt.average_vjp_vjp, "h, v, r, a, weights, axis=None, keepdims=False, wrt='a', of='g'",
+         f"average_vjp(g, r, a, weights, {_AVERAGE}) if of == 'g' else average_vjp_jvp(v, r, a, "
+         f"weights, {_AVERAGE}, g if of == 'ans' else 0.0, g if of == 'a' else 0.0, "
+         "g if of == 'weights' else 0.0)", _AVERAGE3, _AVERAGE3, _AVERAGE3, _AVERAGE3, None,
+         None, None, None,
+         jvp=(f"average_vjp_vjp(h_dot, v, r, a, weights, {_AVERAGE}, of)", _AVERAGE3, _AVERAGE3,
+              _AVERAGE3, _AVERAGE3, None, None, None, None),
+         shape=H.chosen("of", "g", {"g": H.like("v", inexact=True),
+                                    "ans": H.like("r", inexact=True),
+                                    "a": H.like("a", inexact=True),
+                                    "weights": H.like("weights", inexact=True)}),
+         notes="linear in h; the rest is refused")
+
+
+# moving elements
+
+_linear(rt.untile, "v, a, reps", "np.tile(g, reps)", None, None, shape=H.like("a", "v"))
+_linear(rt.unrepeat, "v, a, repeats, axis=None", "np.repeat(g, repeats, axis)", None, None,
+        None, shape=H.like("a", "v"))
+_linear(rt.unpad, "v, pad_width", "np.pad(g, pad_width)", None, views=True, shape=H.unpadded)
+_linear(rt.untake, "v, a, indices, axis=None", "np.take(g, indices, axis)", None, None, None,
+        shape=H.like("a", "v", "a"))
+_linear(rt.untake_along_axis, "v, arr, indices, axis=-1", "np.take_along_axis(g, indices, axis)",
+        None, None, None, shape=H.like("arr", "v", "arr"))
+_linear(rt.unsort, "v, a, axis=-1", "sort_like(g, a, axis)", None, None,
+        shape=H.chosen("axis", -1, {None: H.like("a", "v")}, H.like("v")))
+_linear(rt.sort_like, "h, a, axis=-1", "unsort(g, a, axis)", None, None, shape=H.sorted_like,
+        notes="h in the order that sorts a (the sort's tangent)")
+_linear(rt.undiagonal, "v, a, offset=0, axis1=0, axis2=1", "np.diagonal(g, offset, axis1, axis2)",
+        None, None, None, None, shape=H.like("a", "v", "a"))
+_linear(rt.untrace, "v, a, offset=0, axis1=0, axis2=1", "np.trace(g, offset, axis1, axis2)",
+        None, None, None, None, shape=H.like("a", "v", "a"))
+_linear(rt.diff_vjp, "v, a, n=1, axis=-1", "np.diff(g, n, axis)", None, None, None,
+        shape=H.like("a", "v", "a"))
+_linear(rt.pad_to_full, "v, a, w, mode", "cut_from_full(g, a, w, mode)", None, None, None,
+        views=True, shape=H.convolution("a", "w", "v"))
+_linear(rt.cut_from_full, "h, a, v, mode", "pad_to_full(g, a, v, mode)", None, None, None,
+        views=True, shape=H.convolution("a", "v", "h"))
+
+
+# products and linear algebra: helpers that cast their result to a real operand's dtype
+# (tensordot_lhs_vjp(g, a, b) for a real a) are not holomorphic there, and refuse complex
+# operands
+
+_COMPLEX = {"np.matmul": HOLOMORPHIC, "np.dot": None, "np.inner": None}
+
+for _lhs, _rhs, _product in ((rt.matmul_lhs_vjp, rt.matmul_rhs_vjp, "np.matmul"),
+                             (rt.dot_lhs_vjp, rt.dot_rhs_vjp, "np.dot"),
+                             (rt.inner_lhs_vjp, rt.inner_rhs_vjp, "np.inner")):
+    _multilinear(_lhs, "v, a, b", f"{_product}(g, b)", None, f"{_rhs.__name__}(v, g, b)",
+                 linear_in=("v", "b"), shape=H.like("a", "v", "b"), complex=_COMPLEX[_product],
+                 notes=f"a's adjoint in {_product}(a, b), linear in v and b; a gives a shape")
+    _multilinear(_rhs, "v, a, b", f"{_product}(a, g)", f"{_lhs.__name__}(v, a, g)", None,
+                 linear_in=("v", "a"), shape=H.like("b", "v", "a"), complex=_COMPLEX[_product],
+                 notes=f"b's adjoint in {_product}(a, b), linear in v and a; b gives a shape")
+_multilinear(rt.tensordot_lhs_vjp, "v, a, b, axes=2", "np.tensordot(g, b, axes)", None,
+             "tensordot_rhs_vjp(v, g, b, axes)", None, linear_in=("v", "b"), shape=H.like("a"),
+             complex=None)
+_multilinear(rt.tensordot_rhs_vjp, "v, a, b, axes=2", "np.tensordot(a, g, axes)",
+             "tensordot_lhs_vjp(v, a, g, axes)", None, None, linear_in=("v", "a"),
+             shape=H.like("b"), complex=None)
+_general(rt.kron_vjp, "v, a, b, wrt='a'", "np.kron(g, b) if wrt == 'a' else np.kron(a, g)",
+         "kron_vjp(v, a, g, 'a') if wrt == 'b' else np.zeros_like(a)",
+         "kron_vjp(v, g, b, 'b') if wrt == 'a' else np.zeros_like(b)", None,
+         jvp=("kron_vjp(v_dot, a, b, wrt)",
+              "kron_vjp(v, a_dot, b, wrt) if wrt == 'b' else 0.0 * ans",
+              "kron_vjp(v, a, b_dot, wrt) if wrt == 'a' else 0.0 * ans", None),
+         shape=H.chosen("wrt", "a", {"a": H.like("a"), "b": H.like("b")}),
+         notes="linear in v and in the operand other than wrt")
+_EINSUM3 = _refused("the einsum helpers", "np.einsum")
+_general(rt.einsum_vjp, "v, subscripts, operands, index",
+         "einsum_replaced(g, subscripts, operands, index)", None,
+         "einsum_vjp_operands(v, subscripts, operands, index, g)", None,
+         jvp=("einsum_vjp(v_dot, subscripts, operands, index)", None,
+              "einsum_vjp_jvp(v, subscripts, operands, operands_dot, index)", None),
+         shape=H.operand_of("operands", "index"), complex=None,
+         notes="linear in v and in each operand but operands[index]")
+_general(rt.einsum_replaced, "h, subscripts, operands, index",
+         "einsum_vjp(g, subscripts, operands, index)", None, _EINSUM3, None,
+         jvp=("einsum_replaced(h_dot, subscripts, operands, index)", None, _EINSUM3, None),
+         shape=H.einsum_output, complex=None,
+         notes="np.einsum with operands[index] replaced by h; operands are refused")
+_general(rt.einsum_vjp_operands, "v, subscripts, operands, index, h", _EINSUM3, None, _EINSUM3,
+         None, _EINSUM3,
+         jvp=("einsum_vjp_operands(v_dot, subscripts, operands, index, h)", None, _EINSUM3,
+              None, "einsum_vjp_operands(v, subscripts, operands, index, h_dot)"),
+         shape=H.tree("operands"), complex=None,
+         notes="linear in v and h; adjoints are refused")
+_general(rt.einsum_vjp_jvp, "v, subscripts, operands, tangents, index", _EINSUM3, None,
+         _EINSUM3, _EINSUM3, None,
+         jvp=("einsum_vjp_jvp(v_dot, subscripts, operands, tangents, index)", None, _EINSUM3,
+              "einsum_vjp_jvp(v, subscripts, operands, tangents_dot, index)", None),
+         shape=H.operand_of("operands", "index"), complex=None,
+         notes="linear in v and the tangents; adjoints are refused")
+
+_SOLVE3 = _refused("the solve helpers", "np.linalg.solve")
+_general(rt.solve_rhs_vjp, "v, a, b", "np.linalg.solve(a, g)",
+         "solve_lhs_vjp(v, np.linalg.solve(a, g), a, b)", None,
+         jvp=("solve_rhs_vjp(v_dot, a, b)", "solve_rhs_vjp_jvp(v, a, b, a_dot)", None),
+         shape=H.like("b", "v", "a"), domain={"a": "invertible"}, complex=HOLOMORPHIC)
+_general(rt.solve_rhs_vjp_jvp, "v, a, b, t", _SOLVE3, _SOLVE3, None,
+         "solve_lhs_vjp(v, np.linalg.solve(a, g), a, b)",
+         jvp=("solve_rhs_vjp_jvp(v_dot, a, b, t)", _SOLVE3, None,
+              "solve_rhs_vjp_jvp(v, a, b, t_dot)"),
+         shape=H.like("b", "v", "a", "t"), domain={"a": "invertible"}, complex=HOLOMORPHIC,
+         notes="v and a are refused")
+_general(rt.solve_lhs_vjp, "v, p, a, b", *[f"solve_lhs_vjp_vjp(g, v, p, a, b, {of!r})"
+                                          for of in ("g", "ans", "a")], None,
+         jvp=("solve_lhs_vjp(v_dot, p, a, b)", "solve_lhs_vjp(v, p_dot, a, b)",
+              "solve_lhs_vjp_jvp(v, p, a, b, a_dot)", None),
+         shape=H.like("a", "v", "p", "a"), domain={"a": "invertible"}, complex=HOLOMORPHIC,
+         notes="p is the solution, an argument of its own: the adjoint is linear in it")
+_general(rt.solve_lhs_vjp_jvp, "v, p, a, b, t", _SOLVE3, _SOLVE3, _SOLVE3, None,
+         "solve_lhs_vjp_vjp(g, v, p, a, b, 'a')",
+         jvp=("solve_lhs_vjp_jvp(v_dot, p, a, b, t)", "solve_lhs_vjp_jvp(v, p_dot, a, b, t)",
+              _SOLVE3, None, "solve_lhs_vjp_jvp(v, p, a, b, t_dot)"),
+         shape=H.like("a", "v", "p", "a", "t"), domain={"a": "invertible"},
+         complex=HOLOMORPHIC, notes="v, p and a are refused")
+_general(rt.solve_lhs_vjp_vjp, "h, v, p, a, b, of='g'",
+         "solve_lhs_vjp(g, p, a, b) if of == 'g' else solve_lhs_vjp(v, g, a, b) if of == 'ans' "
+         "else solve_lhs_vjp_jvp(v, p, a, b, g)", _SOLVE3, _SOLVE3, _SOLVE3, None, None,
+         jvp=("solve_lhs_vjp_vjp(h_dot, v, p, a, b, of)", _SOLVE3, _SOLVE3, _SOLVE3, None,
+              None),
+         shape=H.chosen("of", "g", {"g": H.like("v", "v", "h"), "ans": H.like("p", "p", "h"),
+                                    "a": H.like("a", "a", "h")}),
+         domain={"a": "invertible"}, complex=HOLOMORPHIC, notes="v, p and a are refused")
+
+_CHOLESKY3 = _refused("the cholesky helpers", "np.linalg.cholesky")
+_general(rt.cholesky_vjp, "v, L", "cholesky_tangent(L, g)", "cholesky_vjp_vjp(g, v, L)",
+         jvp=("cholesky_vjp(v_dot, L)", "cholesky_vjp_jvp(v, L, L_dot)"),
+         shape=H.like("L", "L", "v"), domain={"L": "invertible"},
+         notes="L is the factor, whose every entry the formula reads")
+_general(rt.cholesky_tangent, "L, t", _CHOLESKY3, "cholesky_vjp(g, L)",
+         jvp=(_CHOLESKY3, "cholesky_tangent(L, t_dot)"), shape=H.like("L", "L", "t"),
+         domain={"L": "invertible"}, notes="np.linalg.cholesky's tangent; L is refused")
+_general(rt.cholesky_vjp_jvp, "v, L, t", _CHOLESKY3, _CHOLESKY3, "cholesky_vjp_vjp(g, v, L)",
+         jvp=("cholesky_vjp_jvp(v_dot, L, t)", _CHOLESKY3, "cholesky_vjp_jvp(v, L, t_dot)"),
+         shape=H.like("L", "L", "v", "t"), domain={"L": "invertible"},
+         notes="v and L are refused")
+_general(rt.cholesky_vjp_vjp, "h, v, L", "cholesky_vjp_jvp(v, L, g)", _CHOLESKY3, _CHOLESKY3,
+         jvp=("cholesky_vjp_vjp(h_dot, v, L)", "cholesky_vjp_vjp(h, v_dot, L)", _CHOLESKY3),
+         shape=H.like("L", "L", "v", "h"), domain={"L": "invertible"},
+         notes="v and L are refused")
+
+_EIGH3 = _refused("the eigvalsh helpers", "np.linalg.eigvalsh")
+_general(rt.eigvalsh_vjp, "v, a, UPLO='L'", "eigvalsh_tangent(a, g, UPLO)",
+         "eigvalsh_hvp(v, a, g, UPLO)", None,
+         jvp=("eigvalsh_vjp(v_dot, a, UPLO)", "eigvalsh_hvp(v, a, a_dot, UPLO)", None),
+         shape=H.like("a", "a", "v"), domain={"a": "spd"}, notes="distinct eigenvalues")
+_general(rt.eigvalsh_tangent, "a, t, UPLO='L'", _EIGH3, "eigvalsh_vjp(g, a, UPLO)", None,
+         jvp=(_EIGH3, "eigvalsh_tangent(a, t_dot, UPLO)", None),
+         shape=H.eigenvalues, domain={"a": "spd"}, notes="a is refused")
+_general(rt.eigvalsh_hvp, "v, a, t, UPLO='L'", _EIGH3, _EIGH3, "eigvalsh_hvp(v, a, g, UPLO)",
+         None, jvp=("eigvalsh_hvp(v_dot, a, t, UPLO)", _EIGH3, "eigvalsh_hvp(v, a, t_dot, UPLO)",
+                    None), shape=H.like("a", "a", "v", "t"), domain={"a": "spd"},
+         notes="v and a are refused")
+_SVD3 = _refused("the svdvals helpers", "np.linalg.svdvals")
+_general(rt.svdvals_vjp, "v, x", "svdvals_tangent(x, g)", "svdvals_hvp(v, x, g)",
+         jvp=("svdvals_vjp(v_dot, x)", "svdvals_hvp(v, x, x_dot)"), shape=H.like("x", "x", "v"),
+         notes="distinct nonzero singular values")
+_general(rt.svdvals_tangent, "x, t", _SVD3, "svdvals_vjp(g, x)",
+         jvp=(_SVD3, "svdvals_tangent(x, t_dot)"), shape=H.singular_values, notes="x is refused")
+_general(rt.svdvals_hvp, "v, x, t", _SVD3, _SVD3, "svdvals_hvp(v, x, g)",
+         jvp=("svdvals_hvp(v_dot, x, t)", _SVD3, "svdvals_hvp(v, x, t_dot)"),
+         shape=H.like("x", "x", "v", "t"), notes="v and x are refused")
+_POWER3 = _refused("the matrix_power helpers", "np.linalg.matrix_power")
+_general(rt.matrix_power_vjp, "v, a, n", "matrix_power_tangent(a, g, n)",
+         "matrix_power_hvp(v, a, g, n)", None,
+         jvp=("matrix_power_vjp(v_dot, a, n)", "matrix_power_hvp(v, a, a_dot, n)", None),
+         shape=H.like("a", "a", "v"), domain={"a": "invertible", "n": "int"})
+_general(rt.matrix_power_tangent, "a, t, n", _POWER3, "matrix_power_vjp(g, a, n)", None,
+         jvp=(_POWER3, "matrix_power_tangent(a, t_dot, n)", None), shape=H.like("a", "a", "t"),
+         domain={"a": "invertible", "n": "int"}, notes="a is refused")
+_general(rt.matrix_power_hvp, "v, a, t, n", _POWER3, _POWER3, "matrix_power_hvp(v, a, g, n)",
+         None, jvp=("matrix_power_hvp(v_dot, a, t, n)", _POWER3,
+                    "matrix_power_hvp(v, a, t_dot, n)", None),
+         shape=H.like("a", "a", "v", "t"), domain={"a": "invertible", "n": "int"},
+         notes="v and a are refused")
+_TRANSPOSED = "np.swapaxes(adjugate_jvp(a, np.swapaxes(g, -1, -2)), -1, -2)"
+_general(rt.adjugate, "a", _TRANSPOSED, jvp=("adjugate_jvp(a, a_dot)",), shape=H.like("a"),
+         domain={"a": "invertible"}, complex=HOLOMORPHIC,
+         notes="its derivative comes from det's second derivative in the SVD's bases, exact "
+               "for singular matrices too")
+_general(rt.adjugate_jvp, "a, t", _refused("adjugate_jvp", "np.linalg.det"), _TRANSPOSED,
+         jvp=(_refused("adjugate_jvp", "np.linalg.det"), "adjugate_jvp(a, t_dot)"),
+         shape=H.like("a", "a", "t"), domain={"a": "invertible"}, complex=HOLOMORPHIC,
+         notes="a is refused")
+_general(rt.polyval_derivative, "p, x, order=1", "polyval_coefficients_vjp(g, p, x, order)",
+         "g * polyval_derivative(p, x, order + 1)", None,
+         jvp=("polyval_derivative(p_dot, x, order)",
+              "x_dot * polyval_derivative(p, x, order + 1)", None), shape=H.cast_to("x"),
+         notes="the derivative of the given order of the polynomial p at x")
+_general(rt.polyval_coefficients_vjp, "v, p, x, order=0", "polyval_derivative(g, x, order)",
+         None, "v * polyval_derivative(g, x, order + 1)", None,
+         jvp=("polyval_coefficients_vjp(v_dot, p, x, order)", None,
+              "polyval_coefficients_vjp(v * x_dot, p, x, order + 1)", None),
+         shape=H.cast_to("p"), notes="linear in v; p gives a shape")
+_linear(rt.linspace_vjp, "v, start, stop, num, endpoint=True, wrt='start'",
+        "np.linspace(g, np.zeros_like(stop), num, endpoint) if wrt == 'start' else "
+        "np.linspace(np.zeros_like(start), g, num, endpoint)", None, None, None, None, None,
+        shape=H.chosen("wrt", "start", {"start": H.cast_to("start"), "stop": H.cast_to("stop")}),
+        complex=None, notes="linear in v")
+
+
+# containers
+
+_inactive(rt.zeros_like_tree, "x", shape=H.tree("x"))
+_multilinear(rt.one_hot, "x, key, v", None, None, "g[key]", linear_in=("v",),
+             shape=H.one_hot_result)
+_general(rt.add_tree, "a, b", "g", "g", jvp=("a_dot", "b_dot"), shape=H.joined,
+         complex=HOLOMORPHIC, notes="tangents of containers add element by element")
+_linear(rt.spread, "v, items", "unspread(g, v)", None, shape=H.spread_result, complex=None,
+        notes="complex v is refused: an array of items casts it to theirs")
+_linear(rt.unspread, "items, like", "spread(g, items)", None, shape=H.unspread_result,
+        notes="the sum of items (of an array's rows)")
+_linear(rt.split_like, "v, arrays, axis=0", "np.concatenate(g, axis)", None, None,
+        shape=H.pieces)
+_linear(rt.unstack_like, "v, arrays, axis=0", "np.stack(g, axis)", None, None, shape=H.pieces)
+_linear(rt.split_hstack, "v, arrays", "np.hstack(g)", None, shape=H.pieces)
+_linear(rt.split_vstack, "v, arrays", "np.vstack(g)", None, shape=H.pieces)
+_linear(rt.unarray, "v, items", "np.array(g)", None, shape=H.unarrayed)
+_linear(rt.cast_tree, "v, like", "cast_tree(g, v)", None, views=True, shape=H.cast_tree_result)
+_inactive(rt.einsum_labels, "subscripts, ndims", shape=H.labels)
+
+
+# what generated code writes besides the helpers: casts to a NumPy scalar type or dtype, and
+# ``slice(None)`` in an index passed as a value (``last_assigned(g, (slice(None), i))``)
+
+for _type in (np.float64, np.float32, np.complex128, np.complex64):
+    linear(_type, "x", "cast_like(g, x)", kind=ELEMENTWISE, name=f"numpy.{_type.__name__}",
+           views=True,
+           complex=HOLOMORPHIC, notes="a cast; the adjoint is cast back to x's type (a real x "
+           "gets the real part of a complex adjoint)")
+declare(builtins.complex, "x", "cast_like(g, x)", kind=SCALAR, name="complex",
+        jvp=("x_dot + 0j",), complex=HOLOMORPHIC,
+        notes="a cast, as a gradient of a complex argument ends; a real x gets the real part "
+              "of the adjoint")
+linear(np.asarray, "a, dtype", "cast_like(g, a)", None, kind=ELEMENTWISE, name="numpy.asarray",
+       views=True, complex=HOLOMORPHIC, notes="with a dtype: a cast, as np.astype")
+linear(np.astype, "x, dtype, /, *, copy", "cast_like(g, x)", None, None, kind=GENERAL,
+       name="numpy.astype", shape=R.result(R.like("x"), R.requested("dtype", R.same("x"))),
+       views=True, complex=HOLOMORPHIC,
+       notes="x.astype(dtype, copy=False), which generated code writes: as without copy")
+
+
+def _correlated(avals, bound):
+    m, n = R.total(avals, "a"), R.total(avals, "v")
+    mode = R.constant(bound, "mode", "valid")
+    if m is None or n is None:
+        return (None,)
+    return ({"full": m + n - 1, "same": max(m, n), "valid": max(m, n) - min(m, n) + 1}[mode],)
+
+
+def _select_correlate(rule, avals, bound):
+    """np.correlate is np.convolve with v reversed in the "valid" and "full" modes (its
+    "same" mode centres the result differently)."""
+    mode = R.literals(bound, "mode")
+    if mode is None or mode[0] not in ("valid", "full"):
+        return rule.refuse("np.correlate's adjoint is supported in the 'valid' and 'full' "
+                           "modes", "use mode='valid' or mode='full'")
+    return rule.templates
+
+
+bilinear(np.correlate, "a, v, mode='valid'",
+         "np.correlate(pad_to_full(g, a, v, mode), v[::-1], 'valid')",
+         "np.correlate(pad_to_full(g, a, v, mode), a, 'valid')[::-1]", None, kind=GENERAL,
+         name="numpy.correlate", shape=R.result(_correlated, R.same("a", "v")),
+         selector=_select_correlate,
+         notes="np.convolve's adjoint calls it; np.convolve(a, v[::-1], mode) in the modes "
+               "'valid' and 'full'")
+for _signature in ("stop", "start, stop", "start, stop, step"):
+    zero_derivative(builtins.slice, _signature, name="slice", shape=H.python_object(slice))
