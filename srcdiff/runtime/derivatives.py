@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .arithmetic import cast_like
-from .reductions import _axes, expand_reduced, norm_axes, norm_vjp, product_of_others, svd_weights
+from .reductions import _axes, expand_reduced, norm_axes, norm_vjp, svd_weights
 
 __all__ = [
     "scaled_power", "assigned_only", "sort_like", "cut_from_full", "unspread",
