@@ -537,3 +537,20 @@ def test_the_real_part_of_a_complex_adjoint():
     expected = np.diag(2 * (-2 * np.sin(x) + np.cos(x)) - (2 * np.cos(x) + np.sin(x)) * x)
     np.testing.assert_allclose(srcdiff.hessian(phase)(x), expected)
     np.testing.assert_allclose(srcdiff.jacrev(srcdiff.gradient(phase))(x), expected)
+
+
+def calls_functions_named_like_helpers(t):
+    return matrix_power(A + t * A.T) + cholesky(A * t)
+
+
+def test_a_function_named_like_a_helper_keeps_its_vjp_apart():
+    """The VJP of a function of the user's called ``matrix_power`` is printed as
+    ``matrix_power_vjp_``: ``matrix_power_vjp`` is the runtime helper its own code calls
+    (the two under one name made the printed derivative call itself)."""
+    text = srcdiff.source(calls_functions_named_like_helpers, args=(0.3,))
+    assert "def matrix_power_vjp_(" in text and "def cholesky_vjp_(" in text
+    assert "= matrix_power_vjp(" in text and "= cholesky_vjp(" in text
+    first = srcdiff.gradient(calls_functions_named_like_helpers)
+    second = srcdiff.gradient(first)
+    assert second(0.3) == pytest.approx((first(0.3 + STEP) - first(0.3 - STEP)) / (2 * STEP),
+                                        rel=1e-6)

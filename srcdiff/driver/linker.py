@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import types
 
+from .. import runtime
 from ..backend.compile import Compiled, filename_for
 from ..frontend import callees
 from ..primitives import calls
@@ -32,7 +33,7 @@ class Linker:
         """The VJP of ``callee`` with respect to ``active``, for a caller that gives no
         adjoint to the results at ``unused_outputs`` (of a tuple, list or dict result)."""
         wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
-        options = Options(wrt, vjp=True, name=f"{callee.name}_vjp",
+        options = Options(wrt, vjp=True, name=_derivative_name(callee.name, "vjp"),
                           unused_outputs=tuple(unused_outputs))
         return self._made(callee, arg_avals, options, located, node)
 
@@ -40,7 +41,7 @@ class Linker:
         """The forward derivative of ``callee`` along tangents of the ``active`` parameters:
         ``h_jvp(a, b, a_dot)`` returns ``(value, value_dot)``."""
         wrt = reverse.Wrt(list(active), multiple=len(active) > 1)
-        options = Options(wrt, mode=FORWARD, name=f"{callee.name}_jvp")
+        options = Options(wrt, mode=FORWARD, name=_derivative_name(callee.name, "jvp"))
         return self._made(callee, arg_avals, options, located, node)
 
     def _made(self, callee, arg_avals, options, located, node):
@@ -62,6 +63,16 @@ class Linker:
             made = _Named(emitted.name)
         cache[key] = made
         return made
+
+
+def _derivative_name(name, suffix):
+    """``h_vjp`` for ``h``; ``h_vjp_`` where that is a runtime helper's name (a function of
+    the user's called ``matrix_power`` would hide the helper ``matrix_power_vjp`` that
+    printed code imports)."""
+    made = f"{name}_{suffix}"
+    while hasattr(runtime, made):
+        made += "_"
+    return made
 
 
 class _Named:

@@ -7,8 +7,13 @@ Most helpers are linear in the adjoint they move (``unbroadcast``, ``untile``, `
 move the other way (``np.tile`` for ``untile``, ``np.concatenate`` for ``split_like``). A
 helper that gives an integer, a mask or tie weights has no derivative; the checks
 (``require_assigned``, ``check_scalar``) are run for their effect. The others get their
-second derivatives from helpers of their own (:mod:`srcdiff.runtime.derivatives`), exact
-where the helper is (``dpow_dx`` at x = 0, products with zeros).
+derivatives from helpers of their own (:mod:`srcdiff.runtime.derivatives` and
+:mod:`srcdiff.runtime.linalg_derivatives`), exact where the helper is (``dpow_dx`` at x = 0,
+products with zeros, the adjugate of a singular matrix).
+
+The table ends with what generated code calls besides the helpers: casts to a NumPy scalar
+type or to a dtype (``np.float32(x_bar)``, ``x_bar.astype(np.float32, copy=False)``),
+``complex(z_bar)``, ``np.correlate`` (in ``np.convolve``'s adjoint) and ``slice(None)``.
 
 A parameter that holds the result the helper's adjoint was made from (the ``ans`` of
 ``cumprod_vjp`` and ``norm_vjp``, a cache of a function of another argument) gets no adjoint:

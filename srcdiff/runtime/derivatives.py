@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .arithmetic import cast_like
-from .reductions import _axes, expand_reduced, norm_axes, norm_vjp, product_of_others, svd_weights
+from .reductions import _axes, expand_reduced, norm_axes, norm_vjp, svd_weights
 
 __all__ = [
     "scaled_power", "assigned_only", "sort_like", "cut_from_full", "unspread",
@@ -98,24 +98,46 @@ def _grouped(a, axis):
     return flat, back
 
 
-def _without_each(flat, fill):
-    """For each position i of the last axis, the last axis with position i set to ``fill``
-    (a new second-to-last axis of i)."""
+def _scans(flat, directions):
+    """Along the last axis, the products of the elements before each position and after it
+    (exclusive), each with its derivatives along ``directions`` (one or two arrays), as
+    dual numbers carried through the scan: no division, so zeros are exact. Each result is a
+    dict from a tuple of direction indices (``()`` the product itself, ``(0,)`` its slope
+    along the first direction, ``(0, 1)`` the mixed second derivative) to an array."""
     n = flat.shape[-1]
-    return np.where(np.eye(n, dtype=bool), fill, flat[..., None, :])
+    keys = [()] + [(k,) for k in range(len(directions))] + (
+        [(0, 1)] if len(directions) == 2 else [])
+    dtype = np.result_type(flat, *directions)
+
+    def scan(order):
+        out = {key: np.zeros(flat.shape, dtype) for key in keys}
+        running = {key: np.zeros(flat.shape[:-1], dtype) for key in keys}
+        running[()] = np.ones(flat.shape[:-1], dtype)
+        for j in order:
+            for key in keys:
+                out[key][..., j] = running[key]
+            a = flat[..., j]
+            moved = {key: running[key] * a for key in keys}
+            for k, direction in enumerate(directions):
+                moved[(k,)] = moved[(k,)] + running[()] * direction[..., j]
+            if (0, 1) in moved:
+                moved[(0, 1)] = (moved[(0, 1)] + running[(0,)] * directions[1][..., j]
+                                 + running[(1,)] * directions[0][..., j])
+            running = moved
+        return out
+    return scan(range(n)), scan(range(n - 1, -1, -1))
 
 
 def product_of_others_jvp(a, t, axis=None):
     """The derivative of ``product_of_others(a, axis)`` in the direction ``t``: for each
     element, the sum over the other elements k of ``t[k]`` times the product of the rest,
-    computed without division (exact where elements are zero). Its Jacobian is symmetric,
-    so this is its adjoint too."""
+    from the products before and after each position and their slopes (no division, so
+    exact where elements are zero). Its Jacobian is symmetric, so this is its adjoint too."""
     a = np.asarray(a)
     flat, back = _grouped(a, axis)
     tangent, _ = _grouped(np.broadcast_to(t, a.shape), axis)
-    pairs = product_of_others(_without_each(flat, 1), -1)
-    rest = np.where(np.eye(flat.shape[-1], dtype=bool), 0, pairs)
-    return back(np.sum(rest * tangent[..., None, :], axis=-1))
+    before, after = _scans(flat, [tangent])
+    return back(before[(0,)] * after[()] + before[()] * after[(0,)])
 
 
 def product_of_others_hvp(a, t, s, axis=None):
@@ -125,9 +147,9 @@ def product_of_others_hvp(a, t, s, axis=None):
     flat, back = _grouped(a, axis)
     tangent, _ = _grouped(np.broadcast_to(t, a.shape), axis)
     other, _ = _grouped(np.broadcast_to(s, a.shape), axis)
-    inner = product_of_others_jvp(_without_each(flat, 1), _without_each(other, 0), -1)
-    rest = np.where(np.eye(flat.shape[-1], dtype=bool), 0, inner)
-    return back(np.sum(rest * tangent[..., None, :], axis=-1))
+    before, after = _scans(flat, [tangent, other])
+    return back(before[(0, 1)] * after[()] + before[(0,)] * after[(1,)]
+                + before[(1,)] * after[(0,)] + before[()] * after[(0, 1)])
 
 
 def _along_last(axis, *arrays):
