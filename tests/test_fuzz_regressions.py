@@ -881,3 +881,23 @@ def test_a_loop_item_recomputed_only_where_no_later_trip_reads_the_value_before_
     changing the caller's array and the next call's value)."""
     a = np.array([[0.1, -0.5], [-1.1, -0.6]])
     assert_exact(loop_item_then_stored_into, (a, np.array([0.3, 0.2])), (0, 1))
+
+
+def aliased_in_a_branch(n, u, v):
+    v = v + u
+    s1 = v[-1]
+    if n == 2:
+        u = u + v
+    return s1 + np.sum(u * u)
+
+
+@pytest.mark.xfail(strict=True, reason="open: in the branch the reverse sweep sets v_bar = "
+                   "u_bar (the same array), and after the join v_bar[-1] += 1.0 changes u_bar "
+                   "too: the adjoint's ownership at the join is wrong. Found by forward mode "
+                   "against reverse mode (fuzzer, language 600660); pre-existing.")
+def test_an_adjoint_aliased_in_a_branch_is_not_written_in_place():
+    u, v = np.array([-0.28, -1.33, 0.23, -0.5]), np.array([1.35, -1.26, -0.64, 0.047])
+    grad = srcdiff.gradient(aliased_in_a_branch, wrt=1)(2, u, v)
+    forward = [srcdiff.jvp(aliased_in_a_branch, (2, u, v), (None, e, None))[1]
+               for e in np.eye(4)]
+    np.testing.assert_allclose(grad, forward, rtol=1e-12)
