@@ -891,11 +891,11 @@ def aliased_in_a_branch(n, u, v):
     return s1 + np.sum(u * u)
 
 
-@pytest.mark.xfail(strict=True, reason="open: in the branch the reverse sweep sets v_bar = "
-                   "u_bar (the same array), and after the join v_bar[-1] += 1.0 changes u_bar "
-                   "too: the adjoint's ownership at the join is wrong. Found by forward mode "
-                   "against reverse mode (fuzzer, language 600660); pre-existing.")
 def test_an_adjoint_aliased_in_a_branch_is_not_written_in_place():
+    """Walking back over ``u = u + v``, ``v_bar = u_bar`` took ``u_bar``'s array as its
+    own though the old ``u`` kept it too (one variable); ``v_bar[-1] += 1.0`` after the
+    join then changed ``u_bar``. Found by forward mode against reverse mode (the fuzzer,
+    language 600660); wrong since before forward mode."""
     u, v = np.array([-0.28, -1.33, 0.23, -0.5]), np.array([1.35, -1.26, -0.64, 0.047])
     grad = srcdiff.gradient(aliased_in_a_branch, wrt=1)(2, u, v)
     forward = [srcdiff.jvp(aliased_in_a_branch, (2, u, v), (None, e, None))[1]

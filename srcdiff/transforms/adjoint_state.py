@@ -108,12 +108,14 @@ class Adjoints:
         self.scalar = scalar
         self.unbound = unbound  # variables that may hold no value yet (bound to None)
 
-    def accumulate(self, contributions, state, last=None):
+    def accumulate(self, contributions, state, last=None, staying=()):
         """First contributions are assigned, later ones added; an adjoint sharing its name
-        with ``last`` (the variable being walked back over) is written last."""
+        with ``last`` (the variable being walked back over) is written last. ``staying``:
+        what ``last``'s own variable keeps (the adjoint of the value it held before, in the
+        same variable): a reference to ``last``'s adjoint there keeps that array in use."""
         lines = []
         shares = self._shares_name_with(last)
-        handed = self._handed_over(contributions, state, last)
+        handed = self._handed_over(contributions, state, last, staying)
         for web in sorted(contributions, key=shares):
             items = contributions[web]
             current = state.get(web)
@@ -157,15 +159,18 @@ class Adjoints:
         return (isinstance(value, gast.Name) and ref is not None and ref[0] == ADJ
                 and not isinstance(ref[1], tuple) and self.name(ref[1]) == self.name(web))
 
-    def _handed_over(self, contributions, state, last):
+    def _handed_over(self, contributions, state, last, staying=()):
         """The adjoint of ``last`` (the value being walked back over, whose adjoint is now
         complete) when it is this sweep's own array and goes, as it is, to exactly one
-        other adjoint: that one may then own it (``y_bar = t11_bar``)."""
+        other adjoint, and not also on in ``last``'s own variable (``u = u + v`` gives the
+        old ``u`` the same ``u_bar``): that one may then own it (``y_bar = t11_bar``)."""
         if last is None or last not in state.owned:
             return None
         ref = (ADJ, last)
         count = sum(1 for exprs in contributions.values() for e in exprs
                     if code.ref_of(expression_of(e)) == ref)
+        if any(ref in code.refs(expression_of(e)) for e in staying):
+            return None
         return ref if count == 1 else None
 
     def _shares_name_with(self, last):

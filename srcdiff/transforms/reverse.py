@@ -234,7 +234,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
             for line in lines:
                 for node in _expressions(line):
                     _rename_refs(node, "old", DEF)
-        lines += self.adjoints.accumulate(contributions, state, last=web)
+        lines += self.adjoints.accumulate(contributions, state, last=web, staying=own)
         state.pop(web, None)
         if own:
             lines += self.adjoints.accumulate({web: own}, state)
