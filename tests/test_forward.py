@@ -340,3 +340,17 @@ def test_a_copied_tangent_is_kept_where_its_variable_is_assigned_again():
                                 (np.array([1.0, 2.0]),))
     assert "c5_dot = c3_dot" in srcdiff.source(renamed_then_reassigned, mode="forward",
                                                args=(np.ones(2),))
+
+
+def zero_dimensional(x, k):
+    s = np.sum(x * x, axis=k)
+    return s + s * s
+
+
+def test_a_zero_dimensional_result_and_its_tangent_are_of_one_kind():
+    """NumPy turns a 0-d array into a NumPy scalar and back: the tangent of a NumPy-scalar
+    value came back as a 0-d array (found by the fuzzer)."""
+    value, tangent = srcdiff.jvp(zero_dimensional, (np.array([1.0, 2.0]), 0),
+                                 (np.array([1.0, 0.0]), None))
+    assert type(tangent) is type(value) is np.float64
+    assert tangent == pytest.approx(2.0 + 2 * 5.0 * 2.0)

@@ -102,9 +102,13 @@ class _Forward(PrimalPrinter, TangentRules, Results):
         come from joining paths that gave a float on one and a NumPy scalar on another,
         here or in a function called (whose result's kind is the join), and then it cannot
         say which the value is: the tangent takes the type the value has when the code
-        runs. So it does where paths here join values of different kinds."""
+        runs. So it does where paths here join values of different kinds, and for an array
+        that may have no dimensions (NumPy's arithmetic turns a 0-d array into a NumPy
+        scalar and back)."""
         aval = self.program.avals[result]
-        if self._mixed(result, {}) or aval.container or aval.kind not in (PY, ARRAY):
+        zero_dimensional = aval.kind == ARRAY and aval.shape in ((), None)  # or NumPy scalar
+        if self._mixed(result, {}) or aval.container or aval.kind not in (PY, ARRAY) or (
+                zero_dimensional):
             return gast.Call(func=code.ref(OBJ, runtime.cast_tree),
                              args=[tangent, code.clone(value)], keywords=[])
         return self.cast(tangent, aval)
