@@ -105,16 +105,23 @@ def jvp_methods(wl):
     return methods
 
 
+def _along(func, arguments, wrt):
+    """``func`` of the ``wrt`` arguments alone, the others fixed at ``arguments``."""
+    def along(*moving):
+        full = list(arguments)
+        for i, m in zip(wrt, moving):
+            full[i] = m
+        return func(*full)
+    return along
+
+
 def _autograd_jvp(wl, args, tangents):
     autograd = import_peer("autograd")
     anp = import_peer("autograd.numpy")
     func = rebind(wl.func, math=anp, np=anp)
+
     def jvp(*a):
-        def along(*moving):
-            full = list(a[:len(args)])
-            for i, m in zip(wl.wrt, moving):
-                full[i] = m
-            return func(*full)
+        along = _along(func, a[:len(args)], wl.wrt)
         return autograd.make_jvp(lambda t: along(*[a[i] + t * d for i, d in
                                                    zip(wl.wrt, a[len(args):])]))(0.0)(1.0)
     return jvp, args + tangents, None
@@ -129,14 +136,8 @@ def _jax_jvp(jit):
         n = len(args)
 
         def jvp(*a):
-            fixed = list(a[:n])
-
-            def along(*moving):
-                full = list(fixed)
-                for i, m in zip(wl.wrt, moving):
-                    full[i] = m
-                return func(*full)
-            return jax.jvp(along, tuple(a[i] for i in wl.wrt), tuple(a[n:]))
+            return jax.jvp(_along(func, a[:n], wl.wrt), tuple(a[i] for i in wl.wrt),
+                           tuple(a[n:]))
         ready = jax.jit(jvp) if jit else jvp
         as_jax = tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a
                        for a in args + tangents)
@@ -155,14 +156,8 @@ def _torch_jvp(wl, args, tangents):
         return torch.tensor(a, dtype=torch.float64)
 
     def jvp(*a):
-        fixed = list(a[:n])
-
-        def along(*moving):
-            full = list(fixed)
-            for i, m in zip(wl.wrt, moving):
-                full[i] = m
-            return func(*full)
-        return torch.func.jvp(along, tuple(a[i] for i in wl.wrt), tuple(a[n:]))
+        return torch.func.jvp(_along(func, a[:n], wl.wrt), tuple(a[i] for i in wl.wrt),
+                              tuple(a[n:]))
     return jvp, tuple(as_tensor(a) for a in args + tangents), None
 
 

@@ -79,13 +79,19 @@ def defvjp(fn, *vjps, signature=None, shape=None, notes=""):
     arguments' ones instead of calling ``fn`` on stand-in values. Returns ``fn``.
     """
     user = _user_function(fn, signature, shape, notes)
-    if len(vjps) > len(user.params):
-        raise RuleError(f"srcdiff.defvjp: {user.name} has {len(user.params)} parameters "
-                        f"({', '.join(user.params)}) but {len(vjps)} VJPs were given")
-    for param, vjp in zip(user.params, vjps):
-        user.vjps[param] = _checked(vjp, user, param, "VJP")
-    _declare(user)
+    _given(user, user.vjps, vjps, "VJP")
     return fn
+
+
+def _given(user, table, rules, what):
+    """Record one rule per parameter, in order (``what``: "VJP" or "JVP"), and declare."""
+    if len(rules) > len(user.params):
+        raise RuleError(f"srcdiff.def{what.lower()}: {user.name} has {len(user.params)} "
+                        f"parameters ({', '.join(user.params)}) but {len(rules)} {what}s "
+                        "were given")
+    for param, rule in zip(user.params, rules):
+        table[param] = _checked(rule, user, param, what)
+    _declare(user)
 
 
 def defjvp(fn, *jvps, signature=None, shape=None, notes=""):
@@ -100,12 +106,7 @@ def defjvp(fn, *jvps, signature=None, shape=None, notes=""):
     for reverse mode); ``signature`` and ``shape`` are as for :func:`defvjp`. Returns ``fn``.
     """
     user = _user_function(fn, signature, shape, notes)
-    if len(jvps) > len(user.params):
-        raise RuleError(f"srcdiff.defjvp: {user.name} has {len(user.params)} parameters "
-                        f"({', '.join(user.params)}) but {len(jvps)} JVPs were given")
-    for param, jvp in zip(user.params, jvps):
-        user.jvps[param] = _checked(jvp, user, param, "JVP")
-    _declare(user)
+    _given(user, user.jvps, jvps, "JVP")
     return fn
 
 

@@ -10,7 +10,14 @@ import math
 import numpy as np
 
 from .arithmetic import cast_like
-from .reductions import _axes, expand_reduced, norm_axes, norm_vjp, svd_weights
+from .reductions import (
+    _axes,
+    expand_reduced,
+    norm_axes,
+    norm_vjp,
+    svd_weights,
+    weights_along,
+)
 
 __all__ = [
     "scaled_power", "assigned_only", "sort_like", "cut_from_full", "unspread",
@@ -334,11 +341,7 @@ def _average_parts(a, weights, axis, keepdims):
     the weights' shape."""
     a = np.asarray(a)
     w = np.asarray(weights)
-    full = w
-    if w.shape != a.shape:
-        shape = [1] * a.ndim
-        shape[axis % a.ndim] = w.size
-        full = w.reshape(shape)
+    full = weights_along(a, w, axis)
     total = np.sum(full, axis=axis, keepdims=True)
 
     def to_weights(x):

@@ -253,16 +253,23 @@ def _matrix_norm_weights(ans, x, ord, axes):
     return np.moveaxis(grad, (-2, -1), (rows, cols))
 
 
+def weights_along(a, weights, axis):
+    """``np.average``'s weights as they broadcast against ``a``: 1-d weights of another
+    shape lie along ``axis``."""
+    w = np.asarray(weights)
+    if w.shape == np.shape(a):
+        return w
+    shape = [1] * np.ndim(a)
+    shape[axis % np.ndim(a)] = w.size
+    return w.reshape(shape)
+
+
 def average_vjp(g, ans, a, weights, axis=None, keepdims=False, wrt="a"):
     """The adjoint of ``np.average(a, axis, weights)`` with respect to ``a`` or ``weights``
     (1-d weights along a single axis broadcast as NumPy does)."""
     a = np.asarray(a)
     w = np.asarray(weights)
-    w_full = w
-    if w.shape != a.shape:
-        shape = [1] * a.ndim
-        shape[axis % a.ndim] = w.size
-        w_full = w.reshape(shape)
+    w_full = weights_along(a, w, axis)
     g = expand_reduced(g, axis, keepdims)
     ans = expand_reduced(ans, axis, keepdims)
     total = np.sum(w_full, axis=axis, keepdims=True)
@@ -279,11 +286,8 @@ def average_jvp(weights_dot, ans, a, weights, axis=None, keepdims=False):
     ``sum(weights_dot * (a - ans)) / sum(weights)``: the transpose of
     ``average_vjp(..., wrt='weights')`` (1-d weights along a single axis included)."""
     a = np.asarray(a)
-    w, w_dot = np.asarray(weights), np.asarray(weights_dot)
-    if w.shape != a.shape:
-        shape = [1] * a.ndim
-        shape[axis % a.ndim] = w.size
-        w, w_dot = w.reshape(shape), np.broadcast_to(w_dot, np.shape(weights)).reshape(shape)
+    w = weights_along(a, weights, axis)
+    w_dot = weights_along(a, np.broadcast_to(weights_dot, np.shape(weights)), axis)
     deviation = a - expand_reduced(ans, axis, keepdims)
     total = np.sum(w, axis=axis, keepdims=keepdims)
     return np.sum(w_dot * deviation, axis=axis, keepdims=keepdims) / total
