@@ -17,6 +17,24 @@ def appended(x, n):
     return sum(ys) * x
 
 
+def stack_machine(x, n):
+    """Pops in straight-line code and in a loop: the reverse sweep puts each item back."""
+    stack = [x, np.sin(x)]
+    for i in range(n):
+        stack.append(stack[-1] * x + 1.0)
+        top = stack.pop()
+        stack.append(top * top)
+    last = stack.pop()
+    return last * stack.pop() + len(stack)
+
+
+def popped_arrays(a):
+    rows = [a[0], a[1] * a[0]]
+    rows.append(np.exp(a[2]))
+    b = rows.pop()
+    return np.sum(b * rows.pop() + rows[0])
+
+
 def comprehension(x):
     squares = [v * v for v in x if v > 0.0]
     return sum(squares)
@@ -39,6 +57,23 @@ def sum_of_tuple(a, b):
 def test_append_in_a_loop(n):
     grad = gradient(appended)(0.3, n)
     assert grad == pytest.approx(central_difference(appended, (0.3, n), 0), rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_pop(n):
+    grad = gradient(stack_machine)(0.3, n)
+    assert grad == pytest.approx(central_difference(stack_machine, (0.3, n), 0), rel=1e-6)
+
+
+def test_pop_of_arrays():
+    a = np.array([[0.5, -1.0], [2.0, 0.3], [0.1, 0.2]])
+    grad = gradient(popped_arrays)(a)
+    assert grad == pytest.approx(central_difference(popped_arrays, (a,), 0), rel=1e-6)
+
+
+def test_walking_back_over_a_pop_puts_the_item_back():
+    text = srcdiff.source(stack_machine, args=(0.3, 3))
+    assert "stack_bar.append(t5_bar)" in text and "stack.append(t5)" in text
 
 
 def test_the_reverse_sweep_pops_what_the_forward_sweep_appended():

@@ -63,7 +63,7 @@ DISPATCH = {
     "StoreRule": ("reverse_store", None),
     "PackRule": ("reverse_call", "unpack_adjoint"),
     "AppendRule": ("reverse_append", None),
-    "ShrinkRule": ("refuse_statement", None),
+    "ShrinkRule": ("reverse_shrink", None),
     "CallRule": ("reverse_call", "user_call"),
     "EffectRule": ("reverse_call", "contributions"),
     "Rule": ("reverse_call", "contributions"),

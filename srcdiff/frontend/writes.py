@@ -127,7 +127,7 @@ class WriteLowering:
         for located in (last, last.value, last.slice):
             gast.copy_location(located, node)
         item = self.operand(last)
-        call = ir.Call(containers.shrink_rule(), (ir.Var(name),), (), "pop")
+        call = ir.Call(containers.shrink_rule(), (ir.Var(name), item), (), "pop")
         self.body.append(ir.Assign(name, call, self.origin, augmented=True, restore=False))
         return item
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gast
 
-from ..ir.avals import OTHER, UNKNOWN_AVAL, AVal, join
+from ..ir.avals import NP, OTHER, PY, UNKNOWN_AVAL, AVal, join
 from .protocol import Rule
 from .registry import REGISTRY
 
@@ -79,15 +79,18 @@ class AppendRule(Rule):
 
 
 class ShrinkRule(Rule):
-    """``lst.pop()``: the same list without its last item, in place. (The item itself is
-    read first, as ``lst[-1]``.) A derivative's tapes pop what they saved, so forward mode
-    over a gradient meets it; forward mode pops the list of tangents alike. Reverse mode
-    would have to put the item back and grow the adjoint's list: not supported yet."""
+    """``lst.pop()``: the same list without its last item, in place. The item itself is read
+    first, as ``lst[-1]``, and is the rule's second operand: walking back over the pop puts
+    it back (``lst.append(item)``) where the reverse sweep reads the list, and grows the
+    list's adjoint by a zero (the read ``lst[-1]`` carries the item's own adjoint). A
+    derivative's tapes pop what they saved, so a derivative of a derivative meets it."""
 
     writes = "lst"
     grows_list = True
+    undo_reads = ("item",)
     statement_only = True
-    adjoint_text = "refused: reverse mode over lst.pop() is not supported yet"
+    adjoint_text = ("`lst_bar.append(item_bar)` (a zero where the read `lst[-1]` adds it); "
+                    "`lst.append(item)` undoes the pop where needed")
 
     def abstract_eval(self, call, args, site):
         return shrunk(args["lst"], site.located, site.node)
@@ -96,13 +99,11 @@ class ShrinkRule(Rule):
         return sharing.of(call.args[0])
 
     def vjp_reads(self, call, args, result, active, site):
-        return set()
+        """The item, where its zero is made from it (an array, or a value of unknown kind)."""
+        return set() if args["item"].kind in (PY, NP) else {"item"}
 
     def reverse_statement(self, sweep, stmt, state):
-        return sweep.refuse_statement(
-            stmt, "reverse mode over lst.pop() is not supported yet",
-            "for a derivative of a gradient, use forward mode over it: srcdiff.hessian, hvp "
-            "or jacfwd")
+        return sweep.reverse_shrink(stmt, state)
 
     def tangent_statement(self, sweep, stmt):
         return sweep.tangent_shrink(stmt)
@@ -114,8 +115,8 @@ class ShrinkRule(Rule):
 
 def shrink_rule():
     """``lst.pop()``: a new value of the list (the same object, one item shorter)."""
-    return ShrinkRule(fn=list.pop, name="list.pop", params=("lst",), defaults={},
-                      templates=(None,), kind=APPEND)
+    return ShrinkRule(fn=list.pop, name="list.pop", params=("lst", "item"), defaults={},
+                      templates=(_ACTIVE, None), kind=APPEND)
 
 
 def shrunk(lst, located, node):

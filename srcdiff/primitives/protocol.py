@@ -221,7 +221,11 @@ class Rule(Record):
     """It changes the indexed part of ``writes`` alone (a store): restoring it restores
     that part."""
     grows_list = False
-    """It grows the list ``writes`` (append), not the arrays the list holds."""
+    """It changes the length of the list ``writes`` (append, pop), not the arrays the list
+    holds."""
+    undo_reads = ()
+    """The operands that undoing its change reads besides ``writes`` (the item a pop put
+    back)."""
     reads_part = False
     """Its result is a part of its first operand, picked by the other operands (indexing)."""
     statement_only = False

@@ -42,7 +42,10 @@ def one_hot(x, key, g):
 
 
 def add_tree(a, b):
-    """Adjoints of containers add element by element."""
+    """Adjoints of containers add element by element. None, the adjoint of a variable that
+    held no value yet (a tape's first entry for it), is no contribution."""
+    if a is None or b is None:
+        return b if a is None else a
     if isinstance(a, (tuple, list)):
         return _same_kind(a, [add_tree(x, y) for x, y in zip(a, b, strict=True)])
     if isinstance(a, dict):

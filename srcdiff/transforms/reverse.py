@@ -177,10 +177,6 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
             out.extend(lines)
         return out
 
-    def refuse_statement(self, stmt, message, hint):
-        """Walking back over ``stmt`` is not supported: a located error."""
-        raise self.fn.source.located.error(stmt.origin.node, message, hint)
-
     def reverse_assign(self, stmt, state):
         if stmt.is_copy:
             return self.reverse_call(stmt, state)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import gast
 
 from .. import runtime
+from ..backend.arrays import NUMPY
 from ..backend.simplify import simplify
 from ..ir import code
-from ..ir.avals import ARRAY
+from ..ir import nodes as ir
+from ..ir.avals import ARRAY, NP, PY
 from ..ir.code import ADJ, DEF, OBJ
 from ..ir.ssa import UNDEFINED
 from ..primitives import indexing
@@ -22,6 +24,7 @@ from .adjoint_state import Lazy, View
 from .adjoints import (
     np_call,
     reduce_to,
+    zero_literal,
 )
 
 
@@ -54,6 +57,45 @@ class WriteAdjoints:
             lines.append(code.Expr(gast.Call(func=gast.Attribute(
                 value=code.ref(DEF, web), attr="pop", ctx=gast.Load()), args=[], keywords=[])))
         return lines
+
+    def reverse_shrink(self, stmt, state):
+        """Walking back over ``lst.pop()``: the list's adjoint grows back by the item's
+        adjoint, whole by now (a number's, handed back: ``lst_bar.append(v_bar)``), or by a
+        zero that the read ``lst[-1]`` before the pop then adds to; ``lst.append(item)``
+        gives the list its item back where the sweep reads it."""
+        web = self.web(stmt)
+        g = state.pop(web, None)
+        lines = []
+        old = self.program.definition(stmt, stmt.value.args[0])
+        item = stmt.value.args[1]
+        if self.activity.active(stmt) and g is not None:
+            if isinstance(g, Lazy) or not code.ref_of(g):
+                state[web] = g
+                self.adjoints.materialize(web, state, lines)
+                state.pop(web)
+            aval = self.program.aval(stmt, item)
+            zero = self._handed_back(stmt, item, aval, state)
+            if zero is None:
+                zero = zero_literal(aval)
+            if zero is None:
+                made = NUMPY.zeros_like if aval.kind == ARRAY else (
+                    lambda value: gast.Call(func=code.ref(OBJ, runtime.zeros_like_tree),
+                                            args=[value], keywords=[]))
+                zero = made(self.argument(stmt, item))
+            lines.append(code.Expr(_method(code.ref(ADJ, web), "append", zero)))
+            if old is not None and old is not UNDEFINED:
+                state[self.web(old)] = code.ref(ADJ, web)
+        if stmt in self.plan.popped:
+            lines.append(code.Expr(_method(code.ref(DEF, web), "append",
+                                           self.argument(stmt, item))))
+        return lines
+
+    def _handed_back(self, stmt, item, aval, state):
+        """The popped number's adjoint, taken from it (the read ``lst[-1]`` then passes
+        nothing on); None for other kinds, whose adjoints may share memory."""
+        if aval.kind not in (PY, NP) or not isinstance(item, ir.Var):
+            return None
+        return state.pop(self.web(self.ssa.read(stmt, item)), None)
 
     def reverse_store(self, stmt, state):
         """Walking back over ``y[index] = v``: ``v`` gets ``y_bar[index]`` (summed back to
@@ -143,3 +185,8 @@ def _index_value(index):
     if isinstance(index, gast.Tuple):
         index.elts = [_index_value(e) for e in index.elts]
     return index
+
+
+def _method(owner, name, *args):
+    return gast.Call(func=gast.Attribute(value=owner, attr=name, ctx=gast.Load()),
+                     args=list(args), keywords=[])

@@ -123,7 +123,8 @@ def plan(program, activity, wrt, with_value):
         # Putting back what a store overwrote reads its index (``y[:, i - 1] = saved``).
         if not any([read([s] + [ssa.read(s, op) for op in s.value.args[2:]
                                 if isinstance(op, ir.Var)], s) for s in restored]
-                   + [read([s], s) for s in sorted(result.popped, key=id)]):
+                   + [read([s] + _put_back(ssa, s), s)
+                      for s in sorted(result.popped, key=id)]):
             break
     for web in zeroed:
         # On a path that never assigned the variable, its zero adjoint is made from None
@@ -167,6 +168,13 @@ def _list_read(ssa, result, append):
     then must walking back over the append undo it."""
     return any(not _is_append(site) for value in web_values(ssa, ssa.web(append))
                for site in result.sites.get(value, ()))
+
+
+def _put_back(ssa, undone):
+    """What undoing a list's change reads besides the list (a pop's item, appended back)."""
+    bound = undone.value.bound()
+    return [ssa.read(undone, bound[p]) for p in undone.value.rule.undo_reads
+            if isinstance(bound.get(p), ir.Var)]
 
 
 def _is_append(stmt):

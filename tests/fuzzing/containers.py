@@ -1,6 +1,6 @@
 """Tuples, lists and dicts: literals, reading elements, unpacking (nested too), loops over
-them, ``lst.append`` in loops, list comprehensions, ``len`` and ``sum``, ``np.stack`` and
-``np.array`` of lists; container arguments come from ``generators``."""
+them, ``lst.append`` in loops and ``lst.pop()``, list comprehensions, ``len`` and ``sum``,
+``np.stack`` and ``np.array`` of lists; container arguments come from ``generators``."""
 
 from fuzzing.grammar import E, Rule, views_of
 from fuzzing.kinds import FLOAT, Arr, Dct, Float, Int, Lst, Tup, is_float_like
@@ -134,6 +134,20 @@ def append(w):
     return True
 
 
+def pop(w):
+    """``v = lst.pop()`` from a list known to hold an item: the list shrinks in place."""
+    lists = [n for n in w.names(lambda k: isinstance(k, Lst) and k.min_len > 0)
+             if n not in w.iterated and w.scope[n].fresh and not w.in_loop]
+    if not lists:
+        return False
+    name = w.c.pick(lists)
+    kind = w.scope[name].kind
+    w.bind_new("v", E(f"{name}.pop()", kind.item, views=frozenset([name]), atom=True))
+    length = None if kind.length is None else kind.length - 1
+    w.define(name, Lst(kind.item, length, kind.min_len - 1), fresh=True)
+    return True
+
+
 def append_loop(w):
     """``acc = []``, then ``acc.append(...)`` in a loop over ``range``."""
     if w.nest >= w.max_nest:
@@ -150,6 +164,14 @@ def append_loop(w):
         w.block(0, 1)
         value = w.unshared(w.expr(item, 1))
         w.line(f"{name}.append({value.text})")
+        if w.c.chance(0.3):
+            # The item just appended comes back out and goes in again, changed: a pop
+            # inside a loop, which the reverse sweep undoes with an append.
+            last = w.new_name("v")
+            w.bind(last, E(f"{name}.pop()", item, views=frozenset([name]), atom=True))
+            w.line(f"{last} = {name}.pop()")
+            again = w.unshared(w.expr(item, 1))
+            w.line(f"{name}.append({again.text})")
 
     w.loop(f"for {index} in {header}:", [(index, index_kind, frozenset())],
            body=body)
@@ -229,6 +251,7 @@ RULES = [
     Rule("containers", "stmt", 5, build),
     Rule("containers", "stmt", 4, append),
     Rule("containers", "stmt", 2, append_loop),
+    Rule("containers", "stmt", 2, pop),
     Rule("containers", "stmt", 3, unpack),
     Rule("containers", "stmt", 2, loop_over),
 ]

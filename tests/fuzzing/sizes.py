@@ -135,7 +135,8 @@ def range_values(start, stop, step):
 def range_header(w):
     """``range(...)`` in one of its forms; the kind of its index, and its first value where
     that is known."""
-    form = w.c.weighted([(4, "stop"), (2, "start"), (1, "step"), (1, "down")])
+    form = w.c.weighted([(4, "stop"), (2, "start"), (1, "step"), (1, "down"),
+                         (1, "reversed")])
     stop = bound_expr(w)
     stops = range(stop.kind.low, stop.kind.high + 1)
     first = 0
@@ -148,6 +149,12 @@ def range_header(w):
         first, step = w.c.integer(0, 1), w.c.integer(2, 3)
         text = f"range({first}, {stop.text}, {step})"
         values = range_values([first], stops, [step])
+    elif form == "reversed":
+        first = w.c.integer(0, 1)
+        text = f"reversed(range({first}, {stop.text}))" if first else (
+            f"reversed(range({stop.text}))")
+        values = range_values([first], stops, [1])
+        first = stop.kind.low - 1 if stop.kind.exact and values else None
     else:
         text = f"range({stop.text} - 1, -1, -1)"
         values = range_values([s - 1 for s in stops], [-1], [-1])
