@@ -3,6 +3,7 @@
 Hessians (forward mode over reverse mode) are checked against central differences of the
 gradient and for symmetry; third derivatives of scalar functions against their formulas."""
 
+import importlib
 import math
 
 import numpy as np
@@ -148,3 +149,58 @@ def test_third_order_through_tapes():
     second = srcdiff.hessian(recurrence)
     assert third == pytest.approx((second(0.7 + 1e-5, 3) - second(0.7 - 1e-5, 3)) / 2e-5,
                                   rel=1e-5)
+
+
+OTHER_MODULE = '''
+import numpy as np
+
+SCALE = 3.0
+
+
+def scaled_sine(x):
+    return np.sin(x) * SCALE
+'''
+
+
+def test_a_callee_in_another_module_reads_its_own_module_level_names(tmp_path, monkeypatch):
+    """The inner gradient calls the callee's VJP, whose printed code reads SCALE from the
+    callee's module: materialized over that module, not the caller's."""
+    (tmp_path / "srcdiff_other_module.py").write_text(OTHER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    other = importlib.import_module("srcdiff_other_module")
+
+    def f(x):
+        return other.scaled_sine(x) * x
+
+    def expected(x, scale):
+        return scale * (2.0 * math.cos(x) - x * math.sin(x))
+
+    x = 0.5
+    assert srcdiff.gradient(srcdiff.gradient(f))(x) == pytest.approx(expected(x, 3.0))
+    assert srcdiff.hessian(f)(x) == pytest.approx(expected(x, 3.0))
+    monkeypatch.setattr(other, "SCALE", 4.0)
+    assert srcdiff.gradient(srcdiff.gradient(f))(x) == pytest.approx(expected(x, 4.0))
+
+
+def test_a_callee_read_through_a_closure(tmp_path, monkeypatch):
+    """``m.scaled_sine`` with ``m`` a closure's variable, and a closure's constant: the
+    materialized gradient reaches both, each closure its own."""
+    (tmp_path / "srcdiff_closure_module.py").write_text(OTHER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("srcdiff_closure_module")
+
+    def make(power):
+        m = module
+
+        def f(x):
+            return m.scaled_sine(x) * x ** power
+        return f
+
+    f = make(1.0)
+    second = srcdiff.gradient(srcdiff.gradient(f))
+    assert second(0.5) == pytest.approx(3.0 * (2.0 * math.cos(0.5) - 0.5 * math.sin(0.5)))
+    g = make(2.0)
+    expected = srcdiff.hessian(g)(0.5)
+    first = srcdiff.gradient(g)
+    assert srcdiff.gradient(first)(0.5) == pytest.approx(expected)
+    assert expected == pytest.approx((first(0.5 + 1e-6) - first(0.5 - 1e-6)) / 2e-6, rel=1e-6)

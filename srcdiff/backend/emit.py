@@ -37,8 +37,9 @@ class Emitted(Record):
     its :class:`LineInfo`."""
 
     fields = ("name", "text", "imports", "statements", "references", "arguments", "def_line",
-              "callees", "marks", "source_file", "source_name", "lines")
-    hidden = ("statements", "references", "arguments", "callees", "marks", "lines")
+              "callees", "marks", "source_file", "source_name", "lines", "namespace")
+    hidden = ("statements", "references", "arguments", "callees", "marks", "lines",
+              "namespace")
     compared = ("name", "text", "imports", "statements", "references", "arguments", "def_line",
                 "callees", "marks", "source_file", "source_name", "lines")
 
@@ -57,6 +58,9 @@ class Emitted(Record):
         self.source_file = source_file
         self.source_name = source_name
         self.lines = {} if lines is None else lines
+        self.namespace = None
+        """The module-level names of the function this derivative is of, which its printed
+        text reads (None: the caller's)."""
 
     @property
     def full_text(self):

@@ -18,9 +18,11 @@ from __future__ import annotations
 import ast
 import itertools
 import linecache
+import types
 import weakref
 
 from ..errors import SrcdiffError
+from ..ir import code
 from . import dispatch
 from .pipeline import derive
 
@@ -33,15 +35,26 @@ def is_derivative(fn):
 
 
 class _Materialized:
-    def __init__(self, function, globals_read, snapshot, module_globals):
-        self.function = function
-        self.globals_read = globals_read
-        self.snapshot = snapshot
-        self.module_globals = module_globals
+    """A materialized derivative, with what its printed code read when it was made: the
+    module-level names (``(module namespace, names, their values then)``) and the closure
+    cells (``(cell, its value then)``)."""
 
-    def current(self, module_globals):
-        return all(module_globals.get(name, _UNBOUND) is self.snapshot.get(name, _UNBOUND)
-                   for name in self.globals_read)
+    def __init__(self, function, watched, cells):
+        self.function = function
+        self.watched = watched
+        self.cells = cells
+
+    def current(self):
+        return all(module.get(name, _UNBOUND) is snapshot.get(name, _UNBOUND)
+                   for module, names, snapshot in self.watched for name in names) and all(
+            _contents(cell) is value for cell, value in self.cells)
+
+
+def _contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # emptied
+        return _UNBOUND
 
 
 _UNBOUND = object()
@@ -60,7 +73,7 @@ def _materialized(derivative, args):
     key = dispatch.arguments_key(primal)
     made = _MADE.setdefault(derivative, {})
     found = made.get(key)
-    if found is not None and found.current(base.__globals__):
+    if found is not None and found.current():
         return found
     fn_ir, scope = dispatch.lowered(base)
     values = dispatch.Family(base, fn_ir, scope, request).bind(primal, {})
@@ -77,31 +90,87 @@ def _primal(args, request):
 
 
 def _materialize(emitted, module_globals):
-    """Run the printed source of ``emitted`` (and of the VJPs it calls) in a namespace of
-    its own: what its names refer to, over the user's module-level names."""
-    namespace = dict(module_globals)
-    spelled = {}
+    """Run the printed source of ``emitted`` and of the VJPs it calls, each over the
+    module-level names of the function it was made from (a callee in another module reads
+    that module's names): one namespace per module, holding also what the printed names
+    refer to, and every derivative made here, so that they can call each other."""
+    groups = {}
     for part in emitted.callees + [emitted]:
+        module = module_globals if part.namespace is None else part.namespace
+        groups.setdefault(id(module), (module, []))[1].append(part)
+    made, namespaces, watched, cells = {}, [], [], []
+    for module, parts in groups.values():
+        namespace, free, read = _run(parts, module, emitted.name)
+        cells += [(cell, _contents(cell)) for cell in read]
+        made.update((part.name, namespace[part.name]) for part in parts)
+        namespaces.append(namespace)
+        watched.append((module, free, {name: module[name] for name in free if name in module}))
+    for namespace in namespaces:
+        namespace.update(made)
+    return _Materialized(made[emitted.name], watched, cells)
+
+
+def _run(parts, module, name):
+    """Execute ``parts``' printed text in a namespace over ``module``; the namespace, and
+    the module-level names the text reads."""
+    namespace = dict(module)
+    spelled, attributes, cells = {}, [], []
+    for part in parts:
         for stmt in part.statements:
             for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and id(node) in part.references:
-                    spelled[node.id] = part.references[id(node)]
+                key = part.references.get(id(node), _UNBOUND)
+                if key is _UNBOUND:
+                    continue
+                if isinstance(node, ast.Name):
+                    if isinstance(key, code.CellContents):
+                        cells.append(key.cell)
+                        key = key.cell.cell_contents
+                    spelled[node.id] = key
+                elif isinstance(node, ast.Attribute):
+                    attributes.append((node, key))
     namespace.update(spelled)
-    filename = f"<srcdiff {emitted.name} (materialized) #{next(_counter)}>"
-    text = emitted.full_text
+    made = set()
+    for node, key in attributes:
+        _reach(namespace, node, key, made)
+    shown = name if parts[-1].name == name else ", ".join(part.name for part in parts)
+    filename = f"<srcdiff {shown} (materialized) #{next(_counter)}>"
+    text = "\n\n".join(part.text for part in parts)
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     try:
         exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (srcdiff's own output)
     except SyntaxError as error:  # pragma: no cover - a printer bug
-        raise SrcdiffError(f"the printed derivative {emitted.name} does not compile: "
+        raise SrcdiffError(f"the printed derivative {name} does not compile: "
                            f"{error.msg}", hint="this is a bug in srcdiff; please report it"
                            ) from None
     names = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Name)]
     stored = {node.id for node in names if not isinstance(node.ctx, ast.Load)}
-    free = {node.id for node in names} - stored - set(spelled)
-    return _Materialized(namespace[emitted.name], free,
-                         {name: module_globals[name] for name in free if name in module_globals},
-                         module_globals)
+    defined = {part.name for part in parts}
+    return namespace, {node.id for node in names} - stored - set(spelled) - defined, cells
+
+
+def _reach(namespace, node, value, made):
+    """Make ``a.b.c``, printed for ``value`` (a function read through a closure's
+    variable, say), reach it where ``a`` itself is no module-level name: ``a`` becomes a
+    module of its own holding ``b.c`` (``made`` holds the names made so)."""
+    path = []
+    while isinstance(node, ast.Attribute):
+        path.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id in namespace and node.id not in made:
+        return
+    if node.id not in made:
+        namespace[node.id] = types.ModuleType(node.id)
+        made.add(node.id)
+    holder = namespace[node.id]
+    for attr in reversed(path[1:]):
+        holder = getattr(holder, attr, None) or _attach(holder, attr)
+    setattr(holder, path[0], value)
+
+
+def _attach(holder, attr):
+    made = types.ModuleType(attr)
+    setattr(holder, attr, made)
+    return made
 
 
 class NestedFamily:
@@ -121,7 +190,7 @@ class NestedFamily:
         primal = _primal(args, self.request)
         key = dispatch.arguments_key(primal)
         known = self.compiled.get(key)
-        if known is not None and known[0].current(known[0].module_globals):
+        if known is not None and known[0].current():
             return known[1](*args)
         inner = _materialized(self.fn, primal)
         family = dispatch.family_of(inner.function, self.request)

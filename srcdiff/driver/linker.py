@@ -55,6 +55,7 @@ class Linker:
             emitted = self.stages(callee_ir, scope, arg_avals, options, self)
         finally:
             calls.RECURSION.leave()
+        emitted.namespace = getattr(callee.fn, "__globals__", None)
         self.emitted.append(emitted)
         if self.compiled:
             compiled = Compiled(emitted, filename_for(emitted.name))
