@@ -236,3 +236,21 @@ def test_a_compiler_bug_is_reported_without_a_traceback(monkeypatch, capsys):
     assert status == 1
     assert "internal error in srcdiff: RuntimeError: boom" in err
     assert "Traceback" not in err
+
+
+EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_prints_its_derivatives(path, mode, capsys):
+    """Sizes named in annotations (``xs: "array[n]"``) stay symbolic through the whole
+    pipeline: ``len(xs)`` is an int of unknown value, indexing probes over sizes."""
+    status = cli.main([str(path), "--mode", mode])
+    out, err = capsys.readouterr()
+    assert "internal error" not in err
+    if status:
+        assert "gradient needs a scalar result" in err and mode == "reverse", err
+    else:
+        compile(out, str(path), "exec")
+        assert "def " in out

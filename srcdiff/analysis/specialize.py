@@ -79,8 +79,8 @@ def _never_runs(program, stmt):
     if not isinstance(stmt.iterable, ir.Call):
         return False
     counts = [avals.known_int(program.aval(stmt, a)) for a in stmt.iterable.args]
-    if None in counts:
-        return False
+    if not all(isinstance(count, int) for count in counts):
+        return False  # unknown, or a size named in an annotation (``array[n, d]``)
     try:
         return len(range(*counts)) == 0
     except ValueError:

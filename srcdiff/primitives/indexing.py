@@ -198,7 +198,8 @@ def result_aval(x, parts, index, located, node):
         return _rank_only(x, index, parts)
     entries = index.elts if isinstance(index, gast.Tuple) else [index]
     variable = _variable_slices(entries, parts)
-    if x.known_shape is not None and not variable:
+    if x.known_shape is not None and not variable and all(
+            isinstance(d, int) for d in x.known_shape):
         probe = np.empty(x.known_shape, dtype=x.dtype)
         try:
             value = _evaluate(probe, index, samples)
@@ -214,7 +215,8 @@ def result_aval(x, parts, index, located, node):
     axes = _axes_of(entries, parts, len(x.shape))
     if axes is None:
         return _rank_only(x, index, parts)
-    moving = {axes[k] for k in variable} | {a for a, d in enumerate(x.shape) if d is None}
+    moving = {axes[k] for k in variable} | {a for a, d in enumerate(x.shape)
+                                            if not isinstance(d, int)}
     opened = _opened(index, variable)
     limit = _probe_limit(index, samples)
     if limit > _MOST_PROBED:

@@ -244,7 +244,8 @@ def length(name):
     def hook(avals, bound):
         x = avals[name]
         if x.kind == ARRAY and x.shape:
-            return AVal(PY, int, value=x.shape[0])
+            first = x.shape[0]
+            return AVal(PY, int, value=first if isinstance(first, int) else None)
         if x.kind == OTHER and x.items is not None:
             return AVal(PY, int, value=len(x.items))
         return AVal(PY, int)
@@ -259,7 +260,7 @@ def size_of(name):
             axis = constant(bound, "axis", None)
         except NotConstant:
             return AVal(PY, int)
-        if dims is None:
+        if dims is None or not all(isinstance(d, int) for d in dims):
             return AVal(PY, int)
         if axis is None:
             return AVal(PY, int, value=product(dims))
