@@ -21,6 +21,7 @@ LAYERS = [
     {"backend"},
     {"transforms"},
     {"driver"},
+    {"views"},
     {"api", "cli", "__init__", "__main__"},
 ]
 MAX_MODULE_LINES = 600
