@@ -9,7 +9,7 @@ import inspect
 import gast
 import numpy as np
 
-from .backend import emit
+from .backend import standalone
 from .driver import dispatch, higher, jacobians, pipeline
 from .driver.options import FORWARD, REVERSE, Options
 from .driver.wrt import normalize_wrt
@@ -161,7 +161,8 @@ def source(f, *, wrt=None, args=None, mode=None):
         values = dispatch.Family(fn, fn_ir, scope, request).bind(tuple(args), {})
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
     emitted = pipeline.derive(fn_ir, scope, param_avals, request)
-    return emit.with_imports(emitted.all_imports, emitted.full_text)
+    return standalone.module_text(emitted.full_text, emitted.all_imports, fn_ir.source,
+                                  fn_ir.source.filename)
 
 
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
