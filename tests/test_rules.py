@@ -152,6 +152,7 @@ CALLS = {
     "numpy.std": axes("a", (2, 3), ddof="1") + [call(a=(4,), ddof="1")],
     "numpy.average": axes("a", (2, 3)) + [
         call(a=(2, 3), weights=(2, 3)), call(a=(2, 3), weights=(3,), axis="1"),
+        call(a=(2, 3), weights=(2,), axis="0"),
         call(a=(2, 3), weights=(2, 3), axis="0", keepdims="True")],
     "numpy.cumsum": [call(a=(4,)), call(a=(2, 3)), call(a=(2, 3), axis="1"),
                      call(a=(2, 3, 2), axis="-2")],
@@ -379,7 +380,8 @@ CALLS.update({
         call(v=None, r=None, a=(4,), weights=(4,), wrt="'weights'"),
         call(v=(1, 3), r=(1, 3), a=(2, 3), weights=(2, 3), axis="0", keepdims="True",
              wrt="'weights'"),
-        call(v=(2,), r=(2,), a=(2, 3), weights=(3,), axis="1")],
+        call(v=(2,), r=(2,), a=(2, 3), weights=(3,), axis="1"),
+        call(v=(3,), r=(3,), a=(2, 3), weights=(2,), axis="0", wrt="'weights'")],
     R + "average_vjp_jvp": [
         call(v=_values(3), r=_values(3), a=_values(2, 3), weights=_values(2, 3), axis="0",
              d_weights=(2, 3)),
