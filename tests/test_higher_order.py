@@ -204,3 +204,27 @@ def test_a_callee_read_through_a_closure(tmp_path, monkeypatch):
     first = srcdiff.gradient(g)
     assert srcdiff.gradient(first)(0.5) == pytest.approx(expected)
     assert expected == pytest.approx((first(0.5 + 1e-6) - first(0.5 - 1e-6)) / 2e-6, rel=1e-6)
+
+
+def _sine_product(x):
+    return math.sin(x) * x
+
+
+SINE_PRODUCT_SLOPE = srcdiff.gradient(_sine_product)
+
+
+def _uses_a_gradient(x):
+    return SINE_PRODUCT_SLOPE(x) * 2.0 + x
+
+
+def test_a_function_that_calls_a_derivative_srcdiff_made():
+    """``G = gradient(f)`` called inside a function being differentiated: the call is to
+    G's printed code for those kinds of arguments, differentiated like any callee."""
+    x = 0.7
+    second = 2.0 * math.cos(x) - x * math.sin(x)
+    third = -3.0 * math.sin(x) - x * math.cos(x)
+    assert srcdiff.gradient(_uses_a_gradient)(x) == pytest.approx(2.0 * second + 1.0)
+    value, tangent = srcdiff.value_and_tangent(_uses_a_gradient)(x, 1.0)
+    assert value == pytest.approx(_uses_a_gradient(x))
+    assert tangent == pytest.approx(2.0 * second + 1.0)
+    assert srcdiff.hessian(_uses_a_gradient)(x) == pytest.approx(2.0 * third)

@@ -211,6 +211,7 @@ def _not_applicable(call, args, exc, located, node):
 def _callee_result(caller, stmt, callee, args, located, node):
     """What a user function returns for arguments of these kinds (specializing it), and
     which of its parameters its result may share memory with."""
+    callee = callees.resolved(callee, args)
     key = (callees.specialized_key(callee), tuple(args.items()))
     if key not in _CALLEE_RESULTS:
         calls.RECURSION.enter(callee, located, node)

@@ -22,16 +22,14 @@ import types
 import weakref
 
 from ..errors import SrcdiffError
+from ..frontend import callees
+from ..frontend.callees import is_derivative
 from ..ir import code
 from . import dispatch
 from .pipeline import derive
 
 _counter = itertools.count(1)
 _MADE = weakref.WeakKeyDictionary()  # derivative -> {argument kinds: _Materialized}
-
-
-def is_derivative(fn):
-    return getattr(fn, "__srcdiff__", None) is not None
 
 
 class _Materialized:
@@ -67,21 +65,41 @@ def materialized(derivative, args):
 
 
 def _materialized(derivative, args):
+    return _for_kinds(derivative, _kinds(derivative, args))
+
+
+def _kinds(derivative, args):
+    """The kinds of ``args`` as the derivative's code is specialized on them: those of the
+    user function's parameters, defaults filled in, then those of the extra arguments."""
     fn, _, request = derivative.__srcdiff__
     primal = _primal(args, request)
-    base = materialized(fn, primal) if is_derivative(fn) else fn
-    key = dispatch.arguments_key(primal)
+    extra = tuple(dispatch.aval_of(v) for v in args[len(primal):])
+    if is_derivative(fn):
+        return _kinds(fn, primal) + extra
+    fn_ir, scope = dispatch.lowered(fn)
+    values = dispatch.Family(fn, fn_ir, scope, request).bind(primal, {})
+    return tuple(dispatch.aval_of(v) for v in values) + extra
+
+
+def _for_kinds(derivative, kinds):
+    """The materialized code of ``derivative`` for arguments of ``kinds``: also what a
+    function being differentiated calls where it calls the derivative itself."""
+    fn, _, request = derivative.__srcdiff__
+    primal = _primal(kinds, request)
+    base = _for_kinds(fn, primal).function if is_derivative(fn) else fn
     made = _MADE.setdefault(derivative, {})
-    found = made.get(key)
+    found = made.get(primal)
     if found is not None and found.current():
         return found
     fn_ir, scope = dispatch.lowered(base)
-    values = dispatch.Family(base, fn_ir, scope, request).bind(primal, {})
-    param_avals = {p: dispatch.aval_of(v) for p, v in zip(fn_ir.param_names, values)}
+    param_avals = dict(zip(fn_ir.param_names, primal))
     name = derivative.__name__ if derivative.__name__.isidentifier() else None
     emitted = derive(fn_ir, scope, param_avals, request.but(name=name))
-    found = made[key] = _materialize(emitted, base.__globals__)
+    found = made[primal] = _materialize(emitted, base.__globals__)
     return found
+
+
+callees.MATERIALIZE = _for_kinds
 
 
 def _primal(args, request):

@@ -45,6 +45,7 @@ class Linker:
         return self._made(callee, arg_avals, options, located, node)
 
     def _made(self, callee, arg_avals, options, located, node):
+        callee = callees.resolved(callee, arg_avals)
         key = (callees.specialized_key(callee), tuple(arg_avals.items()), options)
         cache = caches.vjps if self.compiled else self.made
         if key in cache:

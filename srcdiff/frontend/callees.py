@@ -11,8 +11,34 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import nodes as ir
+from ..primitives.calls import Callee
 from . import lower, parse
 from .scope import RuntimeScope
+
+MATERIALIZE = None
+"""``(derivative, argument kinds) -> function``: the plain function that a derivative srcdiff
+made runs for arguments of these kinds (set by :mod:`srcdiff.driver.higher`, which makes
+it from the derivative's printed code)."""
+
+_RESOLVED = {}
+
+
+def is_derivative(fn):
+    return getattr(fn, "__srcdiff__", None) is not None
+
+
+def resolved(callee, args):
+    """The callee to lower for arguments of kinds ``args``: itself, or for a derivative
+    srcdiff made (``G = gradient(f)`` called inside a function being differentiated), the
+    plain function that its printed code is for those kinds."""
+    if callee.fn is None or not is_derivative(callee.fn):
+        return callee
+    key = (id(callee.fn), tuple(args.items()))
+    found = _RESOLVED.get(key)
+    if found is None or found[0] is not callee.fn or not found[2].current():
+        made = MATERIALIZE(callee.fn, tuple(args.values()))
+        found = _RESOLVED[key] = (callee.fn, Callee(callee.name, fn=made.function), made)
+    return found[1]
 
 
 def lowered(callee):
@@ -48,7 +74,8 @@ def watched_constants(fn_ir, scope):
             if isinstance(stmt, ir.Assign) and not stmt.is_copy and (
                     stmt.value.rule.callee is not None):
                 callee = stmt.value.rule.callee
-                if callee.fn is not None and callee.key not in seen:
+                if callee.fn is not None and not is_derivative(callee.fn) and (
+                        callee.key not in seen):
                     seen.add(callee.key)
                     visit(*lowered(callee))
     visit(fn_ir, scope)
