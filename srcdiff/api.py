@@ -16,6 +16,7 @@ from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
 from .ir import avals
+from .views import check
 
 
 def _public(function):
@@ -162,6 +163,30 @@ def source(f, *, wrt=None, args=None, mode=None):
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
     emitted = pipeline.derive(fn_ir, scope, param_avals, request)
     return emit.with_imports(emitted.all_imports, emitted.full_text)
+
+
+@_public
+def check_grad(f, *args, wrt=None, rtol=None, raise_on_failure=False):
+    """Compare ``f``'s gradient at ``args`` by reverse mode, forward mode and central
+    differences, for the parameters in ``wrt`` (as :func:`gradient` takes it; None: every
+    argument that is a float, an array of floats or a container of them).
+
+    Returns a :class:`srcdiff.views.check.GradCheck`: ``ok``, the largest relative error of
+    each argument (``errors``), and ``str()`` a readable report that names the odd one out.
+    ``rtol`` replaces the tolerance (1e-6 for float64, 1e-3 for float32); with
+    ``raise_on_failure`` a disagreement raises ``GradientMismatch``, both a
+    :class:`SrcdiffError` and an ``AssertionError``, whose message is the report.
+    """
+    result = check.check_grad(_function(f), args, wrt, rtol)
+    if raise_on_failure and not result.ok:
+        raise check.GradientMismatch(str(result).rstrip("\n"))
+    return result
+
+
+def assert_grad(f, *args, wrt=None, rtol=None):
+    """:func:`check_grad` that raises ``GradientMismatch`` (an ``AssertionError``) when the
+    derivatives disagree, as autograd's and JAX's ``check_grads`` do; returns the check."""
+    return check_grad(f, *args, wrt=wrt, rtol=rtol, raise_on_failure=True)
 
 
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
