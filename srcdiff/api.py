@@ -9,13 +9,14 @@ import inspect
 import gast
 import numpy as np
 
+from .analysis import usage
 from .backend import emit
 from .driver import dispatch, higher, jacobians, pipeline
 from .driver.options import FORWARD, REVERSE, Options
 from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
-from .ir import avals
+from .ir import avals, specs
 from .views import check
 
 
@@ -136,6 +137,10 @@ def source(f, *, wrt=None, args=None, mode=None):
     """
     spec = getattr(f, "__srcdiff__", None)
     request = None
+    if spec is not None and args is None and wrt is None and mode is None:
+        ran = _compiled_source(f)
+        if ran is not None:
+            return ran
     if spec is not None:
         f, wrt_given, request = spec
         wrt = wrt_given if wrt is None else wrt
@@ -189,6 +194,29 @@ def assert_grad(f, *args, wrt=None, rtol=None):
     return check_grad(f, *args, wrt=wrt, rtol=rtol, raise_on_failure=True)
 
 
+def _compiled_source(holder):
+    """The code ``holder`` has run: each specialization compiled for it so far, in the
+    order compiled (its first line names the kinds of arguments it serves); None before
+    its first call. Later calls run the installed code without a dispatcher, so which
+    specialization ran last is not recorded: a call costs nothing more for this."""
+    kinds = dispatch.compiled_kinds(holder)
+    if not kinds:
+        return None
+    fn, wrt_given, request = holder.__srcdiff__
+    fn_ir, scope = dispatch.lowered(fn)
+    request = request.but(wrt=normalize_wrt(fn_ir.param_names, wrt_given, fn.__name__)
+                          if not hasattr(wrt_given, "multiple") else wrt_given)
+    imports, texts = [], []
+    for param_avals in kinds:
+        emitted = pipeline.derive(fn_ir, scope, param_avals, request)
+        imports += [i for i in emitted.all_imports if i not in imports]
+        texts.append(emitted.full_text)
+    if len(texts) > 1:
+        texts[0] = (f"# {len(texts)} specializations of {fn.__name__}'s derivative, in the "
+                    "order they were compiled\n\n" + texts[0])
+    return emit.with_imports(imports, "\n\n".join(texts))
+
+
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
     fn = _function(f)
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
@@ -217,18 +245,18 @@ def _parameter_names(fn):
 
 def assumed_avals(fn_ir, scope, overrides=None):
     """Parameter kinds for code printed without example arguments: ``overrides`` (specs by
-    name, see :func:`srcdiff.ir.avals.parse_spec`), else annotations, else Python floats."""
+    name, see :func:`srcdiff.ir.avals.parse_spec`), else annotations, else ints for loop
+    bounds and indices, else arrays where the function uses them as arrays
+    (:mod:`srcdiff.analysis.usage`), else Python floats."""
     overrides = overrides or {}
     counts = _used_as_counts(fn_ir.node)
-    result = {}
-    for p in fn_ir.params:
-        if p.name in overrides:
-            result[p.name] = overrides[p.name]
-        elif p.annotation is None and p.name in counts:
-            result[p.name] = avals.PY_INT
-        else:
-            result[p.name] = annotation_aval(p.annotation, scope, fn_ir.source.located)
-    return result
+    given = {p.name: overrides[p.name] if p.name in overrides else
+             annotation_aval(p.annotation, scope, fn_ir.source.located)
+             for p in fn_ir.params if p.name in overrides or p.annotation is not None}
+    given.update((name, avals.PY_INT) for name in counts if name not in given)
+    arrays = usage.array_parameters(fn_ir.node, scope, given)
+    return {p.name: given.get(p.name) or arrays.get(p.name) or avals.PY_FLOAT
+            for p in fn_ir.params}
 
 
 def _used_as_counts(node):
@@ -248,7 +276,7 @@ def annotation_aval(annotation, scope, located):
         return avals.PY_FLOAT
     if isinstance(annotation, gast.Constant) and isinstance(annotation.value, str):
         try:
-            return avals.parse_spec(annotation.value)
+            return specs.parse(annotation.value)
         except ValueError as exc:
             raise located.error(annotation, f"cannot read the annotation: {exc}",
                                 "write e.g. 'float', 'array[n]' or 'float32[n, 3]'") from None

@@ -28,7 +28,7 @@ from .driver.options import FORWARD, REVERSE, Options
 from .errors import SrcdiffError
 from .frontend import lower, parse
 from .frontend.scope import StaticScope
-from .ir import avals
+from .ir import avals, specs
 from .views import check
 
 SHOW = ("derivative", "lowered", "both")
@@ -54,9 +54,11 @@ def parser():
                    help="parameters to differentiate with respect to, by name or index, "
                         "comma-separated (default: the first parameter)")
     p.add_argument("--arg", metavar="NAME=KIND", action="append", default=[],
-                   help="what a parameter holds, for specializing the printed code: float "
-                        "(the default), int, array, or a dtype with a shape such as "
-                        "float64[n, 3] (sizes or names; equal names are equal sizes)")
+                   help="what a parameter holds, for specializing the printed code: float, "
+                        "int, array, a dtype with a shape such as float64[n, 3] (sizes or "
+                        "names; equal names are equal sizes), or a list, tuple or dict of "
+                        "kinds such as [float64[3, 2], float64[3]] (default: what the "
+                        "function's uses of it show, else float)")
     p.add_argument("--mode", choices=(REVERSE, FORWARD), default=REVERSE,
                    help="reverse mode prints the gradient (default); forward mode the value "
                         "and its tangent, which takes one tangent per --wrt parameter")
@@ -363,23 +365,27 @@ def _has_parameters(node):
     return bool(_parameter_names(node))
 
 
+KIND_HINT = ("KIND is float, int, array, a dtype with a shape such as float64[n, 3], or a list, "
+             "tuple or dict of kinds: [float64[3, 2], float64[3]], {\"w\": float64[3], "
+             "\"b\": float}")
+
+
 def _parse_args(items):
     kinds = {}
     for item in items:
         name, sep, spec = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier() or not spec.strip():
-            raise SrcdiffError(f"--arg {item!r}: write NAME=KIND, e.g. x=float64[n]",
-                               hint="KIND is float, int, array, or a dtype with a shape "
-                                    "such as float64[n, 3]")
+            raise _in_argument("--arg", item, 0, "--arg: write NAME=KIND, e.g. x=float64[n]",
+                               KIND_HINT)
         if name in kinds:
             raise SrcdiffError(f"--arg {name} is given twice",
                                hint="give each parameter's kind once")
         try:
-            kinds[name] = avals.parse_spec(spec)
-        except ValueError as exc:
-            raise SrcdiffError(f"--arg {item!r}: {exc}", hint="KIND is float, int, array, or "
-                               "a dtype with a shape such as float64[n, 3]") from None
+            kinds[name] = specs.parse(spec)
+        except specs.SpecError as exc:
+            raise _in_argument("--arg", item, len(item) - len(spec) + exc.position,
+                               f"--arg {name}: {exc}", KIND_HINT) from None
     return kinds
 
 
