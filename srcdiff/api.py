@@ -133,7 +133,8 @@ def source(f, *, wrt=None, args=None, mode=None):
     floats where they have none. With ``args`` (example arguments, a tuple), the source is
     the code specialized for arguments like them, as ``gradient`` runs it. For a function
     made by :func:`gradient`, :func:`value_and_grad` or :func:`value_and_tangent`, the
-    source of what it runs.
+    source of what it runs: once it has been called (and without ``wrt``, ``args`` or
+    ``mode``), each specialization compiled for it so far, in the order compiled.
     """
     spec = getattr(f, "__srcdiff__", None)
     request = None

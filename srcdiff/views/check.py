@@ -317,8 +317,6 @@ def _argument_check(values, k, name, gradient, forward, value, precision, rtol):
             if worst is None or found.error > worst.error:
                 worst = found
     worst.count = count
-    if forward.note is not None:
-        worst.forward = None
     return worst
 
 
