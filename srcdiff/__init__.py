@@ -5,6 +5,8 @@
 """
 
 from .api import (
+    assert_grad,
+    check_grad,
     gradient,
     hessian,
     hvp,
@@ -21,6 +23,6 @@ from .errors import SrcdiffError
 from .primitives.user import defjvp, defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
-__all__ = ["SrcdiffError", "defjvp", "defvjp", "gradient", "hessian", "hvp", "jacfwd",
-           "jacobian", "jacrev", "jvp", "nondifferentiable", "source", "value_and_grad",
-           "value_and_tangent", "vjp", "vjp_of", "__version__"]
+__all__ = ["SrcdiffError", "assert_grad", "check_grad", "defjvp", "defvjp", "gradient",
+           "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nondifferentiable",
+           "source", "value_and_grad", "value_and_tangent", "vjp", "vjp_of", "__version__"]

@@ -9,13 +9,15 @@ import inspect
 import gast
 import numpy as np
 
+from .analysis import usage
 from .backend import standalone
 from .driver import dispatch, higher, jacobians, pipeline
 from .driver.options import FORWARD, REVERSE, Options
 from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
-from .ir import avals
+from .ir import avals, specs
+from .views import check
 
 
 def _public(function):
@@ -131,10 +133,15 @@ def source(f, *, wrt=None, args=None, mode=None):
     floats where they have none. With ``args`` (example arguments, a tuple), the source is
     the code specialized for arguments like them, as ``gradient`` runs it. For a function
     made by :func:`gradient`, :func:`value_and_grad` or :func:`value_and_tangent`, the
-    source of what it runs.
+    source of what it runs: once it has been called (and without ``wrt``, ``args`` or
+    ``mode``), each specialization compiled for it so far, in the order compiled.
     """
     spec = getattr(f, "__srcdiff__", None)
     request = None
+    if spec is not None and args is None and wrt is None and mode is None:
+        ran = _compiled_source(f)
+        if ran is not None:
+            return ran
     if spec is not None:
         f, wrt_given, request = spec
         wrt = wrt_given if wrt is None else wrt
@@ -165,6 +172,55 @@ def source(f, *, wrt=None, args=None, mode=None):
                                   fn_ir.source.filename)
 
 
+@_public
+def check_grad(f, *args, wrt=None, rtol=None, raise_on_failure=False):
+    """Compare ``f``'s gradient at ``args`` by reverse mode, forward mode and central
+    differences, for the parameters in ``wrt`` (as :func:`gradient` takes it; None: every
+    argument that is a float, an array of floats or a container of them).
+
+    Returns a :class:`srcdiff.views.check.GradCheck`: ``ok``, the largest relative error of
+    each argument (``errors``), and ``str()`` a readable report that names the odd one out.
+    ``rtol`` replaces the tolerance (1e-6 for float64, 1e-3 for float32); with
+    ``raise_on_failure`` a disagreement raises ``GradientMismatch``, both a
+    :class:`SrcdiffError` and an ``AssertionError``, whose message is the report.
+    """
+    result = check.check_grad(_function(f), args, wrt, rtol)
+    if raise_on_failure and not result.ok:
+        raise check.GradientMismatch(str(result).rstrip("\n"))
+    return result
+
+
+def assert_grad(f, *args, wrt=None, rtol=None):
+    """:func:`check_grad` that raises ``GradientMismatch`` (an ``AssertionError``) when the
+    derivatives disagree, as autograd's and JAX's ``check_grads`` do; returns the check."""
+    return check_grad(f, *args, wrt=wrt, rtol=rtol, raise_on_failure=True)
+
+
+def _compiled_source(holder):
+    """The code ``holder`` has run: each specialization compiled for it so far, in the
+    order compiled (its first line names the kinds of arguments it serves); None before
+    its first call. Later calls run the installed code without a dispatcher, so which
+    specialization ran last is not recorded: a call costs nothing more for this."""
+    kinds = dispatch.compiled_kinds(holder)
+    if not kinds:
+        return None
+    fn, wrt_given, request = holder.__srcdiff__
+    fn_ir, scope = dispatch.lowered(fn)
+    request = request.but(wrt=normalize_wrt(fn_ir.param_names, wrt_given, fn.__name__)
+                          if not hasattr(wrt_given, "multiple") else wrt_given)
+    imports, texts = [], []
+    for param_avals in kinds:
+        emitted = pipeline.derive(fn_ir, scope, param_avals, request)
+        imports += [i for i in emitted.all_imports if i not in imports]
+        texts.append(emitted.full_text)
+    text = standalone.module_text("\n\n".join(texts), imports, fn_ir.source,
+                                  fn_ir.source.filename)
+    if len(texts) > 1:
+        text = (f"# {len(texts)} specializations of {fn.__name__}'s derivative, in the "
+                "order they were compiled\n\n" + text)
+    return text
+
+
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
     fn = _function(f)
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
@@ -193,18 +249,18 @@ def _parameter_names(fn):
 
 def assumed_avals(fn_ir, scope, overrides=None):
     """Parameter kinds for code printed without example arguments: ``overrides`` (specs by
-    name, see :func:`srcdiff.ir.avals.parse_spec`), else annotations, else Python floats."""
+    name, see :func:`srcdiff.ir.avals.parse_spec`), else annotations, else ints for loop
+    bounds and indices, else arrays where the function uses them as arrays
+    (:mod:`srcdiff.analysis.usage`), else Python floats."""
     overrides = overrides or {}
     counts = _used_as_counts(fn_ir.node)
-    result = {}
-    for p in fn_ir.params:
-        if p.name in overrides:
-            result[p.name] = overrides[p.name]
-        elif p.annotation is None and p.name in counts:
-            result[p.name] = avals.PY_INT
-        else:
-            result[p.name] = annotation_aval(p.annotation, scope, fn_ir.source.located)
-    return result
+    given = {p.name: overrides[p.name] if p.name in overrides else
+             annotation_aval(p.annotation, scope, fn_ir.source.located)
+             for p in fn_ir.params if p.name in overrides or p.annotation is not None}
+    given.update((name, avals.PY_INT) for name in counts if name not in given)
+    arrays = usage.array_parameters(fn_ir.node, scope, given)
+    return {p.name: given.get(p.name) or arrays.get(p.name) or avals.PY_FLOAT
+            for p in fn_ir.params}
 
 
 def _used_as_counts(node):
@@ -224,7 +280,7 @@ def annotation_aval(annotation, scope, located):
         return avals.PY_FLOAT
     if isinstance(annotation, gast.Constant) and isinstance(annotation.value, str):
         try:
-            return avals.parse_spec(annotation.value)
+            return specs.parse(annotation.value)
         except ValueError as exc:
             raise located.error(annotation, f"cannot read the annotation: {exc}",
                                 "write e.g. 'float', 'array[n]' or 'float32[n, 3]'") from None

@@ -9,20 +9,27 @@ where it has a place there) and exit status 1; a bug in srcdiff says so, without
 from __future__ import annotations
 
 import argparse
+import ast
+import importlib.util
+import inspect
 import os
+import re
 import sys
+import traceback
 
 import gast
+import numpy as np
 
 from . import __version__
 from .api import assumed_avals, normalize_wrt
 from .backend import printer, standalone
-from .driver import pipeline
+from .driver import dispatch, pipeline
 from .driver.options import FORWARD, REVERSE, Options
 from .errors import SrcdiffError
 from .frontend import lower, parse
 from .frontend.scope import StaticScope
-from .ir import avals
+from .ir import avals, specs
+from .views import check
 
 SHOW = ("derivative", "lowered", "both")
 
@@ -47,14 +54,22 @@ def parser():
                    help="parameters to differentiate with respect to, by name or index, "
                         "comma-separated (default: the first parameter)")
     p.add_argument("--arg", metavar="NAME=KIND", action="append", default=[],
-                   help="what a parameter holds, for specializing the printed code: float "
-                        "(the default), int, array, or a dtype with a shape such as "
-                        "float64[n, 3] (sizes or names; equal names are equal sizes)")
+                   help="what a parameter holds, for specializing the printed code: float, "
+                        "int, array, a dtype with a shape such as float64[n, 3] (sizes or "
+                        "names; equal names are equal sizes), or a list, tuple or dict of "
+                        "kinds such as [float64[3, 2], float64[3]] (default: what the "
+                        "function's uses of it show, else float)")
     p.add_argument("--mode", choices=(REVERSE, FORWARD), default=REVERSE,
                    help="reverse mode prints the gradient (default); forward mode the value "
                         "and its tangent, which takes one tangent per --wrt parameter")
     p.add_argument("--show", choices=SHOW, default="derivative",
                    help="print the derivative (default), the three-address form, or both")
+    p.add_argument("--check", metavar="NAME=VALUE,...",
+                   help="check the gradient at these arguments instead of printing code: "
+                        "reverse mode, forward mode and central differences, with exit status "
+                        "1 when they disagree. VALUE is a number or a Python literal such as "
+                        "[1.0, 2.0] (an array). FILE is imported to call the function (its "
+                        "__main__ block does not run)")
     p.add_argument("--version", action="version", version=f"srcdiff {__version__}")
     return p
 
@@ -64,6 +79,9 @@ def main(argv=None):
     try:
         kinds = _parse_args(args.arg)
         wrt = _parse_wrt(args.wrt)
+        if args.check is not None:
+            return check_file(args.file, args.names, wrt, kinds,
+                              parse_pairs(args.check, "--check"))
         text, errors = render(args.file, args.names, wrt, args.show, kinds, args.mode)
     except SrcdiffError as error:
         print(error, file=sys.stderr)
@@ -110,6 +128,167 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None, mode=REVERSE
     if show == "lowered":
         return text, errors
     return standalone.module_text(text, imports, source, path), errors
+
+
+def check_file(path, names, wrt, kinds, given):
+    """``--check``: the gradient check of the one function chosen, printed; exit status 1
+    when the derivatives disagree."""
+    source = parse.read_file(path)
+    functions = _chosen(source, path, list(dict.fromkeys(names)))
+    if len(functions) != 1:
+        raise SrcdiffError(f"--check checks one function; {path} has "
+                           f"{len(functions)}", hint="name it: srcdiff FILE NAME --check ... "
+                           f"(functions: {', '.join(f.name for f in functions)})")
+    _check_kinds(functions, kinds, source)
+    fn = getattr(_imported(path), functions[0].name, None)
+    if not inspect.isfunction(fn):
+        raise source.located.error(functions[0], f"{functions[0].name} is not a plain "
+                                   "function once the file has run (a decorator replaced "
+                                   "it)", "check the undecorated function")
+    fn_ir, scope = dispatch.lowered(fn)
+    assumed = assumed_avals(fn_ir, scope, kinds)
+    args = []
+    for p in dispatch.parameters(fn):
+        if p.kind == "keyword_only":
+            continue
+        if p.name in given:
+            args.append(as_kind(given[p.name], assumed[p.name], f"--check {p.name}"))
+        elif dispatch.signature_of(fn).parameters[p.name].default is inspect.Parameter.empty:
+            raise SrcdiffError(f"--check: {fn.__name__} needs a value for {p.name}",
+                               hint="give every parameter without a default, e.g. --check "
+                                    + ",".join(f"{q}=1.0" for q in fn_ir.param_names))
+        else:
+            break
+    unknown = sorted(set(given) - set(fn_ir.param_names))
+    if unknown:
+        raise SrcdiffError(f"--check {unknown[0]}: {fn.__name__} has no parameter named "
+                           f"{unknown[0]!r}", hint="its parameters are: "
+                           + ", ".join(fn_ir.param_names))
+    try:
+        result = check.check_grad(fn, tuple(args), wrt)
+    except Exception as exc:
+        where = _raised_in(path, exc)
+        if where is None:
+            raise
+        raise SrcdiffError(f"{where}: {fn.__name__} raised {type(exc).__name__}: {exc}",
+                           hint="check the gradient at a point where the function runs"
+                           ) from None
+    sys.stdout.write(str(result))
+    return 0 if result.ok else 1
+
+
+def parse_pairs(text, flag):
+    """``NAME=VALUE,NAME=VALUE`` as ``{name: value}``, each VALUE a Python literal (a number,
+    or a list such as ``[1.0, 2.0]``: commas inside brackets do not separate pairs). An
+    error shows the text with a caret under the pair at fault."""
+    pairs, start, openers = {}, 0, []
+    for position, char in enumerate(text + ","):
+        if char in "([{":
+            openers.append(position)
+        elif char in ")]}" and not openers:
+            raise _in_argument(flag, text, position, f"{flag}: {char!r} closes nothing",
+                               "balance the brackets of each value")
+        elif char in ")]}":
+            openers.pop()
+        if position == len(text) and openers:
+            raise _in_argument(flag, text, openers[-1], f"{flag}: {text[openers[-1]]!r} is "
+                               "not closed", "balance the brackets of each value")
+        if char != "," or openers:
+            continue
+        item = text[start:position]
+        name, sep, value = item.partition("=")
+        at = start + len(item) - len(item.lstrip())
+        if not sep or not name.strip().isidentifier() or not value.strip():
+            raise _in_argument(flag, text, at, f"{flag}: write NAME=VALUE pairs separated "
+                               "by commas", "for example a=2,b=1 or x=[1.0, 2.0],y=0.5")
+        if name.strip() in pairs:
+            raise _in_argument(flag, text, at, f"{flag}: {name.strip()} is given twice",
+                               "give each parameter's value once")
+        try:
+            pairs[name.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            at += len(name) + 1 + len(value) - len(value.lstrip())
+            raise _in_argument(flag, text, at, f"{flag}: {value.strip()!r} is not a Python "
+                               "literal", "write a number, or a list of numbers such as "
+                               "[1.0, 2.0] for an array") from None
+        start = position + 1
+    return pairs
+
+
+def _in_argument(flag, text, column, message, hint):
+    """An error in a command-line argument, with the argument quoted and a caret."""
+    return SrcdiffError(message, source_line=f"{flag} {text}",
+                        col_offset=len(flag) + 1 + column, hint=hint)
+
+
+def as_kind(value, aval, what):
+    """A literal from the command line as a value of the kind ``aval`` says: an int for an
+    int parameter, an array for lists of numbers, floats for other numbers (``a=2`` is
+    2.0), containers item by item."""
+    if aval.kind == avals.OTHER and aval.container and isinstance(value, (list, tuple, dict)):
+        if aval.pytype is dict and isinstance(value, dict):
+            inner = dict(aval.items)
+            return {k: as_kind(v, inner.get(k, avals.PY_FLOAT), what) for k, v in value.items()}
+        if len(aval.elements) == len(value) and not isinstance(value, dict):
+            return aval.pytype(as_kind(v, a, what) for v, a in zip(value, aval.elements))
+    if isinstance(value, dict):
+        return {k: as_kind(v, avals.PY_FLOAT, what) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) or aval.kind == avals.ARRAY:
+        dtype = aval.dtype if aval.kind == avals.ARRAY and aval.dtype is not None else None
+        try:
+            array = np.array(value, dtype=dtype)
+        except (ValueError, TypeError):
+            raise SrcdiffError(f"{what}: {value!r} is not an array of numbers",
+                               hint="write nested lists of equal lengths") from None
+        if dtype is None and array.dtype.kind in "biu":
+            array = array.astype(np.float64)
+        if array.dtype.kind not in "biufc":
+            raise SrcdiffError(f"{what}: {value!r} is not an array of numbers",
+                               hint="write numbers, such as [1.0, 2.0]")
+        return array
+    if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
+        return value
+    if aval.kind == avals.PY and aval.dtype in (int, bool):
+        return value if isinstance(value, int) else aval.dtype(value)
+    return value if isinstance(value, complex) else float(value)
+
+
+def _imported(path):
+    """FILE run as a module named after it (not ``__main__``, so that its ``if __name__ ==
+    "__main__":`` block stays out), for the options that call its functions. An error
+    while it runs is reported at the line of FILE that raised it."""
+    name = "srcdiff_file_" + re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    directory = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, directory)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as exc:
+        where = _raised_in(path, exc) or path
+        raise SrcdiffError(f"{where}: running the file raised {type(exc).__name__}: {exc}",
+                           hint="--check imports FILE to call its function; its top level "
+                                "must run (its __main__ block does not)") from None
+    finally:
+        sys.path.remove(directory)
+    return module
+
+
+def _raised_in(path, exc):
+    """``FILE:LINE`` where FILE's own code raised ``exc``, or ``FILE`` where the derivative
+    code made from it did (srcdiff's own code not below either); else None: an error of
+    srcdiff's own."""
+    mine = os.path.dirname(os.path.abspath(__file__))
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame.filename) == os.path.abspath(path):
+            found = f"{path}:{frame.lineno}"
+        elif frame.filename.startswith("<srcdiff "):
+            found = f"{path} (in the derivative's code)"
+        elif found is not None and os.path.abspath(frame.filename).startswith(mine):
+            found = None
+    return found
 
 
 def _chosen(source, path, names):
@@ -189,23 +368,27 @@ def _has_parameters(node):
     return bool(_parameter_names(node))
 
 
+KIND_HINT = ("KIND is float, int, array, a dtype with a shape such as float64[n, 3], or a list, "
+             "tuple or dict of kinds: [float64[3, 2], float64[3]], {\"w\": float64[3], "
+             "\"b\": float}")
+
+
 def _parse_args(items):
     kinds = {}
     for item in items:
         name, sep, spec = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier() or not spec.strip():
-            raise SrcdiffError(f"--arg {item!r}: write NAME=KIND, e.g. x=float64[n]",
-                               hint="KIND is float, int, array, or a dtype with a shape "
-                                    "such as float64[n, 3]")
+            raise _in_argument("--arg", item, 0, "--arg: write NAME=KIND, e.g. x=float64[n]",
+                               KIND_HINT)
         if name in kinds:
             raise SrcdiffError(f"--arg {name} is given twice",
                                hint="give each parameter's kind once")
         try:
-            kinds[name] = avals.parse_spec(spec)
-        except ValueError as exc:
-            raise SrcdiffError(f"--arg {item!r}: {exc}", hint="KIND is float, int, array, or "
-                               "a dtype with a shape such as float64[n, 3]") from None
+            kinds[name] = specs.parse(spec)
+        except specs.SpecError as exc:
+            raise _in_argument("--arg", item, len(item) - len(spec) + exc.position,
+                               f"--arg {name}: {exc}", KIND_HINT) from None
     return kinds
 
 

@@ -17,7 +17,9 @@ FILES = {
     "cookie.py": b"# coding: nope\ndef f(x):\n    return x\n",
 }
 
-KINDS = "hint: KIND is float, int, array, or a dtype with a shape such as float64[n, 3]\n"
+KINDS = ("hint: KIND is float, int, array, a dtype with a shape such as float64[n, 3], or a "
+         "list, tuple or dict of kinds: [float64[3, 2], float64[3]], {\"w\": float64[3], "
+         "\"b\": float}\n")
 DEF = "    def f(x, y):\n    ^\n"
 CASES = {
     "not utf-8": (["latin.py"], "latin.py:2:23: the file is not valid utf-8: byte 0xe9 cannot "
@@ -40,16 +42,19 @@ CASES = {
                     "twice\n" + DEF + "hint: name each parameter once\n"),
     "--wrt empty item": (["two.py", "--wrt", "x,"], "--wrt 'x,': write parameter names or "
                          "indices separated by commas\nhint: for example --wrt a,b or --wrt 0\n"),
-    "--arg unclosed": (["two.py", "--arg", "x=float64[n"], "--arg 'x=float64[n': missing ']' "
-                       "in 'float64[n'\n" + KINDS),
-    "--arg negative size": (["two.py", "--arg", "x=float64[-1]"], "--arg 'x=float64[-1]': '-1' "
-                            "in 'float64[-1]' is not a size: write a number, a name, or ?\n"
-                            + KINDS),
-    "--arg not numeric": (["two.py", "--arg", "x=object"], "--arg 'x=object': unknown kind "
-                          "'object' in 'object': use a numeric dtype such as float64, float32 "
-                          "or int64\n" + KINDS),
-    "--arg without kind": (["two.py", "--arg", "x="], "--arg 'x=': write NAME=KIND, e.g. "
-                           "x=float64[n]\n" + KINDS),
+    "--arg unclosed": (["two.py", "--arg", "x=float64[n"], "--arg x: '[' of the sizes is not "
+                       "closed\n    --arg x=float64[n\n                   ^\n" + KINDS),
+    "--arg negative size": (["two.py", "--arg", "x=float64[-1]"], "--arg x: '-1' in "
+                            "'float64[-1]' is not a size: write a number, a name, or ?\n"
+                            "    --arg x=float64[-1]\n            ^\n" + KINDS),
+    "--arg not numeric": (["two.py", "--arg", "x=object"], "--arg x: unknown kind 'object' in "
+                          "'object': use a numeric dtype such as float64, float32 or int64\n"
+                          "    --arg x=object\n            ^\n" + KINDS),
+    "--arg without kind": (["two.py", "--arg", "x="], "--arg: write NAME=KIND, e.g. "
+                           "x=float64[n]\n    --arg x=\n          ^\n" + KINDS),
+    "--arg list unclosed": (["two.py", "--arg", "x=[float, int"], "--arg x: expected ']' to "
+                            "close the list (or ',' before the next item), found the end\n"
+                            "    --arg x=[float, int\n                       ^\n" + KINDS),
     "--arg twice": (["two.py", "--arg", "x=float", "--arg", "x=int"], "--arg x is given twice\n"
                     "hint: give each parameter's kind once\n"),
     "NAME a constant": (["two.py", "N"], "two.py:2:1: N is not a function; srcdiff "

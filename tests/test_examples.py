@@ -1,5 +1,6 @@
 """The example scripts run, check themselves, and print their key numbers."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -40,6 +41,9 @@ EXPECTED = {
                               "each wins where seed 002 says it does"],
     "newton.py": ["[[1330.  480.]", "reaches the minimum (1, 1) in 7 steps",
                   "1.000000000000000   1.000000000000000"],
+    "finite_difference_error.py": ["def f_grad(x):", "x_bar = f", "error 0",
+                                   "best at ε = 2^-26 (error 3.7e-08)", "at ε = 2^-18",
+                                   "<- best forward", "srcdiff's derivative is exact"],
     "rnn.py": ["def rnn_loss_grad(Wx, Wh, h0, xs, target):", "h = h_tape.pop()",
                "h_bar = Wh.T @ ", "E = 0.7759139710", "t =  1  |∂E/∂x_t| = 8.74"],
 }
@@ -56,12 +60,29 @@ def test_every_example_is_tested():
     assert sorted(p.name for p in (ROOT / "examples").glob("*.py")) == sorted(EXPECTED)
 
 
+# Files an example writes, named on its command line so that they land in a test's tmp_path.
+WRITES = {"finite_difference_error.py": "chart.png"}
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_example_runs_and_checks_itself(name):
-    result = run(str(Path("examples") / name))
+def test_example_runs_and_checks_itself(name, tmp_path):
+    written = [str(tmp_path / WRITES[name])] if name in WRITES else []
+    result = run(str(Path("examples") / name), *written)
     assert result.returncode == 0, f"{name} failed:\n{result.stdout}\n{result.stderr}"
     for text in EXPECTED[name]:
         assert text in result.stdout, f"{name} did not print {text!r}:\n{result.stdout}"
+    if name == "finite_difference_error.py":
+        _check_chart(tmp_path / WRITES[name], result.stdout)
+
+
+def _check_chart(path, stdout):
+    """The chart is drawn where matplotlib is installed; elsewhere the script says how to
+    install it and still succeeds."""
+    if importlib.util.find_spec("matplotlib") is None:
+        assert "pip install 'srcdiff[plot]'" in stdout and not path.exists()
+    else:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"The chart is in {path}." in stdout
 
 
 def test_cli_reads_backprop_basics():

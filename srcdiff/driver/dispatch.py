@@ -51,6 +51,7 @@ class Family:
         self.relower = relower
         self.signature = signature_of(fn)
         self.specializations = {}
+        self.kinds = {}  # specialization key -> parameter kinds, in the order compiled
         self.shapes_seen = 0
         self.fast_key = None
         self.fast_code = None
@@ -64,6 +65,7 @@ class Family:
     def _refresh(self):
         self.fn_ir, self.scope = self.relower()
         self.specializations.clear()
+        self.kinds.clear()
         self.shapes_seen = 0
         self.fast_key = self.fast_code = None
         self.watched = None
@@ -139,6 +141,7 @@ class Family:
                                           None if self.extra else self.fn.__defaults__)
             function.__kwdefaults__ = self.fn.__kwdefaults__
         self.specializations[key] = function
+        self.kinds[key] = param_avals
         return function
 
     def _guard(self, param_avals, holder):
@@ -327,6 +330,15 @@ def parameters(fn):
     return params
 
 
+def compiled_kinds(holder):
+    """The parameter kinds of each specialization compiled so far for the function
+    ``holder`` (made by :func:`make_holder`), in the order compiled; empty before its first
+    call, and for derivatives of derivatives."""
+    family = getattr(holder, "__srcdiff_family__", None)
+    family = getattr(family, "family", family)
+    return list(getattr(family, "kinds", {}).values())
+
+
 def make_holder(family, name):
     """The function object users hold; its ``__code__`` is replaced by the first compile.
 
@@ -349,6 +361,7 @@ def make_holder(family, name):
                                 None if extra else family.fn.__defaults__)
     holder.__kwdefaults__ = family.fn.__kwdefaults__
     holder.__srcdiff_dispatch__ = dispatch
+    holder.__srcdiff_family__ = family
     holder.__srcdiff_trampoline__ = trampoline
     caches.holders.add(holder)
     return holder
