@@ -191,6 +191,10 @@ def trace(a):
     return np.trace(a) ** 3
 
 
+def traces_off_the_diagonal(m):
+    return np.trace(m, 1) ** 3 + np.linalg.trace(m * m) ** 2
+
+
 def differences(v):
     return np.sum(np.diff(v, 2) ** 3)
 
@@ -259,9 +263,6 @@ def samples(v):
     return np.sum(np.linspace(v[:2], v[2:], 5) ** 3)
 
 
-TRACE = pytest.mark.xfail(reason="np.trace's adjoint is printed with np.eye(*a.shape), which "
-                                 "srcdiff refuses to read (*args in a call)", strict=False)
-
 # function, argument, the helpers its gradient calls, and marks for the Hessian
 CASES = [
     (power, POSITIVE, ("dpow_dx", "dpow_dy"), ()),
@@ -300,7 +301,8 @@ CASES = [
     (taken, X, ("untake",), ()),
     (taken_along, M, ("untake_along_axis",), ()),
     (diagonal, A, ("undiagonal",), ()),
-    (trace, A, (), TRACE),
+    (trace, A, ("eye_like",), ()),
+    (traces_off_the_diagonal, M, ("eye_like",), ()),
     (differences, X, ("diff_vjp",), ()),
     (convolved, X, ("pad_to_full",), ()),
     (vector_times_stack, X, ("matmul_lhs_vjp",), ()),
@@ -358,8 +360,7 @@ def test_hessian(f, x, helpers):
     _check_hessian(srcdiff.hessian(f)(x), f, x)
 
 
-@pytest.mark.parametrize("f, x, helpers", [p for p in _params(marked=False)
-                                           if p.id != "trace"])
+@pytest.mark.parametrize("f, x, helpers", _params(marked=False))
 def test_reverse_over_reverse(f, x, helpers):
     _check_hessian(srcdiff.jacrev(srcdiff.gradient(f))(x), f, x)
 

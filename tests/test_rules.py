@@ -407,6 +407,7 @@ CALLS.update({
                        call(v=(2, 3), a=_zeros(2, 3, 3), axis1="1", axis2="2")],
     R + "untrace": [call(v=None, a=_zeros(3, 3)),
                     call(v=(2,), a=_zeros(2, 3, 3), axis1="1", axis2="2")],
+    R + "eye_like": [call(a=(3, 3)), call(a=(3, 4), offset="1")],
     R + "diff_vjp": [call(v=(4,), a=_zeros(5)), call(v=(2, 2), a=_zeros(2, 4), n="2")],
     R + "pad_to_full": [call(v=(6,), a=_zeros(4), w=_zeros(3), mode="'full'"),
                         call(v=(4,), a=_zeros(4), w=_zeros(3), mode="'same'"),

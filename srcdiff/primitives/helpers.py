@@ -241,6 +241,7 @@ _linear(rt.undiagonal, "v, a, offset=0, axis1=0, axis2=1", "np.diagonal(g, offse
         None, None, None, None, shape=H.like("a", "v", "a"))
 _linear(rt.untrace, "v, a, offset=0, axis1=0, axis2=1", "np.trace(g, offset, axis1, axis2)",
         None, None, None, None, shape=H.like("a", "v", "a"))
+_inactive(rt.eye_like, "a, offset=0", shape=H.like("a"), notes="np.trace's adjoint is g times it")
 _linear(rt.diff_vjp, "v, a, n=1, axis=-1", "np.diff(g, n, axis)", None, None, None,
         shape=H.like("a", "v", "a"))
 _linear(rt.pad_to_full, "v, a, w, mode", "cut_from_full(g, a, w, mode)", None, None, None,
