@@ -89,6 +89,25 @@ def stored_twice(v):
     return np.sum(y ** 2)
 
 
+def gathered(v):
+    return np.sum(v[[0, 2, 0]] ** 3 * v[1])
+
+
+def gathered_columns(m):
+    return np.sum(m[:, [0, 2, 0]] ** 3)
+
+
+def gathered_rows(m):
+    rows = np.array([0, 1, 0])
+    return np.sum(m[rows, 1:] ** 3)
+
+
+def scattered(v):
+    y = np.zeros(4)
+    np.add.at(y, np.array([0, 2, 0]), v[:3] * v[3])
+    return np.sum(y ** 3)
+
+
 def product(v):
     return np.prod(v) + np.sum(v ** 3)
 
@@ -277,6 +296,10 @@ CASES = [
     (list_in_a_loop, X, ("one_hot", "add_tree"), ()),
     (tuple_unpacked, X, ("one_hot", "add_tree"), ()),
     (stored_twice, X, ("last_assigned",), ()),
+    (gathered, X, ("np.add.at",), ()),
+    (gathered_columns, M, ("np.add.at",), ()),
+    (gathered_rows, M, ("np.add.at",), ()),
+    (scattered, X, (), ()),
     (product, X, ("product_of_others",), ()),
     (cumulative_sum, X, (), ()),
     (cumulative_with_initial, X, ("reverse_cumsum",), ()),
