@@ -220,16 +220,23 @@ def power_block(a, t):
 
 def top_right(x):
     """The top right block of a block matrix made by :func:`power_block`."""
-    n = np.shape(x)[-1] // 2
+    n = _half(x)
     return np.asarray(x)[..., :n, n:]
 
 
 def diagonal_blocks(x):
     """The sum of the two diagonal blocks of a block matrix: the adjoint of ``a`` in
     :func:`power_block`."""
-    n = np.shape(x)[-1] // 2
+    n = _half(x)
     x = np.asarray(x)
     return x[..., :n, :n] + x[..., n:, n:]
+
+
+def _half(x):
+    rows, columns = np.shape(x)[-2:]
+    if rows != columns or rows % 2:
+        raise ValueError(f"a matrix of {rows} by {columns} is not made of 2 by 2 square blocks")
+    return rows // 2
 
 
 def adjugate_jvp(a, t):
