@@ -344,7 +344,8 @@ def test_every_helper_has_a_rule_with_both_modes():
     assert {n for n, k in kinds.items() if k == "effect"} == {"require_assigned",
                                                               "check_scalar"}
     assert {n for n, k in kinds.items() if k == "zero"} == {
-        "reduced_size", "tie_weights", "median_weights", "zeros_like_tree", "einsum_labels"}
+        "reduced_size", "tie_weights", "median_weights", "zeros_like_tree", "einsum_labels",
+        "eye_like"}
 
 
 def test_refusals_name_the_higher_derivative():

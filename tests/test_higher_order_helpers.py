@@ -89,6 +89,25 @@ def stored_twice(v):
     return np.sum(y ** 2)
 
 
+def gathered(v):
+    return np.sum(v[[0, 2, 0]] ** 3 * v[1])
+
+
+def gathered_columns(m):
+    return np.sum(m[:, [0, 2, 0]] ** 3)
+
+
+def gathered_rows(m):
+    rows = np.array([0, 1, 0])
+    return np.sum(m[rows, 1:] ** 3)
+
+
+def scattered(v):
+    y = np.zeros(4)
+    np.add.at(y, np.array([0, 2, 0]), v[:3] * v[3])
+    return np.sum(y ** 3)
+
+
 def product(v):
     return np.prod(v) + np.sum(v ** 3)
 
@@ -191,6 +210,10 @@ def trace(a):
     return np.trace(a) ** 3
 
 
+def traces_off_the_diagonal(m):
+    return np.trace(m, 1) ** 3 + np.linalg.trace(m * m) ** 2
+
+
 def differences(v):
     return np.sum(np.diff(v, 2) ** 3)
 
@@ -259,9 +282,6 @@ def samples(v):
     return np.sum(np.linspace(v[:2], v[2:], 5) ** 3)
 
 
-TRACE = pytest.mark.xfail(reason="np.trace's adjoint is printed with np.eye(*a.shape), which "
-                                 "srcdiff refuses to read (*args in a call)", strict=False)
-
 # function, argument, the helpers its gradient calls, and marks for the Hessian
 CASES = [
     (power, POSITIVE, ("dpow_dx", "dpow_dy"), ()),
@@ -276,6 +296,10 @@ CASES = [
     (list_in_a_loop, X, ("one_hot", "add_tree"), ()),
     (tuple_unpacked, X, ("one_hot", "add_tree"), ()),
     (stored_twice, X, ("last_assigned",), ()),
+    (gathered, X, ("np.add.at",), ()),
+    (gathered_columns, M, ("np.add.at",), ()),
+    (gathered_rows, M, ("np.add.at",), ()),
+    (scattered, X, (), ()),
     (product, X, ("product_of_others",), ()),
     (cumulative_sum, X, (), ()),
     (cumulative_with_initial, X, ("reverse_cumsum",), ()),
@@ -300,7 +324,8 @@ CASES = [
     (taken, X, ("untake",), ()),
     (taken_along, M, ("untake_along_axis",), ()),
     (diagonal, A, ("undiagonal",), ()),
-    (trace, A, (), TRACE),
+    (trace, A, ("eye_like",), ()),
+    (traces_off_the_diagonal, M, ("eye_like",), ()),
     (differences, X, ("diff_vjp",), ()),
     (convolved, X, ("pad_to_full",), ()),
     (vector_times_stack, X, ("matmul_lhs_vjp",), ()),
@@ -358,8 +383,7 @@ def test_hessian(f, x, helpers):
     _check_hessian(srcdiff.hessian(f)(x), f, x)
 
 
-@pytest.mark.parametrize("f, x, helpers", [p for p in _params(marked=False)
-                                           if p.id != "trace"])
+@pytest.mark.parametrize("f, x, helpers", _params(marked=False))
 def test_reverse_over_reverse(f, x, helpers):
     _check_hessian(srcdiff.jacrev(srcdiff.gradient(f))(x), f, x)
 

@@ -1,5 +1,7 @@
 """Reading elements and slices of arrays: the adjoint adds into the indexed part."""
 
+import ast
+
 import numpy as np
 import pytest
 from finite_diff import central_difference
@@ -62,6 +64,23 @@ def test_integer_array_with_repeats():
     np.testing.assert_allclose(grad, central_difference(integer_array, (X, rows), 0),
                                rtol=1e-6, atol=1e-8)
     assert "np.add.at" in srcdiff.source(integer_array, args=(X, rows))
+
+
+def repeated_columns(x):
+    return np.sum(x[:, [0, 2, 0]] ** 2) + np.sum(x[np.array([1, 1]), 2:] ** 3)
+
+
+def test_a_scatter_through_a_slice_is_printed_as_python():
+    """``np.add.at`` takes its index as a value: a slice in it is printed ``slice(...)``
+    (``(:, [0, 2, 0])`` was printed, which is not Python, so the printed gradient could not
+    be read back to differentiate it again)."""
+    text = srcdiff.source(repeated_columns, args=(X,))
+    assert "np.add.at(x_bar, (slice(None), [0, 2, 0]), " in text
+    assert ", slice(2, None)), " in text
+    ast.parse(text)
+    np.testing.assert_allclose(gradient(repeated_columns)(X),
+                               central_difference(repeated_columns, (X,), 0), rtol=1e-6,
+                               atol=1e-8)
 
 
 def test_generated_code_scatters_in_place():

@@ -247,6 +247,27 @@ def normalized_rows(m):
     return np.sum(y[:, 0] * np.arange(4.0))
 
 
+def added_at(x):
+    y = np.zeros(4)
+    np.add.at(y, np.array([0, 2, 0, 3]), x[:4] * x[4])
+    return np.sum(y ** 3)
+
+
+def added_at_columns(m):
+    y = m * 1.0
+    np.add.at(y, (slice(None), [0, 2, 0]), m[:, 1:2] ** 2)
+    return np.sum(y ** 3)
+
+
+def added_at_in_a_loop(x):
+    y = x ** 2
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(np.sin(y))
+        np.add.at(y, [i, i + 1, i], x[:3] * x[i])
+    return total + np.sum(y * y)
+
+
 CASES = [
     (element, (X,)), (slices, (X,)), (column, (X, M)), (broadcast_scalar, (X,)), (mask, (X,)),
     (mask_value, (X,)), (other_operators, (X,)), (overwritten_after_read, (X,)),
@@ -257,7 +278,8 @@ CASES = [
     (written_then_reshaped, (X,)), (overlapping_shift, (X,)), (swapped_elements, (X,)),
     (running_sum, (X,)), (write_then_break, (X,)), (extra_leading_dimensions, (X,)),
     (row_then_element, (X,)), (columns_in_a_loop, (M,)), (clipped_in_place, (X,)),
-    (normalized_rows, (M,)),
+    (normalized_rows, (M,)), (added_at, (X,)), (added_at_columns, (M,)),
+    (added_at_in_a_loop, (X,)),
 ]
 
 
@@ -293,6 +315,18 @@ def test_repeated_assignment_gives_the_kept_value_its_adjoint():
     np.testing.assert_allclose(grad, [0.0, 3.0, 1.0, 0.0, 0.0, 0.0])
 
 
+@pytest.mark.parametrize("fn, x", [(added_at, X), (added_at_columns, M),
+                                   (added_at_in_a_loop, X)])
+def test_np_add_at_adds_as_often_as_a_position_is_named(fn, x):
+    """``np.add.at(y, index, v)`` is a store that adds at a repeated position once per
+    mention (``y[index] += v`` adds once): ``v``'s adjoint reads ``y_bar[index]``; its
+    tangent is added the same way."""
+    text = srcdiff.source(fn, args=(x,))
+    assert "np.add.at(y, " in text and "last_assigned" not in text
+    expected = central_difference(fn, (x,), 0)
+    np.testing.assert_allclose(srcdiff.jacfwd(fn)(x), expected, rtol=1e-6, atol=1e-8)
+
+
 def test_generated_code_reads_like_the_derivation():
     text = srcdiff.source(element, args=(X,))
     assert "y[0] = t2" in text or "y[0] = " in text
@@ -326,6 +360,10 @@ REFUSED = [
      "y shares memory with the array that 'r[0] = 2.0'", 5),
     ("def f(x):\n    y = x * 1.0\n    t = y.T\n    y += 1.0\n    return np.sum(t)\n",
      "t shares memory with the array that 'y += 1.0'", 5),
+    ("def f(x):\n    np.add.at(x, [0, 0], 1.0)\n    return np.sum(x)\n",
+     "would change x, which the caller passed in", 2),
+    ("def f(x):\n    y = x * 1.0\n    np.add.at(y, [0, 0])\n    return np.sum(y)\n",
+     "np.add.at is supported as np.add.at(y, index, v)", 3),
     ("def f(x):\n    y = [x * 1.0]\n    y[0] = x\n    return np.sum(y[0])\n",
      "assignment into an element of a list", 3),
     ("def f(x):\n    y = x * 1.0\n    y[0][0] = 1.0\n    return np.sum(y)\n",

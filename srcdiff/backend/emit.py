@@ -25,6 +25,7 @@ from ..ir import code, names, trees
 from ..ir import nodes as ir
 from ..ir.code import ADJ, DEF, OBJ, TAN
 from ..ir.records import Record
+from ..primitives.indexing import ADD_AT, index_value
 from .arrays import NUMPY
 
 INDENT = "    "
@@ -199,14 +200,17 @@ class _Printer:
         if isinstance(line, code.AddAt):
             target = _load(self.target_name(line.target))
             if line.repeats:
-                scatter = NUMPY.scatter_add(target, line.index, line.value)
+                scatter = NUMPY.scatter_add(target, index_value(line.index), line.value)
                 return self.simple(self.converted(scatter), depth)
             element = gast.Subscript(value=target, slice=line.index, ctx=gast.Store())
             return self.simple(self.converted(
                 gast.AugAssign(target=element, op=gast.Add(), value=line.value)), depth)
         if isinstance(line, code.Store):
-            element = gast.Subscript(value=_load(self.target_name(line.target)),
-                                     slice=line.index, ctx=gast.Store())
+            target = _load(self.target_name(line.target))
+            if line.op == ADD_AT:
+                scatter = NUMPY.scatter_add(target, index_value(line.index), line.value)
+                return self.simple(self.converted(scatter), depth)
+            element = gast.Subscript(value=target, slice=line.index, ctx=gast.Store())
             value = line.value
             if line.op is None:
                 stmt = gast.Assign(targets=[element], value=value, type_comment=None)

@@ -17,7 +17,8 @@ from ..frontend import expressions
 from ..ir import nodes as ir
 from ..ir.code import OBJ
 from ..ir.trees import parse_expression
-from ..primitives.indexing import fill
+from ..primitives.indexing import ADD_AT, fill, index_value
+from .arrays import NUMPY
 from .emit import INDENT, render
 
 # The lowering's operator tables, read the other way: an operator's function to its node.
@@ -55,10 +56,12 @@ def expression(call, operand):
 def stored(call, operand):
     """``y[index] = v`` (or ``op=``) for a store's call: its target and index are the first
     operands, its value the second."""
-    target = gast.Subscript(value=operand(call.args[0]),
-                            slice=fill(call.index, [operand(a) for a in call.args[2:]]),
-                            ctx=gast.Store())
-    op = call.rule.symbol[:-1]
+    index = fill(call.index, [operand(a) for a in call.args[2:]])
+    op = call.rule.op
+    if op == ADD_AT:
+        return gast.Expr(value=NUMPY.scatter_add(operand(call.args[0]), index_value(index),
+                                                 operand(call.args[1])).value)
+    target = gast.Subscript(value=operand(call.args[0]), slice=index, ctx=gast.Store())
     if op:
         return gast.AugAssign(target=target, op=BINARY[_OPERATORS[op]](),
                               value=operand(call.args[1]))

@@ -296,6 +296,9 @@ class CallLowering:
         if callee is builtins.print:
             self.print_(node)
             return
+        if _is_add_at(callee):
+            self.add_at(node)
+            return
         check = None if method else _statement_rule(callee)
         if check is not None:
             self.check(node, check)
@@ -337,6 +340,12 @@ class CallLowering:
         keywords = [(k.arg, self.operand(k.value)) for k in node.keywords]
         self.body.append(ir.Assign(self.fresh(), effects.print_call(args, keywords),
                                    self.origin))
+
+
+def _is_add_at(callee):
+    """``np.add.at``, a method bound anew at each lookup."""
+    return getattr(callee, "__self__", None) is np.add and getattr(
+        callee, "__name__", None) == "at"
 
 
 def _statement_rule(callee):

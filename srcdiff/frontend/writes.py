@@ -131,6 +131,36 @@ class WriteLowering:
         self.body.append(ir.Assign(name, call, self.origin, augmented=True, restore=False))
         return item
 
+    def add_at(self, node):
+        """``np.add.at(y, index, v)`` adds ``v`` into ``y`` in place, as often as ``index``
+        names each position: a store, like ``y[index] += v`` (which adds once where a
+        position repeats). Adjoints of reads with repeated positions are written this way."""
+        if len(node.args) != 3 or node.keywords or not isinstance(node.args[0], gast.Name):
+            raise self.error(node, f"{self.loc.segment(node.func)} is supported as "
+                             "np.add.at(y, index, v), with y a local array",
+                             "pass the array, the index and the values by position")
+        array, index, value = node.args
+        target = gast.Subscript(value=array, slice=self._subscript_index(index),
+                                ctx=gast.Store())
+        self.store(gast.copy_location(target, node), value, indexing.ADD_AT)
+
+    def _subscript_index(self, index):
+        """An index passed as a value, as it is written in a subscript: ``slice(a, b)`` in
+        it is ``a:b``."""
+        if isinstance(index, gast.Tuple):
+            elts = [self._subscript_index(e) for e in index.elts]
+            return gast.copy_location(gast.Tuple(elts=elts, ctx=gast.Load()), index)
+        if not (isinstance(index, gast.Call) and 1 <= len(index.args) <= 3
+                and not index.keywords and not any(isinstance(a, gast.Starred)
+                                                   for a in index.args)
+                and self.resolve(index.func).value is slice):
+            return index
+        bounds = [None if isinstance(a, gast.Constant) and a.value is None else a
+                  for a in index.args]
+        lower, upper, step = [None] + bounds + [None] if len(bounds) == 1 else bounds + [None] * (
+            3 - len(bounds))
+        return gast.copy_location(gast.Slice(lower=lower, upper=upper, step=step), index)
+
     def augmented_store(self, stmt, op):
         """``y[index] += v`` and ``-=`` are stores of their own (the adjoint needs no old
         values); other operators read the part, combine, and store it back, as Python does."""

@@ -429,3 +429,18 @@ def singular_values(avals, bound):
     m, n = dims[-2:]
     count = min(m, n) if isinstance(m, int) and isinstance(n, int) else None
     return AVal(ARRAY, dtype, dims[:-2] + (count,))
+
+
+def blocks(*names, scale):
+    """``power_block(a, t)`` (``scale`` 2) and its blocks (``scale`` 0.5): the broadcast
+    shape of ``names`` with its matrices' sides scaled."""
+    def hook(avals, bound):
+        if _unknown(avals, names):
+            return UNKNOWN_AVAL
+        dtype = _dtype(avals, names)
+        dims = broadcast_shapes(*[R.shape(avals[n]) for n in names])
+        if dims is None or len(dims) < 2:
+            return AVal(ARRAY, dtype, None)
+        sides = tuple(int(d * scale) if isinstance(d, int) else None for d in dims[-2:])
+        return AVal(ARRAY, dtype, tuple(dims[:-2]) + sides)
+    return hook

@@ -20,7 +20,9 @@ A parameter that holds the result the helper's adjoint was made from (the ``ans`
 the other argument's rule differentiates the helper with that result following it, which is
 the derivative the code needs (the result is always computed from that argument). A
 derivative this table would need of a helper that serves only higher derivatives (a third
-derivative of ``np.prod``) is refused where it is asked for.
+derivative of ``np.prod``) is refused where it is asked for. ``matrix_power``'s helpers have
+derivatives of every order: each is a derivative of a power of a block matrix
+``[[a, t], [0, a]]`` (``power_block``), whose top right block is the power's derivative.
 """
 
 import builtins
@@ -241,6 +243,7 @@ _linear(rt.undiagonal, "v, a, offset=0, axis1=0, axis2=1", "np.diagonal(g, offse
         None, None, None, None, shape=H.like("a", "v", "a"))
 _linear(rt.untrace, "v, a, offset=0, axis1=0, axis2=1", "np.trace(g, offset, axis1, axis2)",
         None, None, None, None, shape=H.like("a", "v", "a"))
+_inactive(rt.eye_like, "a, offset=0", shape=H.like("a"), notes="np.trace's adjoint is g times it")
 _linear(rt.diff_vjp, "v, a, n=1, axis=-1", "np.diff(g, n, axis)", None, None, None,
         shape=H.like("a", "v", "a"))
 _linear(rt.pad_to_full, "v, a, w, mode", "cut_from_full(g, a, w, mode)", None, None, None,
@@ -374,19 +377,48 @@ _general(rt.svdvals_tangent, "x, t", _SVD3, "svdvals_vjp(g, x)",
 _general(rt.svdvals_hvp, "v, x, t", _SVD3, _SVD3, "svdvals_hvp(v, x, g)",
          jvp=("svdvals_hvp(v_dot, x, t)", _SVD3, "svdvals_hvp(v, x, t_dot)"),
          shape=H.like("x", "x", "v", "t"), notes="v and x are refused")
-_POWER3 = _refused("the matrix_power helpers", "np.linalg.matrix_power")
+def _second_power(a, t, s):
+    """The second derivative of ``matrix_power(a, n)`` along ``t`` and ``s``: the top right
+    block of the derivative of the power of ``power_block(a, t)``."""
+    return (f"top_right(matrix_power_tangent(power_block({a}, {t}), "
+            f"power_block({s}, 0.0 * {t}), n))")
+
+
+def _third_power(a, t, s, r):
+    """Its third derivative, along ``t``, ``s`` and ``r``: the second derivative's, of blocks."""
+    second = _second_power(f"power_block({a}, {t})", f"power_block({s}, 0.0 * {t})",
+                           f"power_block({r}, 0.0 * {t})")
+    return f"top_right({second})"
+
+
+_AT = "np.matrix_transpose"
 _general(rt.matrix_power_vjp, "v, a, n", "matrix_power_tangent(a, g, n)",
          "matrix_power_hvp(v, a, g, n)", None,
          jvp=("matrix_power_vjp(v_dot, a, n)", "matrix_power_hvp(v, a, a_dot, n)", None),
          shape=H.like("a", "a", "v"), domain={"a": "invertible", "n": "int"})
-_general(rt.matrix_power_tangent, "a, t, n", _POWER3, "matrix_power_vjp(g, a, n)", None,
-         jvp=(_POWER3, "matrix_power_tangent(a, t_dot, n)", None), shape=H.like("a", "a", "t"),
-         domain={"a": "invertible", "n": "int"}, notes="a is refused")
-_general(rt.matrix_power_hvp, "v, a, t, n", _POWER3, _POWER3, "matrix_power_hvp(v, a, g, n)",
-         None, jvp=("matrix_power_hvp(v_dot, a, t, n)", _POWER3,
-                    "matrix_power_hvp(v, a, t_dot, n)", None),
+_general(rt.matrix_power_tangent, "a, t, n", "matrix_power_hvp(g, a, t, n)",
+         "matrix_power_vjp(g, a, n)", None,
+         jvp=(_second_power("a", "t", "a_dot"), "matrix_power_tangent(a, t_dot, n)", None),
+         shape=H.like("a", "a", "t"), domain={"a": "invertible", "n": "int"},
+         notes="its derivatives of every order are derivatives of powers of power_block(a, t)")
+_general(rt.matrix_power_hvp, "v, a, t, n", _second_power("a", "g", "t"),
+         _third_power(f"{_AT}(a)", "v", f"{_AT}(t)", f"{_AT}(g)"),
+         "matrix_power_hvp(v, a, g, n)", None,
+         jvp=("matrix_power_hvp(v_dot, a, t, n)",
+              _third_power(f"{_AT}(a)", "v", f"{_AT}(t)", f"{_AT}(a_dot)"),
+              "matrix_power_hvp(v, a, t_dot, n)", None),
          shape=H.like("a", "a", "v", "t"), domain={"a": "invertible", "n": "int"},
-         notes="v and a are refused")
+         notes="the Hessian of sum(v * matrix_power(a, n)) times t; symmetric in t and the "
+               "adjoint, and its derivative in a is symmetric too")
+_general(rt.power_block, "a, t", "unbroadcast(diagonal_blocks(g), a)",
+         "unbroadcast(top_right(g), t)",
+         jvp=("power_block(a_dot, 0.0 * t)", "power_block(0.0 * a, t_dot)"),
+         shape=H.blocks("a", "t", scale=2), complex=HOLOMORPHIC,
+         notes="[[a, t], [0, a]]: linear in a and t together")
+_linear(rt.top_right, "x", "power_block(0.0 * g, g)", shape=H.blocks("x", scale=0.5), views=True,
+        notes="the top right block; its adjoint is the block matrix with g there alone")
+_linear(rt.diagonal_blocks, "x", "power_block(g, 0.0 * g)", shape=H.blocks("x", scale=0.5),
+        notes="the sum of the diagonal blocks; its adjoint repeats g on the diagonal")
 _TRANSPOSED = "np.swapaxes(adjugate_jvp(a, np.swapaxes(g, -1, -2)), -1, -2)"
 _general(rt.adjugate, "a", _TRANSPOSED, jvp=("adjugate_jvp(a, a_dot)",), shape=H.like("a"),
          domain={"a": "invertible"}, complex=HOLOMORPHIC,

@@ -5,9 +5,12 @@ whose variable parts are operands of the statement. The adjoint of a read adds `
 indexed part of ``x_bar`` in place (``x_bar[i, 1:] += g``), on an array the reverse sweep made
 itself, or with ``np.add.at`` where an integer array index may repeat positions.
 
-A write ``y[index] = v`` (or ``y[index] += v``, ``-=``) is a *store*: a new value of ``y``
-that is the same array, changed in place. Its adjoint hands ``v`` the indexed part of
-``y_bar`` and, for ``=``, zeroes that part, since the old values there no longer matter.
+A write ``y[index] = v`` (or ``y[index] += v``, ``-=``, and ``np.add.at(y, index, v)``,
+which adds as often as a position is named) is a *store*: a new value of ``y`` that is the
+same array, changed in place. Its adjoint hands ``v`` the indexed part of ``y_bar`` and, for
+``=``, zeroes that part, since the old values there no longer matter. ``np.add.at`` is what
+the adjoint of a read with repeated positions says, so a derivative that says it can be
+differentiated again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from .registry import REGISTRY
 
 INDEX = "index"
 STORE = "store"
-STORE_OPS = {None: "=", "add": "+=", "sub": "-="}
+STORE_OPS = {None: "=", "add": "+=", "sub": "-=", "at": "np.add.at"}
+ADD_AT = "at"
 PLACEHOLDER = "\x00index"
 _ACTIVE = object()
 
@@ -87,11 +91,19 @@ class StoreRule(Rule):
     writes_part = True
 
     @property
+    def op(self):
+        """How generated code writes: None for ``=``, "+" and "-" for ``+=`` and ``-=``,
+        ``ADD_AT`` for ``np.add.at``."""
+        return {"=": None, "+=": "+", "-=": "-"}.get(self.symbol, ADD_AT)
+
+    @property
     def adjoint_text(self):
         part = "-y_bar[index]" if self.symbol == "-=" else "y_bar[index]"
         text = f"`v_bar = {part}` (summed back to `v`'s shape)"
         if self.symbol == "=":
             return text + ", then `y_bar[index] = 0.0`: the old values there are gone"
+        if self.op == ADD_AT:
+            text += ", every position read as often as the index names it"
         return text + "; `y_bar` passes on unchanged"
 
     def abstract_eval(self, call, args, site):
@@ -130,10 +142,12 @@ def rule(count):
 
 
 def store_rule(count, op=None):
-    """``y[index] = v`` (``op`` None), ``+= v`` ("add") or ``-= v`` ("sub"), with ``count``
-    variable index parts. Operands: the array, the value, then the index parts."""
+    """``y[index] = v`` (``op`` None), ``+= v`` ("add"), ``-= v`` ("sub") or
+    ``np.add.at(y, index, v)`` ("at"), with ``count`` variable index parts. Operands: the
+    array, the value, then the index parts."""
     params = ("x", "v") + tuple(f"i{k}" for k in range(count))
-    return StoreRule(fn=_STORES[op], name=f"x[index] {STORE_OPS[op]} v", params=params,
+    name = "np.add.at(x, index, v)" if op == ADD_AT else f"x[index] {STORE_OPS[op]} v"
+    return StoreRule(fn=_STORES[op], name=name, params=params,
                      defaults={}, templates=(_ACTIVE, _ACTIVE) + (None,) * count, kind=STORE,
                      symbol=STORE_OPS[op])
 
@@ -148,6 +162,7 @@ REGISTRY.add_structural("y = x[index]", rule(1))
 REGISTRY.add_structural("y[index] = v", store_rule(1))
 REGISTRY.add_structural("y[index] += v", store_rule(1, "add"))
 REGISTRY.add_structural("y[index] -= v", store_rule(1, "sub"))
+REGISTRY.add_structural("np.add.at(y, index, v)", store_rule(1, ADD_AT))
 
 
 def placeholder(k):
@@ -413,6 +428,22 @@ def stored_aval(v, region):
     if v.kind != ARRAY or v.shape is None or region.ndim is None or len(v.shape) <= region.ndim:
         return v
     return AVal(ARRAY, v.dtype, _squeezed(v.shape, region.ndim))
+
+
+def index_value(index):
+    """An index as a value passed to a function (``np.add.at(g, (slice(None), i), v)``,
+    ``last_assigned(g, (slice(None), i))``): ``:`` is written only inside a subscript,
+    elsewhere it is ``slice(None)``."""
+    if isinstance(index, gast.Slice):
+        parts = [index.lower, index.upper, index.step]
+        if index.step is None:
+            parts = [index.upper] if index.lower is None else parts[:2]
+        return gast.Call(func=code.ref(code.OBJ, slice),
+                         args=[code.const(None) if p is None else p for p in parts],
+                         keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[index_value(e) for e in index.elts], ctx=gast.Load())
+    return index
 
 
 def may_view(parts, index):

@@ -304,14 +304,14 @@ linear(np.trace, "a, offset=0, axis1=0, axis2=1", "untrace(g, a, offset, axis1, 
         None, None, kind=GENERAL, name="numpy.trace", shape=R.result(_trace_dims("a"),
                                                                      R.same("a")),
         selector=_select_trace,
-        forms={"matrix": ("g * np.eye(*a.shape, dtype=a.dtype)", None, None, None),
-               "matrix_offset": ("g * np.eye(*a.shape, k=offset, dtype=a.dtype)", None, None,
-                                 None)}, complex=HOLOMORPHIC)
+        forms={"matrix": ("g * eye_like(a)", None, None, None),
+               "matrix_offset": ("g * eye_like(a, offset)", None, None, None)},
+        complex=HOLOMORPHIC)
 linear(np.linalg.trace, "x, /, *, offset=0", "untrace(g, x, offset, -2, -1)", None,
         kind=GENERAL, name="numpy.linalg.trace", shape=R.result(_trace_dims("x"), R.same("x")),
         selector=_select_trace,
-        forms={"matrix": ("g * np.eye(*x.shape, dtype=x.dtype)", None),
-               "matrix_offset": ("g * np.eye(*x.shape, k=offset, dtype=x.dtype)", None)},
+        forms={"matrix": ("g * eye_like(x)", None),
+               "matrix_offset": ("g * eye_like(x, offset)", None)},
         complex=HOLOMORPHIC)
 
 

@@ -2,8 +2,9 @@
 tangents of ``solve``, ``cholesky``, ``eigvalsh``, ``svdvals`` and ``matrix_power``, and the
 derivatives of their adjoints, which are the Hessians of ``sum(g * f(a))`` (symmetric, so
 one helper gives both the tangent and the adjoint); the derivative of the adjugate, exact
-for singular matrices too; and the einsum with one operand replaced that the adjoint of
-``einsum_vjp`` is."""
+for singular matrices too; the block matrices whose powers hold the derivatives of
+``matrix_power`` of every order; and the einsum with one operand replaced that the adjoint
+of ``einsum_vjp`` is."""
 
 import numpy as np
 
@@ -15,8 +16,8 @@ from .reductions import product_of_others
 __all__ = [
     "solve_rhs_vjp_jvp", "solve_lhs_vjp_jvp", "solve_lhs_vjp_vjp", "cholesky_tangent",
     "cholesky_vjp_jvp", "cholesky_vjp_vjp", "eigvalsh_tangent", "eigvalsh_hvp", "svdvals_tangent",
-    "svdvals_hvp", "matrix_power_tangent", "matrix_power_hvp", "adjugate_jvp", "einsum_replaced",
-    "einsum_vjp_operands", "einsum_vjp_jvp",
+    "svdvals_hvp", "matrix_power_tangent", "matrix_power_hvp", "power_block", "top_right",
+    "diagonal_blocks", "adjugate_jvp", "einsum_replaced", "einsum_vjp_operands", "einsum_vjp_jvp",
 ]
 
 
@@ -204,6 +205,38 @@ def matrix_power_hvp(g, a, t, n):
     total = sum(slopes[k] @ g @ powers[n - 1 - k] + powers[k] @ g @ slopes[n - 1 - k]
                 for k in range(n))
     return cast_like(total, a)
+
+
+def power_block(a, t):
+    """The block matrix ``[[a, t], [0, a]]`` (of each matrix of a stack). A matrix power of
+    it holds the derivative of the power of ``a`` along ``t`` in its top right block, so
+    derivatives of ``matrix_power`` of every order are ``matrix_power_tangent`` of such
+    blocks (the Hessian's derivative is that of a block of blocks)."""
+    a, t = np.broadcast_arrays(np.asarray(a), np.asarray(t))
+    top = np.concatenate([a, t], axis=-1)
+    bottom = np.concatenate([np.zeros_like(a), a], axis=-1)
+    return np.concatenate([top, bottom], axis=-2)
+
+
+def top_right(x):
+    """The top right block of a block matrix made by :func:`power_block`."""
+    n = _half(x)
+    return np.asarray(x)[..., :n, n:]
+
+
+def diagonal_blocks(x):
+    """The sum of the two diagonal blocks of a block matrix: the adjoint of ``a`` in
+    :func:`power_block`."""
+    n = _half(x)
+    x = np.asarray(x)
+    return x[..., :n, :n] + x[..., n:, n:]
+
+
+def _half(x):
+    rows, columns = np.shape(x)[-2:]
+    if rows != columns or rows % 2:
+        raise ValueError(f"a matrix of {rows} by {columns} is not made of 2 by 2 square blocks")
+    return rows // 2
 
 
 def adjugate_jvp(a, t):

@@ -5,7 +5,7 @@ import numpy as np
 
 __all__ = [
     "untile", "unrepeat", "unpad", "untake", "untake_along_axis", "unsort", "undiagonal",
-    "untrace", "diff_vjp", "pad_to_full",
+    "untrace", "eye_like", "diff_vjp", "pad_to_full",
 ]
 
 
@@ -114,6 +114,14 @@ def undiagonal(g, a, offset=0, axis1=0, axis2=1):
 def untrace(g, a, offset=0, axis1=0, axis2=1):
     """The adjoint of ``np.trace(a, offset, axis1, axis2)``: ``g`` along the diagonal."""
     return undiagonal(np.expand_dims(g, -1), a, offset, axis1, axis2)
+
+
+def eye_like(a, offset=0):
+    """Ones along the diagonal ``offset`` of a matrix of ``a``'s shape and dtype: the adjoint
+    of ``np.trace`` of a matrix is ``g`` times it (``np.eye(*a.shape, dtype=a.dtype)``, which
+    srcdiff cannot read back to differentiate again)."""
+    a = np.asarray(a)
+    return np.eye(a.shape[0], a.shape[1], k=offset, dtype=a.dtype)
 
 
 def diff_vjp(g, a, n=1, axis=-1):

@@ -43,7 +43,7 @@ class ForwardSweep(PrimalPrinter):
                 call = stmt.value
                 out.append(code.Store((DEF, self.web(stmt)), self.store_index(stmt),
                                       self.operand(stmt, call.args[1]),
-                                      call.rule.symbol[:-1] or None))
+                                      call.rule.op))
                 return out
             if not stmt.is_copy and stmt.value.rule.statement_only:
                 out.append(code.Expr(self.primal(stmt)))

@@ -151,9 +151,10 @@ class WriteAdjoints:
         region, parts = self.region(stmt)
         given = self.program.aval(stmt, call.args[1])
         value_aval = indexing.stored_aval(given, region)
-        if indexing.repeats(parts, call.index):
+        if indexing.repeats(parts, call.index) and call.rule.op != indexing.ADD_AT:
             part = gast.Call(func=code.ref(OBJ, runtime.last_assigned),
-                             args=[code.clone(g), _index_value(code.clone(index))], keywords=[])
+                             args=[code.clone(g), indexing.index_value(code.clone(index))],
+                             keywords=[])
             view = False
         else:
             part = gast.Subscript(value=code.clone(g), slice=code.clone(index), ctx=gast.Load())
@@ -170,21 +171,6 @@ class WriteAdjoints:
             view = False
         expr = simplify(expr, self.scalar)
         return View(expr) if view else expr
-
-
-def _index_value(index):
-    """An index as a value passed to a function (``last_assigned(g, (slice(None), i))``):
-    ``:`` is written only inside a subscript, elsewhere it is ``slice(None)``."""
-    if isinstance(index, gast.Slice):
-        parts = [index.lower, index.upper, index.step]
-        if index.step is None:
-            parts = [index.upper] if index.lower is None else parts[:2]
-        return gast.Call(func=code.ref(OBJ, slice),
-                         args=[code.const(None) if p is None else p for p in parts],
-                         keywords=[])
-    if isinstance(index, gast.Tuple):
-        index.elts = [_index_value(e) for e in index.elts]
-    return index
 
 
 def _method(owner, name, *args):

@@ -249,7 +249,7 @@ class TangentRules:
         ``+=`` and ``-=``, nothing then)."""
         call = stmt.value
         web = self.web(stmt)
-        op = call.rule.symbol[:-1] or None
+        op = call.rule.op
         lines = [code.Store((DEF, web), self.store_index(stmt), self.operand(stmt, call.args[1]),
                             op)]
         if not self.carries(stmt):
