@@ -6,6 +6,7 @@
 
 from .api import (
     gradient,
+    graph,
     hessian,
     hvp,
     jacfwd,
@@ -13,6 +14,7 @@ from .api import (
     jacrev,
     jvp,
     source,
+    trace,
     value_and_grad,
     value_and_tangent,
     vjp,
@@ -21,6 +23,6 @@ from .errors import SrcdiffError
 from .primitives.user import defjvp, defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
-__all__ = ["SrcdiffError", "defjvp", "defvjp", "gradient", "hessian", "hvp", "jacfwd",
-           "jacobian", "jacrev", "jvp", "nondifferentiable", "source", "value_and_grad",
+__all__ = ["SrcdiffError", "defjvp", "defvjp", "gradient", "graph", "hessian", "hvp", "jacfwd",
+           "jacobian", "jacrev", "jvp", "nondifferentiable", "source", "trace", "value_and_grad",
            "value_and_tangent", "vjp", "vjp_of", "__version__"]

@@ -16,6 +16,8 @@ from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
 from .ir import avals
+from .views import graph as graph_view
+from .views import trace as trace_view
 
 
 def _public(function):
@@ -162,6 +164,26 @@ def source(f, *, wrt=None, args=None, mode=None):
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
     emitted = pipeline.derive(fn_ir, scope, param_avals, request)
     return emit.with_imports(emitted.all_imports, emitted.full_text)
+
+
+@_public
+def trace(f, *args, wrt=None, mode=None):
+    """Run ``f``'s derivative at ``args`` and record it statement by statement: a
+    :class:`~srcdiff.views.trace.Trace`, whose ``str()`` is a table of each generated
+    statement, the values it gave and the source line it came from (reverse mode: the
+    forward sweep, then the adjoints; ``mode="forward"``: values and tangents, the tangents
+    of ``wrt`` seeded with ones), and whose ``steps`` hold the values themselves."""
+    return trace_view.trace(_function(f), args, wrt, mode)
+
+
+@_public
+def graph(f, *args, wrt=None, highlight=None):
+    """The computation graph of ``f``'s three-address form as a picture: executed at
+    ``args`` (values on the nodes, local partials on the edges), or static without them.
+    ``highlight`` (a parameter name) marks the paths from that input to the result and adds
+    up their products of partials. The result has ``.dot``, ``.write(path)`` (``.dot``,
+    ``.svg``, ``.png``; the last two need Graphviz) and a notebook picture."""
+    return graph_view.graph(_function(f), args or None, wrt, highlight)
 
 
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):

@@ -23,6 +23,7 @@ from .errors import SrcdiffError
 from .frontend import lower, parse
 from .frontend.scope import StaticScope
 from .ir import avals
+from .views import graph, static, trace, values
 
 SHOW = ("derivative", "lowered", "both")
 
@@ -55,6 +56,19 @@ def parser():
                         "and its tangent, which takes one tangent per --wrt parameter")
     p.add_argument("--show", choices=SHOW, default="derivative",
                    help="print the derivative (default), the three-address form, or both")
+    p.add_argument("--trace", metavar="NAME=VALUE,...",
+                   help="run one function's derivative at these values (numbers, or lists "
+                        "of numbers for arrays) and print each statement with the values it "
+                        "gave and the source line it came from")
+    p.add_argument("--graph", metavar="OUT",
+                   help="draw one function's computation graph (its three-address form) to "
+                        "OUT.dot, OUT.svg or OUT.png (the last two need Graphviz), or '-' "
+                        "for DOT on stdout")
+    p.add_argument("--at", metavar="NAME=VALUE,...",
+                   help="with --graph: the values the graph is drawn at (values on the nodes, "
+                        "partial derivatives on the edges)")
+    p.add_argument("--highlight", metavar="NAME",
+                   help="with --graph: mark the paths from this input to the result")
     p.add_argument("--version", action="version", version=f"srcdiff {__version__}")
     return p
 
@@ -64,7 +78,10 @@ def main(argv=None):
     try:
         kinds = _parse_args(args.arg)
         wrt = _parse_wrt(args.wrt)
-        text, errors = render(args.file, args.names, wrt, args.show, kinds, args.mode)
+        if any(v is not None for v in (args.trace, args.graph, args.at, args.highlight)):
+            text, errors = _view(args, wrt), []
+        else:
+            text, errors = render(args.file, args.names, wrt, args.show, kinds, args.mode)
     except SrcdiffError as error:
         print(error, file=sys.stderr)
         return 1
@@ -107,6 +124,38 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None, mode=REVERSE
                 raise
             errors.append(error)
     return emit.with_imports(imports, "\n\n".join(blocks)), errors
+
+
+def _view(args, wrt):
+    """``--trace`` or ``--graph``: one function's derivative run, or its graph drawn, at the
+    values given (the file is still not run: its functions are made from their ``def``s)."""
+    if args.trace is not None and args.graph is not None or args.graph is None and (
+            args.at is not None or args.highlight is not None):
+        raise SrcdiffError("give either --trace or --graph" if args.graph is not None else
+                           "--at and --highlight go with --graph", hint="srcdiff FILE NAME "
+                           "--trace a=2,b=1, or srcdiff FILE NAME --graph OUT.svg --at a=2,b=1")
+    source = parse.read_file(args.file)
+    scope = StaticScope(source)
+    functions = _chosen(source, args.file, list(dict.fromkeys(args.names)))
+    flag = "--trace" if args.trace is not None else "--graph"
+    if len(functions) != 1:
+        raise SrcdiffError(f"{flag} shows one function; name it", hint="functions in the "
+                           f"file: {', '.join(f.name for f in functions)}")
+    fn_ir = lower.lower(source, functions[0], scope)
+    wanted = _wanted(fn_ir, wrt, source)
+    counts = {p for p, kind in assumed_avals(fn_ir, scope).items() if kind == avals.PY_INT}
+    given = args.trace if args.trace is not None else args.at
+    flag = "--trace" if args.trace is not None else "--at"
+    at = None if given is None else values.bind(
+        fn_ir.param_names, values.parse_assignments(given, flag), flag, counts)
+    namespace = static.namespace(source, scope)
+    if args.trace is not None:
+        return str(trace.trace_lowered(fn_ir, scope, namespace, at, wanted, args.mode))
+    picture = graph.graph_lowered(fn_ir, scope, namespace, at, wanted, args.highlight)
+    if args.graph == "-":
+        return picture.dot
+    picture.write(args.graph)
+    return f"wrote {args.graph}\n"
 
 
 def _chosen(source, path, names):
