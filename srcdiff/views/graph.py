@@ -18,6 +18,8 @@ import pathlib
 import shutil
 import subprocess
 
+import numpy as np
+
 from ..driver import dispatch
 from ..driver.options import Options
 from ..driver.wrt import normalize_wrt
@@ -152,6 +154,9 @@ def graph_lowered(fn_ir, scope, namespace, values, wrt=None, highlight=None):
 
 
 def _value(value):
+    """Numbers to six digits, arrays by their shape (a picture has no room for more)."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        return f"{value.dtype}[{', '.join(str(n) for n in value.shape)}]"
     if is_scalar(value) and not isinstance(value, complex):
         return number(value, 6)
     return describe(value)
@@ -254,9 +259,10 @@ def _caption(function, name, paths, total, gradient, executed, flow):
 
 
 def _dot(flow, title, marked, caption):
+    label = "".join(_escaped(line) + "\\l" for line in [title, *caption])
     lines = [f"digraph {_quoted(flow.fn_ir.name)} {{",
-             f"  graph [rankdir=LR, fontname=Helvetica, labelloc=t, "
-             f"label={_quoted(title)}];",
+             f'  graph [rankdir=LR, fontname=Helvetica, labelloc=b, labeljust=l, '
+             f'label="{label}"];',
              "  node [shape=box, style=rounded, fontname=Helvetica];",
              "  edge [fontname=Helvetica, fontsize=10];"]
     marked_nodes = {e.source for e in flow.edges if id(e) in marked} | {
@@ -275,9 +281,6 @@ def _dot(flow, title, marked, caption):
             lines.append("  }")
     for edge in flow.edges:
         lines.append(f"  {edge.source} -> {edge.target} [{_edge_attributes(flow, edge, marked)}];")
-    if caption:
-        text = "".join(line + "\\l" for line in (_escaped(c) for c in caption))
-        lines.append(f'  caption [shape=plaintext, style="", label="{text}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 

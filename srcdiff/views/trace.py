@@ -33,7 +33,7 @@ LIMIT = 4
 ITERATION, ASSIGNMENT, RETURN = "iteration", "assignment", "return"
 _COLUMNS = ("line", "role", "statement", "value", "source")
 _WIDEST_STATEMENT = 48
-_WIDEST_VALUE = 44
+_WIDEST_VALUE = 64
 
 
 class Step(Record):
