@@ -16,6 +16,7 @@ import pytest
 
 import srcdiff
 from srcdiff import cli
+from srcdiff.views import dataflow
 from srcdiff.views import graph as graph_view
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
@@ -189,3 +190,11 @@ def test_command_line_errors(args, message, capsys):
     status, out, err = run_cli(args, capsys)
     assert status == 1 and out == ""
     assert message in err and "Traceback" not in err
+
+
+def test_an_executed_graph_too_large_to_read_is_refused(monkeypatch):
+    monkeypatch.setattr(dataflow, "MAX_NODES", 10)
+    with pytest.raises(srcdiff.SrcdiffError, match="more than 10 nodes") as info:
+        srcdiff.graph(many_sines, 0.5)
+    assert "static graph" in str(info.value)
+    assert len(srcdiff.graph(many_sines).flow.nodes) < 10

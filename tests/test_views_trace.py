@@ -208,3 +208,29 @@ def test_the_file_is_not_run(capsys):
     """views.py raises SystemExit at its top level: only its defs are made."""
     status, out, _ = run_cli(["scaled_sum", "--trace", "x=0.5,n=3"], capsys)
     assert status == 0 and "soft_vjp" in out
+
+
+SHIFT = 3.0
+
+
+def _closure(scale):
+    def inner(x, *, k=2.0):
+        return math.sin(scale * x) * k + SHIFT
+    return inner
+
+
+def cube(x):
+    return x * x * x
+
+
+def test_closures_keyword_only_parameters_and_module_names():
+    inner = _closure(2.0)
+    trace = srcdiff.trace(inner, 0.3)
+    assert trace.result == srcdiff.value_and_grad(inner)(0.3)
+    assert trace["t1"] == pytest.approx(0.6)
+
+
+def test_the_trace_of_a_derivative_is_of_the_code_it_runs():
+    trace = srcdiff.trace(srcdiff.gradient(cube), 2.0)
+    assert trace.value == 12.0 and trace.derivative == 12.0
+    assert trace.header.startswith("trace of cube_grad_value_and_grad at x = 2.0")

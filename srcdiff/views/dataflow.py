@@ -36,6 +36,13 @@ from . import instrument
 from .values import is_scalar
 
 INPUT, OPERATION, LOOP = "input", "operation", "loop variable"
+MAX_NODES = 2000
+"""An executed graph stops there: a picture of more values teaches nothing (the static
+graph of a long loop stays small)."""
+
+
+class TooLarge(Exception):
+    """The executed graph would have more than MAX_NODES nodes."""
 
 
 class Node:
@@ -84,10 +91,13 @@ class Dataflow:
         self.inputs = {}
         self.executed = False
         self.seen = set()
+        self.between = {}
         self.loops = {}
         """Static graphs: node id -> the header of the loop its statement is in."""
 
     def add(self, name, kind, operation, **more):
+        if len(self.nodes) >= MAX_NODES:
+            raise TooLarge()
         node = Node(f"n{len(self.nodes) + 1}", name, kind, operation, **more)
         self.nodes[node.id] = node
         return node
@@ -100,24 +110,32 @@ class Dataflow:
             if (edge.source, edge.target, key) in self.seen:
                 return
             self.seen.add((edge.source, edge.target, key))
-        for known in self.edges:
-            if known.source == edge.source and known.target == edge.target:
-                _merge(known, edge)
-                return
+        known = self.between.get((edge.source, edge.target))
+        if known is not None:
+            _merge(known, edge)
+            return
+        self.between[edge.source, edge.target] = edge
         self.edges.append(edge)
+
+    def reaching(self, start, backwards=False):
+        """The nodes reached from ``start`` along the edges (against them: ``backwards``)."""
+        step = {}
+        for edge in self.edges:
+            ends = (edge.target, edge.source) if backwards else (edge.source, edge.target)
+            step.setdefault(ends[0], []).append(ends[1])
+        reached, frontier = {start}, [start]
+        while frontier:
+            for node in step.get(frontier.pop(), ()):
+                if node not in reached:
+                    reached.add(node)
+                    frontier.append(node)
+        return reached
 
     def pruned(self):
         """Only the nodes the result depends on, and the inputs."""
         if self.output is None:
             return self
-        keep, frontier = {self.output}, [self.output]
-        while frontier:
-            target = frontier.pop()
-            for edge in self.edges:
-                if edge.target == target and edge.source not in keep:
-                    keep.add(edge.source)
-                    frontier.append(edge.source)
-        keep |= set(self.inputs.values())
+        keep = self.reaching(self.output, backwards=True) | set(self.inputs.values())
         self.nodes = {k: n for k, n in self.nodes.items() if k in keep}
         self.edges = [e for e in self.edges if e.source in keep and e.target in keep]
         return self
@@ -149,6 +167,10 @@ def executed(fn_ir, namespace, values):
     try:
         instrument.run(definition, namespace, text, list(values), recorder)
     except instrument.Failed as failure:
+        if isinstance(failure.error, TooLarge):
+            raise SrcdiffError(f"the executed graph of {fn_ir.name} at these arguments has "
+                               f"more than {MAX_NODES} nodes", hint="draw it for fewer loop "
+                               "iterations, or draw the static graph (no arguments)") from None
         raise SrcdiffError(f"{fn_ir.name} raised {type(failure.error).__name__}: "
                            f"{failure.error} at these arguments", hint="draw the graph at "
                            "other values") from None

@@ -20,7 +20,7 @@ import subprocess
 
 import numpy as np
 
-from ..driver import dispatch
+from ..driver import dispatch, higher
 from ..driver.options import Options
 from ..driver.wrt import normalize_wrt
 from ..errors import SrcdiffError
@@ -106,6 +106,12 @@ def render(dot, fmt):
 
 def graph(fn, args=None, wrt=None, highlight=None):
     """The picture of ``fn``'s computation graph at ``args`` (static without them)."""
+    if higher.is_derivative(fn):
+        if args is None:
+            raise SrcdiffError(f"the graph of a derivative of {fn.__name__} depends on the "
+                               "kinds of its arguments", hint="pass example arguments: "
+                               "graph(g, x, ...)")
+        fn = higher.materialized(fn, tuple(args))
     fn_ir, scope = dispatch.lowered(fn)
     values = None
     if args is not None:
@@ -175,20 +181,8 @@ def _on_paths(flow, start):
     """The edges on some path from ``start`` to the result."""
     if flow.output is None:
         return set()
-    reached, frontier = {start}, [start]
-    while frontier:
-        node = frontier.pop()
-        for edge in flow.edges:
-            if edge.source == node and edge.target not in reached:
-                reached.add(edge.target)
-                frontier.append(edge.target)
-    reaching, frontier = {flow.output}, [flow.output]
-    while frontier:
-        node = frontier.pop()
-        for edge in flow.edges:
-            if edge.target == node and edge.source not in reaching:
-                reaching.add(edge.source)
-                frontier.append(edge.source)
+    reached = flow.reaching(start)
+    reaching = flow.reaching(flow.output, backwards=True)
     return {id(e) for e in flow.edges if e.source in reached and e.target in reaching
             and e.active}
 
@@ -204,17 +198,13 @@ def _path_sum(flow, start, executed):
     for edge in flow.edges:
         if edge.active:
             into.setdefault(edge.target, []).append(edge)
-    paths = []
-
-    def walk(node, suffix):
-        if len(paths) > MAX_LISTED_PATHS:
-            return
+    paths, stack = [], [(flow.output, [])]
+    while stack and len(paths) <= MAX_LISTED_PATHS:
+        node, suffix = stack.pop()
         if node == start:
-            paths.append(list(suffix))
-            return
-        for edge in into.get(node, ()):
-            walk(edge.source, [edge] + suffix)
-    walk(flow.output, [])
+            paths.append(suffix)
+            continue
+        stack += [(edge.source, [edge] + suffix) for edge in reversed(into.get(node, ()))]
     order = sorted(flow.nodes, key=lambda k: int(k[1:]))
     total = {start: 1.0}
     for node in order:

@@ -80,9 +80,10 @@ class Recorder:
         pass
 
 
-def run(function_def, namespace, text, args, recorder):
+def run(function_def, namespace, text, args, recorder, keywords=None):
     """Call the function defined by ``function_def`` (a standard-library tree of ``text``,
-    the printed code, whose lines it keeps), instrumented for ``recorder``, with ``args``.
+    the printed code, whose lines it keeps), instrumented for ``recorder``, with ``args``
+    (and ``keywords``).
     Raises :class:`Failed` where the code raises, with the printed line that raised."""
     tree = _Instrumenter().function(function_def)
     filename = f"<srcdiff trace {function_def.name} #{next(_counter)}>"
@@ -92,7 +93,7 @@ def run(function_def, namespace, text, args, recorder):
     scope[RECORDER] = recorder
     exec(compile(module, filename, "exec"), scope)  # noqa: S102 (srcdiff's own output)
     try:
-        return scope[function_def.name](*args)
+        return scope[function_def.name](*args, **(keywords or {}))
     except Exception as error:  # noqa: BLE001 - told with the printed line that raised
         raise Failed(error, _failing_line(error, filename)) from None
 

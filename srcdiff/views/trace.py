@@ -123,7 +123,11 @@ def _named(name, value):
 
 
 def trace(fn, args, wrt=None, mode=None):
-    """The trace of ``fn``'s derivative at ``args`` (see :class:`Trace`)."""
+    """The trace of ``fn``'s derivative at ``args`` (see :class:`Trace`); for a function
+    made by :func:`srcdiff.gradient` and its companions, of the derivative of the code it
+    runs, as :func:`srcdiff.source` prints it."""
+    if higher.is_derivative(fn):
+        fn = higher.materialized(fn, tuple(args))
     fn_ir, scope = dispatch.lowered(fn)
     names = normalize_wrt(fn_ir.param_names, wrt, fn.__name__)
     family = dispatch.Family(fn, fn_ir, scope, Options(names))
@@ -145,12 +149,13 @@ def trace_lowered(fn_ir, scope, module_globals, values, wrt, mode=None):
     definition = next(node for node in ast.parse(emitted.text).body
                       if isinstance(node, ast.FunctionDef))
     arguments = dict(zip(fn_ir.param_names, values))
-    call = list(values)
+    call = [arguments[p.name] for p in fn_ir.params if p.kind != "keyword_only"]
+    keywords = {p.name: arguments[p.name] for p in fn_ir.params if p.kind == "keyword_only"}
     if mode == FORWARD:
         call += [_ones_like(arguments[p]) for p in wrt]
     recorder = _Recorder(emitted)
     try:
-        result = instrument.run(definition, namespace, emitted.text, call, recorder)
+        result = instrument.run(definition, namespace, emitted.text, call, recorder, keywords)
     except instrument.Failed as failure:
         raise _failure(fn_ir, emitted, failure, arguments) from None
     header = emitted.text.splitlines()[0].lstrip("# ")

@@ -8,7 +8,6 @@ Also the values a user types for the command line's ``--trace`` and ``--at``
 from __future__ import annotations
 
 import ast
-import copy
 
 import numpy as np
 
@@ -70,14 +69,16 @@ def number(value, digits=None):
 
 
 def snapshot(value):
-    """A copy that later writes into the value (arrays, tapes) leave as it was."""
+    """A copy that later writes into the value (arrays, tapes) leave as it was. Lists and
+    dicts are copied, not their items: what generated code pushes on a tape is never
+    written into afterwards, and copying every item at every push would cost the square
+    of the tape's length."""
     if isinstance(value, np.ndarray):
         return value.copy()
-    if isinstance(value, (list, dict)):
-        try:
-            return copy.deepcopy(value)
-        except Exception:  # noqa: BLE001 - an uncopyable item: show it as it ends up
-            return value
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
     return value
 
 
