@@ -16,8 +16,6 @@ from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
 from .ir import avals
-from .views import graph as graph_view
-from .views import trace as trace_view
 
 
 def _public(function):
@@ -173,6 +171,7 @@ def trace(f, *args, wrt=None, mode=None):
     statement, the values it gave and the source line it came from (reverse mode: the
     forward sweep, then the adjoints; ``mode="forward"``: values and tangents, the tangents
     of ``wrt`` seeded with ones), and whose ``steps`` hold the values themselves."""
+    from .views import trace as trace_view  # imported when first used: start-up stays fast
     return trace_view.trace(_function(f), args, wrt, mode)
 
 
@@ -183,6 +182,7 @@ def graph(f, *args, wrt=None, highlight=None):
     ``highlight`` (a parameter name) marks the paths from that input to the result and adds
     up their products of partials. The result has ``.dot``, ``.write(path)`` (``.dot``,
     ``.svg``, ``.png``; the last two need Graphviz) and a notebook picture."""
+    from .views import graph as graph_view  # imported when first used: start-up stays fast
     return graph_view.graph(_function(f), args or None, wrt, highlight)
 
 

@@ -23,7 +23,6 @@ from .errors import SrcdiffError
 from .frontend import lower, parse
 from .frontend.scope import StaticScope
 from .ir import avals
-from .views import graph, static, trace, values
 
 SHOW = ("derivative", "lowered", "both")
 
@@ -128,7 +127,9 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None, mode=REVERSE
 
 def _view(args, wrt):
     """``--trace`` or ``--graph``: one function's derivative run, or its graph drawn, at the
-    values given (the file is still not run: its functions are made from their ``def``s)."""
+    values given (the file is still not run: its functions are made from their ``def``s).
+    The views are imported here, when asked for, so that printing code starts fast."""
+    from .views import graph, static, trace, values
     if args.trace is not None and args.graph is not None or args.graph is None and (
             args.at is not None or args.highlight is not None):
         raise SrcdiffError("give either --trace or --graph" if args.graph is not None else

@@ -18,6 +18,7 @@ import pytest
 import srcdiff
 from srcdiff import cli
 from srcdiff.views import values as view_values
+from srcdiff.views.trace import Trace
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 VIEWS = GOLDEN / "views.py"
@@ -79,7 +80,7 @@ def test_golden_trace(name, capsys):
 
 def test_seed_002_trace_values():
     trace = srcdiff.trace(e, 2.0, 1.0, wrt=("a", "b"))
-    assert isinstance(trace, srcdiff.views.trace.Trace)
+    assert isinstance(trace, Trace)
     assert (trace["c"], trace["d"], trace["e"]) == (3.0, 2.0, 6.0)
     assert (trace["c_bar"], trace["d_bar"], trace["a_bar"]) == (2.0, 3.0, 2.0)
     assert trace.values("b_bar") == [3.0, 5.0]
