@@ -29,7 +29,7 @@ from ..backend import emit, printer
 from ..backend.simplify import simplify
 from ..driver import jacobians
 from ..errors import SrcdiffError
-from ..ir import avals, code
+from ..ir import avals, code, names
 from ..ir import nodes as ir
 from ..ir.trees import parse_expression
 from . import instrument
@@ -331,15 +331,13 @@ def _template_partial(rule, bound, known, param, result_name, result_value):
 def formula_of(template, rule, bound, param, result_name):
     """The template as the operands' names write it: ``c_dot * d`` with ``c_dot`` = 1 is
     ``d``."""
-    dot = f"{param}_dot"
+    tangents = {p + names.TANGENT: p for p in rule.params}
     operand = {p: _operand_node(op) for p, op in bound.items()}
 
     def substituted(node):
         if isinstance(node, gast.Name):
-            if node.id == dot:
-                return code.const(1.0)
-            if node.id.endswith("_dot") and node.id[:-4] in rule.params:
-                return code.const(0.0)
+            if node.id in tangents:
+                return code.const(1.0 if tangents[node.id] == param else 0.0)
             if node.id in operand:
                 return code.clone(operand[node.id])
             if node.id == "ans" and result_name is not None:
@@ -368,8 +366,7 @@ def _evaluated(template, rule, known, param, result_value):
     python = all(isinstance(v, (int, float, complex)) for v in known.values())
     scope = {"np": np, "math": math, "xp": math if python else np, **vars(runtime),
              **rule.helpers, **known, "ans": result_value}
-    scope.update((f"{p}_dot", 0.0) for p in rule.params)
-    scope[f"{param}_dot"] = 1.0
+    scope.update((p + names.TANGENT, 1.0 if p == param else 0.0) for p in rule.params)
     try:
         with np.errstate(all="ignore"):
             value = eval(template.text, scope)  # noqa: S307 - a rule's own template

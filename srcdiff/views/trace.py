@@ -66,7 +66,7 @@ class Trace:
     in reverse mode, the tangent in forward mode), ``source`` (the code that ran).
     ``str(trace)`` is the table; ``trace.table(limit=None)`` shows every iteration."""
 
-    def __init__(self, name, header, mode, arguments, steps, result, source, wrt):
+    def __init__(self, name, header, mode, arguments, steps, result, source, wrt, seeds=()):
         self.name = name
         self.header = header
         self.mode = mode
@@ -75,6 +75,7 @@ class Trace:
         self.result = result
         self.source = source
         self.wrt = wrt
+        self.seeds = seeds
 
     @property
     def value(self):
@@ -108,8 +109,8 @@ class Trace:
         function = self.name
         lines = [f"value: {_named(function, self.value)}"]
         if self.mode == FORWARD:
-            seeds = ", ".join(f"{p}_dot = {describe(_ones_like(v))}"
-                              for p, v in self.arguments.items() if p in self.wrt)
+            seeds = ", ".join(f"{name} = {describe(_ones_like(self.arguments[p]))}"
+                              for p, name in zip(self.wrt, self.seeds))
             lines.append(f"tangent of {function} along {seeds}: {describe(self.derivative)}")
             return lines
         parts = self.derivative if self.wrt.multiple else (self.derivative,)
@@ -162,7 +163,8 @@ def trace_lowered(fn_ir, scope, module_globals, values, wrt, mode=None):
     shown = ", ".join(f"{p} = {describe(v)}" for p, v in arguments.items())
     title = f"trace of {emitted.name} at {shown}: {header}"
     return Trace(fn_ir.name, title, mode, arguments, recorder.steps, result,
-                 emit.with_imports(emitted.all_imports, emitted.full_text), wrt)
+                 emit.with_imports(emitted.all_imports, emitted.full_text), wrt,
+                 emit.tangent_parameter_names(fn_ir, wrt))
 
 
 def _ones_like(value):
