@@ -8,6 +8,7 @@ from .api import (
     assert_grad,
     check_grad,
     gradient,
+    graph,
     hessian,
     hvp,
     jacfwd,
@@ -15,6 +16,7 @@ from .api import (
     jacrev,
     jvp,
     source,
+    trace,
     value_and_grad,
     value_and_tangent,
     vjp,
@@ -24,5 +26,6 @@ from .primitives.user import defjvp, defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
 __all__ = ["SrcdiffError", "assert_grad", "check_grad", "defjvp", "defvjp", "gradient",
-           "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nondifferentiable",
-           "source", "value_and_grad", "value_and_tangent", "vjp", "vjp_of", "__version__"]
+           "graph", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nondifferentiable",
+           "source", "trace", "value_and_grad", "value_and_tangent", "vjp", "vjp_of",
+           "__version__"]

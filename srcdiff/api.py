@@ -221,6 +221,28 @@ def _compiled_source(holder):
     return text
 
 
+@_public
+def trace(f, *args, wrt=None, mode=None):
+    """Run ``f``'s derivative at ``args`` and record it statement by statement: a
+    :class:`~srcdiff.views.trace.Trace`, whose ``str()`` is a table of each generated
+    statement, the values it gave and the source line it came from (reverse mode: the
+    forward sweep, then the adjoints; ``mode="forward"``: values and tangents, the tangents
+    of ``wrt`` seeded with ones), and whose ``steps`` hold the values themselves."""
+    from .views import trace as trace_view  # imported when first used: start-up stays fast
+    return trace_view.trace(_function(f), args, wrt, mode)
+
+
+@_public
+def graph(f, *args, wrt=None, highlight=None):
+    """The computation graph of ``f``'s three-address form as a picture: executed at
+    ``args`` (values on the nodes, local partials on the edges), or static without them.
+    ``highlight`` (a parameter name) marks the paths from that input to the result and adds
+    up their products of partials. The result has ``.dot``, ``.write(path)`` (``.dot``,
+    ``.svg``, ``.png``; the last two need Graphviz) and a notebook picture."""
+    from .views import graph as graph_view  # imported when first used: start-up stays fast
+    return graph_view.graph(_function(f), args or None, wrt, highlight)
+
+
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
     fn = _function(f)
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)

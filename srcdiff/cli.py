@@ -70,6 +70,19 @@ def parser():
                         "1 when they disagree. VALUE is a number or a Python literal such as "
                         "[1.0, 2.0] (an array). FILE is imported to call the function (its "
                         "__main__ block does not run)")
+    p.add_argument("--trace", metavar="NAME=VALUE,...",
+                   help="run one function's derivative at these values (numbers, or lists "
+                        "of numbers for arrays) and print each statement with the values it "
+                        "gave and the source line it came from")
+    p.add_argument("--graph", metavar="OUT",
+                   help="draw one function's computation graph (its three-address form) to "
+                        "OUT.dot, OUT.svg or OUT.png (the last two need Graphviz), or '-' "
+                        "for DOT on stdout")
+    p.add_argument("--at", metavar="NAME=VALUE,...",
+                   help="with --graph: the values the graph is drawn at (values on the nodes, "
+                        "partial derivatives on the edges)")
+    p.add_argument("--highlight", metavar="NAME",
+                   help="with --graph: mark the paths from this input to the result")
     p.add_argument("--version", action="version", version=f"srcdiff {__version__}")
     return p
 
@@ -82,7 +95,10 @@ def main(argv=None):
         if args.check is not None:
             return check_file(args.file, args.names, wrt, kinds,
                               parse_pairs(args.check, "--check"))
-        text, errors = render(args.file, args.names, wrt, args.show, kinds, args.mode)
+        if any(v is not None for v in (args.trace, args.graph, args.at, args.highlight)):
+            text, errors = _view(args, wrt), []
+        else:
+            text, errors = render(args.file, args.names, wrt, args.show, kinds, args.mode)
     except SrcdiffError as error:
         print(error, file=sys.stderr)
         return 1
@@ -289,6 +305,40 @@ def _raised_in(path, exc):
         elif found is not None and os.path.abspath(frame.filename).startswith(mine):
             found = None
     return found
+
+
+def _view(args, wrt):
+    """``--trace`` or ``--graph``: one function's derivative run, or its graph drawn, at the
+    values given (the file is still not run: its functions are made from their ``def``s).
+    The views are imported here, when asked for, so that printing code starts fast."""
+    from .views import graph, static, trace, values
+    if args.trace is not None and args.graph is not None or args.graph is None and (
+            args.at is not None or args.highlight is not None):
+        raise SrcdiffError("give either --trace or --graph" if args.graph is not None else
+                           "--at and --highlight go with --graph", hint="srcdiff FILE NAME "
+                           "--trace a=2,b=1, or srcdiff FILE NAME --graph OUT.svg --at a=2,b=1")
+    source = parse.read_file(args.file)
+    scope = StaticScope(source)
+    functions = _chosen(source, args.file, list(dict.fromkeys(args.names)))
+    flag = "--trace" if args.trace is not None else "--graph"
+    if len(functions) != 1:
+        raise SrcdiffError(f"{flag} shows one function; name it", hint="functions in the "
+                           f"file: {', '.join(f.name for f in functions)}")
+    fn_ir = lower.lower(source, functions[0], scope)
+    wanted = _wanted(fn_ir, wrt, source)
+    counts = {p for p, kind in assumed_avals(fn_ir, scope).items() if kind == avals.PY_INT}
+    given = args.trace if args.trace is not None else args.at
+    flag = "--trace" if args.trace is not None else "--at"
+    at = None if given is None else values.bind(
+        fn_ir.param_names, values.parse_assignments(given, flag), flag, counts)
+    namespace = static.namespace(source, scope)
+    if args.trace is not None:
+        return str(trace.trace_lowered(fn_ir, scope, namespace, at, wanted, args.mode))
+    picture = graph.graph_lowered(fn_ir, scope, namespace, at, wanted, args.highlight)
+    if args.graph == "-":
+        return picture.dot
+    picture.write(args.graph)
+    return f"wrote {args.graph}\n"
 
 
 def _chosen(source, path, names):

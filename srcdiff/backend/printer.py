@@ -73,19 +73,22 @@ _OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": oper
               "%": operator.mod}
 
 
-def lowered_source(fn):
+def lowered_source(fn, table=None):
     """The three-address form of a lowered function, one primitive per line, with its
     branches and loops (a ``while`` loop's test is computed before it and at the end of
-    its body, as the derivative does)."""
+    its body, as the derivative does). ``table``, a dict, receives each printed line's
+    number (from 1) and the IR statement printed there."""
     lines = [f"def {fn.name}({', '.join(fn.param_names)}):"]
-    _lowered_block(fn.body, 1, lines)
+    _lowered_block(fn.body, 1, lines, {} if table is None else table)
     return "\n".join(lines) + "\n"
 
 
-def _lowered_block(block, depth, lines):
+def _lowered_block(block, depth, lines, table):
     indent = INDENT * depth
     start = len(lines)
     for stmt in block:
+        if not isinstance(stmt, ir.While):
+            table[len(lines) + 1] = stmt
         if isinstance(stmt, ir.Assign):
             lines.append(indent + render(_lowered_assignment(stmt)))
         elif isinstance(stmt, ir.Return):
@@ -94,17 +97,18 @@ def _lowered_block(block, depth, lines):
             lines.append(f"{indent}break")
         elif isinstance(stmt, ir.If):
             lines.append(f"{indent}if {_lowered_value(stmt.test)}:")
-            _lowered_block(stmt.body, depth + 1, lines)
+            _lowered_block(stmt.body, depth + 1, lines, table)
             if stmt.orelse:
                 lines.append(f"{indent}else:")
-                _lowered_block(stmt.orelse, depth + 1, lines)
+                _lowered_block(stmt.orelse, depth + 1, lines, table)
         elif isinstance(stmt, ir.For):
             lines.append(f"{indent}for {stmt.target} in {_lowered_value(stmt.iterable)}:")
-            _lowered_block(stmt.body, depth + 1, lines)
+            _lowered_block(stmt.body, depth + 1, lines, table)
         elif isinstance(stmt, ir.While):
-            _lowered_block(stmt.test_body, depth, lines)
+            _lowered_block(stmt.test_body, depth, lines, table)
+            table[len(lines) + 1] = stmt
             lines.append(f"{indent}while {_lowered_value(stmt.test)}:")
-            _lowered_block(stmt.body + stmt.test_body, depth + 1, lines)
+            _lowered_block(stmt.body + stmt.test_body, depth + 1, lines, table)
     if len(lines) == start:
         lines.append(f"{indent}pass")
 

@@ -107,6 +107,13 @@ def _primal(args, request):
     return tuple(args[:len(args) - extra]) if extra else tuple(args)
 
 
+def namespace_of(emitted, module_globals):
+    """The namespace in which ``emitted``'s printed text (and the VJPs it calls) has run,
+    over ``module_globals``: the views run an instrumented copy of the text there, so that
+    its names mean what they mean to the compiled derivative."""
+    return _materialize(emitted, module_globals).function.__globals__
+
+
 def _materialize(emitted, module_globals):
     """Run the printed source of ``emitted`` and of the VJPs it calls, each over the
     module-level names of the function it was made from (a callee in another module reads

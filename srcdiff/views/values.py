@@ -1,0 +1,162 @@
+"""Values as a reader wants them on one line: numbers short, arrays as their dtype and shape
+with a few elements, containers with a few items; never an internal repr.
+
+Also the values a user types for the command line's ``--trace`` and ``--at``
+(``a=2,b=1``, ``x=[1.0, 2.0]``), read as Python literals, never executed.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..errors import SrcdiffError
+
+SHOWN_ITEMS = 3
+
+
+def describe(value, items=SHOWN_ITEMS):
+    """``3.0``, ``float64[3, 4] [0.1, 0.2, 0.3, ...]``, ``[1.0, 2.0]``, ``list[0]``."""
+    if isinstance(value, np.ndarray):
+        shape = ", ".join(str(n) for n in value.shape)
+        if value.size == 0:
+            return f"{value.dtype}[{shape}]"
+        flat = [number(v) for v in value.ravel()[:items]]
+        more = ", ..." if value.size > items else ""
+        if value.ndim == 0:
+            return f"{value.dtype}[] {flat[0]}"
+        return f"{value.dtype}[{shape}] [{', '.join(flat)}{more}]"
+    if value is None or isinstance(value, (bool, np.bool_, str)):
+        return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, (int, float, complex, np.number)):
+        return number(value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return f"{type(value).__name__}[0]"
+        shown = [describe(v, items) for v in value[:items]]
+        if len(value) > items:
+            shown.append(f"... ({len(value)} items)")
+        if isinstance(value, list):
+            return "[" + ", ".join(shown) + "]"
+        return "(" + ", ".join(shown) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, dict):
+        shown = [f"{k!r}: {describe(v, items)}" for k, v in list(value.items())[:items]]
+        if len(value) > items:
+            shown.append("...")
+        return "{" + ", ".join(shown) + "}"
+    if isinstance(value, range):
+        return repr(value)
+    return f"<{type(value).__name__}>"
+
+
+def number(value, digits=None):
+    """A number as Python prints it where that is short (``3.0``, ``-0.25``), else with
+    six significant digits; ``digits`` forces ``%g`` with that many."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (complex, np.complexfloating)):
+        z = complex(value)
+        sign = "-" if z.imag < 0 else "+"
+        return f"({number(z.real, digits)}{sign}{number(abs(z.imag), digits)}j)"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    value = float(value)
+    if digits is not None:
+        return f"{value:.{digits}g}"
+    text = repr(value)
+    return text if len(text) <= 9 else f"{value:.6g}"
+
+
+def snapshot(value):
+    """A copy that later writes into the value (arrays, tapes) leave as it was. Lists and
+    dicts are copied, not their items: what generated code pushes on a tape is never
+    written into afterwards, and copying every item at every push would cost the square
+    of the tape's length."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def is_scalar(value):
+    return isinstance(value, (int, float, complex, np.number)) or (
+        isinstance(value, np.ndarray) and value.ndim == 0)
+
+
+def parse_assignments(text, flag):
+    """``"a=2,b=[1.0, 2.0]"`` as ``{"a": 2, "b": array([1., 2.])}``: lists of numbers
+    become float64 arrays; commas inside brackets belong to the value. Whole numbers stay
+    ints here: :func:`bind` makes floats of those that are not counts."""
+    pairs = {}
+    for item in _split(text):
+        name, sep, literal = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not literal.strip():
+            raise SrcdiffError(f"{flag} {item.strip()!r}: write NAME=VALUE pairs separated by "
+                               "commas", hint=f"for example {flag} a=2,b=1 or {flag} "
+                               "x=[1.0, 2.0]")
+        if name in pairs:
+            raise SrcdiffError(f"{flag}: {name} is given twice",
+                               hint="give each parameter's value once")
+        pairs[name] = _literal(name, literal.strip(), flag)
+    return pairs
+
+
+def _split(text):
+    items, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return [item for item in items if item.strip()] or [text]
+
+
+def _literal(name, text, flag):
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise SrcdiffError(f"{flag}: the value of {name}, {text!r}, is not a number or a "
+                           "Python literal", hint="write a number (2, 0.5, 1e-3) or a list "
+                           "of numbers ([1.0, 2.0]) for an array") from None
+    if isinstance(value, (bool, int, float, complex)):
+        return value
+    if isinstance(value, (list, tuple)) and _numbers(value):
+        return np.array(value, dtype=np.float64)
+    raise SrcdiffError(f"{flag}: the value of {name}, {text!r}, is neither a number nor a "
+                       "list of numbers", hint="lists of numbers become float64 arrays")
+
+
+def _numbers(value):
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_numbers(v) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def bind(param_names, given, flag, counts=()):
+    """The values of ``given`` (by name) in parameter order; a missing or unknown name is
+    an error with a hint. Whole numbers become floats, except for the parameters in
+    ``counts`` (loop bounds and indices), which stay ints."""
+    unknown = [name for name in given if name not in param_names]
+    if unknown:
+        raise SrcdiffError(f"{flag}: the function has no parameter named {unknown[0]!r}",
+                           hint=f"its parameters are: {', '.join(param_names)}")
+    missing = [name for name in param_names if name not in given]
+    if missing:
+        example = ",".join(f"{name}=1.0" for name in param_names)
+        raise SrcdiffError(f"{flag}: no value for {', '.join(missing)}",
+                           hint=f"give every parameter a value, e.g. {flag} {example}")
+    return [given[name] if name in counts or not _whole(given[name]) else float(given[name])
+            for name in param_names]
+
+
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool)
