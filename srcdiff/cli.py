@@ -9,7 +9,6 @@ where it has a place there) and exit status 1; a bug in srcdiff says so, without
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib.util
 import inspect
 import os
@@ -29,7 +28,7 @@ from .errors import SrcdiffError
 from .frontend import lower, parse
 from .frontend.scope import StaticScope
 from .ir import avals, specs
-from .views import check
+from .views import check, values
 
 SHOW = ("derivative", "lowered", "both")
 
@@ -94,7 +93,7 @@ def main(argv=None):
         wrt = _parse_wrt(args.wrt)
         if args.check is not None:
             return check_file(args.file, args.names, wrt, kinds,
-                              parse_pairs(args.check, "--check"))
+                              values.parse_pairs(args.check, "--check"))
         if any(v is not None for v in (args.trace, args.graph, args.at, args.highlight)):
             text, errors = _view(args, wrt), []
         else:
@@ -193,50 +192,6 @@ def check_file(path, names, wrt, kinds, given):
     return 0 if result.ok else 1
 
 
-def parse_pairs(text, flag):
-    """``NAME=VALUE,NAME=VALUE`` as ``{name: value}``, each VALUE a Python literal (a number,
-    or a list such as ``[1.0, 2.0]``: commas inside brackets do not separate pairs). An
-    error shows the text with a caret under the pair at fault."""
-    pairs, start, openers = {}, 0, []
-    for position, char in enumerate(text + ","):
-        if char in "([{":
-            openers.append(position)
-        elif char in ")]}" and not openers:
-            raise _in_argument(flag, text, position, f"{flag}: {char!r} closes nothing",
-                               "balance the brackets of each value")
-        elif char in ")]}":
-            openers.pop()
-        if position == len(text) and openers:
-            raise _in_argument(flag, text, openers[-1], f"{flag}: {text[openers[-1]]!r} is "
-                               "not closed", "balance the brackets of each value")
-        if char != "," or openers:
-            continue
-        item = text[start:position]
-        name, sep, value = item.partition("=")
-        at = start + len(item) - len(item.lstrip())
-        if not sep or not name.strip().isidentifier() or not value.strip():
-            raise _in_argument(flag, text, at, f"{flag}: write NAME=VALUE pairs separated "
-                               "by commas", "for example a=2,b=1 or x=[1.0, 2.0],y=0.5")
-        if name.strip() in pairs:
-            raise _in_argument(flag, text, at, f"{flag}: {name.strip()} is given twice",
-                               "give each parameter's value once")
-        try:
-            pairs[name.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            at += len(name) + 1 + len(value) - len(value.lstrip())
-            raise _in_argument(flag, text, at, f"{flag}: {value.strip()!r} is not a Python "
-                               "literal", "write a number, or a list of numbers such as "
-                               "[1.0, 2.0] for an array") from None
-        start = position + 1
-    return pairs
-
-
-def _in_argument(flag, text, column, message, hint):
-    """An error in a command-line argument, with the argument quoted and a caret."""
-    return SrcdiffError(message, source_line=f"{flag} {text}",
-                        col_offset=len(flag) + 1 + column, hint=hint)
-
-
 def as_kind(value, aval, what):
     """A literal from the command line as a value of the kind ``aval`` says: an int for an
     int parameter, an array for lists of numbers, floats for other numbers (``a=2`` is
@@ -311,7 +266,7 @@ def _view(args, wrt):
     """``--trace`` or ``--graph``: one function's derivative run, or its graph drawn, at the
     values given (the file is still not run: its functions are made from their ``def``s).
     The views are imported here, when asked for, so that printing code starts fast."""
-    from .views import graph, static, trace, values
+    from .views import graph, static, trace
     if args.trace is not None and args.graph is not None or args.graph is None and (
             args.at is not None or args.highlight is not None):
         raise SrcdiffError("give either --trace or --graph" if args.graph is not None else
@@ -429,16 +384,16 @@ def _parse_args(items):
         name, sep, spec = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier() or not spec.strip():
-            raise _in_argument("--arg", item, 0, "--arg: write NAME=KIND, e.g. x=float64[n]",
-                               KIND_HINT)
+            raise values.in_argument("--arg", item, 0,
+                                     "--arg: write NAME=KIND, e.g. x=float64[n]", KIND_HINT)
         if name in kinds:
             raise SrcdiffError(f"--arg {name} is given twice",
                                hint="give each parameter's kind once")
         try:
             kinds[name] = specs.parse(spec)
         except specs.SpecError as exc:
-            raise _in_argument("--arg", item, len(item) - len(spec) + exc.position,
-                               f"--arg {name}: {exc}", KIND_HINT) from None
+            raise values.in_argument("--arg", item, len(item) - len(spec) + exc.position,
+                                     f"--arg {name}: {exc}", KIND_HINT) from None
     return kinds
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import srcdiff
 from srcdiff import cli
+from srcdiff.views import values as view_values
 from srcdiff.views.check import GradientMismatch
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -193,7 +194,7 @@ def test_cli_values_become_the_parameters_kinds(tmp_path, capsys):
 ])
 def test_pairs_are_parsed_with_located_errors(text, message, caret):
     with pytest.raises(srcdiff.SrcdiffError) as raised:
-        cli.parse_pairs(text, "--check")
+        view_values.parse_pairs(text, "--check")
     lines = str(raised.value).splitlines()
     assert message in lines[0]
     assert lines[1] == f"    --check {text}"
@@ -202,7 +203,7 @@ def test_pairs_are_parsed_with_located_errors(text, message, caret):
 
 
 def test_pairs_allow_python_literals():
-    assert cli.parse_pairs("x=[1.0, 2.0],y=-3,z=(1, {'k': 2})", "--check") == {
+    assert view_values.parse_pairs("x=[1.0, 2.0],y=-3,z=(1, {'k': 2})", "--check") == {
         "x": [1.0, 2.0], "y": -3, "z": (1, {"k": 2})}
 
 

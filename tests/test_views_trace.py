@@ -185,7 +185,7 @@ def test_values_on_the_command_line():
     bound = view_values.bind(["a", "x", "n"], given, "--trace", counts={"n"})
     assert type(bound[0]) is float and type(bound[2]) is int
     for bad, message in [("a", "NAME=VALUE"), ("a=2,a=3", "given twice"),
-                         ("a=os.system", "not a number"), ("a='text'", "neither a number")]:
+                         ("a=os.system", "not a Python literal"), ("a='text'", "neither a number")]:
         with pytest.raises(srcdiff.SrcdiffError, match=message):
             view_values.parse_assignments(bad, "--trace")
 

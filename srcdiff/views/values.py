@@ -87,51 +87,64 @@ def is_scalar(value):
         isinstance(value, np.ndarray) and value.ndim == 0)
 
 
-def parse_assignments(text, flag):
-    """``"a=2,b=[1.0, 2.0]"`` as ``{"a": 2, "b": array([1., 2.])}``: lists of numbers
-    become float64 arrays; commas inside brackets belong to the value. Whole numbers stay
-    ints here: :func:`bind` makes floats of those that are not counts."""
-    pairs = {}
-    for item in _split(text):
-        name, sep, literal = item.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier() or not literal.strip():
-            raise SrcdiffError(f"{flag} {item.strip()!r}: write NAME=VALUE pairs separated by "
-                               "commas", hint=f"for example {flag} a=2,b=1 or {flag} "
-                               "x=[1.0, 2.0]")
-        if name in pairs:
-            raise SrcdiffError(f"{flag}: {name} is given twice",
-                               hint="give each parameter's value once")
-        pairs[name] = _literal(name, literal.strip(), flag)
+def parse_pairs(text, flag):
+    """``NAME=VALUE,NAME=VALUE`` as ``{name: value}``, each VALUE a Python literal (a number,
+    or a list such as ``[1.0, 2.0]``: commas inside brackets do not separate pairs). An
+    error shows the text with a caret under the pair at fault."""
+    pairs, start, openers = {}, 0, []
+    for position, char in enumerate(text + ","):
+        if char in "([{":
+            openers.append(position)
+        elif char in ")]}" and not openers:
+            raise in_argument(flag, text, position, f"{flag}: {char!r} closes nothing",
+                               "balance the brackets of each value")
+        elif char in ")]}":
+            openers.pop()
+        if position == len(text) and openers:
+            raise in_argument(flag, text, openers[-1], f"{flag}: {text[openers[-1]]!r} is "
+                               "not closed", "balance the brackets of each value")
+        if char != "," or openers:
+            continue
+        item = text[start:position]
+        name, sep, value = item.partition("=")
+        at = start + len(item) - len(item.lstrip())
+        if not sep or not name.strip().isidentifier() or not value.strip():
+            raise in_argument(flag, text, at, f"{flag}: write NAME=VALUE pairs separated "
+                               "by commas", "for example a=2,b=1 or x=[1.0, 2.0],y=0.5")
+        if name.strip() in pairs:
+            raise in_argument(flag, text, at, f"{flag}: {name.strip()} is given twice",
+                               "give each parameter's value once")
+        try:
+            pairs[name.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            at += len(name) + 1 + len(value) - len(value.lstrip())
+            raise in_argument(flag, text, at, f"{flag}: {value.strip()!r} is not a Python "
+                               "literal", "write a number, or a list of numbers such as "
+                               "[1.0, 2.0] for an array") from None
+        start = position + 1
     return pairs
 
 
-def _split(text):
-    items, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            items.append(text[start:i])
-            start = i + 1
-    items.append(text[start:])
-    return [item for item in items if item.strip()] or [text]
+def in_argument(flag, text, column, message, hint):
+    """An error in a command-line argument, with the argument quoted and a caret."""
+    return SrcdiffError(message, source_line=f"{flag} {text}",
+                        col_offset=len(flag) + 1 + column, hint=hint)
 
 
-def _literal(name, text, flag):
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise SrcdiffError(f"{flag}: the value of {name}, {text!r}, is not a number or a "
-                           "Python literal", hint="write a number (2, 0.5, 1e-3) or a list "
-                           "of numbers ([1.0, 2.0]) for an array") from None
+def parse_assignments(text, flag):
+    """``"a=2,b=[1.0, 2.0]"`` as ``{"a": 2, "b": array([1., 2.])}``: lists of numbers
+    become float64 arrays. Whole numbers stay ints here: :func:`bind` makes floats of those
+    that are not counts."""
+    return {name: _literal(name, value, flag)
+            for name, value in parse_pairs(text, flag).items()}
+
+
+def _literal(name, value, flag):
     if isinstance(value, (bool, int, float, complex)):
         return value
     if isinstance(value, (list, tuple)) and _numbers(value):
         return np.array(value, dtype=np.float64)
-    raise SrcdiffError(f"{flag}: the value of {name}, {text!r}, is neither a number nor a "
+    raise SrcdiffError(f"{flag}: the value of {name}, {value!r}, is neither a number nor a "
                        "list of numbers", hint="lists of numbers become float64 arrays")
 
 
