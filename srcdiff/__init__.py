@@ -12,6 +12,8 @@ from .api import (
     jacobian,
     jacrev,
     jvp,
+    page,
+    show,
     source,
     value_and_grad,
     value_and_tangent,
@@ -24,3 +26,4 @@ __version__ = "0.1.0"
 __all__ = ["SrcdiffError", "defjvp", "defvjp", "gradient", "hessian", "hvp", "jacfwd",
            "jacobian", "jacrev", "jvp", "nondifferentiable", "source", "value_and_grad",
            "value_and_tangent", "vjp", "vjp_of", "__version__"]
+__all__ += ["page", "show"]

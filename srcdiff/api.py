@@ -1,5 +1,6 @@
 """The public API: reverse mode (``gradient``, ``value_and_grad``, ``vjp``, ``jacrev``),
-forward mode (``value_and_tangent``, ``jvp``, ``jacfwd``), ``jacobian``, and ``source``."""
+forward mode (``value_and_tangent``, ``jvp``, ``jacfwd``), ``jacobian``, ``source``, and
+the side-by-side view (``page``, ``show``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
 from .ir import avals
+from .views import page as side_by_side
 
 
 def _public(function):
@@ -133,6 +135,34 @@ def source(f, *, wrt=None, args=None, mode=None):
     made by :func:`gradient`, :func:`value_and_grad` or :func:`value_and_tangent`, the
     source of what it runs.
     """
+    _, emitted, _ = _emitted(f, wrt, args, mode)
+    return emit.with_imports(emitted.all_imports, emitted.full_text)
+
+
+@_public
+def page(f, *, wrt=None, args=None, mode=None):
+    """A self-contained HTML page showing, side by side, ``f``'s source, its three-address
+    form and its derivative (the one :func:`source` prints for the same arguments), each
+    line highlighting, under the mouse, the lines it came from or produced."""
+    fn_ir, emitted, mode = _emitted(f, wrt, args, mode)
+    view = side_by_side.function_view(fn_ir, emitted, mode)
+    return side_by_side.html_page([view], f"srcdiff: {fn_ir.name}")
+
+
+@_public
+def show(f, *args, wrt=None, mode=None):
+    """The side-by-side view of :func:`page` for a notebook (its ``_repr_html_``), of the
+    code specialized for example arguments ``args`` where given; printed in a console, it
+    is the derivative's source."""
+    fn_ir, emitted, mode = _emitted(f, wrt, args or None, mode)
+    view = side_by_side.function_view(fn_ir, emitted, mode)
+    return side_by_side.Shown([view], emit.with_imports(emitted.all_imports,
+                                                        emitted.full_text))
+
+
+def _emitted(f, wrt, args, mode):
+    """What :func:`source` prints, before printing: the lowered function, its emitted
+    derivative, and the mode it was made in."""
     spec = getattr(f, "__srcdiff__", None)
     request = None
     if spec is not None:
@@ -160,8 +190,7 @@ def source(f, *, wrt=None, args=None, mode=None):
     else:
         values = dispatch.Family(fn, fn_ir, scope, request).bind(tuple(args), {})
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
-    emitted = pipeline.derive(fn_ir, scope, param_avals, request)
-    return emit.with_imports(emitted.all_imports, emitted.full_text)
+    return fn_ir, pipeline.derive(fn_ir, scope, param_avals, request), request.mode
 
 
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
