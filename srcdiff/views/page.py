@@ -95,9 +95,6 @@ class FunctionView:
         self._by_key = {line.key: line for lines in columns.values() for line in lines
                         if line.key is not None}
 
-    def line(self, key):
-        return self._by_key[key]
-
     def linked(self, key):
         """The lines that hovering the line ``key`` highlights, by column."""
         found = {SOURCE: [], LOWERED: [], DERIVATIVE: []}
@@ -121,7 +118,9 @@ class FunctionView:
 
 
 def function_view(fn_ir, emitted, mode):
-    """The view of a lowered function and its derivative as the pipeline emitted it."""
+    """The view of a lowered function and its derivative as the pipeline emitted it. The
+    ``def`` lines of the lowered form and of the derivative name the function itself as
+    their statement, and so are linked to each other and to the source's ``def`` line."""
     node = fn_ir.node
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
     text = fn_ir.source.lines
@@ -139,9 +138,7 @@ def function_view(fn_ir, emitted, mode):
 
 
 def _table_lines(column, text, table):
-    """A column's lines from its line table. The ``def`` lines of the lowered form and of
-    the derivative name the function itself as their statement, and so are linked to each
-    other and to the source's ``def`` line."""
+    """A column's lines from its line table; only lines made for a statement are keyed."""
     lines = []
     for number, line in enumerate(text.splitlines(), start=1):
         info = table.get(number)
