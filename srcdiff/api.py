@@ -10,7 +10,7 @@ import inspect
 import gast
 import numpy as np
 
-from .backend import emit
+from .backend import standalone
 from .driver import dispatch, higher, jacobians, pipeline
 from .driver.options import FORWARD, REVERSE, Options
 from .driver.wrt import normalize_wrt
@@ -135,8 +135,8 @@ def source(f, *, wrt=None, args=None, mode=None):
     made by :func:`gradient`, :func:`value_and_grad` or :func:`value_and_tangent`, the
     source of what it runs.
     """
-    _, emitted, _ = _emitted(f, wrt, args, mode)
-    return emit.with_imports(emitted.all_imports, emitted.full_text)
+    fn_ir, emitted, _ = _emitted(f, wrt, args, mode)
+    return _printed(fn_ir, emitted)
 
 
 @_public
@@ -156,8 +156,12 @@ def show(f, *args, wrt=None, mode=None):
     is the derivative's source."""
     fn_ir, emitted, mode = _emitted(f, wrt, args or None, mode)
     view = side_by_side.function_view(fn_ir, emitted, mode)
-    return side_by_side.Shown([view], emit.with_imports(emitted.all_imports,
-                                                        emitted.full_text))
+    return side_by_side.Shown([view], _printed(fn_ir, emitted))
+
+
+def _printed(fn_ir, emitted):
+    return standalone.module_text(emitted.full_text, emitted.all_imports, fn_ir.source,
+                                  fn_ir.source.filename)
 
 
 def _emitted(f, wrt, args, mode):

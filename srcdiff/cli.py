@@ -16,7 +16,7 @@ import gast
 
 from . import __version__
 from .api import assumed_avals, normalize_wrt
-from .backend import emit, printer
+from .backend import printer, standalone
 from .driver import pipeline
 from .driver.options import FORWARD, REVERSE, Options
 from .errors import SrcdiffError
@@ -115,7 +115,10 @@ def render(path, names=(), wrt=None, show="derivative", kinds=None, mode=REVERSE
             if names or len(functions) == 1:
                 raise
             errors.append(error)
-    return emit.with_imports(imports, "\n\n".join(blocks)), errors
+    text = "\n\n".join(blocks)
+    if show == "lowered":
+        return text, errors
+    return standalone.module_text(text, imports, source, path), errors
 
 
 def render_page(path, names=(), wrt=None, kinds=None, mode=REVERSE):

@@ -200,6 +200,37 @@ CASES = [
     Call(runtime.norm_tangent, ("t",), _norm("nuc", name="r"), x=M33, t=M33 * 0, ord="nuc"),
     Call(runtime.norm_hvp, ("t",), _norm(None, name="r"), v=1.7, x=X4, t=X4 * 0),
     Call(runtime.norm_hvp, ("t",), _norm(-2, name="r"), v=1.7, x=M33, t=M33 * 0, ord=-2),
+    # forward mode's helpers, with the arguments computed from another one tied to it
+    Call(runtime.cumprod_jvp, ("t", "a"), _cumprod(None), t=V23, a=A23),
+    Call(runtime.cumprod_jvp, ("t", "a"), _cumprod(1), t=V23, a=A23, axis=1),
+    Call(runtime.cumprod_jvp, ("t", "a"), _cumprod(1), t=V23, a=ZEROED, axis=1),
+    Call(runtime.cumprod_jvp, ("t", "a"), _cumprod(0, include=True), t=V23, a=A23, axis=0,
+         include_initial=True),
+    *[Call(runtime.norm_jvp, ("t", "x"), _norm(ord), t=X4[::-1], x=X4, ord=ord)
+      for ord in (None, 2, 1, 3, -1, 0.5, np.inf, -np.inf, 0)],
+    Call(runtime.norm_jvp, ("t", "x"), _norm(None, 1), t=V23, x=A23, axis=1),
+    Call(runtime.norm_jvp, ("t", "x"), _norm(3, 0, True), t=V23, x=A23, ord=3, axis=0,
+         keepdims=True),
+    *[Call(runtime.norm_jvp, ("t", "x"), _norm(ord), t=M33.T, x=M33, ord=ord)
+      for ord in ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf)],
+    Call(runtime.norm_jvp, ("t", "x"), _norm("nuc", (0, 1)), t=M32[::-1], x=M32, ord="nuc",
+         axis=(0, 1)),
+    Call(runtime.norm_jvp, ("t", "x"), _norm(None, None, vector=True), t=V23, x=A23,
+         vector=True),
+    *[Call(runtime.norm_jvp2, ("t", "s"), _norm(ord), x=X4, t=X4 * 0, s=X4 * 0, ord=ord)
+      for ord in (None, 3, 1)],
+    *[Call(runtime.norm_jvp2, ("t", "s"), _norm(ord), x=M33, t=M33 * 0, s=M33 * 0, ord=ord)
+      for ord in ("nuc", 2, -2)],
+    Call(runtime.norm_jvp2, ("t", "s"), _norm(None, 1), x=A23, t=V23, s=V23, axis=1),
+    Call(runtime.filled_tangents, ("tangents",), tangents=[np.arange(2.0), (1.5, np.ones(2))],
+         items=[np.zeros(2), (1.0, np.zeros(2))]),
+    Call(runtime.sum_tangents, ("tangents",), tangents=[V23, 1.5, np.ones(3)],
+         items=[V23, 0.5, np.ones(3)], ans=np.zeros((2, 3))),
+    Call(runtime.sum_tangents, ("tangents",), tangents=(X4[:3], X4[1:]),
+         items=(np.zeros(3), np.zeros(3)), ans=np.zeros((2, 3))),
+    Call(runtime.sum_tangents, ("tangents",), tangents=V23, items=A23, ans=np.zeros(3)),
+    Call(runtime.sum_tangents, ("tangents",), tangents=V23, items=A23, ans=np.zeros((2, 3))),
+    Call(runtime.sum_tangents, ("tangents",), tangents=[0.5, -1.5], items=[2.0, 3.0], ans=5.0),
     # containers
     Call(runtime.one_hot, ("v",), x=[1.0, np.zeros(3), 2.0], key=1, v=np.arange(3.0)),
     Call(runtime.one_hot, ("v",), x=(1.0, 2.0), key=0, v=0.5),
@@ -286,23 +317,8 @@ def test_shape_hooks(case):
     assert _fits(got, real), (got, real)
 
 
-FORWARD_HELPERS_WITHOUT_RULES = {
-    "cumprod_jvp", "norm_jvp", "average_jvp", "cholesky_jvp", "eigvalsh_jvp", "svdvals_jvp",
-    "matrix_power_jvp", "filled_tangents", "sum_tangents"}
-"""Helpers that only forward-mode code calls (the tangents of cumprod, the norms, average,
-the decompositions, joins of lists): a derivative of a forward derivative through them is
-refused (no derivative rule) until they get rules of their own. Forward over reverse, what
-hessian and hvp do, never meets them."""
-
-
 def _rules():
-    return {name: REGISTRY.lookup(getattr(runtime, name)) for name in runtime.__all__
-            if name not in FORWARD_HELPERS_WITHOUT_RULES}
-
-
-def test_the_helpers_without_rules_are_only_those_listed():
-    missing = {name for name in runtime.__all__ if not REGISTRY.lookup(getattr(runtime, name))}
-    assert missing == FORWARD_HELPERS_WITHOUT_RULES
+    return {name: REGISTRY.lookup(getattr(runtime, name)) for name in runtime.__all__}
 
 
 def test_every_helper_has_a_rule_with_both_modes():

@@ -53,6 +53,18 @@ def sum_of_tuple(a, b):
     return sum((a * b, a, np.sin(b)))
 
 
+def sum_that_broadcasts(x, v):
+    return np.sum(sum([x, v * v]) ** 2)
+
+
+def sum_onto_a_larger_start(x, v):
+    return np.sum(sum([x, np.sin(v)], np.ones((2, 3))) ** 2)
+
+
+def sum_of_rows_onto_a_larger_start(m):
+    return np.sum(sum(m * m, np.ones((2, 3))) ** 2)
+
+
 @pytest.mark.parametrize("n", [0, 1, 4])
 def test_append_in_a_loop(n):
     grad = gradient(appended)(0.3, n)
@@ -91,6 +103,21 @@ def test_lists_of_array_elements(f):
 def test_sum_over_a_tuple():
     ga, gb = gradient(sum_of_tuple, wrt=(0, 1))(0.4, 0.7)
     assert ga == pytest.approx(0.7 + 1.0) and gb == pytest.approx(0.4 + math.cos(0.7))
+
+
+@pytest.mark.parametrize("f, args", [
+    (sum_that_broadcasts, (np.array([0.3]), np.array([0.5, -1.0, 2.0]))),
+    (sum_that_broadcasts, (0.3, np.array([0.5, -1.0, 2.0]))),
+    (sum_onto_a_larger_start, (np.array([0.3]), np.array([0.5, -1.0, 2.0]))),
+    (sum_of_rows_onto_a_larger_start, (np.array([[0.5, -1.0, 2.0], [0.2, 0.4, -0.3]]),)),
+], ids=["array-item", "float-item", "larger-start", "rows"])
+def test_sum_of_items_that_broadcast(f, args):
+    """Each item's adjoint is g summed back to the item's shape (sum([x, v]) broadcasts x,
+    and a start of a larger shape broadcasts every item)."""
+    grads = gradient(f, wrt=tuple(range(len(args))))(*args)
+    for k, grad in enumerate(grads):
+        assert np.shape(grad) == np.shape(args[k])
+        np.testing.assert_allclose(grad, central_difference(f, args, k), rtol=1e-6, atol=1e-9)
 
 
 def test_appending_to_the_callers_list_is_refused(module_from):

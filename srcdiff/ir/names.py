@@ -55,6 +55,12 @@ def temporary(counter, taken):
             return f"t{counter}", counter
 
 
+def is_temporary(name, user_names):
+    """Whether ``name`` is one of the three-address form's temporaries (``t<k>`` that the
+    user's code does not spell)."""
+    return name[:1] == "t" and name[1:].isdigit() and name not in user_names
+
+
 def inlined(function, local):
     """The name a nested function's local gets in the caller it is inlined into."""
     return f"{function}_{local}"

@@ -286,14 +286,18 @@ def joined(avals, bound):
 
 
 def spread_result(avals, bound):
-    """``spread(v, items)``: ``v`` for every item (an array like ``items``)."""
+    """``spread(v, items)``: ``v`` summed back to every item's shape (an array like
+    ``items``)."""
     items, v = avals["items"], avals["v"]
+
+    def part(item):
+        return unbroadcast_result({"v": v, "x": item}, bound)
     if items.kind == ARRAY:
         return items
     if items.kind == OTHER and items.items is not None:
-        return AVal(OTHER, pytype=items.pytype, items=(v,) * len(items.items))
+        return AVal(OTHER, pytype=items.pytype, items=tuple(map(part, items.items)))
     if items.kind == OTHER and items.element is not None:
-        return AVal(OTHER, pytype=items.pytype, element=v)
+        return AVal(OTHER, pytype=items.pytype, element=part(items.element))
     return UNKNOWN_AVAL
 
 

@@ -22,6 +22,7 @@ FAMILIES = {
     "linalg": "NumPy, products and linear algebra",
     "creation": "NumPy, creation and inactive queries",
     "helpers": "srcdiff's runtime helpers (what generated code calls)",
+    "forward_helpers": "srcdiff's runtime helpers for forward mode (what its code calls)",
 }
 PLACEHOLDERS = {
     "axis": "the literal axis",

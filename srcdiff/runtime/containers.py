@@ -3,6 +3,8 @@ from them or splitting arrays into them."""
 
 import numpy as np
 
+from .arithmetic import unbroadcast
+
 __all__ = [
     "zeros_like_tree", "one_hot", "add_tree", "spread", "split_like", "unstack_like",
     "split_hstack", "split_vstack", "unarray", "require_assigned", "cast_tree",
@@ -54,10 +56,12 @@ def add_tree(a, b):
 
 
 def spread(g, items):
-    """The adjoint of ``sum(items)``: ``g`` for every item (every row of an array)."""
+    """The adjoint of ``sum(items)``: ``g`` for every item (every row of an array), summed
+    back to the item's shape where the sum broadcast it (``sum([x, v])`` with a number ``x``
+    and an array ``v``, or a ``start`` larger than the items)."""
     if isinstance(items, np.ndarray):
-        return np.full_like(items, g)
-    return [g for _ in items] if isinstance(items, list) else tuple(g for _ in items)
+        return np.full_like(items, unbroadcast(g, np.empty(items.shape[1:])))
+    return _like([unbroadcast(g, item) for item in items], items)
 
 
 def _like(pieces, items):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .arithmetic import cast_like
+from .arithmetic import cast_like, spread_like
 from .reductions import (
     _axes,
     expand_reduced,
@@ -80,10 +80,11 @@ def cut_from_full(h, a, v, mode):
 
 
 def unspread(items, g):
-    """The sum of ``items`` (of its rows, for an array), shaped like ``g``: the adjoint of
-    :func:`srcdiff.runtime.spread`, which copies ``g`` to every item."""
+    """The sum of ``items`` (of its rows, for an array), broadcast to ``g``'s shape: the
+    adjoint of :func:`srcdiff.runtime.spread`, which copies ``g`` to every item, summed back
+    to the item's shape."""
     if isinstance(items, np.ndarray):
-        return np.sum(items, axis=0)
+        return spread_like(np.sum(items, axis=0), g)
     total = g * 0
     for item in items:
         total = total + item

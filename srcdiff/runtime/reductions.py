@@ -278,7 +278,7 @@ def average_vjp(g, ans, a, weights, axis=None, keepdims=False, wrt="a"):
     result = g * (a - ans) / total
     if w.shape != a.shape:
         result = np.sum(result, axis=tuple(i for i in range(a.ndim) if i != axis % a.ndim))
-    return cast_like(np.reshape(result * np.ones_like(w_full), w.shape), w)
+    return cast_like(np.reshape(result, w.shape), w)
 
 
 def average_jvp(weights_dot, ans, a, weights, axis=None, keepdims=False):

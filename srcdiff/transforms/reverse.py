@@ -13,10 +13,12 @@ from __future__ import annotations
 import gast
 
 from .. import runtime
+from ..analysis.memory import writes, written_roots
 from ..ir import code
 from ..ir import nodes as ir
 from ..ir.avals import NP, PY, UNKNOWN_AVAL, join
 from ..ir.code import ADJ, DEF, OBJ
+from ..ir.names import is_temporary, spelled_in
 from ..ir.ssa import Param
 from . import tidy
 from .adjoint_state import Adjoints, AdjointState, Lazy, expression_of
@@ -49,6 +51,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         self.vjp = vjp
         self.linker = linker
         self.program = program
+        self._private = None
         self.ssa = program.ssa
         self.fn = program.fn
         self.activity = activity
@@ -97,8 +100,20 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         self.body_lines = body
         body.append(code.Return(self.result(state, returned), role=code.RESULT,
                                 origin=returned))
-        out.body = body
+        given = {self.web(Param(name)) for name in fn.param_names}
+        if self.vjp and result is not None:
+            given.add(self.web(result))
+        user_names = spelled_in(fn.node)
+        tidy.adjoint_copies(body, given, self._variable_of, lambda target: is_temporary(
+            self._variable_of(target)[1], user_names))
+        out.body = tidy.unneeded_inits(body, self._variable_of)
         return out
+
+    def _variable_of(self, target):
+        """The variable a target names, (kind, name) as the code will print it; a
+        variable the tapes name is a name already."""
+        kind, key = target
+        return kind, self.plan.names.get(key, key) if not isinstance(key, tuple) else key
 
     # names and kinds
 
@@ -186,7 +201,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         """Walk back over ``z = op(a, b)`` (or a copy): the operands' adjoints get the
         contributions that the primitive's adjoint derives from ``z_bar``."""
         web = self.web(stmt)
-        pushed = stmt in self.plan.pushed
+        pushed = stmt in self.plan.pushed and stmt not in self.plan.pushed_after
         g = state.get(web)
         if not self.activity.active(stmt) or g is None:
             state.pop(web, None)
@@ -263,11 +278,36 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         return node
 
     def scalar(self, node):
-        """Whether a name node is known to hold a scalar (so ``1.0 * x`` may become ``x``)."""
+        """Whether ``1.0 * x`` may become ``x`` for this name node: it holds a scalar, or
+        a float array that this function made and nothing changes in place (the adjoint
+        then merely shares it, and ownership copies it before any write)."""
         r = code.ref_of(node)
         if r is None or r[0] == OBJ:
             return r is not None
-        return self.aval_of(r[1]).kind in (PY, NP)
+        aval = self.aval_of(r[1])
+        if aval.kind in (PY, NP):
+            return True
+        return r[0] == DEF and aval.dtype is not None and aval.dtype.kind in "fc" and (
+            r[1] in self._private_arrays())
+
+    def _private_arrays(self):
+        """The variables whose every value is an array this function allocated, which no
+        write changes and which is not its result."""
+        if self._private is None:
+            program = self.program
+            memory = program.memory
+            written = frozenset().union(*(written_roots(program, memory, stmt)
+                                          for stmt in writes(program, memory)))
+            verdicts = {}
+            for value, roots in memory.items():
+                private = bool(roots) and all(
+                    isinstance(r, ir.Assign) and r not in written for r in roots)
+                web = self.web(value)
+                verdicts[web] = verdicts.get(web, True) and private
+            if program.result is not None:
+                verdicts[self.web(program.result)] = False
+            self._private = {web for web, private in verdicts.items() if private}
+        return self._private
 
 def _expressions(line):
     """The expressions of a simple output statement."""

@@ -85,6 +85,8 @@ class ControlFlow:
             body = [code.Assign((DEF, self.web(d)), self.primal(d), role=code.RECOMPUTE,
                                 origin=d)
                     for d in self.plan.recomputed.get(stmt, [])] + body
+            body = [code.Pop(self.name(s), role=code.TAPE_POP, origin=s) for s in stmt.body
+                    if s in self.plan.pushed_after] + body
         for web in sorted(carried, key=self.position):
             if web in state and body_state.get(web) != state.get(web):
                 if body_state.get(web) is None or not code.ref_of(body_state[web]):

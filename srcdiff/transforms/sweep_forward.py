@@ -34,6 +34,9 @@ class ForwardSweep(PrimalPrinter):
             return out
         out += [code.Push(w) for w in self.plan.checkpoints.get(stmt, [])]
         if isinstance(stmt, ir.Assign):
+            if stmt in self.plan.pushed_after:
+                return [code.Assign((DEF, self.web(stmt)), self.primal(stmt)),
+                        self.push(stmt)]
             if stmt in self.plan.pushed:
                 out.append(self.push(stmt))
             if not stmt.is_copy and stmt.value.rule.writes_part:

@@ -29,13 +29,13 @@ from .sites import END, SHAPE
 
 class Plan(Record):
     fields = ("reads", "sites", "places", "pushed", "checkpoints", "names", "unbound", "kept",
-              "active_blocks", "recomputed", "popped")
+              "active_blocks", "recomputed", "popped", "pushed_after")
     compared = ("reads", "sites", "places", "pushed", "checkpoints", "names", "unbound", "kept",
-                "active_blocks", "recomputed", "popped")
+                "active_blocks", "recomputed", "popped", "pushed_after")
 
     def __init__(self, reads=None, sites=None, places=None, pushed=None, checkpoints=None,
                  names=None, unbound=None, kept=None, active_blocks=None, recomputed=None,
-                 popped=None):
+                 popped=None, pushed_after=None):
         self.reads = set() if reads is None else reads
         self.sites = {} if sites is None else sites
         self.places = {} if places is None else places
@@ -47,6 +47,11 @@ class Plan(Record):
         self.active_blocks = set() if active_blocks is None else active_blocks
         self.recomputed = {} if recomputed is None else recomputed
         self.popped = set() if popped is None else popped
+        self.pushed_after = set() if pushed_after is None else pushed_after
+        """Pushed assignments that a loop's body makes once per iteration, of a variable
+        nothing reads before them: the forward sweep pushes the value they give (not the one
+        they overwrite, which may be no value yet), and the reversed iteration pops it back
+        first thing."""
 
 
 
@@ -110,6 +115,7 @@ def plan(program, activity, wrt, with_value):
                        lambda stmt, op: _physical_read(program.ssa, result.names, stmt, op),
                        lambda stmt: stmt in result.kept)
         result.pushed, result.checkpoints, result.unbound = set(), {}, set()
+        result.pushed_after = set()
         result.recomputed = {}
         _saves(program.fn.body, physical, result, Recompute(program, result))
         for listed in result.recomputed.values():
@@ -312,10 +318,10 @@ def _needs_restoring(stmt, value, result):
     return False
 
 
-def _saves(block, ssa, result, recompute):
+def _saves(block, ssa, result, recompute, loop=None):
     """Which assignments push (or are recomputed), and which inactive branches and loops are
     saved whole. ``ssa`` is over the generated code's names: what each variable physically
-    holds."""
+    holds. ``loop``: the ``for`` loop whose body ``block`` is."""
     reads = result.reads
     for stmt in block:
         if stmt not in result.kept:
@@ -325,16 +331,19 @@ def _saves(block, ssa, result, recompute):
                 continue
             olds = ssa.concrete(ssa.before[stmt])
             if any(v in reads and _needs_restoring(stmt, v, result) for v in olds):
-                loop = recompute.loop_of(stmt)
-                if loop is not None:
-                    result.recomputed.setdefault(loop, []).append(stmt)
+                around = recompute.loop_of(stmt)
+                if around is not None:
+                    result.recomputed.setdefault(around, []).append(stmt)
                     continue
                 result.pushed.add(stmt)
-                if any(v is UNDEFINED or _dropped(v, result) for v in olds):
+                if _pushed_after(stmt, olds, loop, ssa, result):
+                    result.pushed_after.add(stmt)
+                elif any(v is UNDEFINED or _dropped(v, result) for v in olds):
                     result.unbound.add(ssa.rename(stmt))
         elif isinstance(stmt, ir.COMPOUND) and id(stmt) in result.active_blocks:
             for sub in stmt.blocks():
-                _saves(sub, ssa, result, recompute)
+                body_of = stmt if isinstance(stmt, ir.For) and sub is stmt.body else None
+                _saves(sub, ssa, result, recompute, body_of)
         elif isinstance(stmt, ir.COMPOUND):
             changed = []
             for inner in ir.walk([stmt]):
@@ -349,6 +358,23 @@ def _saves(block, ssa, result, recompute):
                             result.unbound.add(name)
             if changed:
                 result.checkpoints[stmt] = changed
+
+
+def _pushed_after(stmt, olds, loop, ssa, result):
+    """Whether ``stmt``, at the top level of ``loop``'s body, may push the value it gives
+    instead of the one it overwrites: that old value is only its own from the iteration
+    before (or none yet), nothing in the body reads it before ``stmt`` overwrites it, and
+    no ``break`` skips ``stmt`` in an iteration. One entry per iteration either way, and
+    the reversed iteration needs this iteration's value from its start to its end."""
+    if loop is None or any(v is not UNDEFINED and v is not stmt for v in olds):
+        return False
+    inside = list(ir.walk(loop.body))
+    if any(isinstance(s, ir.Break) for s in inside):
+        return False
+    position = result.places[stmt][0]
+    return not any(result.places[s][0] < position and any(
+        stmt in ssa.concrete(value) for value in ssa.uses.get(s, {}).values())
+        for s in inside)
 
 
 def _template_reads(program, activity, stmt):

@@ -6,6 +6,8 @@
   is written out, ``(a_bar, b_bar)``, instead of ``add_tree(one_hot(t, 1, b_bar), ...)``.
 * ``forward_copies``: forward mode's ``d_dot = b_dot`` goes where ``b_dot`` can be read
   in its place.
+* ``adjoint_copies``: the reverse sweep's ``yhat_bar = t1`` at the top of the function
+  goes where ``t1`` can be read in its place.
 """
 
 from __future__ import annotations
@@ -126,17 +128,33 @@ def forward_copies(lines, given, name_of):
     later read of ``d_dot`` reads ``b_dot`` instead, and the copy goes (forward mode prints
     a copy for each ``d = b + 1``, whose tangent is ``b_dot`` itself). Values are counted
     by the variable that holds them (``name_of(key)``): two variables of one name are one."""
+    _copies_read_through(lines, lines, given, name_of, (TAN,), (TAN,))
+
+
+def adjoint_copies(lines, given, name_of, temporary):
+    """``t1_bar = t1`` (or ``= t2_bar``) among the function's top-level statements, which
+    run once each, where the two variables are each given one value in the whole function
+    (``given``: the parameters and adjoints passed in, given none) and neither is changed in
+    place: every later read of ``t1_bar`` reads ``t1``, and the copy goes. Only the
+    adjoints of temporaries go (``temporary(target)``): ``yhat_bar = t1`` stays, the δ of
+    the seed's rule, named."""
+    _copies_read_through(lines, list(lines), given, name_of, (ADJ,), (ADJ, DEF), temporary)
+
+
+def _copies_read_through(lines, candidates, given, name_of, targets, sources,
+                         removable=lambda target: True):
     counts = {}
     for line in _walked(lines):
         for target in _targets(line):
             counts[name_of(target)] = counts.get(name_of(target), 0) + 1
     renamed = {}
-    for line in list(lines):
+    for line in candidates:
         if not (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
-                and line.target[0] == TAN):
+                and line.target[0] in targets and isinstance(line.value, gast.Name)
+                and removable(line.target)):
             continue
         source = code.ref_of(line.value)
-        if source is None or source[0] != TAN or not isinstance(line.value, gast.Name):
+        if source is None or source[0] not in sources:
             continue
         source = renamed.get(source, source)
         expected = 0 if source[1] in given else 1
@@ -165,12 +183,72 @@ def _targets(line):
     twice, so that a copy of them is never taken for the thing itself)."""
     if isinstance(line, code.Assign):
         return list(line.target) if isinstance(line.target[0], tuple) else [line.target]
-    if isinstance(line, code.Store):
+    if isinstance(line, (code.Store, code.AddAt)):
         return [line.target, line.target]
-    if isinstance(line, code.For) and isinstance(line.target, list):
-        return line.target + line.target
+    if isinstance(line, (code.Pop, code.Init)):
+        target = (DEF, line.variable)
+        return [target] if getattr(line, "index", None) is None else [target, target]
+    if isinstance(line, code.For) and line.target is not None:
+        targets = line.target if isinstance(line.target, list) else [(DEF, line.target)]
+        return targets + targets
     if isinstance(line, code.Expr):
         changed = [code.ref_of(n.func.value) for n in gast.walk(line.value)
                    if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)]
         return [r for r in changed if r is not None] * 2
     return []
+
+
+def unneeded_inits(lines, name_of):
+    """The lines without each ``t1 = None`` that no path needs: it binds a variable that a
+    path may read before assigning it (a tape push of its old value, a zero made from it
+    after a loop that ran no iteration); where every read finds the variable assigned on
+    every path, it goes. ``name_of`` gives the variable of a ``(kind, key)`` target."""
+    early = set()
+    _assigned_after([line for line in lines if not isinstance(line, code.Init)], set(), early,
+                    name_of)
+    return [line for line in lines
+            if not (isinstance(line, code.Init) and name_of((DEF, line.variable)) not in early)]
+
+
+def _assigned_after(lines, assigned, early, name_of):
+    """The variables certainly assigned after ``lines`` run, given those before; adds to
+    ``early`` each variable read where it may not be assigned yet."""
+    def read(*nodes):
+        for node in nodes:
+            for sub in gast.walk(node) if isinstance(node, gast.AST) else ():
+                ref = code.ref_of(sub)
+                if ref is not None and ref[0] in (DEF, "old"):
+                    variable = name_of((DEF, ref[1]))
+                    if variable not in assigned:
+                        early.add(variable)
+
+    for line in lines:
+        if isinstance(line, code.If):
+            read(line.test)
+            assigned = (_assigned_after(line.body, set(assigned), early, name_of)
+                        & _assigned_after(line.orelse, set(assigned), early, name_of))
+        elif isinstance(line, (code.For, code.While)):
+            inside = set(assigned)
+            if isinstance(line, code.For):
+                read(line.iterable)
+                inside.update(name_of(t) for t in _targets(line) if t[0] == DEF)
+            else:
+                read(line.test)
+            _assigned_after(line.body, inside, early, name_of)
+        elif isinstance(line, (code.Push, code.Pop)):
+            read(line.index)
+            variable = name_of((DEF, line.variable))
+            if isinstance(line, code.Push) or line.index is not None:
+                if variable not in assigned:
+                    early.add(variable)
+            else:
+                assigned.add(variable)
+        else:
+            read(*[getattr(line, field) for field in line.own
+                   if field not in ("target", "variable")])
+            if isinstance(line, (code.Store, code.AddAt)):
+                if line.target[0] == DEF and name_of(line.target) not in assigned:
+                    early.add(name_of(line.target))
+            elif isinstance(line, code.Assign):
+                assigned.update(name_of(t) for t in _targets(line) if t[0] == DEF)
+    return assigned

@@ -1,0 +1,82 @@
+"""The adjoint statement counts of the seed examples, against their hand derivations and
+against the table in docs/adjoint-counts.md (which must say what srcdiff prints)."""
+
+import pathlib
+import re
+
+import pytest
+
+from srcdiff import cli
+
+ROOT = pathlib.Path(__file__).parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+TABLE = ROOT / "docs" / "adjoint-counts.md"
+
+
+LOSS_KINDS = ["w1=array[h, n]", "w2=array[k, h]", "x=array[n]", "y=array[k]"]
+
+
+def printed(capsys, file, name, *options):
+    status = cli.main([str(GOLDEN / file), name, *options])
+    assert status == 0
+    return capsys.readouterr().out
+
+
+def adjoint_statements(text):
+    """The statements after the forward sweep: from the first comment naming a source
+    line to the return, without comments."""
+    body = text.splitlines()
+    start = next(k for k, line in enumerate(body) if re.match(r"\s+# .*\(line \d+\)$", line))
+    end = max(k for k, line in enumerate(body) if line.strip().startswith("return "))
+    return [line for line in body[start:end] if not line.strip().startswith("#")]
+
+
+def reversed_loop_body(text):
+    body = text.splitlines()
+    start = next(k for k, line in enumerate(body) if "in reversed(" in line)
+    indent = len(body[start]) - len(body[start].lstrip()) + 4
+    lines = []
+    for line in body[start + 1:]:
+        if len(line) - len(line.lstrip()) < indent:
+            break
+        if not line.strip().startswith("#"):
+            lines.append(line)
+    return lines
+
+
+COUNTS = {
+    "e = (a+b)(b+1)": (adjoint_statements, "seeds.py", "e", "--wrt", "a,b"),
+    "sqrt(3 sin x)": (adjoint_statements, "seeds.py", "f"),
+    "the tanh MLP loss": (adjoint_statements, "seeds.py", "loss", "--wrt", "w1,w2",
+                          *(f"--arg={kind}" for kind in LOSS_KINDS)),
+    "the many_sines reversed loop body": (reversed_loop_body, "flow.py", "many_sines"),
+}
+
+
+def counted(name, capsys):
+    part, *command = COUNTS[name]
+    return part(printed(capsys, *command))
+
+
+def table():
+    rows = {}
+    for line in TABLE.read_text().splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 4 and cells[2].isdigit():
+            name = next(key for key in COUNTS if cells[0].startswith(key))
+            rows[name] = int(cells[2]), int(cells[3])
+    return rows
+
+
+@pytest.mark.parametrize("name", COUNTS)
+def test_adjoint_statements_are_no_more_than_by_hand(name, capsys):
+    hand, documented = table()[name]
+    count = len(counted(name, capsys))
+    assert count <= hand
+    assert count == documented, f"docs/adjoint-counts.md says {documented}, srcdiff prints {count}"
+
+
+def test_the_delta_rule_reads_as_in_the_seed(capsys):
+    statements = counted("the tanh MLP loss", capsys)
+    assert statements[0].strip() == "yhat_bar = t1"
+    assert not any("1.0 *" in s for s in statements)
