@@ -15,6 +15,8 @@ from .api import (
     jacobian,
     jacrev,
     jvp,
+    page,
+    show,
     source,
     trace,
     value_and_grad,
@@ -27,5 +29,5 @@ from .primitives.user import defjvp, defvjp, nondifferentiable, vjp_of
 __version__ = "0.1.0"
 __all__ = ["SrcdiffError", "assert_grad", "check_grad", "defjvp", "defvjp", "gradient",
            "graph", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "nondifferentiable",
-           "source", "trace", "value_and_grad", "value_and_tangent", "vjp", "vjp_of",
-           "__version__"]
+           "page", "show", "source", "trace", "value_and_grad", "value_and_tangent", "vjp",
+           "vjp_of", "__version__"]

@@ -1,5 +1,6 @@
 """The public API: reverse mode (``gradient``, ``value_and_grad``, ``vjp``, ``jacrev``),
-forward mode (``value_and_tangent``, ``jvp``, ``jacfwd``), ``jacobian``, and ``source``."""
+forward mode (``value_and_tangent``, ``jvp``, ``jacfwd``), ``jacobian``, ``source``, and
+the side-by-side view (``page``, ``show``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
 from .ir import avals, specs
 from .views import check
+from .views import page as side_by_side
 
 
 def _public(function):
@@ -136,12 +138,45 @@ def source(f, *, wrt=None, args=None, mode=None):
     source of what it runs: once it has been called (and without ``wrt``, ``args`` or
     ``mode``), each specialization compiled for it so far, in the order compiled.
     """
-    spec = getattr(f, "__srcdiff__", None)
-    request = None
-    if spec is not None and args is None and wrt is None and mode is None:
+    if getattr(f, "__srcdiff__", None) is not None and args is None and wrt is None and (
+            mode is None):
         ran = _compiled_source(f)
         if ran is not None:
             return ran
+    fn_ir, emitted, _ = _emitted(f, wrt, args, mode)
+    return _printed(fn_ir, emitted)
+
+
+@_public
+def page(f, *, wrt=None, args=None, mode=None):
+    """A self-contained HTML page showing, side by side, ``f``'s source, its three-address
+    form and its derivative (the one :func:`source` prints for the same arguments), each
+    line highlighting, under the mouse, the lines it came from or produced."""
+    fn_ir, emitted, mode = _emitted(f, wrt, args, mode)
+    view = side_by_side.function_view(fn_ir, emitted, mode)
+    return side_by_side.html_page([view], f"srcdiff: {fn_ir.name}")
+
+
+@_public
+def show(f, *args, wrt=None, mode=None):
+    """The side-by-side view of :func:`page` for a notebook (its ``_repr_html_``), of the
+    code specialized for example arguments ``args`` where given; printed in a console, it
+    is the derivative's source."""
+    fn_ir, emitted, mode = _emitted(f, wrt, args or None, mode)
+    view = side_by_side.function_view(fn_ir, emitted, mode)
+    return side_by_side.Shown([view], _printed(fn_ir, emitted))
+
+
+def _printed(fn_ir, emitted):
+    return standalone.module_text(emitted.full_text, emitted.all_imports, fn_ir.source,
+                                  fn_ir.source.filename)
+
+
+def _emitted(f, wrt, args, mode):
+    """What :func:`source` prints, before printing: the lowered function, its emitted
+    derivative, and the mode it was made in."""
+    spec = getattr(f, "__srcdiff__", None)
+    request = None
     if spec is not None:
         f, wrt_given, request = spec
         wrt = wrt_given if wrt is None else wrt
@@ -167,9 +202,7 @@ def source(f, *, wrt=None, args=None, mode=None):
     else:
         values = dispatch.Family(fn, fn_ir, scope, request).bind(tuple(args), {})
         param_avals = {p: avals.of_value(v) for p, v in zip(fn_ir.param_names, values)}
-    emitted = pipeline.derive(fn_ir, scope, param_avals, request)
-    return standalone.module_text(emitted.full_text, emitted.all_imports, fn_ir.source,
-                                  fn_ir.source.filename)
+    return fn_ir, pipeline.derive(fn_ir, scope, param_avals, request), request.mode
 
 
 @_public

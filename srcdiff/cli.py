@@ -29,6 +29,7 @@ from .frontend import lower, parse
 from .frontend.scope import StaticScope
 from .ir import avals, specs
 from .views import check, values
+from .views import page as side_by_side
 
 SHOW = ("derivative", "lowered", "both")
 
@@ -82,6 +83,10 @@ def parser():
                         "partial derivatives on the edges)")
     p.add_argument("--highlight", metavar="NAME",
                    help="with --graph: mark the paths from this input to the result")
+    p.add_argument("--html", metavar="OUT.html",
+                   help="write a page showing each function's source, three-address form "
+                        "and derivative side by side, linked line by line, to OUT.html "
+                        "('-': standard output) instead of printing the code")
     p.add_argument("--version", action="version", version=f"srcdiff {__version__}")
     return p
 
@@ -96,6 +101,9 @@ def main(argv=None):
                               values.parse_pairs(args.check, "--check"))
         if any(v is not None for v in (args.trace, args.graph, args.at, args.highlight)):
             text, errors = _view(args, wrt), []
+        elif args.html is not None:
+            text, errors = render_page(args.file, args.names, wrt, kinds, args.mode)
+            text = _written(args.html, text)
         else:
             text, errors = render(args.file, args.names, wrt, args.show, kinds, args.mode)
     except SrcdiffError as error:
@@ -294,6 +302,47 @@ def _view(args, wrt):
         return picture.dot
     picture.write(args.graph)
     return f"wrote {args.graph}\n"
+def render_page(path, names=(), wrt=None, kinds=None, mode=REVERSE):
+    """The side-by-side page of the named functions (all with parameters, by default), and
+    the errors of those that failed when several were asked for (the page shows them too)."""
+    views, errors = page_views(path, names, wrt, kinds, mode)
+    return side_by_side.html_page(views, f"srcdiff: {path}", errors), errors
+
+
+def page_views(path, names=(), wrt=None, kinds=None, mode=REVERSE):
+    """The side-by-side views of :func:`render_page`, and the errors."""
+    source = parse.read_file(path)
+    scope = StaticScope(source)
+    functions = _chosen(source, path, list(dict.fromkeys(names)))
+    kinds = kinds or {}
+    _check_kinds(functions, kinds, source)
+    views, errors = [], []
+    for node in functions:
+        try:
+            fn_ir = lower.lower(source, node, scope)
+            own = {name: kind for name, kind in kinds.items() if name in fn_ir.param_names}
+            emitted = pipeline.derive(fn_ir, scope, assumed_avals(fn_ir, scope, own),
+                                      Options(_wanted(fn_ir, wrt, source), mode=mode))
+            views.append(side_by_side.function_view(fn_ir, emitted, mode))
+        except SrcdiffError as error:
+            if names or len(functions) == 1:
+                raise
+            errors.append(error)
+    return views, errors
+
+
+def _written(out, text):
+    """Write the page to ``out`` (``-``: return it, for standard output)."""
+    if out == "-":
+        return text
+    try:
+        with open(out, "w", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as exc:
+        raise SrcdiffError(f"--html {out}: cannot write the page: {exc.strerror}",
+                           hint="give a path in a directory that exists and that you can "
+                                "write to") from None
+    return ""
 
 
 def _chosen(source, path, names):

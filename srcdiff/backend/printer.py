@@ -16,10 +16,11 @@ import gast
 from ..frontend import expressions
 from ..ir import nodes as ir
 from ..ir.code import OBJ
+from ..ir.records import Record
 from ..ir.trees import parse_expression
 from ..primitives.indexing import ADD_AT, fill, index_value
 from .arrays import NUMPY
-from .emit import INDENT, render
+from .emit import INDENT, LineInfo, render
 
 # The lowering's operator tables, read the other way: an operator's function to its node.
 BINARY = {fn: node for node, fn in expressions.BINARY.items()}
@@ -73,44 +74,76 @@ _OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": oper
               "%": operator.mod}
 
 
-def lowered_source(fn, table=None):
+def lowered_source(fn):
     """The three-address form of a lowered function, one primitive per line, with its
     branches and loops (a ``while`` loop's test is computed before it and at the end of
-    its body, as the derivative does). ``table``, a dict, receives each printed line's
-    number (from 1) and the IR statement printed there."""
-    lines = [f"def {fn.name}({', '.join(fn.param_names)}):"]
-    _lowered_block(fn.body, 1, lines, {} if table is None else table)
-    return "\n".join(lines) + "\n"
+    its body, as the derivative does)."""
+    return lowered(fn).text
 
 
-def _lowered_block(block, depth, lines, table):
+class Listing(Record):
+    """Printed code and its line table, as :class:`~srcdiff.backend.emit.Emitted` has one:
+    ``lines`` maps each line of ``text`` (numbered from 1) to a
+    :class:`~srcdiff.backend.emit.LineInfo` naming the IR statement printed there. Its
+    statements are the lowered function's own, the ones a derivative's line table names,
+    so the two tables can be joined statement by statement."""
+
+    fields = ("text", "lines")
+    hidden = ("lines",)
+
+    def __init__(self, text, lines):
+        self.text = text
+        self.lines = lines
+
+
+def lowered(fn):
+    """:func:`lowered_source`'s text with its line table. A line of the lowered form is
+    the function's own computation, not a sweep of a derivative: its role is None."""
+    listing = _ListingBuilder()
+    listing.add(f"def {fn.name}({', '.join(fn.param_names)}):", None)
+    _lowered_block(fn.body, 1, listing)
+    return Listing("\n".join(listing.text) + "\n", listing.table)
+
+
+class _ListingBuilder:
+    def __init__(self):
+        self.text = []
+        self.table = {}
+
+    def add(self, text, statement):
+        self.text.append(text)
+        if statement is not None:
+            self.table[len(self.text)] = LineInfo(None, statement)
+
+    def __len__(self):
+        return len(self.text)
+
+
+def _lowered_block(block, depth, lines):
     indent = INDENT * depth
     start = len(lines)
     for stmt in block:
-        if not isinstance(stmt, ir.While):
-            table[len(lines) + 1] = stmt
         if isinstance(stmt, ir.Assign):
-            lines.append(indent + render(_lowered_assignment(stmt)))
+            lines.add(indent + render(_lowered_assignment(stmt)), stmt)
         elif isinstance(stmt, ir.Return):
-            lines.append(f"{indent}return {_lowered_value(stmt.value)}")
+            lines.add(f"{indent}return {_lowered_value(stmt.value)}", stmt)
         elif isinstance(stmt, ir.Break):
-            lines.append(f"{indent}break")
+            lines.add(f"{indent}break", stmt)
         elif isinstance(stmt, ir.If):
-            lines.append(f"{indent}if {_lowered_value(stmt.test)}:")
-            _lowered_block(stmt.body, depth + 1, lines, table)
+            lines.add(f"{indent}if {_lowered_value(stmt.test)}:", stmt)
+            _lowered_block(stmt.body, depth + 1, lines)
             if stmt.orelse:
-                lines.append(f"{indent}else:")
-                _lowered_block(stmt.orelse, depth + 1, lines, table)
+                lines.add(f"{indent}else:", stmt)
+                _lowered_block(stmt.orelse, depth + 1, lines)
         elif isinstance(stmt, ir.For):
-            lines.append(f"{indent}for {stmt.target} in {_lowered_value(stmt.iterable)}:")
-            _lowered_block(stmt.body, depth + 1, lines, table)
+            lines.add(f"{indent}for {stmt.target} in {_lowered_value(stmt.iterable)}:", stmt)
+            _lowered_block(stmt.body, depth + 1, lines)
         elif isinstance(stmt, ir.While):
-            _lowered_block(stmt.test_body, depth, lines, table)
-            table[len(lines) + 1] = stmt
-            lines.append(f"{indent}while {_lowered_value(stmt.test)}:")
-            _lowered_block(stmt.body + stmt.test_body, depth + 1, lines, table)
+            _lowered_block(stmt.test_body, depth, lines)
+            lines.add(f"{indent}while {_lowered_value(stmt.test)}:", stmt)
+            _lowered_block(stmt.body + stmt.test_body, depth + 1, lines)
     if len(lines) == start:
-        lines.append(f"{indent}pass")
+        lines.add(f"{indent}pass", None)
 
 
 def _lowered_assignment(stmt):

@@ -155,8 +155,9 @@ def _merge(known, edge):
 
 def executed(fn_ir, namespace, values):
     """The graph of the statements that run for ``values`` (one per parameter)."""
-    table = {}
-    text = printer.lowered_source(fn_ir, table)
+    listing = printer.lowered(fn_ir)
+    text = listing.text
+    table = {number: info.statement for number, info in listing.lines.items()}
     definition = ast.parse(text).body[0]
     graph = Dataflow(fn_ir)
     graph.executed = True
