@@ -44,6 +44,9 @@ EXPECTED = {
     "finite_difference_error.py": ["def f_grad(x):", "x_bar = f", "error 0",
                                    "best at ε = 2^-26 (error 3.7e-08)", "at ε = 2^-18",
                                    "<- best forward", "srcdiff's derivative is exact"],
+    "tanh_mlp.py": ["def loss_grad(w1, w2, x, y):", "    yhat_bar = t1\n",
+                    "a1_bar = z1_bar * (1.0 - z1 * z1)", "srcdiff and the delta rule agree",
+                    "E = 2.996064; central differences agree"],
     "rnn.py": ["def rnn_loss_grad(Wx, Wh, h0, xs, target):", "h = h_tape.pop()",
                "h_bar = Wh.T @ ", "E = 0.7759139710", "t =  1  |∂E/∂x_t| = 8.74"],
 }
