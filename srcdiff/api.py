@@ -19,7 +19,6 @@ from .errors import SrcdiffError, describe_object
 from .frontend.scope import Live
 from .ir import avals, specs
 from .views import check
-from .views import page as side_by_side
 
 
 def _public(function):
@@ -152,6 +151,7 @@ def page(f, *, wrt=None, args=None, mode=None):
     """A self-contained HTML page showing, side by side, ``f``'s source, its three-address
     form and its derivative (the one :func:`source` prints for the same arguments), each
     line highlighting, under the mouse, the lines it came from or produced."""
+    from .views import page as side_by_side  # imported when first used: start-up stays fast
     fn_ir, emitted, mode = _emitted(f, wrt, args, mode)
     view = side_by_side.function_view(fn_ir, emitted, mode)
     return side_by_side.html_page([view], f"srcdiff: {fn_ir.name}")
@@ -162,6 +162,7 @@ def show(f, *args, wrt=None, mode=None):
     """The side-by-side view of :func:`page` for a notebook (its ``_repr_html_``), of the
     code specialized for example arguments ``args`` where given; printed in a console, it
     is the derivative's source."""
+    from .views import page as side_by_side  # imported when first used: start-up stays fast
     fn_ir, emitted, mode = _emitted(f, wrt, args or None, mode)
     view = side_by_side.function_view(fn_ir, emitted, mode)
     return side_by_side.Shown([view], _printed(fn_ir, emitted))

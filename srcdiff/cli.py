@@ -29,7 +29,6 @@ from .frontend import lower, parse
 from .frontend.scope import StaticScope
 from .ir import avals, specs
 from .views import check, values
-from .views import page as side_by_side
 
 SHOW = ("derivative", "lowered", "both")
 
@@ -305,12 +304,14 @@ def _view(args, wrt):
 def render_page(path, names=(), wrt=None, kinds=None, mode=REVERSE):
     """The side-by-side page of the named functions (all with parameters, by default), and
     the errors of those that failed when several were asked for (the page shows them too)."""
+    from .views import page as side_by_side  # imported when first used: start-up stays fast
     views, errors = page_views(path, names, wrt, kinds, mode)
     return side_by_side.html_page(views, f"srcdiff: {path}", errors), errors
 
 
 def page_views(path, names=(), wrt=None, kinds=None, mode=REVERSE):
     """The side-by-side views of :func:`render_page`, and the errors."""
+    from .views import page  # imported when first used: start-up stays fast
     source = parse.read_file(path)
     scope = StaticScope(source)
     functions = _chosen(source, path, list(dict.fromkeys(names)))
@@ -323,7 +324,7 @@ def page_views(path, names=(), wrt=None, kinds=None, mode=REVERSE):
             own = {name: kind for name, kind in kinds.items() if name in fn_ir.param_names}
             emitted = pipeline.derive(fn_ir, scope, assumed_avals(fn_ir, scope, own),
                                       Options(_wanted(fn_ir, wrt, source), mode=mode))
-            views.append(side_by_side.function_view(fn_ir, emitted, mode))
+            views.append(page.function_view(fn_ir, emitted, mode))
         except SrcdiffError as error:
             if names or len(functions) == 1:
                 raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-import pathlib
+import os
 
 
 def module_text(text, imports, source, path):
@@ -26,7 +26,7 @@ def module_text(text, imports, source, path):
     lines += [i for i in imports if i not in lines]
     own = sorted(name for name in wanted if name in defined and name not in bound)
     if own:
-        module = pathlib.Path(path).stem
+        module = os.path.splitext(os.path.basename(path))[0]
         if module.isidentifier():
             lines.append(f"from {module} import {', '.join(own)}")
         else:
