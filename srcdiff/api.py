@@ -279,6 +279,8 @@ def graph(f, *args, wrt=None, highlight=None):
 
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
     fn = _function(f)
+    if jacobians.composite_of(fn) is not None:
+        return jacobians.composite_derivative(fn, wrt, with_value, mode)
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
     request = Options(names, with_value=with_value, mode=mode)
     family = higher.family_for(fn, request)

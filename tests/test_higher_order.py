@@ -228,3 +228,60 @@ def test_a_function_that_calls_a_derivative_srcdiff_made():
     assert value == pytest.approx(_uses_a_gradient(x))
     assert tangent == pytest.approx(2.0 * second + 1.0)
     assert srcdiff.hessian(_uses_a_gradient)(x) == pytest.approx(2.0 * third)
+
+
+def _coupled(x):
+    return np.sum(np.sin(x) * x[0]) + x[1] ** 3
+
+
+def _sine_cubed(t):
+    return math.sin(t) * t ** 3
+
+
+def _third_derivative_of_sine_cubed(t):
+    return (-math.cos(t) * t ** 3 - 9.0 * math.sin(t) * t ** 2 + 18.0 * math.cos(t) * t
+            + 6.0 * math.sin(t))
+
+
+def _differences(function, x, step=1e-5):
+    return np.stack([(function(x + step * e) - function(x - step * e)) / (2 * step)
+                     for e in np.eye(x.size)], axis=-1)
+
+
+def test_jacobians_of_a_hessian():
+    """A Hessian srcdiff assembled is differentiable in turn: third derivatives by forward
+    mode over its assembly, whichever Jacobian is asked for."""
+    x = np.array([0.3, 0.7, -0.4])
+    hessian = srcdiff.hessian(_coupled)
+    expected = _differences(hessian, x)
+    for made in (srcdiff.jacfwd(hessian), srcdiff.jacrev(hessian), srcdiff.jacobian(hessian)):
+        third = made(x)
+        assert third.shape == (3, 3, 3)
+        np.testing.assert_allclose(third, expected, rtol=1e-7, atol=1e-8)
+    value, tangent = srcdiff.jvp(hessian, (x,), (np.ones(3),))
+    np.testing.assert_allclose(value, hessian(x))
+    np.testing.assert_allclose(tangent, expected.sum(axis=-1), rtol=1e-7, atol=1e-8)
+    _, vjp_fn = srcdiff.vjp(hessian, x)
+    np.testing.assert_allclose(vjp_fn(np.ones((3, 3)))[0], expected.sum(axis=(0, 1)),
+                               rtol=1e-7, atol=1e-8)
+
+
+def test_any_nesting_of_jacobians_hessians_and_gradients():
+    t = 0.7
+    third = _third_derivative_of_sine_cubed(t)
+    assert srcdiff.hessian(srcdiff.jacfwd(_sine_cubed))(t) == pytest.approx(third)
+    second = srcdiff.gradient(srcdiff.jacfwd(_sine_cubed))
+    assert type(second(t)) is float
+    assert srcdiff.gradient(second)(t) == pytest.approx(third)
+    assert srcdiff.jacfwd(srcdiff.jacrev(srcdiff.gradient(_sine_cubed)))(t) == pytest.approx(
+        third)
+    value, tangent = srcdiff.value_and_tangent(srcdiff.jacfwd(_sine_cubed))(t, 1.0)
+    assert tangent == pytest.approx(second(t))
+
+
+def test_what_a_jacobian_srcdiff_made_refuses():
+    jacobian = srcdiff.jacfwd(_coupled)
+    with pytest.raises(srcdiff.SrcdiffError, match="hessian needs a scalar result"):
+        srcdiff.hessian(jacobian)(np.array([0.3, 0.7, -0.4]))
+    with pytest.raises(srcdiff.SrcdiffError, match="hvp of _coupled_jacobian"):
+        srcdiff.hvp(jacobian)

@@ -55,7 +55,8 @@ _POSITIONAL = weakref.WeakKeyDictionary()
 def _positional(fn, count, what):
     params = _POSITIONAL.get(fn)
     if params is None:
-        params = _POSITIONAL[fn] = [p.name for p in parameters(fn) if p.kind != "keyword_only"]
+        params = _POSITIONAL[fn] = [p.name for p in parameters(_made_from(fn))
+                                    if p.kind != "keyword_only"]
     if count != len(params):
         raise SrcdiffError(f"{what}: {fn.__name__} takes {len(params)} positional "
                            f"argument{'s' if len(params) != 1 else ''} "
@@ -65,6 +66,9 @@ def _positional(fn, count, what):
 
 
 def jvp(fn, primals, tangents):
+    composite = composite_of(fn)
+    if composite is not None:
+        return composite.jvp(primals, tangents)
     params = _positional(fn, len(primals), "jvp")
     if len(tangents) != len(primals):
         raise SrcdiffError(f"jvp: {len(primals)} primals but {len(tangents)} tangents",
@@ -79,6 +83,9 @@ def jvp(fn, primals, tangents):
 
 
 def vjp(fn, primals):
+    composite = composite_of(fn)
+    if composite is not None:
+        return composite.vjp(primals)
     params = _positional(fn, len(primals), "vjp")
     value = fn(*primals)
     names = [p for p, x in zip(params, primals) if avals.of_value(x).differentiable]
@@ -92,13 +99,16 @@ def vjp(fn, primals):
 
 
 def jacobian_function(fn, wrt, mode):
-    names = normalize_wrt([p.name for p in parameters(fn)], wrt, fn.__name__)
+    names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
+    nested = composite_of(fn) is not None
 
     def jacobian(*args):
         params = _positional(fn, len(args), "jacobian")
         values = dict(zip(params, args))
         chosen = mode
-        if mode == "auto":
+        if nested:
+            chosen = FORWARD  # a Jacobian of a Jacobian: columns of directional derivatives
+        elif mode == "auto":
             size = _size(fn(*args), fn)
             chosen = FORWARD if sum(np.size(values[n]) for n in names) < size else REVERSE
         if chosen == FORWARD:
@@ -106,16 +116,27 @@ def jacobian_function(fn, wrt, mode):
         else:
             found = _reverse_rows(fn, args, params, names)
         return tuple(found) if names.multiple else found[0]
+
+    def directional(args, directions):
+        params = _positional(fn, len(args), "jacobian")
+        found = [_forward_columns(fn, args, params, name, directions) for name in names]
+        return tuple(found) if names.multiple else found[0]
     jacobian.__name__ = f"{fn.__name__}_jacobian"
     jacobian.__qualname__ = f"{fn.__qualname__}_jacobian"
+    jacobian.__srcdiff_composite__ = Composite(jacobian, fn, directional)
     return jacobian
 
 
-def _forward_columns(fn, args, params, name):
-    """``d result / d name``: the tangent along each basis vector of the argument."""
+def _forward_columns(fn, args, params, name, directions=()):
+    """``d result / d name``: the tangent along each basis vector of the argument (then
+    differentiated along ``directions``, for a derivative of the Jacobian itself)."""
     argument = args[params.index(name)]
-    derivative = derivative_of(fn, [name], FORWARD)
-    columns = [derivative(*args, direction)[1] for direction in _basis(argument, name)]
+    if directions or composite_of(fn) is not None:
+        columns = [directional(fn, args, [{name: e}, *directions])
+                   for e in _basis(argument, name)]
+    else:
+        derivative = derivative_of(fn, [name], FORWARD)
+        columns = [derivative(*args, direction)[1] for direction in _basis(argument, name)]
     shape = _result_shape(columns[0], fn)
     stacked = np.stack([np.asarray(c) for c in columns], axis=-1)
     return _shaped(stacked, shape + np.shape(argument))
@@ -246,16 +267,31 @@ def _gradient_of(fn, names):
 
 
 def hessian_function(fn, wrt):
-    names = normalize_wrt([p.name for p in parameters(fn)], wrt, fn.__name__)
+    names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
 
-    def hessian(*args):
+    def hessian(*args, directions=()):
         params = _positional(fn, len(args), "hessian")
-        gradient = _gradient_of(fn, names)
+        nested = composite_of(fn) is not None
+        if nested and _result_shape(fn(*args), fn) != ():
+            raise SrcdiffError(f"hessian needs a scalar result; {fn.__name__} returns an "
+                               f"array of shape {_result_shape(fn(*args), fn)}",
+                               hint="use jacfwd of it for the derivatives of each element")
+        gradient = None if nested else _gradient_of(fn, names)
         rows = []
         for name in names:
             argument = args[params.index(name)]
-            forward = derivative_of(gradient, [name], FORWARD)
-            columns = [forward(*args, direction)[1] for direction in _basis(argument, name)]
+            columns = []
+            for e in _basis(argument, name):
+                if nested:
+                    # A Hessian of a Jacobian-made function: second directional
+                    # derivatives, by forward mode all the way.
+                    columns.append(tuple(
+                        _forward_columns(fn, args, params, other, [{name: e}, *directions])
+                        for other in names))
+                elif directions:
+                    columns.append(directional(gradient, args, [{name: e}, *directions]))
+                else:
+                    columns.append(derivative_of(gradient, [name], FORWARD)(*args, e)[1])
             blocks = []
             for k, other in enumerate(names):
                 shape = np.shape(args[params.index(other)])
@@ -267,11 +303,17 @@ def hessian_function(fn, wrt):
         return tuple(tuple(rows[j][i] for j in range(len(names))) for i in range(len(names)))
     hessian.__name__ = f"{fn.__name__}_hessian"
     hessian.__qualname__ = f"{fn.__qualname__}_hessian"
+    hessian.__srcdiff_composite__ = Composite(
+        hessian, fn, lambda args, directions: hessian(*args, directions=directions))
     return hessian
 
 
 def hvp_function(fn, wrt):
-    names = normalize_wrt([p.name for p in parameters(fn)], wrt, fn.__name__)
+    if composite_of(fn) is not None:
+        raise SrcdiffError(f"hvp of {fn.__name__}, a Jacobian or Hessian srcdiff made, is not "
+                           "supported", hint="use jacfwd or hessian of it, or hvp of the "
+                           "function it was made from")
+    names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
 
     made = {}
 
@@ -296,3 +338,128 @@ def hvp_function(fn, wrt):
     hvp.__name__ = f"{fn.__name__}_hvp"
     hvp.__qualname__ = f"{fn.__qualname__}_hvp"
     return hvp
+
+
+class Composite:
+    """What makes a Jacobian or a Hessian that srcdiff assembled (a Python function over
+    calls of compiled derivatives, not code srcdiff reads) differentiable in turn: its
+    directional derivatives. ``directional(args, directions)`` differentiates the
+    function's result along each of ``directions`` in turn (dicts from parameter name to
+    tangent): the same assembly over derivatives one order higher, all by forward mode.
+    jvp, vjp, Jacobians and Hessians of such a function are built from it."""
+
+    def __init__(self, function, inner, directional):
+        self.function = function
+        self.inner = inner
+        self.directional = directional
+
+    def params(self, count, what):
+        return _positional(self.function, count, what)
+
+    def jvp(self, primals, tangents):
+        params = self.params(len(primals), "jvp")
+        if len(tangents) != len(primals):
+            raise SrcdiffError(f"jvp: {len(primals)} primals but {len(tangents)} tangents",
+                               hint="give one tangent per primal, None for one held fixed")
+        given = {p: checked_like(x, t, f"the tangent of {p}")
+                 for p, x, t in zip(params, primals, tangents) if t is not None}
+        value = self.function(*primals)
+        if not given:
+            return value, zero_like(value)
+        return value, self.directional(primals, [given])
+
+    def vjp(self, primals):
+        """The gradient of ⟨cotangent, result⟩, one forward pass per argument element (a
+        function srcdiff assembled has no reverse sweep of its own)."""
+        params = self.params(len(primals), "vjp")
+        value = self.function(*primals)
+
+        def vjp_fn(cotangent):
+            cotangent = checked_like(value, cotangent, "the cotangent of the result")
+            grads = []
+            for p, x in zip(params, primals):
+                if not avals.of_value(x).differentiable:
+                    grads.append(None)
+                    continue
+                parts = [_inner_product(cotangent, self.directional(primals, [{p: e}]))
+                         for e in _basis(x, p)]
+                grads.append(_shaped(np.asarray(parts), np.shape(x)))
+            return tuple(grads)
+        return value, vjp_fn
+
+
+def composite_of(fn):
+    return getattr(fn, "__srcdiff_composite__", None)
+
+
+def composite_derivative(fn, wrt, with_value, mode):
+    """``gradient``, ``value_and_grad`` or ``value_and_tangent`` of a Jacobian or Hessian
+    srcdiff assembled: by forward mode over its assembly (a gradient is then itself such a
+    function, and can be differentiated again)."""
+    names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
+    if mode == FORWARD:
+        def value_and_tangent(*args):
+            params = _positional(fn, len(args) - len(names), "value_and_tangent")
+            primals, given = args[:len(params)], dict(zip(names, args[len(params):]))
+            return composite_of(fn).jvp(primals, [given.get(p) for p in params])
+        value_and_tangent.__name__ = f"{fn.__name__}_jvp"
+        return value_and_tangent
+    columns = jacobian_function(fn, wrt, FORWARD)
+
+    def gradient(*args):
+        value = fn(*args)
+        if _result_shape(value, fn) != ():
+            raise SrcdiffError(f"gradient needs a scalar result; {fn.__name__} returns an "
+                               f"array of shape {np.shape(value)}",
+                               hint="use jacfwd or jacrev of it for an array result")
+        params = _positional(fn, len(args), "gradient")
+        found = columns(*args)
+        found = tuple(_like(args[params.index(n)], g)
+                      for n, g in zip(names, found if names.multiple else (found,)))
+        grads = found if names.multiple else found[0]
+        return (value, grads) if with_value else grads
+    gradient.__name__ = f"{fn.__name__}_grad"
+    if not with_value:
+        gradient.__srcdiff_composite__ = Composite(gradient, fn,
+                                                   composite_of(columns).directional)
+    return gradient
+
+
+def _like(argument, gradient):
+    """A gradient in its argument's type: a float for a float."""
+    return float(gradient) if type(argument) is float else gradient
+
+
+def directional(fn, args, directions):
+    """``fn``'s result at ``args`` differentiated along each of ``directions`` in turn (the
+    first innermost), each a dict from parameter name to tangent: by compiled forward
+    derivatives, one nested in the next, or by the assembly of a Jacobian srcdiff made."""
+    composite = composite_of(fn)
+    if composite is not None:
+        return composite.directional(args, directions)
+    params = _positional(fn, len(args), "a derivative")
+    first, rest = directions[0], directions[1:]
+    names = [p for p in params if p in first]
+    derivative = derivative_of(fn, names, FORWARD)
+    extended = (*args, *(first[n] for n in names))
+    if not rest:
+        return derivative(*extended)[1]
+    return directional(derivative, extended, rest)[1]
+
+
+def _inner_product(a, b):
+    if isinstance(a, (tuple, list)):
+        return sum(_inner_product(x, y) for x, y in zip(a, b))
+    return np.sum(np.asarray(a) * np.asarray(b))
+
+
+def _parameter_names(fn):
+    return [p.name for p in parameters(_made_from(fn))]
+
+
+def _made_from(fn):
+    """The function whose parameters ``fn`` takes: itself, or what a Jacobian or Hessian
+    srcdiff assembled (taking ``*args``) was made from."""
+    while composite_of(fn) is not None:
+        fn = composite_of(fn).inner
+    return fn
