@@ -36,8 +36,8 @@ from hypothesis import HealthCheck, Phase, given, reject, settings
 
 SCALED = int(os.environ.get("SRCDIFF_FUZZ", "0"))
 SHRINK = os.environ.get("SRCDIFF_FUZZ_SHRINK", "") not in ("", "0")
-DEFAULT_COUNTS = {"scalars": 45, "arrays": 45, "indexing": 45, "calls": 35, "containers": 50,
-                  "sizes": 50, "aliasing": 40, "language": 40}
+DEFAULT_COUNTS = {"scalars": 28, "arrays": 28, "indexing": 28, "calls": 22, "containers": 30,
+                  "sizes": 30, "aliasing": 26, "language": 26}
 
 
 def judge(name, program, seen, how_to_reproduce):
