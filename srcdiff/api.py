@@ -160,12 +160,17 @@ def page(f, *, wrt=None, args=None, mode=None):
 @_public
 def show(f, *args, wrt=None, mode=None):
     """The side-by-side view of :func:`page` for a notebook (its ``_repr_html_``), of the
-    code specialized for example arguments ``args`` where given; printed in a console, it
-    is the derivative's source."""
+    code specialized for example arguments ``args`` where given, and then with the
+    computation graph at them (:func:`graph`) below it where Graphviz is installed; printed
+    in a console, it is the derivative's source."""
     from .views import page as side_by_side  # imported when first used: start-up stays fast
     fn_ir, emitted, mode = _emitted(f, wrt, args or None, mode)
     view = side_by_side.function_view(fn_ir, emitted, mode)
-    return side_by_side.Shown([view], _printed(fn_ir, emitted))
+    picture = None
+    if args and getattr(f, "__srcdiff__", None) is None and jacobians.composite_of(f) is None:
+        def picture():
+            return graph(f, *args, wrt=wrt)
+    return side_by_side.Shown([view], _printed(fn_ir, emitted), picture)
 
 
 def _printed(fn_ir, emitted):

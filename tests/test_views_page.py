@@ -9,6 +9,7 @@ import html.parser
 import os
 import pathlib
 import re
+import shutil
 
 import pytest
 
@@ -346,3 +347,12 @@ def test_shown_views_hold_the_function_view():
     shown = srcdiff.show(view_function_e)
     assert [view.name for view in shown.views] == ["view_function_e"]
     assert isinstance(shown.views[0], page.FunctionView)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_show_draws_the_graph_below_the_view_where_graphviz_is_installed():
+    shown = srcdiff.show(view_function_e, 2.0, 1.0, wrt=("a", "b"))
+    fragment = shown._repr_html_()
+    graph = fragment[fragment.index('<div class="srcdiff-graph">'):]
+    assert "<svg" in graph and "= 3" in graph and "= 6" in graph
+    assert fragment.index('<div class="sd-view"') < fragment.index('<div class="srcdiff-graph">')

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 import uuid
 
 from ..backend import printer
 from ..backend.emit import LineInfo
+from ..errors import SrcdiffError
 from ..ir import code
 from ..ir.records import Record
 from .page_assets import SCRIPT, STYLE
@@ -276,14 +278,23 @@ def _escape(text):
 class Shown:
     """What :func:`srcdiff.show` returns: in a notebook, the side-by-side view (each display
     with an id of its own, so that several on one page keep their styles and highlights
-    apart); in a console, the derivative's source."""
+    apart) and, where Graphviz is installed, the computation graph below it (``picture``
+    makes it, when the view is first displayed); in a console, the derivative's source."""
 
-    def __init__(self, views, text):
+    def __init__(self, views, text, picture=None):
         self.views = list(views)
         self.text = text
+        self.picture = picture
 
     def _repr_html_(self):
-        return html_fragment(self.views, f"srcdiff-{uuid.uuid4().hex[:12]}")
+        fragment = html_fragment(self.views, f"srcdiff-{uuid.uuid4().hex[:12]}")
+        if self.picture is None or shutil.which("dot") is None:
+            return fragment
+        try:
+            svg = self.picture().svg()
+        except SrcdiffError as error:
+            return fragment + f'<pre class="sd-error">{html.escape(str(error))}</pre>'
+        return fragment + f'<div class="srcdiff-graph">{svg}</div>'
 
     def __repr__(self):
         return self.text
