@@ -95,7 +95,7 @@ if __name__ == "__main__":
     print("srcdiff's derivative of smoothing_loss with respect to (alpha, x):\n")
     print(code)
     for line in ("t10_bar = y_bar[t]", "y_bar[t] = 0.0", "for t in reversed(range(1, ",
-                 "t5 = t5_tape.pop()", "alpha_bar = alpha_bar - t7_bar + t6_bar * t5"):
+                 "t5 = t5_tape.pop()", "alpha_bar = alpha_bar - t7_bar + t10_bar * t5"):
         assert line in code, f"expected {line!r} in the derivative:\n{code}"
     assert "y_tape" not in code, "the overwritten elements are not needed: no tape of y"
 

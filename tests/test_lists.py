@@ -85,7 +85,7 @@ def test_pop_of_arrays():
 
 def test_walking_back_over_a_pop_puts_the_item_back():
     text = srcdiff.source(stack_machine, args=(0.3, 3))
-    assert "stack_bar.append(t5_bar)" in text and "stack.append(t5)" in text
+    assert "stack_bar.append(top_bar)" in text and "stack.append(t5)" in text
 
 
 def test_the_reverse_sweep_pops_what_the_forward_sweep_appended():

@@ -132,35 +132,93 @@ def forward_copies(lines, given, name_of):
 
 
 def adjoint_copies(lines, given, name_of, temporary):
-    """``t1_bar = t1`` (or ``= t2_bar``) among the function's top-level statements, which
-    run once each, where the two variables are each given one value in the whole function
-    (``given``: the parameters and adjoints passed in, given none) and neither is changed in
-    place: every later read of ``t1_bar`` reads ``t1``, and the copy goes. Only the
-    adjoints of temporaries go (``temporary(target)``): ``yhat_bar = t1`` stays, the δ of
-    the seed's rule, named."""
-    _copies_read_through(lines, list(lines), given, name_of, (ADJ,), (ADJ, DEF), temporary)
+    """``t7_bar = t8_bar`` (or ``= t1``): every later read of ``t7_bar`` reads ``t8_bar``,
+    and the copy goes, where the two variables are each given one value in the whole
+    function (``given``: the parameters and adjoints passed in, given none), neither is
+    changed in place, and the copy's value is the source's wherever the target is read: the
+    copy runs once (at the function's top level), or, inside a loop, the source is assigned
+    before it in the same block or outside every loop around it, and the target is read
+    only after it in that block. Only the adjoints of temporaries go
+    (``temporary(target)``): ``yhat_bar = t1`` stays, the δ of the seed's rule, named."""
+    counts = _counts(lines, name_of)
+    placed = {}
+    _places_of(lines, (), placed, name_of)
+    renamed = {}
+    _copies_in(lines, (), lines, given, name_of, temporary, counts, placed, renamed)
+    _rename(lines, renamed, name_of)
 
 
-def _copies_read_through(lines, candidates, given, name_of, targets, sources,
-                         removable=lambda target: True):
+def _copies_in(block, loops, body, given, name_of, temporary, counts, placed, renamed):
+    index = 0
+    while index < len(block):
+        line = block[index]
+        for nested in ("body", "orelse"):
+            inner = getattr(line, nested, None)
+            if isinstance(inner, list):
+                around = loops + ((line,) if isinstance(line, (code.For, code.While)) else ())
+                _copies_in(inner, around, body, given, name_of, temporary, counts, placed,
+                           renamed)
+        source = _copy_source(line, (ADJ,), (ADJ, DEF), temporary)
+        if source is not None:
+            source = renamed.get(source, source)
+            target = name_of(line.target)
+            expected = 0 if source[1] in given else 1
+            if counts.get(target) == 1 and counts.get(name_of(source), 0) == expected and (
+                    not loops or _same_value_where_read(block, index, loops, source, target,
+                                                        body, placed, name_of)):
+                renamed[line.target] = source
+                del block[index]
+                continue
+        index += 1
+
+
+def _same_value_where_read(block, index, loops, source, target, body, placed, name_of):
+    """Inside a loop: the source's value is this iteration's (assigned before in the same
+    block, or outside the loops), and every read of the target follows in the block."""
+    where = placed.get(name_of(source))
+    if where is not None:
+        same_block = where[0] is block and any(line is where[1] for line in block[:index])
+        if not same_block and any(loop in where[2] for loop in loops):
+            return False
+    return _reads(body, target, name_of) == _reads(block[index + 1:], target, name_of)
+
+
+def _places_of(block, loops, placed, name_of):
+    for line in block:
+        for target in _targets(line):
+            placed.setdefault(name_of(target), (block, line, loops))
+        for nested in ("body", "orelse"):
+            inner = getattr(line, nested, None)
+            if isinstance(inner, list):
+                around = loops + ((line,) if isinstance(line, (code.For, code.While)) else ())
+                _places_of(inner, around, placed, name_of)
+
+
+def _reads(lines, variable, name_of):
+    return sum(1 for line in _walked(lines) for value in vars(line).values()
+               if isinstance(value, gast.AST) for node in gast.walk(value)
+               if code.ref_of(node) is not None and code.ref_of(node)[0] != OBJ
+               and name_of(code.ref_of(node)) == variable)
+
+
+def _copy_source(line, targets, sources, removable=lambda target: True):
+    if not (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
+            and line.target[0] in targets and isinstance(line.value, gast.Name)
+            and removable(line.target)):
+        return None
+    source = code.ref_of(line.value)
+    return source if source is not None and source[0] in sources else None
+
+
+def _counts(lines, name_of):
     counts = {}
     for line in _walked(lines):
         for target in _targets(line):
             counts[name_of(target)] = counts.get(name_of(target), 0) + 1
-    renamed = {}
-    for line in candidates:
-        if not (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
-                and line.target[0] in targets and isinstance(line.value, gast.Name)
-                and removable(line.target)):
-            continue
-        source = code.ref_of(line.value)
-        if source is None or source[0] not in sources:
-            continue
-        source = renamed.get(source, source)
-        expected = 0 if source[1] in given else 1
-        if counts.get(name_of(line.target)) == 1 and counts.get(name_of(source), 0) == expected:
-            renamed[line.target] = source
-            lines.remove(line)
+    return counts
+
+
+def _rename(lines, renamed, name_of):
     if renamed:
         for line in _walked(lines):
             for value in vars(line).values():
@@ -169,6 +227,21 @@ def _copies_read_through(lines, candidates, given, name_of, targets, sources,
                         ref = code.ref_of(node)
                         if ref in renamed:
                             node.srcdiff_ref = renamed[ref]
+
+
+def _copies_read_through(lines, candidates, given, name_of, targets, sources):
+    counts = _counts(lines, name_of)
+    renamed = {}
+    for line in candidates:
+        source = _copy_source(line, targets, sources)
+        if source is None:
+            continue
+        source = renamed.get(source, source)
+        expected = 0 if source[1] in given else 1
+        if counts.get(name_of(line.target)) == 1 and counts.get(name_of(source), 0) == expected:
+            renamed[line.target] = source
+            lines.remove(line)
+    _rename(lines, renamed, name_of)
 
 
 def _walked(lines):
