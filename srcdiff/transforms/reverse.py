@@ -100,11 +100,8 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         self.body_lines = body
         body.append(code.Return(self.result(state, returned), role=code.RESULT,
                                 origin=returned))
-        given = {self.web(Param(name)) for name in fn.param_names}
-        if self.vjp and result is not None:
-            given.add(self.web(result))
         user_names = spelled_in(fn.node)
-        tidy.adjoint_copies(body, given, self._variable_of, lambda target: is_temporary(
+        tidy.adjoint_copies(body, self._variable_of, lambda target: is_temporary(
             self._variable_of(target)[1], user_names))
         out.body = tidy.unneeded_inits(body, self._variable_of)
         return out

@@ -131,67 +131,53 @@ def forward_copies(lines, given, name_of):
     _copies_read_through(lines, lines, given, name_of, (TAN,), (TAN,))
 
 
-def adjoint_copies(lines, given, name_of, temporary):
+def adjoint_copies(lines, name_of, temporary):
     """``t7_bar = t8_bar`` (or ``= t1``): every later read of ``t7_bar`` reads ``t8_bar``,
-    and the copy goes, where the two variables are each given one value in the whole
-    function (``given``: the parameters and adjoints passed in, given none), neither is
-    changed in place, and the copy's value is the source's wherever the target is read: the
-    copy runs once (at the function's top level), or, inside a loop, the source is assigned
-    before it in the same block or outside every loop around it, and the target is read
-    only after it in that block. Only the adjoints of temporaries go
-    (``temporary(target)``): ``yhat_bar = t1`` stays, the δ of the seed's rule, named."""
+    and the copy goes, where the target is given no other value and is not changed in
+    place, and the copy's value is the source's wherever the target is read: the target is
+    read only after the copy in its block (so in the same run of a loop's body), before the
+    source is bound anew. Only the adjoints of temporaries go (``temporary(target)``):
+    ``yhat_bar = t1`` stays, the δ of the seed's rule, named."""
     counts = _counts(lines, name_of)
-    placed = {}
-    _places_of(lines, (), placed, name_of)
     renamed = {}
-    _copies_in(lines, (), lines, given, name_of, temporary, counts, placed, renamed)
+    _copies_in(lines, lines, name_of, temporary, counts, renamed)
     _rename(lines, renamed, name_of)
 
 
-def _copies_in(block, loops, body, given, name_of, temporary, counts, placed, renamed):
+def _copies_in(block, body, name_of, temporary, counts, renamed):
     index = 0
     while index < len(block):
         line = block[index]
         for nested in ("body", "orelse"):
             inner = getattr(line, nested, None)
             if isinstance(inner, list):
-                around = loops + ((line,) if isinstance(line, (code.For, code.While)) else ())
-                _copies_in(inner, around, body, given, name_of, temporary, counts, placed,
-                           renamed)
+                _copies_in(inner, body, name_of, temporary, counts, renamed)
         source = _copy_source(line, (ADJ,), (ADJ, DEF), temporary)
         if source is not None:
             source = renamed.get(source, source)
             target = name_of(line.target)
-            expected = 0 if source[1] in given else 1
-            if counts.get(target) == 1 and counts.get(name_of(source), 0) == expected and (
-                    not loops or _same_value_where_read(block, index, loops, source, target,
-                                                        body, placed, name_of)):
+            if counts.get(target) == 1 and _same_value_where_read(block, index, source,
+                                                                  target, body, name_of):
                 renamed[line.target] = source
                 del block[index]
                 continue
         index += 1
 
 
-def _same_value_where_read(block, index, loops, source, target, body, placed, name_of):
-    """Inside a loop: the source's value is this iteration's (assigned before in the same
-    block, or outside the loops), and every read of the target follows in the block."""
-    where = placed.get(name_of(source))
-    if where is not None:
-        same_block = where[0] is block and any(line is where[1] for line in block[:index])
-        if not same_block and any(loop in where[2] for loop in loops):
-            return False
-    return _reads(body, target, name_of) == _reads(block[index + 1:], target, name_of)
-
-
-def _places_of(block, loops, placed, name_of):
-    for line in block:
-        for target in _targets(line):
-            placed.setdefault(name_of(target), (block, line, loops))
-        for nested in ("body", "orelse"):
-            inner = getattr(line, nested, None)
-            if isinstance(inner, list):
-                around = loops + ((line,) if isinstance(line, (code.For, code.While)) else ())
-                _places_of(inner, around, placed, name_of)
+def _same_value_where_read(block, index, source, target, body, name_of):
+    """Every read of the target follows the copy in its block, and the source keeps its
+    binding from the copy to the last of them (a read in a later run of a loop's body would
+    find the source's next value, a read after a rebinding the new one)."""
+    later = block[index + 1:]
+    if _reads(body, target, name_of) != _reads(later, target, name_of):
+        return False
+    last = max((k for k, line in enumerate(later) if _reads([line], target, name_of)),
+               default=-1)
+    variable = name_of(source)
+    between = list(later[:last])
+    if last >= 0 and not isinstance(later[last], code.Assign):
+        between.append(later[last])  # a loop or branch may rebind the source before reading
+    return not any(name_of(t) == variable for line in _walked(between) for t in _targets(line))
 
 
 def _reads(lines, variable, name_of):
