@@ -22,8 +22,8 @@ derivative is the seed's algorithm: the forward loop is step 1, and the reversed
 does steps 2 to 4 for each point, last point first, adding each point's δ zᵀ into the
 gradient (`w2_bar = w2_bar + np.outer(..., z1)`). Matrix notation makes step 3 one
 line: Σ_k δ_k w_kj for every j at once is w2.T @ δ. And f'(a_j) = 1 − z_j² reuses the
-forward sweep's z1 instead of recomputing tanh. (Step 2 arrives as 2 · ½ · (ŷ − y),
-the derivative of ½ t² with t = yhat - y, and the ½ as an array of halves.)
+forward sweep's z1 instead of recomputing tanh. (Step 2 is 2 · ½ · (ŷ − y), the
+derivative of ½ t² with t = yhat - y; the constants fold, and it reads E_bar * t.)
 
 A loop over the data needs a tape: the reverse step for point k reads that point's z1
 and ŷ − y, which the forward loop has overwritten by the time the reverse loop gets
@@ -100,7 +100,7 @@ if __name__ == "__main__":
     # Line the generated reverse loop up with the seed's derivation.
     steps = [
         ("step 2, the output error: δ_k = ŷ_k − y_k",
-         r"(\w+) = 2\.0 \* (\w+) \* (\w+)\n", ""),
+         r"(\w+) = E_bar \* (\w+)\n", ""),
         ("step 4, output layer: ∂E/∂w_kj = δ_k z_j",
          r"w2_bar = w2_bar \+ np\.outer\(\w+, z1\)", ""),
         ("        ∂E/∂b_k = δ_k",
@@ -121,10 +121,10 @@ if __name__ == "__main__":
         assert found, f"no line of the derivative matches {pattern!r}:\n{code}"
         line = found.group(0).strip()
         if seed_text.startswith("step 2"):
-            # 2 * ½ * (ŷ − y): the ½ arrives as an array of halves, t = yhat - y
-            half, residual = found.group(2), found.group(3)
+            # 2 * ½ * (ŷ − y), folded: E_bar (= 1) times t = yhat - y
+            residual = found.group(2)
             assert f"{residual} = yhat - y" in code, f"expected {residual} = yhat - y:\n{code}"
-            note = f"({half} = ½, {residual} = yhat - y)"
+            note = f"(E_bar = 1, {residual} = yhat - y)"
         print(f"  {seed_text:<44}  {line}  {note}".rstrip())
     assert "for k in reversed(range(" in code, f"expected a reversed loop over the data:\n{code}"
     print()

@@ -80,3 +80,26 @@ def test_the_delta_rule_reads_as_in_the_seed(capsys):
     statements = counted("the tanh MLP loss", capsys)
     assert statements[0].strip() == "yhat_bar = t1"
     assert not any("1.0 *" in s for s in statements)
+
+
+def test_constant_factors_fold_across_statements():
+    """``t8_bar = 0.5 * E_bar`` then ``t6_bar = 2.0 * t8_bar * t6`` reads ``E_bar * t6``."""
+    import numpy as np
+
+    import srcdiff
+
+    def cost(w, xs, ys):
+        E = 0.0
+        for x, y in zip(xs, ys):
+            E = E + 0.5 * np.sum((w * x - y) ** 2)
+        return E
+
+    rng = np.random.default_rng(0)
+    w, xs, ys = rng.normal(size=3), rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    text = srcdiff.source(cost, args=(w, xs, ys))
+    adjoints = [line for line in text.split("for k in reversed(")[1].splitlines()
+                if not line.strip().startswith("#")]
+    assert not any("0.5 *" in line or "2.0 *" in line for line in adjoints)
+    assert any(" = E_bar * " in line for line in adjoints)
+    gradient = srcdiff.gradient(cost)(w, xs, ys)
+    np.testing.assert_allclose(gradient, np.sum((w * xs - ys) * xs, axis=0), rtol=1e-12)

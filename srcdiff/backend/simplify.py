@@ -72,6 +72,13 @@ class _Simplifier:
         return node
 
     def mult(self, node, left, right):
+        if code.is_const(left) and _scaled(right):
+            # 2.0 * (0.5 * g): the constants fold first (1.0 * g, then g).
+            folded = _fold(gast.Mult(), left.value, right.left.value)
+            if folded is not None:
+                return self.mult(gast.BinOp(left=code.const(folded), op=gast.Mult(),
+                                            right=right.right), code.const(folded),
+                                 right.right)
         for unit, other in ((left, right), (right, left)):
             if code.is_const(unit, 1) and self.fresh_or_scalar(other):
                 return other
@@ -89,6 +96,12 @@ class _Simplifier:
         if isinstance(node, gast.Name):
             return self.is_scalar(node)
         return not isinstance(node, gast.Attribute)
+
+
+def _scaled(node):
+    """Whether ``node`` is ``c * x`` with ``c`` a constant."""
+    return (isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult)
+            and code.is_const(node.left))
 
 
 def _unit_dropped(node):

@@ -101,8 +101,10 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         body.append(code.Return(self.result(state, returned), role=code.RESULT,
                                 origin=returned))
         user_names = spelled_in(fn.node)
-        tidy.adjoint_copies(body, self._variable_of, lambda target: is_temporary(
-            self._variable_of(target)[1], user_names))
+        def temporary(target):
+            return is_temporary(self._variable_of(target)[1], user_names)
+        tidy.adjoint_copies(body, self._variable_of, temporary)
+        tidy.folded_factors(body, self._variable_of, temporary, self.scalar)
         out.body = tidy.unneeded_inits(body, self._variable_of)
         return out
 

@@ -6,6 +6,8 @@
   is written out, ``(a_bar, b_bar)``, instead of ``add_tree(one_hot(t, 1, b_bar), ...)``.
 * ``forward_copies``: forward mode's ``d_dot = b_dot`` goes where ``b_dot`` can be read
   in its place.
+* ``folded_factors``: ``t8_bar = 0.5 * E_bar`` read once, by ``2.0 * t8_bar * t6``,
+  becomes ``E_bar * t6``: constant factors fold across statements.
 * ``adjoint_copies``: the reverse sweep's ``yhat_bar = t1`` at the top of the function
   goes where ``t1`` can be read in its place.
 """
@@ -16,6 +18,7 @@ import gast
 
 from .. import runtime
 from ..backend.arrays import NUMPY
+from ..backend.simplify import simplify
 from ..ir import code
 from ..ir.avals import ARRAY
 from ..ir.code import ADJ, DEF, OBJ, TAN
@@ -162,6 +165,67 @@ def _copies_in(block, body, name_of, temporary, counts, renamed):
                 del block[index]
                 continue
         index += 1
+
+
+def folded_factors(lines, name_of, temporary, is_scalar):
+    """``t8_bar = 0.5 * E_bar`` whose one read, later in its block, multiplies it by a
+    constant (``t6_bar = 2.0 * t8_bar * t6``): the factor goes into the read, where the
+    constants fold (``t6_bar = E_bar * t6``), and the temporary goes. ``E_bar`` must keep
+    its binding up to the read."""
+    counts = _counts(lines, name_of)
+    _fold_in(lines, lines, name_of, temporary, is_scalar, counts)
+
+
+def _fold_in(block, body, name_of, temporary, is_scalar, counts):
+    index = 0
+    while index < len(block):
+        line = block[index]
+        for nested in ("body", "orelse"):
+            inner = getattr(line, nested, None)
+            if isinstance(inner, list):
+                _fold_in(inner, body, name_of, temporary, is_scalar, counts)
+        if _folds_forward(block, index, body, name_of, temporary, is_scalar, counts):
+            del block[index]
+            continue
+        index += 1
+
+
+def _folds_forward(block, index, body, name_of, temporary, is_scalar, counts):
+    line = block[index]
+    if not (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
+            and line.target[0] == ADJ and temporary(line.target)
+            and isinstance(line.value, gast.BinOp) and isinstance(line.value.op, gast.Mult)
+            and code.is_const(line.value.left) and isinstance(line.value.right, gast.Name)):
+        return False
+    target = name_of(line.target)
+    factor = code.ref_of(line.value.right)
+    if counts.get(target) != 1 or factor is None or _reads(body, target, name_of) != 1:
+        return False
+    for use in block[index + 1:]:
+        if _reads([use], target, name_of):
+            break
+        if any(name_of(t) == name_of(factor) for inner in _walked([use])
+               for t in _targets(inner)):
+            return False
+    else:
+        return False
+    if not isinstance(use, code.Assign) or isinstance(use.target[0], tuple):
+        return False
+    copied = code.clone(use.value)
+    trial = simplify(_replaced(copied, _the_read(copied, line.target), code.clone(line.value)),
+                     is_scalar)
+    if _constants(trial) >= _constants(use.value) + _constants(line.value):
+        return False
+    use.value = trial
+    return True
+
+
+def _the_read(tree, key):
+    return next(node for node in gast.walk(tree) if code.ref_of(node) == key)
+
+
+def _constants(tree):
+    return sum(1 for node in gast.walk(tree) if code.is_const(node))
 
 
 def _same_value_where_read(block, index, source, target, body, name_of):
