@@ -901,3 +901,25 @@ def test_an_adjoint_aliased_in_a_branch_is_not_written_in_place():
     forward = [srcdiff.jvp(aliased_in_a_branch, (2, u, v), (None, e, None))[1]
                for e in np.eye(4)]
     np.testing.assert_allclose(grad, forward, rtol=1e-12)
+
+
+def unbroadcast_shares_the_adjoint(u, n):
+    y2 = np.ones((n,)) * math.erfc(u[1])
+    for x in y2:
+        u = u * np.logaddexp(x, u)
+        u[1] *= y2[0]
+    s3 = u[0] * 2.0
+    u = u + y2
+    return s3 + np.sum(u * u)
+
+
+def test_an_adjoint_that_unbroadcast_hands_on_is_not_owned_twice():
+    """Walking back over ``u = u + y2``, ``y2_bar = unbroadcast(u_2_bar, y2)`` is
+    ``u_2_bar``'s very array where the shapes agree, yet ``u_bar`` took that array as its
+    own; ``u_bar[0] += 2.0`` then changed ``y2_bar`` too. Found by forward mode against
+    reverse mode (the fuzzer, sizes 1200583); wrong since before forward mode."""
+    u = np.array([0.4140638889734789, -1.311806216393131])
+    grad = srcdiff.gradient(unbroadcast_shares_the_adjoint)(u, 2)
+    forward = [srcdiff.jvp(unbroadcast_shares_the_adjoint, (u, 2), (e, None))[1]
+               for e in np.eye(2)]
+    np.testing.assert_allclose(grad, forward, rtol=1e-12)

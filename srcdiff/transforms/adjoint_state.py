@@ -167,9 +167,13 @@ class Adjoints:
         if last is None or last not in state.owned:
             return None
         ref = (ADJ, last)
-        count = sum(1 for exprs in contributions.values() for e in exprs
-                    if code.ref_of(expression_of(e)) == ref)
+        given = [expression_of(e) for exprs in contributions.values() for e in exprs]
+        count = sum(1 for e in given if code.ref_of(e) == ref)
         if any(ref in code.refs(expression_of(e)) for e in staying):
+            return None
+        if any(code.ref_of(e) != ref and ref in code.refs(e) and not _fresh(e) for e in given):
+            # Another contribution may be that very array (unbroadcast(g, y) returns g
+            # where the shapes agree): then no one adjoint owns it.
             return None
         return ref if count == 1 else None
 
