@@ -4,6 +4,7 @@ against the table in docs/adjoint-counts.md (which must say what srcdiff prints)
 import pathlib
 import re
 
+import numpy as np
 import pytest
 
 from srcdiff import cli
@@ -103,3 +104,20 @@ def test_constant_factors_fold_across_statements():
     assert any(" = E_bar * " in line for line in adjoints)
     gradient = srcdiff.gradient(cost)(w, xs, ys)
     np.testing.assert_allclose(gradient, np.sum((w * xs - ys) * xs, axis=0), rtol=1e-12)
+
+
+def half_square(x):
+    return 0.5 * np.sum(x ** 2)
+
+
+def test_no_unit_factor_where_the_gradient_copies_an_argument():
+    """``x_bar = 1.0 * x`` kept the caller's array out of the gradient; it reads
+    ``x_bar = x.copy()``, and the gradient still shares no memory with ``x``."""
+    import srcdiff
+
+    x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    text = srcdiff.source(half_square, args=(x,))
+    assert "x_bar = x.copy()" in text and "1.0 *" not in text
+    grad = srcdiff.gradient(half_square)(x)
+    assert grad.dtype == np.float32 and not np.shares_memory(grad, x)
+    np.testing.assert_array_equal(grad, x)

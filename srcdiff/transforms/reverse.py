@@ -16,7 +16,7 @@ from .. import runtime
 from ..analysis.memory import writes, written_roots
 from ..ir import code
 from ..ir import nodes as ir
-from ..ir.avals import NP, PY, UNKNOWN_AVAL, join
+from ..ir.avals import ARRAY, NP, PY, UNKNOWN_AVAL, join
 from ..ir.code import ADJ, DEF, OBJ
 from ..ir.names import is_temporary, spelled_in
 from ..ir.ssa import Param
@@ -105,6 +105,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
             return is_temporary(self._variable_of(target)[1], user_names)
         tidy.adjoint_copies(body, self._variable_of, temporary)
         tidy.folded_factors(body, self._variable_of, temporary, self.scalar)
+        tidy.unit_copies(body, self._float_array)
         out.body = tidy.unneeded_inits(body, self._variable_of)
         return out
 
@@ -288,6 +289,12 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
             return True
         return r[0] == DEF and aval.dtype is not None and aval.dtype.kind in "fc" and (
             r[1] in self._private_arrays())
+
+    def _float_array(self, key):
+        if isinstance(key, tuple):
+            return False
+        aval = self.aval_of(key)
+        return aval.kind == ARRAY and aval.dtype is not None and aval.dtype.kind in "fc"
 
     def _private_arrays(self):
         """The variables whose every value is an array this function allocated, which no

@@ -8,6 +8,8 @@
   in its place.
 * ``folded_factors``: ``t8_bar = 0.5 * E_bar`` read once, by ``2.0 * t8_bar * t6``,
   becomes ``E_bar * t6``: constant factors fold across statements.
+* ``unit_copies``: ``1.0 * x``, kept so that a gradient never shares an array with the
+  caller's ``x``, reads ``x.copy()`` where ``x`` is a float array.
 * ``adjoint_copies``: the reverse sweep's ``yhat_bar = t1`` at the top of the function
   goes where ``t1`` can be read in its place.
 """
@@ -375,3 +377,28 @@ def _assigned_after(lines, assigned, early, name_of):
             elif isinstance(line, code.Assign):
                 assigned.update(name_of(t) for t in _targets(line) if t[0] == DEF)
     return assigned
+
+
+def unit_copies(lines, is_float_array):
+    """``1.0 * x`` where ``x`` is a float array (``is_float_array(key)``) reads as what it
+    is: ``x.copy()``, a new array with ``x``'s values (the simplifier keeps the product
+    where dropping it would hand back the caller's own array)."""
+    for line in _walked(lines):
+        for field, value in vars(line).items():
+            if isinstance(value, gast.AST):
+                setattr(line, field, _unit_copied(value, is_float_array))
+
+
+def _unit_copied(tree, is_float_array):
+    if (isinstance(tree, gast.BinOp) and isinstance(tree.op, gast.Mult)
+            and code.is_const(tree.left, 1) and isinstance(tree.right, gast.Name)
+            and code.ref_of(tree.right) is not None and code.ref_of(tree.right)[0] == DEF
+            and is_float_array(code.ref_of(tree.right)[1])):
+        return code.copy_of(tree.right)
+    for field, value in gast.iter_fields(tree):
+        if isinstance(value, list):
+            setattr(tree, field, [_unit_copied(v, is_float_array) if isinstance(v, gast.AST)
+                                  else v for v in value])
+        elif isinstance(value, gast.AST):
+            setattr(tree, field, _unit_copied(value, is_float_array))
+    return tree
