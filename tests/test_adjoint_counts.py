@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+import srcdiff
 from srcdiff import cli
 
 ROOT = pathlib.Path(__file__).parent.parent
@@ -113,8 +114,6 @@ def half_square(x):
 def test_no_unit_factor_where_the_gradient_copies_an_argument():
     """``x_bar = 1.0 * x`` kept the caller's array out of the gradient; it reads
     ``x_bar = x.copy()``, and the gradient still shares no memory with ``x``."""
-    import srcdiff
-
     x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     text = srcdiff.source(half_square, args=(x,))
     assert "x_bar = x.copy()" in text and "1.0 *" not in text
