@@ -281,7 +281,16 @@ def test_any_nesting_of_jacobians_hessians_and_gradients():
 
 def test_what_a_jacobian_srcdiff_made_refuses():
     jacobian = srcdiff.jacfwd(_coupled)
+    x = np.array([0.3, 0.7, -0.4])
     with pytest.raises(srcdiff.SrcdiffError, match="hessian needs a scalar result"):
-        srcdiff.hessian(jacobian)(np.array([0.3, 0.7, -0.4]))
-    with pytest.raises(srcdiff.SrcdiffError, match="hvp of _coupled_jacobian"):
-        srcdiff.hvp(jacobian)
+        srcdiff.hessian(jacobian)(x)
+    with pytest.raises(srcdiff.SrcdiffError, match="hvp needs a scalar result"):
+        srcdiff.hvp(jacobian)(x, np.ones(3))
+
+
+def test_hvp_of_a_derivative_srcdiff_assembled():
+    """hvp of jacfwd(g) for a scalar g: the third derivative times v, by forward mode."""
+    t = 0.7
+    first = srcdiff.jacfwd(_sine_cubed)
+    assert srcdiff.hvp(first)(t, 2.0) == pytest.approx(
+        2.0 * _third_derivative_of_sine_cubed(t))

@@ -309,11 +309,9 @@ def hessian_function(fn, wrt):
 
 
 def hvp_function(fn, wrt):
-    if composite_of(fn) is not None:
-        raise SrcdiffError(f"hvp of {fn.__name__}, a Jacobian or Hessian srcdiff made, is not "
-                           "supported", hint="use jacfwd or hessian of it, or hvp of the "
-                           "function it was made from")
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
+    if composite_of(fn) is not None:
+        return _composite_hvp(fn, names)
 
     made = {}
 
@@ -445,6 +443,30 @@ def directional(fn, args, directions):
     if not rest:
         return derivative(*extended)[1]
     return directional(derivative, extended, rest)[1]
+
+
+def _composite_hvp(fn, names):
+    """``hvp`` of a Jacobian or Hessian srcdiff assembled (a scalar one): the second
+    directional derivatives along each basis vector and ``v``, by forward mode."""
+    def hvp(*args):
+        if not args:
+            raise SrcdiffError("hvp: pass the arguments of the function, then v")
+        *primals, v = args
+        params = _positional(fn, len(primals), "hvp")
+        if _result_shape(fn(*primals), fn) != ():
+            raise SrcdiffError(f"hvp needs a scalar result; {fn.__name__} returns an array "
+                               f"of shape {_result_shape(fn(*primals), fn)}",
+                               hint="use jacfwd of it for the derivatives of each element")
+        vectors = v if names.multiple else (v,)
+        if not isinstance(vectors, (tuple, list)) or len(vectors) != len(names):
+            raise SrcdiffError(f"hvp: v must be a tuple of {len(names)} vectors, one per "
+                               "parameter differentiated", hint="v = (v_x, v_y)")
+        direction = {n: checked_like(primals[params.index(n)], t, f"v for {n}")
+                     for n, t in zip(names, vectors)}
+        found = [_forward_columns(fn, primals, params, n, [direction]) for n in names]
+        return tuple(found) if names.multiple else found[0]
+    hvp.__name__ = f"{fn.__name__}_hvp"
+    return hvp
 
 
 def _inner_product(a, b):
