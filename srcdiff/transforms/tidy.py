@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import collections
+
 import gast
 
 from .. import runtime
@@ -145,25 +147,26 @@ def adjoint_copies(lines, name_of, temporary):
     ``yhat_bar = t1`` stays, the δ of the seed's rule, named."""
     counts = _counts(lines, name_of)
     renamed = {}
-    _copies_in(lines, lines, name_of, temporary, counts, renamed)
+    _copies_in(lines, _Uses(lines, name_of), name_of, temporary, counts, renamed)
     _rename(lines, renamed, name_of)
 
 
-def _copies_in(block, body, name_of, temporary, counts, renamed):
+def _copies_in(block, uses, name_of, temporary, counts, renamed):
     index = 0
     while index < len(block):
         line = block[index]
         for nested in ("body", "orelse"):
             inner = getattr(line, nested, None)
             if isinstance(inner, list):
-                _copies_in(inner, body, name_of, temporary, counts, renamed)
+                _copies_in(inner, uses, name_of, temporary, counts, renamed)
         source = _copy_source(line, (ADJ,), (ADJ, DEF), temporary)
         if source is not None:
             source = renamed.get(source, source)
             target = name_of(line.target)
-            if counts.get(target) == 1 and _same_value_where_read(block, index, source,
-                                                                  target, body, name_of):
+            if counts.get(target) == 1 and _same_value_where_read(
+                    block, index, name_of(source), target, uses):
                 renamed[line.target] = source
+                uses.forget(line)
                 del block[index]
                 continue
         index += 1
@@ -175,24 +178,25 @@ def folded_factors(lines, name_of, temporary, is_scalar):
     constants fold (``t6_bar = E_bar * t6``), and the temporary goes. ``E_bar`` must keep
     its binding up to the read."""
     counts = _counts(lines, name_of)
-    _fold_in(lines, lines, name_of, temporary, is_scalar, counts)
+    _fold_in(lines, _Uses(lines, name_of), name_of, temporary, is_scalar, counts)
 
 
-def _fold_in(block, body, name_of, temporary, is_scalar, counts):
+def _fold_in(block, uses, name_of, temporary, is_scalar, counts):
     index = 0
     while index < len(block):
         line = block[index]
         for nested in ("body", "orelse"):
             inner = getattr(line, nested, None)
             if isinstance(inner, list):
-                _fold_in(inner, body, name_of, temporary, is_scalar, counts)
-        if _folds_forward(block, index, body, name_of, temporary, is_scalar, counts):
+                _fold_in(inner, uses, name_of, temporary, is_scalar, counts)
+        if _folds_forward(block, index, uses, name_of, temporary, is_scalar, counts):
+            uses.forget(line)
             del block[index]
             continue
         index += 1
 
 
-def _folds_forward(block, index, body, name_of, temporary, is_scalar, counts):
+def _folds_forward(block, index, uses, name_of, temporary, is_scalar, counts):
     line = block[index]
     if not (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
             and line.target[0] == ADJ and temporary(line.target)
@@ -201,13 +205,12 @@ def _folds_forward(block, index, body, name_of, temporary, is_scalar, counts):
         return False
     target = name_of(line.target)
     factor = code.ref_of(line.value.right)
-    if counts.get(target) != 1 or factor is None or _reads(body, target, name_of) != 1:
+    if counts.get(target) != 1 or factor is None or uses.total(target) != 1:
         return False
     for use in block[index + 1:]:
-        if _reads([use], target, name_of):
+        if uses.reads(use)[target]:
             break
-        if any(name_of(t) == name_of(factor) for inner in _walked([use])
-               for t in _targets(inner)):
+        if name_of(factor) in uses.binds(use):
             return False
     else:
         return False
@@ -219,6 +222,7 @@ def _folds_forward(block, index, body, name_of, temporary, is_scalar, counts):
     if _constants(trial) >= _constants(use.value) + _constants(line.value):
         return False
     use.value = trial
+    uses.refresh(use)
     return True
 
 
@@ -230,27 +234,100 @@ def _constants(tree):
     return sum(1 for node in gast.walk(tree) if code.is_const(node))
 
 
-def _same_value_where_read(block, index, source, target, body, name_of):
-    """Every read of the target follows the copy in its block, and the source keeps its
-    binding from the copy to the last of them (a read in a later run of a loop's body would
-    find the source's next value, a read after a rebinding the new one)."""
-    later = block[index + 1:]
-    if _reads(body, target, name_of) != _reads(later, target, name_of):
-        return False
-    last = max((k for k, line in enumerate(later) if _reads([line], target, name_of)),
-               default=-1)
-    variable = name_of(source)
-    between = list(later[:last])
-    if last >= 0 and not isinstance(later[last], code.Assign):
-        between.append(later[last])  # a loop or branch may rebind the source before reading
-    return not any(name_of(t) == variable for line in _walked(between) for t in _targets(line))
+def _same_value_where_read(block, index, variable, target, uses):
+    """Every read of the target follows the copy in its block, and the source (``variable``)
+    keeps its binding from the copy to the last of them (a read in a later run of a loop's
+    body would find the source's next value, a read after a rebinding the new one)."""
+    positions = []
+    for reader in uses.readers(target):
+        top = uses.ancestor_in(reader, block)
+        if top is None:
+            return False
+        position = next(k for k, line in enumerate(block) if line is top)
+        if position <= index:
+            return False
+        positions.append(position)
+    if not positions:
+        return True
+    last = max(positions)
+    between = block[index + 1:last]
+    if not isinstance(block[last], code.Assign):
+        between.append(block[last])  # a loop or branch may rebind the source before reading
+    return not any(variable in uses.binds(line) for line in between)
 
 
-def _reads(lines, variable, name_of):
-    return sum(1 for line in _walked(lines) for value in vars(line).values()
-               if isinstance(value, gast.AST) for node in gast.walk(value)
-               if code.ref_of(node) is not None and code.ref_of(node)[0] != OBJ
-               and name_of(code.ref_of(node)) == variable)
+class _Uses:
+    """Which lines read each variable, where each line sits, and what each binds (nested
+    lines included), found once: the tidy passes ask of every candidate about the lines
+    after it."""
+
+    def __init__(self, lines, name_of):
+        self.name_of = name_of
+        self.found = {}
+        self.direct = {}
+        self.place = {}  # id(line) -> (the block holding it, the line holding that block)
+        self.by_name = collections.defaultdict(list)
+        self._index(lines, None)
+
+    def _index(self, block, parent):
+        for line in block:
+            self.place[id(line)] = (block, parent)
+            reads = self.direct[id(line)] = self._direct_reads(line)
+            for name in reads:
+                self.by_name[name].append(line)
+            for nested in ("body", "orelse"):
+                inner = getattr(line, nested, None)
+                if isinstance(inner, list):
+                    self._index(inner, line)
+
+    def _direct_reads(self, line):
+        reads = collections.Counter()
+        for value in vars(line).values():
+            if isinstance(value, gast.AST):
+                reads.update(self.name_of(ref) for node in gast.walk(value)
+                             if (ref := code.ref_of(node)) is not None and ref[0] != OBJ)
+        return reads
+
+    def total(self, name):
+        return sum(self.direct[id(line)][name] for line in self.by_name[name])
+
+    def readers(self, name):
+        return list(self.by_name[name])
+
+    def ancestor_in(self, line, block):
+        """The line of ``block`` that holds ``line`` (itself, or a loop or branch around
+        it); None where ``block`` does not hold it."""
+        while line is not None:
+            holder, parent = self.place[id(line)]
+            if holder is block:
+                return line
+            line = parent
+        return None
+
+    def reads(self, line):
+        found = self.found.get(id(line))
+        if found is None:
+            found = collections.Counter()
+            for inner in _walked([line]):
+                found.update(self.direct.get(id(inner)) or self._direct_reads(inner))
+            self.found[id(line)] = found
+        return found
+
+    def binds(self, line):
+        return {self.name_of(t) for inner in _walked([line]) for t in _targets(inner)}
+
+    def forget(self, line):
+        """``line`` is deleted: its reads no longer count."""
+        for name in self.direct[id(line)]:
+            self.by_name[name] = [other for other in self.by_name[name] if other is not line]
+
+    def refresh(self, line):
+        """``line``'s expression changed."""
+        self.forget(line)
+        self.found.pop(id(line), None)
+        reads = self.direct[id(line)] = self._direct_reads(line)
+        for name in reads:
+            self.by_name[name].append(line)
 
 
 def _copy_source(line, targets, sources, removable=lambda target: True):
