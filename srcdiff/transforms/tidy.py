@@ -147,28 +147,38 @@ def adjoint_copies(lines, name_of, temporary):
     ``yhat_bar = t1`` stays, the δ of the seed's rule, named."""
     counts = _counts(lines, name_of)
     renamed = {}
-    _copies_in(lines, _Uses(lines, name_of), name_of, temporary, counts, renamed)
+    uses = _Uses(lines, name_of)
+
+    def goes(block, index):
+        line = block[index]
+        source = _copy_source(line, (ADJ,), (ADJ, DEF), temporary)
+        if source is None:
+            return False
+        source = renamed.get(source, source)
+        target = name_of(line.target)
+        if counts.get(target) != 1 or not _same_value_where_read(
+                block, index, name_of(source), target, uses):
+            return False
+        renamed[line.target] = source
+        return True
+    _drop_lines(lines, uses, goes)
     _rename(lines, renamed, name_of)
 
 
-def _copies_in(block, uses, name_of, temporary, counts, renamed):
+def _drop_lines(block, uses, goes):
+    """Each line of ``block`` and of the blocks inside it, the inner ones first, deleted
+    where ``goes(block, index)`` says so."""
     index = 0
     while index < len(block):
         line = block[index]
         for nested in ("body", "orelse"):
             inner = getattr(line, nested, None)
             if isinstance(inner, list):
-                _copies_in(inner, uses, name_of, temporary, counts, renamed)
-        source = _copy_source(line, (ADJ,), (ADJ, DEF), temporary)
-        if source is not None:
-            source = renamed.get(source, source)
-            target = name_of(line.target)
-            if counts.get(target) == 1 and _same_value_where_read(
-                    block, index, name_of(source), target, uses):
-                renamed[line.target] = source
-                uses.forget(line)
-                del block[index]
-                continue
+                _drop_lines(inner, uses, goes)
+        if goes(block, index):
+            uses.forget(line)
+            del block[index]
+            continue
         index += 1
 
 
@@ -178,22 +188,9 @@ def folded_factors(lines, name_of, temporary, is_scalar):
     constants fold (``t6_bar = E_bar * t6``), and the temporary goes. ``E_bar`` must keep
     its binding up to the read."""
     counts = _counts(lines, name_of)
-    _fold_in(lines, _Uses(lines, name_of), name_of, temporary, is_scalar, counts)
-
-
-def _fold_in(block, uses, name_of, temporary, is_scalar, counts):
-    index = 0
-    while index < len(block):
-        line = block[index]
-        for nested in ("body", "orelse"):
-            inner = getattr(line, nested, None)
-            if isinstance(inner, list):
-                _fold_in(inner, uses, name_of, temporary, is_scalar, counts)
-        if _folds_forward(block, index, uses, name_of, temporary, is_scalar, counts):
-            uses.forget(line)
-            del block[index]
-            continue
-        index += 1
+    uses = _Uses(lines, name_of)
+    _drop_lines(lines, uses, lambda block, index: _folds_forward(
+        block, index, uses, name_of, temporary, is_scalar, counts))
 
 
 def _folds_forward(block, index, uses, name_of, temporary, is_scalar, counts):
