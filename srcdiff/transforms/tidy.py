@@ -145,6 +145,8 @@ def adjoint_copies(lines, name_of, temporary):
     read only after the copy in its block (so in the same run of a loop's body), before the
     source is bound anew. Only the adjoints of temporaries go (``temporary(target)``):
     ``yhat_bar = t1`` stays, the δ of the seed's rule, named."""
+    if not any(_copy_source(line, (ADJ,), (ADJ, DEF), temporary) for line in _walked(lines)):
+        return
     counts = _counts(lines, name_of)
     renamed = {}
     uses = _Uses(lines, name_of)
@@ -187,18 +189,26 @@ def folded_factors(lines, name_of, temporary, is_scalar):
     constant (``t6_bar = 2.0 * t8_bar * t6``): the factor goes into the read, where the
     constants fold (``t6_bar = E_bar * t6``), and the temporary goes. ``E_bar`` must keep
     its binding up to the read."""
+    if not any(_scaled_temporary(line, temporary) for line in _walked(lines)):
+        return
     counts = _counts(lines, name_of)
     uses = _Uses(lines, name_of)
     _drop_lines(lines, uses, lambda block, index: _folds_forward(
         block, index, uses, name_of, temporary, is_scalar, counts))
 
 
-def _folds_forward(block, index, uses, name_of, temporary, is_scalar, counts):
-    line = block[index]
-    if not (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
+def _scaled_temporary(line, temporary):
+    """Whether ``line`` is ``t8_bar = c * x``: a temporary's adjoint, a constant times a
+    name."""
+    return (isinstance(line, code.Assign) and not isinstance(line.target[0], tuple)
             and line.target[0] == ADJ and temporary(line.target)
             and isinstance(line.value, gast.BinOp) and isinstance(line.value.op, gast.Mult)
-            and code.is_const(line.value.left) and isinstance(line.value.right, gast.Name)):
+            and code.is_const(line.value.left) and isinstance(line.value.right, gast.Name))
+
+
+def _folds_forward(block, index, uses, name_of, temporary, is_scalar, counts):
+    line = block[index]
+    if not _scaled_temporary(line, temporary):
         return False
     target = name_of(line.target)
     factor = code.ref_of(line.value.right)
