@@ -137,10 +137,10 @@ def _slope(f, base, quotients):
     derivative exists), else NaN: a kink's sides disagree, an infinite slope's quotients
     grow as the step shrinks, a jump's are huge and grow too."""
     values = np.array([(f(step) - base) / step for step in quotients])
+    if not np.all(np.isfinite(values)):
+        return math.nan
     mean = values.mean()
-    if np.all(np.isfinite(values)) and np.ptp(values) <= AGREE * (1.0 + abs(mean)):
-        return mean
-    return math.nan
+    return mean if np.ptp(values) <= AGREE * (1.0 + abs(mean)) else math.nan
 
 
 STEPS = (STEP, -STEP, STEP / 4, -STEP / 4)

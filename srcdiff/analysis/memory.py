@@ -25,6 +25,7 @@ import gast
 import numpy as np
 
 from ..ir import nodes as ir
+from ..ir import trees
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN
 from ..ir.names import spelled_in
 from ..ir.ssa import UNDEFINED, Param, Phi
@@ -207,7 +208,7 @@ def _spelled_target(stmt):
     """The variable a write goes through, if the source names it (not a temporary)."""
     node = stmt.origin.node
     if node is not None and any(isinstance(n, gast.Name) and n.id == stmt.target
-                                for n in gast.walk(node)):
+                                for n in trees.walk(node)):
         return stmt.target
     return None
 
@@ -274,7 +275,7 @@ def _integer_positions(program, stmt, call, parts):
     index = call.index
     if any(isinstance(n, gast.Slice) or (
             isinstance(n, gast.Constant) and (n.value is None or n.value is Ellipsis))
-            for n in gast.walk(index)):
+            for n in trees.walk(index)):
         return None
     if not all(_is_integer(program.aval(stmt, p)) for p in parts):
         return None

@@ -14,7 +14,7 @@ import operator
 
 import gast
 
-from ..ir import code
+from ..ir import code, trees
 from ..ir import nodes as ir
 from ..primitives import containers, indexing
 from . import syntax
@@ -235,7 +235,7 @@ class LoopLowering:
         not reassign its bounds; other iterables are evaluated into a variable first."""
         node = stmt.iter
         if isinstance(node, gast.Call) and not node.keywords:
-            reads = {n.id for a in node.args for n in gast.walk(a) if isinstance(n, gast.Name)}
+            reads = {n.id for a in node.args for n in trees.walk(a) if isinstance(n, gast.Name)}
             if not reads & syntax.assigned_in(stmt.body):
                 value = self.value(node)
                 if isinstance(value, ir.Call):
@@ -268,7 +268,7 @@ class LoopLowering:
         loop = gast.For(target=rename.visit(code.clone(generator.target)),
                         iter=code.clone(generator.iter), body=body, orelse=[],
                         type_comment=None)
-        for new in gast.walk(loop):
+        for new in trees.walk(loop):
             if not hasattr(new, "lineno"):
                 gast.copy_location(new, node)
         origin = self.origin
@@ -283,7 +283,7 @@ def _pair(target):
 
 def _check_target(lowering, target):
     """Loop variables are names, unpacked as deeply as needed (no ``*rest``)."""
-    for node in gast.walk(target):
+    for node in trees.walk(target):
         if isinstance(node, gast.Starred):
             raise lowering.error(node, "starred loop variables are not supported",
                                  "name each item")

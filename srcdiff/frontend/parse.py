@@ -7,6 +7,7 @@ that every node keeps the line and column a user sees in their editor; errors qu
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import linecache
 import tokenize
@@ -28,10 +29,12 @@ class SourceFile(Record):
     hidden = ("module",)
     compared = ("filename", "text", "module")
 
-    def __init__(self, filename, text, module):
+    def __init__(self, filename, text, module, lines=None):
         self.filename = filename
         self.text = text
         self.module = module
+        if lines is not None:
+            self.__dict__["lines"] = lines
 
     @functools.cached_property
     def tree(self):
@@ -181,7 +184,8 @@ def _top_level_alone(lines, filename, code):
         return None
     end = next((k for k in range(header + 1, len(lines)) if _starts_statement(lines[k])),
                len(lines))
-    imports = [k for k in range(start) if lines[k].startswith(("import ", "from "))]
+    text, split, import_lines = _file_text(filename, lines)
+    imports = import_lines[:bisect.bisect_left(import_lines, start)]
     try:
         tree = ast.parse("\n" * start + "".join(lines[start:end]), filename=filename)
         pieces = [ast.parse("\n" * k + _statement_at(lines, k), filename=filename).body
@@ -194,10 +198,26 @@ def _top_level_alone(lines, filename, code):
     node = tree.body[0]
     module = ast.Module(body=[stmt for piece in pieces for stmt in piece] + [node],
                         type_ignores=[])
-    source = SourceFile(filename, "".join(lines), module)
+    source = SourceFile(filename, text, module, split)
     if not stale.same_code(source, node, code):
         return None
     return source, trees.to_gast(node)
+
+
+_LINES_SEEN = {}
+
+
+def _file_text(filename, lines):
+    """The file's text, its lines as :attr:`SourceFile.lines` gives them, and the lines
+    where top-level imports start: found once per version of the file that ``linecache``
+    holds (the same list until the file changes), as a module's functions are
+    differentiated one after the other."""
+    seen = _LINES_SEEN.get(filename)
+    if seen is None or seen[0] is not lines:
+        text = "".join(lines)
+        seen = _LINES_SEEN[filename] = (lines, text, text.splitlines(), [
+            k for k, line in enumerate(lines) if line.startswith(("import ", "from "))])
+    return seen[1:]
 
 
 def _starts_statement(line):

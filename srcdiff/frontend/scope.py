@@ -14,6 +14,7 @@ import importlib
 
 import gast
 
+from ..ir import trees
 from ..ir.records import Record
 
 STATIC_MODULES = ("math", "cmath", "numpy", "operator", "builtins", "srcdiff")
@@ -105,11 +106,18 @@ class RuntimeScope:
         return getattr(builtins, name, _MISSING)
 
     def spelling_of(self, obj):
-        """A global name bound to ``obj`` in this scope, if any."""
-        for name, value in self.globals.items():
-            if value is obj and name not in self.closure:
-                return name
-        return None
+        """A global name bound to ``obj`` in this scope, if any: the first in the module's
+        order. The names are indexed once per size of the module's namespace (a printed
+        name is all that hangs on it: compiled code holds the objects themselves)."""
+        index = self.__dict__.get("_spellings")
+        if index is None or index[0] != len(self.globals):
+            names = {}
+            for name, value in self.globals.items():
+                if name not in self.closure:
+                    names.setdefault(id(value), name)
+            index = self._spellings = (len(self.globals), names)
+        name = index[1].get(id(obj))
+        return name if name is not None and self.globals.get(name) is obj else None
 
 
 class StaticScope:
@@ -213,5 +221,5 @@ def _target_names(target):
 
 
 def _bound_names(node):
-    return [n.id for n in gast.walk(node)
+    return [n.id for n in trees.walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gast
 
+from ..ir import trees
+
 SUPPORTED = "see the table of what is supported in srcdiff's README"
 
 REFUSED_STATEMENTS = {
@@ -104,7 +106,7 @@ def stored_names(node):
 
 def assigned_in(statements):
     """Names that statements assign anywhere in them (a loop body, say)."""
-    return {n.id for s in statements for n in gast.walk(s)
+    return {n.id for s in statements for n in trees.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
@@ -114,4 +116,4 @@ def target_names(target):
         return [target.id]
     if isinstance(target, (gast.Tuple, gast.List)):
         return [name for elt in target.elts for name in target_names(elt)]
-    return [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+    return [n.id for n in trees.walk(target) if isinstance(n, gast.Name)]

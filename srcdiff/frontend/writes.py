@@ -11,6 +11,7 @@ from __future__ import annotations
 import gast
 
 from ..ir import nodes as ir
+from ..ir import trees
 from ..primitives import containers, indexing
 
 
@@ -23,14 +24,14 @@ class WriteLowering:
             raise self.error(target, "starred unpacking is not supported",
                              "unpack into one name per item")
         if not isinstance(value, (gast.Tuple, gast.List)):
-            written = {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+            written = {n.id for n in trees.walk(target) if isinstance(n, gast.Name)}
             self.assign_value(target, self.staged(value, written))
             return
         if len(target.elts) != len(value.elts):
             raise self.error(value, f"cannot unpack {len(value.elts)} values into "
                                     f"{len(target.elts)} names",
                              "give as many names as values")
-        written = {n.id for e in target.elts for n in gast.walk(e) if isinstance(n, gast.Name)}
+        written = {n.id for e in target.elts for n in trees.walk(e) if isinstance(n, gast.Name)}
         if written & self._names_read(value.elts):
             pairs = list(_matched(target, value))
             staged = [self.staged(v, written) for _, v in pairs]
@@ -51,7 +52,7 @@ class WriteLowering:
         they are at the call)."""
         read, todo = set(), list(nodes)
         while todo:
-            for node in gast.walk(todo.pop()):
+            for node in trees.walk(todo.pop()):
                 if isinstance(node, gast.Name) and node.id not in read:
                     read.add(node.id)
                     if node.id in self.nested:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gast
 
+from . import trees
 from .records import Record
 
 DEF, ADJ, TAN, OBJ = "def", "adj", "tan", "obj"
@@ -58,7 +59,7 @@ def copy_of(node):
 
 
 def refs(node, kind=None):
-    return [r for n in gast.walk(node) if (r := ref_of(n)) is not None
+    return [r for n in trees.walk(node) if (r := ref_of(n)) is not None
             and (kind is None or r[0] == kind)]
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import gast
 
+from . import trees
+
 ADJOINT = "_bar"
 TANGENT = "_dot"
 TAPE = "_tape"
@@ -30,7 +32,7 @@ def spelled_in(node):
     found = node.__dict__.get("_srcdiff_spelled")
     if found is None:
         found = node._srcdiff_spelled = frozenset(
-            n.id for n in gast.walk(node) if isinstance(n, gast.Name))
+            n.id for n in trees.walk(node) if isinstance(n, gast.Name))
     return found
 
 

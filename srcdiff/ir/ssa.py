@@ -10,6 +10,8 @@ renames one of them when both must be alive at once.
 
 from __future__ import annotations
 
+import collections
+
 from . import nodes as ir
 from .records import Record
 
@@ -200,6 +202,15 @@ class SSA:
 
     def web(self, value):
         return self.webs.get(value, value)
+
+    def values_in(self, web):
+        """The values (definitions and phis) that ``web`` joins, in the order of ``webs``."""
+        members = self.__dict__.get("_members")
+        if members is None:
+            members = self._members = collections.defaultdict(list)
+            for value, joined in self.webs.items():
+                members[id(joined)].append(value)
+        return members.get(id(web), [])
 
     def concrete(self, value):
         """The definitions (not phis) that ``value`` may stand for."""

@@ -21,7 +21,7 @@ import gast
 import numpy as np
 
 from ..errors import user_facing
-from ..ir import avals, code
+from ..ir import avals, code, trees
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from .containers import element
 from .protocol import UNBROADCAST, Rule, reduction
@@ -261,7 +261,7 @@ def _probe_limit(index, samples):
     """Sizes up to this one are probed for a dimension known only when the code runs: past
     the largest constant bound or step the length of a slice either stays put or grows
     (``x[:3]`` is 3 only from size 3 on; ``x[1::2]`` grows every other size)."""
-    constants = [abs(n.value) for n in gast.walk(index)
+    constants = [abs(n.value) for n in trees.walk(index)
                  if isinstance(n, gast.Constant) and type(n.value) is int]
     constants += [abs(int(v)) for v in samples if isinstance(v, (int, np.integer))]
     return 2 * max(constants, default=0) + 8
@@ -449,13 +449,13 @@ def index_value(index):
 def may_view(parts, index):
     """Whether ``x[index]`` may be a view of ``x`` (NumPy basic indexing) rather than a copy:
     only an integer or boolean array (or a list) in the index makes a copy for certain."""
-    if any(isinstance(node, gast.List) for node in gast.walk(index)):
+    if any(isinstance(node, gast.List) for node in trees.walk(index)):
         return False
     return not any(p.kind == ARRAY for p in parts)
 
 
 def repeats(parts, index):
     """Whether an index may name a position twice (an integer array or list part)."""
-    if any(isinstance(node, gast.List) for node in gast.walk(index)):
+    if any(isinstance(node, gast.List) for node in trees.walk(index)):
         return True
     return any(p.kind == ARRAY and (p.dtype is None or p.dtype.kind in "iu") for p in parts)

@@ -29,7 +29,7 @@ import gast
 import numpy as np
 
 from .. import runtime
-from ..ir import avals
+from ..ir import avals, trees
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from ..ir.records import Record
@@ -115,7 +115,7 @@ def _expression(text, allowed):
         expr = parse_expression(text)
     except SyntaxError as exc:
         raise RuleError(f"template {text!r} is not a Python expression: {exc.msg}") from None
-    for node in gast.walk(expr):
+    for node in trees.walk(expr):
         if isinstance(node, gast.Name) and node.id not in allowed:
             if node.id in TEMPLATE_MODULES or hasattr(runtime, node.id):
                 continue
@@ -125,7 +125,7 @@ def _expression(text, allowed):
 
 @functools.cache
 def _names(text, allowed):
-    return frozenset(n.id for n in gast.walk(_expression(text, allowed))
+    return frozenset(n.id for n in trees.walk(_expression(text, allowed))
                      if isinstance(n, gast.Name))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import runtime
 from ..backend.arrays import NUMPY
-from ..ir import code
+from ..ir import code, trees
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, PY
 from ..ir.code import ADJ, DEF, OBJ, TAN
@@ -27,7 +27,7 @@ _NAMESPACE = {"math": math, "np": np}
 def python_calls_to_math(expr, aval_of):
     """``np.log(x)`` on a Python float would make a float64 NumPy scalar and promote a float32
     adjoint; ``math.log(x)`` gives a Python float, which NumPy treats as weakly typed."""
-    for node in gast.walk(expr):
+    for node in trees.walk(expr):
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
             continue
         base = code.ref_of(node.func.value)

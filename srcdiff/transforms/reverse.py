@@ -14,7 +14,7 @@ import gast
 
 from .. import runtime
 from ..analysis.memory import writes, written_roots
-from ..ir import code
+from ..ir import code, trees
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, PY, UNKNOWN_AVAL, join
 from ..ir.code import ADJ, DEF, OBJ
@@ -257,7 +257,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         """Whether adjoint expressions read the value ``stmt`` assigns (``ans``)."""
         nodes = [expression_of(e) for e in exprs]
         nodes += [n for line in lines for n in _expressions(line)]
-        return any(self._is_new(sub, stmt) for node in nodes for sub in gast.walk(node))
+        return any(self._is_new(sub, stmt) for node in nodes for sub in trees.walk(node))
 
     def _is_new(self, node, stmt):
         r = code.ref_of(node)
@@ -265,7 +265,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
                 and not isinstance(r[1], tuple) and self.name(r[1]) == self.name(stmt))
 
     def _rename_new(self, node, stmt, kept):
-        for sub in gast.walk(node):
+        for sub in trees.walk(node):
             if self._is_new(sub, stmt):
                 sub.srcdiff_ref = (DEF, kept)
 
@@ -325,7 +325,7 @@ def _reads_old(line):
 
 
 def _rename_refs(node, old, new):
-    for sub in gast.walk(node):
+    for sub in trees.walk(node):
         r = code.ref_of(sub)
         if r is not None and r[0] == old:
             sub.srcdiff_ref = (new, r[1])

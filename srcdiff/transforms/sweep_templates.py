@@ -10,7 +10,7 @@ from __future__ import annotations
 import gast
 
 from ..backend.simplify import simplify
-from ..ir import code
+from ..ir import code, trees
 from ..ir.avals import PY, broadcast_shapes
 from ..ir.code import DEF, OBJ
 from ..primitives.protocol import Refusal, is_complex
@@ -123,7 +123,7 @@ class TemplateAdjoints:
     def _expr_shape(self, expr, scalar):
         """The broadcast shape of an elementwise expression's leaves (None if unknown)."""
         shapes = []
-        if any(isinstance(n, gast.Name) and code.ref_of(n) is None for n in gast.walk(expr)):
+        if any(isinstance(n, gast.Name) and code.ref_of(n) is None for n in trees.walk(expr)):
             return None
         for ref in code.refs(expr):
             if ref[0] == OBJ or ref == scalar:

@@ -501,4 +501,4 @@ def _keep_breaks(block, kept, needed, ssa):
 
 
 def web_values(ssa, web):
-    return [v for v, w in ssa.webs.items() if w is web and v is not UNDEFINED]
+    return [v for v in ssa.values_in(web) if v is not UNDEFINED]

@@ -17,13 +17,14 @@
 from __future__ import annotations
 
 import collections
+import itertools
 
 import gast
 
 from .. import runtime
 from ..backend.arrays import NUMPY
 from ..backend.simplify import simplify
-from ..ir import code
+from ..ir import code, trees
 from ..ir.avals import ARRAY
 from ..ir.code import ADJ, DEF, OBJ, TAN
 from .adjoints import zero_like
@@ -41,7 +42,7 @@ def fuse_rebinds(lines):
         if (isinstance(first, code.Assign) and isinstance(second, code.Assign)
                 and first.target == second.target and first.target[0] == ADJ
                 and not isinstance(first.target[0], tuple)):
-            uses = [n for n in gast.walk(second.value) if code.ref_of(n) == first.target]
+            uses = [n for n in trees.walk(second.value) if code.ref_of(n) == first.target]
             if len(uses) == 1:
                 second.value = _replaced(second.value, uses[0], first.value)
                 del lines[index]
@@ -234,32 +235,30 @@ def _folds_forward(block, index, uses, name_of, temporary, is_scalar, counts):
 
 
 def _the_read(tree, key):
-    return next(node for node in gast.walk(tree) if code.ref_of(node) == key)
+    return next(node for node in trees.walk(tree) if code.ref_of(node) == key)
 
 
 def _constants(tree):
-    return sum(1 for node in gast.walk(tree) if code.is_const(node))
+    return sum(1 for node in trees.walk(tree) if code.is_const(node))
 
 
 def _same_value_where_read(block, index, variable, target, uses):
     """Every read of the target follows the copy in its block, and the source (``variable``)
     keeps its binding from the copy to the last of them (a read in a later run of a loop's
     body would find the source's next value, a read after a rebinding the new one)."""
-    positions = []
+    copy = uses.order[id(block[index])]
+    last = None
     for reader in uses.readers(target):
         top = uses.ancestor_in(reader, block)
-        if top is None:
+        if top is None or uses.order[id(top)] <= copy:
             return False
-        position = next(k for k, line in enumerate(block) if line is top)
-        if position <= index:
-            return False
-        positions.append(position)
-    if not positions:
+        if last is None or uses.order[id(top)] > uses.order[id(last)]:
+            last = top
+    if last is None:
         return True
-    last = max(positions)
-    between = block[index + 1:last]
-    if not isinstance(block[last], code.Assign):
-        between.append(block[last])  # a loop or branch may rebind the source before reading
+    between = list(itertools.takewhile(lambda line: line is not last, block[index + 1:]))
+    if not isinstance(last, code.Assign):
+        between.append(last)  # a loop or branch may rebind the source before reading
     return not any(variable in uses.binds(line) for line in between)
 
 
@@ -274,11 +273,13 @@ class _Uses:
         self.direct = {}
         self.place = {}  # id(line) -> (the block holding it, the line holding that block)
         self.by_name = collections.defaultdict(list)
+        self.order = {}  # id(line) -> its rank in the order lines are written out
         self._index(lines, None)
 
     def _index(self, block, parent):
         for line in block:
             self.place[id(line)] = (block, parent)
+            self.order[id(line)] = len(self.order)
             reads = self.direct[id(line)] = self._direct_reads(line)
             for name in reads:
                 self.by_name[name].append(line)
@@ -291,7 +292,7 @@ class _Uses:
         reads = collections.Counter()
         for value in vars(line).values():
             if isinstance(value, gast.AST):
-                reads.update(self.name_of(ref) for node in gast.walk(value)
+                reads.update(self.name_of(ref) for node in trees.walk(value)
                              if (ref := code.ref_of(node)) is not None and ref[0] != OBJ)
         return reads
 
@@ -359,7 +360,7 @@ def _rename(lines, renamed, name_of):
         for line in _walked(lines):
             for value in vars(line).values():
                 if isinstance(value, gast.AST):
-                    for node in gast.walk(value):
+                    for node in trees.walk(value):
                         ref = code.ref_of(node)
                         if ref in renamed:
                             node.srcdiff_ref = renamed[ref]
@@ -401,7 +402,7 @@ def _targets(line):
         targets = line.target if isinstance(line.target, list) else [(DEF, line.target)]
         return targets + targets
     if isinstance(line, code.Expr):
-        changed = [code.ref_of(n.func.value) for n in gast.walk(line.value)
+        changed = [code.ref_of(n.func.value) for n in trees.walk(line.value)
                    if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)]
         return [r for r in changed if r is not None] * 2
     return []
@@ -424,7 +425,7 @@ def _assigned_after(lines, assigned, early, name_of):
     ``early`` each variable read where it may not be assigned yet."""
     def read(*nodes):
         for node in nodes:
-            for sub in gast.walk(node) if isinstance(node, gast.AST) else ():
+            for sub in trees.walk(node) if isinstance(node, gast.AST) else ():
                 ref = code.ref_of(sub)
                 if ref is not None and ref[0] in (DEF, "old"):
                     variable = name_of((DEF, ref[1]))
