@@ -1,6 +1,6 @@
 """The rules of srcdiff's runtime helpers that ``tests/test_rules.py`` cannot call: those that
 take or give tuples and lists, those with an argument that is a result computed from another
-one (``cumprod_vjp``'s ``p`` is ``np.cumprod(a)``), the einsum helpers, the casts to float32
+one (``cumprod_vjp``'s ``p`` is ``np.cumprod(a)``), the casts to float32
 and complex types, and the checks run for their effect.
 
 Each case calls the helper's rule as forward mode and reverse mode use it: the sum of its
@@ -13,6 +13,7 @@ and every helper of ``srcdiff.runtime`` is shown to have a rule.
 
 from __future__ import annotations
 
+import itertools
 import math
 import zlib
 
@@ -24,6 +25,7 @@ from srcdiff.ir import avals
 from srcdiff.ir import nodes as ir
 from srcdiff.primitives import REGISTRY
 from srcdiff.primitives.effects import EffectRule
+from srcdiff.primitives.every_order import cumprod_derivative, cumprod_gradient
 from srcdiff.primitives.registry import NONDIFF, TRANSPOSED, Refusal
 
 STEP = 1e-6
@@ -253,19 +255,6 @@ CASES = [
          like=[1.0, np.zeros(2)]),
     Call(runtime.cast_tree, ("v",), v={"w": np.arange(2.0), "b": np.float64(0.5)},
          like={"w": np.zeros(2), "b": np.float64(1.0)}),
-    # einsum, whose operands come as a tuple
-    Call(runtime.einsum_vjp, ("v", "operands"), v=np.arange(3.0),
-         subscripts="ii,i->i", operands=(M33, X4[:3]), index=0),
-    Call(runtime.einsum_vjp, ("v", "operands"), v=V23, subscripts="ij,jk->ik",
-         operands=(A23[:, :2], M32.T), index=1),
-    Call(runtime.einsum_vjp, ("v", "operands"), v=np.array([0.7, -1.2]),
-         subscripts="...i,...i->...", operands=(A23, V23), index=0),
-    Call(runtime.einsum_replaced, ("h",), h=M33, subscripts="ii,i->i",
-         operands=(M33, X4[:3]), index=0),
-    Call(runtime.einsum_vjp_operands, ("v", "h"), v=np.arange(3.0), subscripts="ii,i->i",
-         operands=(M33, X4[:3]), index=0, h=M33 * 2),
-    Call(runtime.einsum_vjp_jvp, ("v", "tangents"), v=V23, subscripts="ij,jk->ik",
-         operands=(A23[:, :2], M32.T), tangents=(np.ones((2, 2)), 0.0), index=1),
     Call(np.asarray, ("a",), arity=2, a=np.array([1.5, -2.0], dtype=np.float32),
          dtype=np.float64),
 ]
@@ -345,7 +334,7 @@ def test_every_helper_has_a_rule_with_both_modes():
                                                               "check_scalar"}
     assert {n for n, k in kinds.items() if k == "zero"} == {
         "reduced_size", "tie_weights", "median_weights", "zeros_like_tree", "einsum_labels",
-        "eye_like"}
+        "einsum_swapped", "eye_like"}
 
 
 def test_refusals_name_the_higher_derivative():
@@ -423,6 +412,41 @@ def test_cumprod_slopes_with_zeros():
     second = (runtime.cumprod_tangent(a + h * s, t)
               - runtime.cumprod_tangent(a - h * s, t)) / (2 * h)
     np.testing.assert_allclose(runtime.cumprod_jvp2(a, t, s), second, atol=1e-7)
+
+
+def test_cumprod_third_derivatives_with_zeros():
+    """The templates of np.cumprod's third derivative and of the gradient of its second
+    (dual numbers) against sums over the other elements, where elements are zero: no
+    division, so no warning either."""
+    a = np.array([1.5, 0.0, -2.0, 0.0, 0.5])
+    t, s, r = np.array([0.3, 1.0, -0.4, 2.0, 1.1]), np.array([1.0, -0.5, 0.2, 0.7, -1.3]), (
+        np.array([-0.6, 0.9, 1.4, -0.2, 0.8]))
+    v = np.array([0.5, -1.0, 2.0, 1.5, -0.7])
+
+    def third(j, last):
+        """The third derivative of the product of a[:j + 1] along t, s and ``last``."""
+        return sum(t[i] * s[k] * last[m] * np.prod(np.delete(a[:j + 1], [i, k, m]))
+                   for i, k, m in itertools.permutations(range(j + 1), 3))
+    expected_third = [third(j, r) for j in range(5)]
+    expected_gradient = [sum(v[j] * third(j, np.eye(5)[i]) for j in range(5))
+                         for i in range(5)]
+    namespace = {"np": np, **vars(runtime), "a": a, "t": t, "s": s, "r": r, "v": v,
+                 "axis": None, "include_initial": False}
+    with np.errstate(all="raise"):
+        got_third = eval(cumprod_derivative("a", "t", "s", "r"), namespace)
+        got_gradient = eval(cumprod_gradient("v", "a", "t", "s"), namespace)
+    np.testing.assert_allclose(got_third, expected_third, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got_gradient, expected_gradient, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("subscripts, index, swapped", [
+    ("ij,jk->ik", 0, "ik,jk->ij"), ("ij,jk->ik", 1, "ij,ik->jk"), ("ii->i", 0, "i->ii"),
+    ("ij,jk", 1, "ij,ik->jk"),  # the implicit output written out
+    ("bA", 0, "Ab->bA"), ("ii", 0, "->ii"), ("...ij,jk", 1, "...ij,...ik->jk"),
+    ("i, i -> ", 0, ",i->i"),
+])
+def test_einsum_swapped_trades_an_operands_labels_with_the_outputs(subscripts, index, swapped):
+    assert runtime.einsum_swapped(subscripts, index) == swapped
 
 
 @pytest.mark.parametrize("a", [

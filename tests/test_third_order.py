@@ -24,6 +24,7 @@ X = np.array([0.7, -1.3, 2.1, 0.4])
 M = np.array([[0.3, -1.2, 0.8], [1.1, 0.5, -0.7]])
 A = np.array([[3.0, 0.2, -0.4], [0.1, 2.5, 0.3], [-0.2, 0.6, 4.0]])
 B = np.array([1.0, 2.0, 3.0])
+WITH_ZEROS = np.array([0.7, 0.0, 2.1, 0.0])
 
 
 def _along(x):
@@ -77,6 +78,24 @@ def cumulative_product(t):
     return np.sum(np.cumprod(v) * v)
 
 
+def cumulative_product_along_rows(t):
+    m = M + t * M_DIRECTION
+    return np.sum(np.cumulative_prod(m, axis=1, include_initial=True) ** 2) + np.sum(
+        np.cumprod(m, axis=0) * m)
+
+
+def cumulative_product_of_all(t):
+    m = M + t * M_DIRECTION
+    return np.sum(np.cumprod(m) ** 2 * np.ravel(m)[::-1])
+
+
+def cumulative_product_through_zeros(t):
+    """At ``T`` two elements are exactly zero: the derivatives, polynomials in the
+    elements, are found without dividing by them."""
+    v = WITH_ZEROS + (t - T) * X_DIRECTION
+    return np.sum(np.cumprod(v) * v ** 2)
+
+
 def nuclear_norm(t):
     m = M + t * M_DIRECTION
     return np.linalg.norm(m, "nuc") * np.sum(m)
@@ -114,6 +133,11 @@ def einsum_product(t):
     return np.sum(np.einsum("ij,jk->ik", a, a) ** 2)
 
 
+def einsum_of_three(t):
+    a = A + t * A_DIRECTION
+    return np.sum(np.einsum("...ij,jk,k->...i", np.stack([a, a.T]), a, B * a[0]) ** 2)
+
+
 ALIASED_TAPE = pytest.mark.xfail(
     raises=SrcdiffError, strict=True,
     reason="the printed second derivative restores v_bar[:3] from its tape while v_bar_bar "
@@ -122,12 +146,13 @@ ALIASED_TAPE = pytest.mark.xfail(
            "generated code, not of a helper's rule")
 WORKING = [norm, norm_of_order_three, frobenius_norm, solve,
            pytest.param(solve_for_the_right_side, marks=ALIASED_TAPE), inverse, matrix_power,
-           inverse_power, stacked_powers]
+           inverse_power, stacked_powers, cumulative_product, cumulative_product_along_rows,
+           cumulative_product_of_all, cumulative_product_through_zeros, einsum_diagonal,
+           einsum_product, einsum_of_three]
 REFUSED = [
-    (cumulative_product, "np.cumprod"), (nuclear_norm, "a norm"), (spectral_norm, "a norm"),
+    (nuclear_norm, "a norm"), (spectral_norm, "a norm"),
     (cholesky, "np.linalg.cholesky"), (eigenvalues, "np.linalg.eigvalsh"),
     (singular_values, "np.linalg.svdvals"), (determinant, "np.linalg.det"),
-    (einsum_diagonal, "np.einsum"), (einsum_product, "np.einsum"),
 ]
 
 

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (registration side effects)
     containers,
     creation,
     effects,
+    every_order,
     forward_helpers,
     helpers,
     indexing,

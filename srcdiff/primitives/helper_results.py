@@ -173,8 +173,21 @@ def indexed(avals, bound):
 
 def cumulative(avals, bound):
     """``cumprod_tangent(a, t, axis, include_initial)``: ``np.cumprod``'s result's shape."""
-    dims = R.shape(avals["a"])
-    dtype = _dtype(avals, ("a", "t"))
+    return _cumulative(R.shape(avals["a"]), _dtype(avals, ("a", "t")), bound)
+
+
+def dual_cumulative(avals, bound):
+    """``dual_cumprod(x, axis, include_initial)``: ``np.cumprod``'s result's shape for the
+    values of ``x`` (all but its last axis, which holds the parts and stays)."""
+    dims = R.shape(avals["x"])
+    dtype = _dtype(avals, ("x",))
+    if not dims:
+        return AVal(ARRAY, dtype, None)
+    values = _cumulative(dims[:-1], dtype, bound)
+    return AVal(ARRAY, dtype, None if values.shape is None else values.shape + dims[-1:])
+
+
+def _cumulative(dims, dtype, bound):
     try:
         axis = R.constant(bound, "axis", None)
         extra = 1 if R.constant(bound, "include_initial", False) else 0
@@ -188,6 +201,21 @@ def cumulative(avals, bound):
     k = R.normalized(axis, len(dims))[0]
     grown = dims[k] + extra if isinstance(dims[k], int) else None
     return AVal(ARRAY, dtype, dims[:k] + (grown,) + dims[k + 1:])
+
+
+def parts(*names, scale):
+    """``dual(x, t)`` (``scale`` 2) and its halves (``scale`` 0.5): the broadcast shape of
+    ``names`` with the number of parts, its last axis, scaled."""
+    def hook(avals, bound):
+        if _unknown(avals, names):
+            return UNKNOWN_AVAL
+        dtype = _dtype(avals, names)
+        dims = broadcast_shapes(*[R.shape(avals[n]) for n in names])
+        if not dims:
+            return AVal(ARRAY, dtype, None)
+        last = int(dims[-1] * scale) if isinstance(dims[-1], int) else None
+        return AVal(ARRAY, dtype, tuple(dims[:-1]) + (last,))
+    return hook
 
 
 def unpadded(avals, bound):
@@ -352,46 +380,6 @@ def labels(avals, bound):
     """``einsum_labels``: the operands' labels and the output's."""
     return AVal(OTHER, pytype=tuple, items=(AVal(OTHER, pytype=list, element=AVal(
         OTHER, pytype=str)), AVal(OTHER, pytype=str)))
-
-
-def operand_of(name, index_name):
-    """Shaped like the element ``index_name`` of the tuple ``name`` (einsum's operands), in
-    its dtype."""
-    def hook(avals, bound):
-        operands = avals[name]
-        try:
-            index = R.constant(bound, index_name)
-        except R.NotConstant:
-            return AVal(ARRAY, None, None)
-        if operands.kind != OTHER or operands.items is None:
-            return AVal(ARRAY, None, None)
-        item = operands.items[index]
-        if item.kind not in (PY, NP, ARRAY):
-            return AVal(ARRAY, None, None)
-        dtype = item.dtype if item.kind != PY else np.result_type(item.dtype(0))
-        return R.make(R.shape(item), dtype)
-    return hook
-
-
-def einsum_output(avals, bound):
-    """``einsum_replaced(h, subscripts, operands, index)``: the einsum's result, where the
-    operands' shapes are known."""
-    h, operands = avals["h"], avals["operands"]
-    dtype = h.dtype if h.kind in (NP, ARRAY) else None
-    try:
-        subscripts, index = R.constant(bound, "subscripts"), R.constant(bound, "index")
-    except R.NotConstant:
-        return AVal(ARRAY, dtype, None)
-    if operands.kind != OTHER or operands.items is None:
-        return AVal(ARRAY, dtype, None)
-    items = list(operands.items)
-    items[index] = h
-    shapes = [item.known_shape for item in items]
-    if any(shape is None for shape in shapes):
-        return AVal(ARRAY, dtype, None)
-    samples = [np.zeros(shape, dtype=item.dtype if item.kind != PY else float)
-               for shape, item in zip(shapes, items)]
-    return of_value(np.einsum(subscripts, *samples))
 
 
 def python_object(pytype):

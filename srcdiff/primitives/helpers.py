@@ -22,7 +22,9 @@ the derivative the code needs (the result is always computed from that argument)
 derivative this table would need of a helper that serves only higher derivatives (a third
 derivative of ``np.prod``) is refused where it is asked for. ``matrix_power``'s helpers have
 derivatives of every order: each is a derivative of a power of a block matrix
-``[[a, t], [0, a]]`` (``power_block``), whose top right block is the power's derivative.
+``[[a, t], [0, a]]`` (``power_block``), whose top right block is the power's derivative. So
+have ``np.cumprod``'s, whose third derivatives are cumulative products of dual numbers
+(:mod:`.every_order`).
 """
 
 import builtins
@@ -33,6 +35,7 @@ from .. import runtime as rt
 from . import helper_results as H
 from . import results as R
 from .effects import CHECKS
+from .every_order import cumprod_derivative, cumprod_gradient
 from .families import bilinear, elementwise, linear, multilinear, zero_derivative
 from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, REGISTRY, SCALAR, Refusal, declare
 
@@ -155,19 +158,22 @@ _general(rt.cumprod_tangent, "a, t, axis=None, include_initial=False",
          None, None, jvp=("cumprod_jvp2(a, t, a_dot, axis, include_initial)",
                           "cumprod_tangent(a, t_dot, axis, include_initial)", None, None),
          shape=H.cumulative, notes="np.cumprod's tangent")
-_CUMPROD4 = _refused("cumprod_jvp2 and cumprod_hvp", "np.cumprod")
-_general(rt.cumprod_jvp2, "a, t, s, axis=None, include_initial=False", _CUMPROD4,
-         "cumprod_hvp(g, a, s, axis, include_initial)",
+_general(rt.cumprod_jvp2, "a, t, s, axis=None, include_initial=False",
+         cumprod_gradient("g", "a", "t", "s"), "cumprod_hvp(g, a, s, axis, include_initial)",
          "cumprod_hvp(g, a, t, axis, include_initial)", None, None,
-         jvp=(_CUMPROD4, "cumprod_jvp2(a, t_dot, s, axis, include_initial)",
+         jvp=(cumprod_derivative("a", "t", "s", "a_dot"),
+              "cumprod_jvp2(a, t_dot, s, axis, include_initial)",
               "cumprod_jvp2(a, t, s_dot, axis, include_initial)", None, None),
-         shape=H.cumulative, notes="np.cumprod's second derivative; a is refused")
+         shape=H.cumulative, notes="np.cumprod's second derivative; its derivatives in a are "
+                                   "those of dual_cumprod, of every order")
 _general(rt.cumprod_hvp, "v, a, t, axis=None, include_initial=False",
-         "cumprod_jvp2(a, g, t, axis, include_initial)", _CUMPROD4,
+         "cumprod_jvp2(a, g, t, axis, include_initial)", cumprod_gradient("v", "a", "t", "g"),
          "cumprod_hvp(v, a, g, axis, include_initial)", None, None,
-         jvp=("cumprod_hvp(v_dot, a, t, axis, include_initial)", _CUMPROD4,
+         jvp=("cumprod_hvp(v_dot, a, t, axis, include_initial)",
+              cumprod_gradient("v", "a", "t", "a_dot"),
               "cumprod_hvp(v, a, t_dot, axis, include_initial)", None, None),
-         shape=H.like("a", inexact=True), notes="a is refused")
+         shape=H.like("a", inexact=True), notes="its derivatives in a are those of "
+                                                "dual_cumprod_vjp, of every order")
 _NORM = "ord, axis, keepdims, vector"
 _general(rt.norm_vjp, "v, r, x, ord=None, axis=None, keepdims=False, vector=False",
          f"norm_tangent(x, g, r, {_NORM})", None, f"norm_hvp(v, r, x, g, {_NORM})", None, None,
@@ -281,32 +287,6 @@ _general(rt.kron_vjp, "v, a, b, wrt='a'", "np.kron(g, b) if wrt == 'a' else np.k
               "kron_vjp(v, a, b_dot, wrt) if wrt == 'a' else 0.0 * ans", None),
          shape=H.chosen("wrt", "a", {"a": H.like("a"), "b": H.like("b")}),
          notes="linear in v and in the operand other than wrt")
-_EINSUM3 = _refused("the einsum helpers", "np.einsum")
-_general(rt.einsum_vjp, "v, subscripts, operands, index",
-         "einsum_replaced(g, subscripts, operands, index)", None,
-         "einsum_vjp_operands(v, subscripts, operands, index, g)", None,
-         jvp=("einsum_vjp(v_dot, subscripts, operands, index)", None,
-              "einsum_vjp_jvp(v, subscripts, operands, operands_dot, index)", None),
-         shape=H.operand_of("operands", "index"), complex=None,
-         notes="linear in v and in each operand but operands[index]")
-_general(rt.einsum_replaced, "h, subscripts, operands, index",
-         "einsum_vjp(g, subscripts, operands, index)", None, _EINSUM3, None,
-         jvp=("einsum_replaced(h_dot, subscripts, operands, index)", None, _EINSUM3, None),
-         shape=H.einsum_output, complex=None,
-         notes="np.einsum with operands[index] replaced by h; operands are refused")
-_general(rt.einsum_vjp_operands, "v, subscripts, operands, index, h", _EINSUM3, None, _EINSUM3,
-         None, _EINSUM3,
-         jvp=("einsum_vjp_operands(v_dot, subscripts, operands, index, h)", None, _EINSUM3,
-              None, "einsum_vjp_operands(v, subscripts, operands, index, h_dot)"),
-         shape=H.tree("operands"), complex=None,
-         notes="linear in v and h; adjoints are refused")
-_general(rt.einsum_vjp_jvp, "v, subscripts, operands, tangents, index", _EINSUM3, None,
-         _EINSUM3, _EINSUM3, None,
-         jvp=("einsum_vjp_jvp(v_dot, subscripts, operands, tangents, index)", None, _EINSUM3,
-              "einsum_vjp_jvp(v, subscripts, operands, tangents_dot, index)", None),
-         shape=H.operand_of("operands", "index"), complex=None,
-         notes="linear in v and the tangents; adjoints are refused")
-
 _SOLVE3 = _refused("the solve helpers", "np.linalg.solve")
 _general(rt.solve_rhs_vjp, "v, a, b", "np.linalg.solve(a, g)",
          "solve_lhs_vjp(v, np.linalg.solve(a, g), a, b)", None,

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import einsum_labels
+from ..runtime import einsum_labels, einsum_swapped
 from . import results as R
 from .families import bilinear, linear
 from .registry import (
@@ -203,29 +203,33 @@ SUBLISTS = Refusal("np.einsum's sublist form (operands, each followed by a list 
 def _select_einsum(rule, avals, bound):
     """``np.einsum("ij,jk->ik", a, b)`` has adjoints ``np.einsum("ik,jk->ij", g, b)`` and
     ``np.einsum("ij,ik->jk", a, g)``: the output's labels trade places with the operand's.
-    Diagonals, ellipses, broadcasting and labels summed within one operand go to the helper."""
+    Diagonals, ellipses, broadcasting and labels summed within one operand go to
+    ``einsum_like``, with the subscripts traded the same way (``einsum_like('i->ii', a, g)``
+    for ``np.einsum('ii->i', a)``)."""
     operands = [p for p in rule.params[1:]]
     if avals["subscripts"].kind in (R.PY, R.NP, R.ARRAY):
         return (SUBLISTS,) * len(rule.params)
     subscripts = R.literals(bound, "subscripts")
-    ndims = [avals[p].ndim for p in operands]
-    if subscripts is None or None in ndims:
+    if subscripts is None:
         return rule.templates
+    general = [rule.parse(_into_operand(operands, i, repr(einsum_swapped(subscripts[0], i))))
+               for i in range(len(operands))]
+    ndims = [avals[p].ndim for p in operands]
+    if None in ndims:
+        return (SUBLISTS, *general)
     terms, output = einsum_labels(subscripts[0], ndims)
     shapes = [avals[p].known_shape for p in operands]
     if not _same_sizes(terms, shapes):
-        return rule.templates
+        return (SUBLISTS, *general)
     templates = [SUBLISTS]
     for i, term in enumerate(terms):
         others = [(t, p) for j, (t, p) in enumerate(zip(terms, operands)) if j != i]
         available = set(output).union(*[t for t, _ in others])
-        if len(set(term)) != len(term) or not set(term) <= available:
-            templates.append(rule.templates[i + 1])
+        if len(set(term)) != len(term) or not set(term) <= available or not (
+                output or others):
+            templates.append(general[i])
             continue
         if not output:
-            if not others:
-                templates.append(rule.templates[i + 1])
-                continue
             spec = ",".join(t for t, _ in others) + "->" + term
             text = f"g * np.einsum({spec!r}, {', '.join(p for _, p in others)})"
         else:
@@ -233,6 +237,13 @@ def _select_einsum(rule, avals, bound):
             text = f"np.einsum({spec!r}, {', '.join(['g'] + [p for _, p in others])})"
         templates.append(rule.parse(text))
     return tuple(templates)
+
+
+def _into_operand(operands, i, subscripts):
+    """The adjoint of operand ``i``: ``einsum_like`` into it, of ``g`` in its place and the
+    other operands, with its labels and the output's swapped."""
+    args = ", ".join("g" if k == i else p for k, p in enumerate(operands))
+    return f"einsum_like({subscripts}, {operands[i]}, {args})"
 
 
 def _select_einsum_tangents(rule, avals, bound):
@@ -262,16 +273,17 @@ def _same_sizes(terms, shapes):
 
 for _operands in (("a",), ("a", "b"), ("a", "b", "c")):
     _names = ", ".join(_operands)
-    _tuple = f"({_names},)" if len(_operands) == 1 else f"({_names})"
     declare(np.einsum, f"subscripts, {_names}, /", SUBLISTS,
-            *[f"einsum_vjp(g, subscripts, {_tuple}, {i})" for i in range(len(_operands))],
+            *[_into_operand(_operands, i, f"einsum_swapped(subscripts, {i})")
+              for i in range(len(_operands))],
             kind=GENERAL, name="numpy.einsum",
             shape=R.result(_einsum_dims, R.same(*_operands), _operands),
             selector=_select_einsum,
             notes="where the labels allow, the adjoint is an einsum with the output's labels "
                   "traded for the operand's: np.einsum('ij,jk->ik', a, b) gives "
                   "ā = np.einsum('ik,jk->ij', g, b); diagonals (repeated labels), ellipses "
-                  "and broadcasting go through einsum_vjp",
+                  "and broadcasting go through einsum_like, whose derivatives are "
+                  "einsum_like again",
             views=len(_operands) == 1, complex=HOLOMORPHIC,
             jvp=(None,) + tuple(_einsum_tangent(_operands, i) for i in range(len(_operands))),
             jvp_selector=_select_einsum_tangents)

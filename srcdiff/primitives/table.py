@@ -23,6 +23,8 @@ FAMILIES = {
     "creation": "NumPy, creation and inactive queries",
     "helpers": "srcdiff's runtime helpers (what generated code calls)",
     "forward_helpers": "srcdiff's runtime helpers for forward mode (what its code calls)",
+    "every_order": "srcdiff's runtime helpers with derivatives of every order (dual numbers, "
+                   "einsum_like)",
 }
 PLACEHOLDERS = {
     "axis": "the literal axis",

@@ -10,8 +10,8 @@ from .reductions import product_of_others
 __all__ = [
     "matmul_lhs_vjp", "matmul_rhs_vjp", "dot_lhs_vjp", "dot_rhs_vjp", "tensordot_lhs_vjp",
     "tensordot_rhs_vjp", "inner_lhs_vjp", "inner_rhs_vjp", "kron_vjp", "einsum_labels",
-    "einsum_vjp", "solve_rhs_vjp", "solve_lhs_vjp", "cholesky_vjp", "eigvalsh_vjp",
-    "svdvals_vjp", "matrix_power_vjp", "adjugate", "polyval_derivative",
+    "einsum_swapped", "einsum_like", "solve_rhs_vjp", "solve_lhs_vjp", "cholesky_vjp",
+    "eigvalsh_vjp", "svdvals_vjp", "matrix_power_vjp", "adjugate", "polyval_derivative",
     "polyval_coefficients_vjp", "linspace_vjp", "cholesky_jvp", "eigvalsh_jvp", "svdvals_jvp",
     "matrix_power_jvp",
 ]
@@ -147,32 +147,73 @@ def einsum_labels(subscripts, ndims):
     return expanded, output
 
 
-def einsum_vjp(g, subscripts, operands, index):
-    """The adjoint of ``operands[index]`` in ``np.einsum(subscripts, *operands)``: for any
-    subscripts, with ellipses, repeated labels (diagonals) and broadcasting."""
-    operands = [np.asarray(x) for x in operands]
-    terms, output = einsum_labels(subscripts, [x.ndim for x in operands])
-    target = operands[index]
-    term = terms[index]
-    others = [t for i, t in enumerate(terms) if i != index]
-    arrays = [x for i, x in enumerate(operands) if i != index]
-    unique = "".join(dict.fromkeys(term))
-    available = set(output).union(*others) if others else set(output)
-    inputs = [output] + others
-    values = [g] + arrays
-    if not set(unique) <= available:
-        inputs.append(term)
-        values.append(np.ones_like(target))
+def einsum_swapped(subscripts, index):
+    """``subscripts`` with the output's labels and those of operand ``index`` trading places
+    (an implicit output written out): ``einsum_swapped("ij,jk->ik", 0)`` is
+    ``"ik,jk->ij"``, the subscripts of ``a``'s adjoint in ``np.einsum("ij,jk->ik", a, b)``
+    (for :func:`einsum_like`, with ``g`` in ``a``'s place)."""
+    terms, output = _explicit(subscripts)
+    terms[index], output = output, terms[index]
+    return ",".join(terms) + "->" + output
+
+
+def _explicit(subscripts):
+    """The operands' labels and the output's, which in implicit mode are the ellipsis and
+    then the labels used once, in alphabetical order."""
+    inputs, arrow, output = subscripts.replace(" ", "").partition("->")
+    terms = inputs.split(",")
+    if not arrow:
+        letters = inputs.replace("...", "").replace(",", "")
+        output = ("..." if "..." in inputs else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1))
+    return terms, output
+
+
+def einsum_like(subscripts, like, *operands):
+    """The einsum of ``operands`` into an array of ``like``'s shape: the gradient in
+    ``like`` of the sum over all labels of the product of ``like`` and the operands, each
+    indexed by its labels (output labels included). So the output may repeat a label (a
+    diagonal, the rest zero), use one no operand has (the result repeats along it), or
+    have size 1 where the operands broadcast (summed), and every operand's adjoint in
+    ``np.einsum`` is such an einsum, of ``g`` and the other operands, into the operand
+    (:func:`einsum_swapped` gives its subscripts). That sum is linear in each array, so
+    the derivatives of an ``einsum_like`` are ``einsum_like`` again, of every order."""
+    arrays = [np.asarray(x) for x in operands]
+    terms, output = _explicit(subscripts)
+    terms, output = _ellipses_named(terms + [output], [x.ndim for x in arrays] + [np.ndim(like)])
     sizes = {}
-    for t, x in zip(inputs[1:], values[1:]):
-        for c, n in zip(t, np.shape(x)):
-            sizes[c] = max(sizes.get(c, 1), n)
-    result = np.einsum(",".join(inputs) + "->" + unique, *values)
-    if unique != term:
-        out = np.zeros(target.shape, dtype=result.dtype)
-        np.einsum(term + "->" + unique, out)[...] = result
-        result = out
-    return cast_like(unbroadcast(result, target), target)
+    for term, shape in zip(terms + [output], [x.shape for x in arrays] + [np.shape(like)]):
+        for label, size in zip(term, shape):
+            sizes[label] = max(sizes.get(label, 1), size)
+    unique = "".join(dict.fromkeys(output))
+    missing = "".join(c for c in unique if not any(c in term for term in terms))
+    if missing:
+        terms, arrays = terms + [missing], arrays + [np.ones([sizes[c] for c in missing])]
+    result = np.einsum(",".join(terms) + "->" + unique, *arrays)
+    if unique != output:
+        result = np.broadcast_to(result, [sizes[c] for c in unique])
+        diagonal = np.zeros([sizes[c] for c in output], result.dtype)
+        np.einsum(output + "->" + unique, diagonal)[...] = result
+        result = diagonal
+    result = np.broadcast_to(unbroadcast(result, like), np.shape(like))
+    if not result.flags.writeable or any(np.shares_memory(result, x) for x in arrays):
+        result = result.copy()
+    return cast_like(result, like)
+
+
+def _ellipses_named(terms, ndims):
+    """The terms with each ellipsis spelled out in unused capital letters, right-aligned
+    as broadcasting aligns axes."""
+    used = "".join(terms)
+    counts = [n - len(t.replace("...", "")) for t, n in zip(terms, ndims) if "..." in t]
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used][:max(counts, default=0)]
+    named = []
+    for term, n in zip(terms, ndims):
+        if "..." in term:
+            k = n - len(term.replace("...", ""))
+            term = term.replace("...", "".join(spare[len(spare) - k:]))
+        named.append(term)
+    return named[:-1], named[-1]
 
 
 def solve_rhs_vjp(g, a, b):

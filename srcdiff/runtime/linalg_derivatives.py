@@ -3,21 +3,20 @@ tangents of ``solve``, ``cholesky``, ``eigvalsh``, ``svdvals`` and ``matrix_powe
 derivatives of their adjoints, which are the Hessians of ``sum(g * f(a))`` (symmetric, so
 one helper gives both the tangent and the adjoint); the derivative of the adjugate, exact
 for singular matrices too; the block matrices whose powers hold the derivatives of
-``matrix_power`` of every order; and the einsum with one operand replaced that the adjoint
-of ``einsum_vjp`` is."""
+``matrix_power`` of every order."""
 
 import numpy as np
 
 from .arithmetic import cast_like, unbroadcast
 from .derivatives import _svd_slope
-from .linalg import _lower_part, einsum_vjp, matrix_power_vjp
+from .linalg import _lower_part, matrix_power_vjp
 from .reductions import product_of_others
 
 __all__ = [
     "solve_rhs_vjp_jvp", "solve_lhs_vjp_jvp", "solve_lhs_vjp_vjp", "cholesky_tangent",
     "cholesky_vjp_jvp", "cholesky_vjp_vjp", "eigvalsh_tangent", "eigvalsh_hvp", "svdvals_tangent",
     "svdvals_hvp", "matrix_power_tangent", "matrix_power_hvp", "power_block", "top_right",
-    "diagonal_blocks", "adjugate_jvp", "einsum_replaced", "einsum_vjp_operands", "einsum_vjp_jvp",
+    "diagonal_blocks", "adjugate_jvp",
 ]
 
 
@@ -257,36 +256,3 @@ def adjugate_jvp(a, t):
     along = (others @ np.diagonal(x, axis1=-2, axis2=-1)[..., :, None])[..., 0]
     w = -others * _t(x) + eye * along[..., :, None]
     return scale[..., None, None] * (v @ _t(w) @ uh)
-
-
-def _replaced(operands, index, value):
-    return tuple(value if k == index else x for k, x in enumerate(operands))
-
-
-def einsum_replaced(h, subscripts, operands, index):
-    """``np.einsum(subscripts, *operands)`` with ``operands[index]`` replaced by ``h``: the
-    adjoint of ``einsum_vjp(g, subscripts, operands, index)`` in ``g``, which is linear."""
-    return np.einsum(subscripts, *_replaced(operands, index, h))
-
-
-def einsum_vjp_operands(g, subscripts, operands, index, h):
-    """The adjoint of ``einsum_vjp(g, subscripts, operands, index)`` with respect to the
-    tuple ``operands``, for the adjoint ``h`` of its result: each other operand's adjoint in
-    the einsum with ``h`` in place of ``operands[index]``, and zeros for that one."""
-    replaced = _replaced(operands, index, h)
-    return tuple(np.zeros_like(x) if k == index else einsum_vjp(g, subscripts, replaced, k)
-                 for k, x in enumerate(operands))
-
-
-def einsum_vjp_jvp(g, subscripts, operands, tangents, index):
-    """The derivative of ``einsum_vjp(g, subscripts, operands, index)`` along ``tangents``
-    (one per operand; a number 0 for one that does not move): it is linear in each other
-    operand."""
-    target = np.asarray(operands[index])
-    total = np.zeros(target.shape, dtype=np.result_type(target, g))
-    for k, tangent in enumerate(tangents):
-        if k != index and not (np.ndim(tangent) == 0 and not np.any(tangent)):
-            moved = np.broadcast_to(tangent, np.shape(operands[k]))
-            total = total + einsum_vjp(g, subscripts, _replaced(operands, k, moved), index)
-    return cast_like(total, target)
-
