@@ -23,6 +23,8 @@ FAMILIES = {
     "creation": "NumPy, creation and inactive queries",
     "helpers": "srcdiff's runtime helpers (what generated code calls)",
     "forward_helpers": "srcdiff's runtime helpers for forward mode (what its code calls)",
+    "spectral": "srcdiff's runtime helpers for eigenvalues and singular values (both modes, "
+                "every order)",
 }
 PLACEHOLDERS = {
     "axis": "the literal axis",

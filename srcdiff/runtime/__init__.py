@@ -6,9 +6,10 @@ compiled, and where a textbook formula fails at a point where the derivative exi
 specialized on known shapes uses plain NumPy.
 
 The helpers live in one module per family (``arithmetic``, ``reductions``, ``shapes``,
-``linalg``, ``containers``, and ``derivatives``, ``linalg_derivatives`` and
-``forward_derivatives`` for what the derivatives of the helpers themselves call) and are all
-names of this package, which is where generated code and the rule templates find them.
+``linalg``, ``containers``, and ``derivatives``, ``linalg_derivatives``,
+``forward_derivatives`` and ``spectral`` for what the derivatives of the helpers themselves
+call) and are all names of this package, which is where generated code and the rule
+templates find them.
 """
 
 from . import (
@@ -20,6 +21,7 @@ from . import (
     linalg_derivatives,
     reductions,
     shapes,
+    spectral,
 )
 from .arithmetic import *  # noqa: F403
 from .containers import *  # noqa: F403
@@ -29,9 +31,10 @@ from .linalg import *  # noqa: F403
 from .linalg_derivatives import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shapes import *  # noqa: F403
+from .spectral import *  # noqa: F403
 
 __all__ = [name for module in (arithmetic, reductions, shapes, linalg, containers, derivatives,
-                               linalg_derivatives, forward_derivatives)
+                               linalg_derivatives, forward_derivatives, spectral)
            for name in module.__all__]
 
 for _name in __all__:
