@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (registration side effects)
     numpy,
     reductions,
     shapes,
+    spectral,
 )
 from .registry import REGISTRY, Rule, RuleError, declare
 

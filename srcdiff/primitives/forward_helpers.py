@@ -9,8 +9,11 @@ is the helper applied to the new tangent, and its adjoint the reverse-mode helpe
 same primitive (``cholesky_vjp`` for ``cholesky_jvp``), of which it is the transpose. Its
 derivative in the operand is a second derivative of the primitive in two directions,
 symmetric in them: the adjoint is the Hessian-vector product the reverse-mode rules already
-call (``eigvalsh_hvp``), the tangent a helper of :mod:`srcdiff.runtime.forward_derivatives`
-(``eigvalsh_jvp2``) whose own derivative in the operand is refused (a third derivative).
+call (``matrix_power_hvp``), the tangent a helper of
+:mod:`srcdiff.runtime.forward_derivatives` (``matrix_power_jvp2``) whose own derivative in
+the operand is refused (a third derivative). The rules of ``eigvalsh_jvp``, ``svdvals_jvp``
+and their second derivatives, which have derivatives of every order, are in
+:mod:`.spectral`.
 ``cholesky_jvp`` takes the factor ``L`` rather than the matrix, and ``average_jvp`` the
 average, as arguments of their own; the joins of tangents are linear in the tangents, the
 items giving only shapes.
@@ -123,23 +126,6 @@ _general(rt.cholesky_jvp_jvp, "t, L, s", "cholesky_vjp_jvp(g, L, s)", _CHOLESKY3
          jvp=("cholesky_jvp_jvp(t_dot, L, s)", _CHOLESKY3, "cholesky_jvp_jvp(t, L, s_dot)"),
          shape=H.like("L", "L", "t", "s"), domain={"L": "invertible"},
          notes="cholesky_jvp's derivative in L along s; L is refused")
-_EIGH3 = _refused("eigvalsh_jvp2", "np.linalg.eigvalsh")
-_general(rt.eigvalsh_jvp, "t, a, UPLO='L'", "eigvalsh_vjp(g, a, UPLO)",
-         "eigvalsh_hvp(g, a, t, UPLO)", None,
-         jvp=("eigvalsh_jvp(t_dot, a, UPLO)", "eigvalsh_jvp2(a, t, a_dot, UPLO)", None),
-         shape=H.eigenvalues, domain={"a": "spd"}, notes="distinct eigenvalues")
-_general(rt.eigvalsh_jvp2, "a, t, s, UPLO='L'", _EIGH3, "eigvalsh_hvp(g, a, s, UPLO)",
-         "eigvalsh_hvp(g, a, t, UPLO)", None,
-         jvp=(_EIGH3, "eigvalsh_jvp2(a, t_dot, s, UPLO)", "eigvalsh_jvp2(a, t, s_dot, UPLO)",
-              None), shape=H.eigenvalues, domain={"a": "spd"},
-         notes="np.linalg.eigvalsh's second derivative; a is refused")
-_SVD3 = _refused("svdvals_jvp2", "np.linalg.svdvals")
-_general(rt.svdvals_jvp, "t, x", "svdvals_vjp(g, x)", "svdvals_hvp(g, x, t)",
-         jvp=("svdvals_jvp(t_dot, x)", "svdvals_jvp2(x, t, x_dot)"), shape=H.singular_values,
-         notes="distinct nonzero singular values")
-_general(rt.svdvals_jvp2, "x, t, s", _SVD3, "svdvals_hvp(g, x, s)", "svdvals_hvp(g, x, t)",
-         jvp=(_SVD3, "svdvals_jvp2(x, t_dot, s)", "svdvals_jvp2(x, t, s_dot)"),
-         shape=H.singular_values, notes="np.linalg.svdvals' second derivative; x is refused")
 _POWER3 = _refused("matrix_power_jvp2", "np.linalg.matrix_power")
 _general(rt.matrix_power_jvp, "t, a, n", "matrix_power_vjp(g, a, n)",
          "matrix_power_hvp(g, a, t, n)", None,

@@ -432,3 +432,27 @@ def blocks(*names, scale):
         sides = tuple(int(d * scale) if isinstance(d, int) else None for d in dims[-2:])
         return AVal(ARRAY, dtype, tuple(dims[:-2]) + sides)
     return hook
+
+
+def packed_spectrum(name, singular=False):
+    """``eigvalsh_derivative(b, order)`` and ``svdvals_derivative(b, order, norm)``: one value
+    per eigenvalue (singular value) of the matrices packed in ``b``, whose sides are
+    ``b``'s divided by ``2 ** order``; a norm's one value per matrix."""
+    def hook(avals, bound):
+        if _unknown(avals, (name,)):
+            return UNKNOWN_AVAL
+        dims = R.shape(avals[name])
+        dtype = _dtype(avals, (name,), inexact=True)
+        try:
+            order = R.constant(bound, "order")
+            norm = R.constant(bound, "norm", None) if singular else None
+        except R.NotConstant:
+            return AVal(ARRAY, dtype, None)
+        if dims is None or len(dims) < 2 or not isinstance(order, int):
+            return AVal(ARRAY, dtype, None)
+        if norm is not None:
+            return R.make(dims[:-2], dtype)
+        sides = [d >> order if isinstance(d, int) else None for d in dims[-2:]]
+        count = (min(sides) if None not in sides else None) if singular else sides[-1]
+        return AVal(ARRAY, dtype, dims[:-2] + (count,))
+    return hook

@@ -25,6 +25,8 @@ derivatives of every order: each is a derivative of a power of a block matrix
 ``[[a, t], [0, a]]`` (``power_block``), whose top right block is the power's derivative. So
 have ``np.cumprod``'s, whose third derivatives are cumulative products of dual numbers
 (:mod:`.every_order`).
+The rules of ``eigvalsh``'s and ``svdvals``' helpers, which have derivatives of every order
+too, are in :mod:`.spectral`.
 """
 
 import builtins
@@ -336,27 +338,7 @@ _general(rt.cholesky_vjp_vjp, "h, v, L", "cholesky_vjp_jvp(v, L, g)", _CHOLESKY3
          shape=H.like("L", "L", "v", "h"), domain={"L": "invertible"},
          notes="v and L are refused")
 
-_EIGH3 = _refused("the eigvalsh helpers", "np.linalg.eigvalsh")
-_general(rt.eigvalsh_vjp, "v, a, UPLO='L'", "eigvalsh_tangent(a, g, UPLO)",
-         "eigvalsh_hvp(v, a, g, UPLO)", None,
-         jvp=("eigvalsh_vjp(v_dot, a, UPLO)", "eigvalsh_hvp(v, a, a_dot, UPLO)", None),
-         shape=H.like("a", "a", "v"), domain={"a": "spd"}, notes="distinct eigenvalues")
-_general(rt.eigvalsh_tangent, "a, t, UPLO='L'", _EIGH3, "eigvalsh_vjp(g, a, UPLO)", None,
-         jvp=(_EIGH3, "eigvalsh_tangent(a, t_dot, UPLO)", None),
-         shape=H.eigenvalues, domain={"a": "spd"}, notes="a is refused")
-_general(rt.eigvalsh_hvp, "v, a, t, UPLO='L'", _EIGH3, _EIGH3, "eigvalsh_hvp(v, a, g, UPLO)",
-         None, jvp=("eigvalsh_hvp(v_dot, a, t, UPLO)", _EIGH3, "eigvalsh_hvp(v, a, t_dot, UPLO)",
-                    None), shape=H.like("a", "a", "v", "t"), domain={"a": "spd"},
-         notes="v and a are refused")
-_SVD3 = _refused("the svdvals helpers", "np.linalg.svdvals")
-_general(rt.svdvals_vjp, "v, x", "svdvals_tangent(x, g)", "svdvals_hvp(v, x, g)",
-         jvp=("svdvals_vjp(v_dot, x)", "svdvals_hvp(v, x, x_dot)"), shape=H.like("x", "x", "v"),
-         notes="distinct nonzero singular values")
-_general(rt.svdvals_tangent, "x, t", _SVD3, "svdvals_vjp(g, x)",
-         jvp=(_SVD3, "svdvals_tangent(x, t_dot)"), shape=H.singular_values, notes="x is refused")
-_general(rt.svdvals_hvp, "v, x, t", _SVD3, _SVD3, "svdvals_hvp(v, x, g)",
-         jvp=("svdvals_hvp(v_dot, x, t)", _SVD3, "svdvals_hvp(v, x, t_dot)"),
-         shape=H.like("x", "x", "v", "t"), notes="v and x are refused")
+
 def _second_power(a, t, s):
     """The second derivative of ``matrix_power(a, n)`` along ``t`` and ``s``: the top right
     block of the derivative of the power of ``power_block(a, t)``."""

@@ -353,7 +353,9 @@ NORM_FORMS = {label: ("np.expand_dims(g, {axis}) * " if label.endswith("_axis") 
               + weights for label, weights in NORM_WEIGHTS.items()}
 NORM_NOTES = ("vector orders 1, 2, inf, -inf and any other p; matrix orders 'fro', 'nuc', 1, "
               "-1, 2, -2, inf, -inf (in norm_vjp); " + TIES + "; at x = 0 the 2-norm and "
-              "Frobenius norm take the subgradient 0 (unit(x, 0) is 0)")
+              "Frobenius norm take the subgradient 0 (unit(x, 0) is 0); the matrix orders "
+              "'nuc', 2 and -2, with literal arguments, go through svdvals_derivative_vjp(g, "
+              "x, 0, ord) (the matrices' axes moved last), whose derivatives have every order")
 
 
 def _norm_label(kind, ndim, ord_, axis):
@@ -406,7 +408,48 @@ def _norm_layout(rule, avals, bound):
     return label, keep, {"axis": repr(axis), "ord": repr(ord_)}
 
 
+def _spectral_layout(rule, avals, bound):
+    """For a matrix norm of order 'nuc', 2 or -2 whose order, axes and keepdims are
+    literals: the text of its adjoint and of its tangent through ``svdvals_derivative``
+    (whose derivatives have derivatives of every order; ``norm_vjp``'s stop at the second),
+    the matrices' axes moved last where they are not. Otherwise None."""
+    kind = NORM_KINDS[rule.name]
+    ndim = avals["x"].ndim
+    present = [p for p in ("ord", "axis", "keepdims") if p in bound]
+    values = R.literals(bound, *present)
+    if kind == "vector" or values is None or ndim is None or ndim < 2:
+        return None
+    given = dict(zip(present, values))
+    ord_, axis, keep = given.get("ord"), given.get("axis"), bool(given.get("keepdims"))
+    if isinstance(ord_, bool) or ord_ not in ("nuc", 2, -2):
+        return None
+    if kind == "matrix":
+        axis = (-2, -1)
+    elif axis is None and ndim == 2:
+        axis = (0, 1)
+    if not isinstance(axis, tuple) or len(axis) != 2:
+        return None
+    try:
+        axes = R.normalized_order(axis, ndim)
+    except ValueError:
+        return None
+    if axes[0] == axes[1]:
+        return None
+    moved = axes != (ndim - 2, ndim - 1)
+
+    def last(name):
+        return f"np.moveaxis({name}, {axes}, (-2, -1))" if moved else name
+    adjoint = (f"svdvals_derivative_vjp({f'np.squeeze(g, {axes})' if keep else 'g'}, "
+               f"{last('x')}, 0, {ord_!r})")
+    tangent = f"svdvals_derivative(power_block({last('x')}, {last('x_dot')}), 1, {ord_!r})"
+    return (f"np.moveaxis({adjoint}, (-2, -1), {axes})" if moved else adjoint,
+            f"np.expand_dims({tangent}, {axes})" if keep else tangent)
+
+
 def _select_norm(rule, avals, bound):
+    spectral = _spectral_layout(rule, avals, bound)
+    if spectral is not None:
+        return (rule.parse(spectral[0]),) + (None,) * (len(rule.params) - 1)
     found = _norm_layout(rule, avals, bound)
     if found is None:
         return rule.templates
@@ -415,6 +458,9 @@ def _select_norm(rule, avals, bound):
 
 
 def _select_norm_tangents(rule, avals, bound):
+    spectral = _spectral_layout(rule, avals, bound)
+    if spectral is not None:
+        return tangents_of(rule, (spectral[1],) + (None,) * (len(rule.params) - 1))
     found = _norm_layout(rule, avals, bound)
     if found is None:
         return rule.jvp

@@ -25,6 +25,8 @@ FAMILIES = {
     "forward_helpers": "srcdiff's runtime helpers for forward mode (what its code calls)",
     "every_order": "srcdiff's runtime helpers with derivatives of every order (dual numbers, "
                    "einsum_like)",
+    "spectral": "srcdiff's runtime helpers for eigenvalues and singular values (both modes, "
+                "every order)",
 }
 PLACEHOLDERS = {
     "axis": "the literal axis",

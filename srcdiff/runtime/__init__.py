@@ -7,8 +7,8 @@ specialized on known shapes uses plain NumPy.
 
 The helpers live in one module per family (``arithmetic``, ``reductions``, ``shapes``,
 ``linalg``, ``containers``, and ``derivatives``, ``linalg_derivatives``,
-``forward_derivatives`` and ``duals`` for what the derivatives of the helpers themselves
-call) and are all names of this package, which is where generated code and the rule
+``forward_derivatives``, ``duals`` and ``spectral`` for what the derivatives of the helpers
+themselves call) and are all names of this package, which is where generated code and the rule
 templates find them.
 """
 
@@ -22,6 +22,7 @@ from . import (
     linalg_derivatives,
     reductions,
     shapes,
+    spectral,
 )
 from .arithmetic import *  # noqa: F403
 from .containers import *  # noqa: F403
@@ -32,9 +33,10 @@ from .linalg import *  # noqa: F403
 from .linalg_derivatives import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shapes import *  # noqa: F403
+from .spectral import *  # noqa: F403
 
 __all__ = [name for module in (arithmetic, reductions, shapes, linalg, containers, derivatives,
-                               linalg_derivatives, forward_derivatives, duals)
+                               linalg_derivatives, forward_derivatives, duals, spectral)
            for name in module.__all__]
 
 for _name in __all__:

@@ -210,7 +210,9 @@ def power_block(a, t):
     """The block matrix ``[[a, t], [0, a]]`` (of each matrix of a stack). A matrix power of
     it holds the derivative of the power of ``a`` along ``t`` in its top right block, so
     derivatives of ``matrix_power`` of every order are ``matrix_power_tangent`` of such
-    blocks (the Hessian's derivative is that of a block of blocks)."""
+    blocks (the Hessian's derivative is that of a block of blocks). Nested, such blocks
+    also pack the point and directions of the derivatives in :mod:`.spectral` (of
+    rectangular matrices too, for ``svdvals``)."""
     a, t = np.broadcast_arrays(np.asarray(a), np.asarray(t))
     top = np.concatenate([a, t], axis=-1)
     bottom = np.concatenate([np.zeros_like(a), a], axis=-1)
@@ -219,23 +221,25 @@ def power_block(a, t):
 
 def top_right(x):
     """The top right block of a block matrix made by :func:`power_block`."""
-    n = _half(x)
-    return np.asarray(x)[..., :n, n:]
+    rows, columns = _halves(x)
+    return np.asarray(x)[..., :rows, columns:]
 
 
 def diagonal_blocks(x):
     """The sum of the two diagonal blocks of a block matrix: the adjoint of ``a`` in
     :func:`power_block`."""
-    n = _half(x)
+    rows, columns = _halves(x)
     x = np.asarray(x)
-    return x[..., :n, :n] + x[..., n:, n:]
+    return x[..., :rows, :columns] + x[..., rows:, columns:]
 
 
-def _half(x):
+def _halves(x):
+    """The sides of the blocks of a 2 by 2 block matrix (rectangular ones pack the
+    derivatives of ``svdvals``)."""
     rows, columns = np.shape(x)[-2:]
-    if rows != columns or rows % 2:
-        raise ValueError(f"a matrix of {rows} by {columns} is not made of 2 by 2 square blocks")
-    return rows // 2
+    if rows % 2 or columns % 2:
+        raise ValueError(f"a matrix of {rows} by {columns} is not made of 2 by 2 blocks")
+    return rows // 2, columns // 2
 
 
 def adjugate_jvp(a, t):
