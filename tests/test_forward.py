@@ -354,3 +354,29 @@ def test_a_zero_dimensional_result_and_its_tangent_are_of_one_kind():
                                  (np.array([1.0, 0.0]), None))
     assert type(tangent) is type(value) is np.float64
     assert tangent == pytest.approx(2.0 + 2 * 5.0 * 2.0)
+
+
+def _copied_in_a_loop_then_written(u):
+    y = np.sin(u)
+    for _ in range(1):
+        y = np.copy(u[:])
+    y[u > 0.0] = 2.0
+    return np.sum(y * u)
+
+
+def test_the_tangent_of_a_copy_made_in_a_loop_and_written_after_it_is_a_copy():
+    """The value after the loop holds an array the copy made on some run of the loop's
+    body; a write into it must not reach the tangent the copy came from (here the
+    caller's ``u_dot``). Found by the fuzzer (indexing, seed 1600448)."""
+    u = np.array([0.5, -1.0, 2.0])
+    tangent = np.array([0.25, 1.0, -0.5])
+    given = tangent.copy()
+    value, slope = srcdiff.jvp(_copied_in_a_loop_then_written, (u,), (tangent,))
+    np.testing.assert_array_equal(tangent, given)
+    step = 1e-6
+    expected = (_copied_in_a_loop_then_written(u + step * given)
+                - _copied_in_a_loop_then_written(u - step * given)) / (2 * step)
+    assert slope == pytest.approx(expected, rel=1e-6)
+    assert value == _copied_in_a_loop_then_written(u)
+    printed = srcdiff.source(_copied_in_a_loop_then_written, mode="forward", args=(u,))
+    assert "y_dot = t1_dot.copy()" in printed

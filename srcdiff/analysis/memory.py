@@ -83,6 +83,12 @@ def _allocation(root):
     return root.root if isinstance(root, Older) else root
 
 
+def allocations(found):
+    """The allocations behind roots, whichever run of a loop's body made them: where any
+    array an allocation made may be written, so may the one it makes now."""
+    return frozenset(_allocation(root) for root in found)
+
+
 def roots(program):
     """For every value, the roots of the memory it may see (an empty set for scalars)."""
     ssa = program.ssa

@@ -17,7 +17,7 @@ from __future__ import annotations
 import gast
 
 from .. import runtime
-from ..analysis.memory import written_roots
+from ..analysis.memory import allocations, written_roots
 from ..backend import printer
 from ..backend.simplify import simplify
 from ..ir import code
@@ -196,13 +196,13 @@ class TangentRules:
             return False
 
     def written(self):
-        """The memory that some statement writes in place."""
+        """The allocations whose arrays some statement writes in place."""
         found = self.__dict__.get("_written")
         if found is None:
-            found = self._written = frozenset().union(*(
+            found = self._written = allocations(frozenset().union(*(
                 written_roots(self.program, self.program.memory, s)
                 for s in ir.walk(self.fn.body) if isinstance(s, ir.Assign) and not s.is_copy
-                and s.value.rule.writes is not None))
+                and s.value.rule.writes is not None)))
         return found
 
     def unaliased(self, stmt, tangent, sources):
@@ -218,7 +218,7 @@ class TangentRules:
         mine = memory.get(stmt, frozenset())
         theirs = frozenset().union(*(memory.get(v, frozenset()) for v in sources
                                      if self.web(v) == ref[1]))
-        if mine & theirs or not (mine | theirs) & self.written():
+        if mine & theirs or not allocations(mine | theirs) & self.written():
             return tangent
         return gast.Call(func=gast.Attribute(value=tangent, attr="copy", ctx=gast.Load()),
                          args=[], keywords=[])
