@@ -24,6 +24,7 @@ X = np.array([0.7, -1.3, 2.1, 0.4])
 M = np.array([[0.3, -1.2, 0.8], [1.1, 0.5, -0.7]])
 A = np.array([[3.0, 0.2, -0.4], [0.1, 2.5, 0.3], [-0.2, 0.6, 4.0]])
 B = np.array([1.0, 2.0, 3.0])
+SINGULAR = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]])
 
 
 def _along(x):
@@ -104,6 +105,12 @@ def determinant(t):
     return np.linalg.det(A + t * A_DIRECTION) ** 2
 
 
+def determinant_at_a_singular_matrix(t):
+    """At t = T the matrix has rank 2: the adjugate's derivatives come from the SVD."""
+    a = SINGULAR + (t - T) * A_DIRECTION
+    return np.linalg.det(a) * np.sum(a * a)
+
+
 def einsum_diagonal(t):
     a = A + t * A_DIRECTION
     return np.sum(np.einsum("ii->i", a * a) ** 2)
@@ -122,11 +129,11 @@ ALIASED_TAPE = pytest.mark.xfail(
            "generated code, not of a helper's rule")
 WORKING = [norm, norm_of_order_three, frobenius_norm, solve,
            pytest.param(solve_for_the_right_side, marks=ALIASED_TAPE), inverse, matrix_power,
-           inverse_power, stacked_powers]
+           inverse_power, stacked_powers, cholesky, determinant,
+           determinant_at_a_singular_matrix]
 REFUSED = [
     (cumulative_product, "np.cumprod"), (nuclear_norm, "a norm"), (spectral_norm, "a norm"),
-    (cholesky, "np.linalg.cholesky"), (eigenvalues, "np.linalg.eigvalsh"),
-    (singular_values, "np.linalg.svdvals"), (determinant, "np.linalg.det"),
+    (eigenvalues, "np.linalg.eigvalsh"), (singular_values, "np.linalg.svdvals"),
     (einsum_diagonal, "np.einsum"), (einsum_product, "np.einsum"),
 ]
 
@@ -163,3 +170,27 @@ def test_a_third_derivative_not_supported_is_refused_where_it_is_asked_for(g, wh
         with pytest.raises(SrcdiffError, match="order three or more through " + where) as info:
             third(T)
         assert info.value.lineno is not None
+
+
+def _times(derivative, g, n):
+    for _ in range(n):
+        g = derivative(g)
+    return g
+
+
+def test_a_fifth_derivative_through_det_is_refused_where_it_is_asked_for():
+    """The adjugate's derivatives go up to the third (det's fourth); the fifth derivative of
+    det is refused, pointing into the printed fourth derivative, on both paths."""
+    gradient = srcdiff.gradient
+    for fifth in (_times(gradient, determinant, 5),
+                  srcdiff.hessian(_times(gradient, determinant, 3))):
+        with pytest.raises(SrcdiffError, match="order five or more through np.linalg.det") as info:
+            fifth(T)
+        assert info.value.lineno is not None
+
+
+def test_a_fifth_derivative_through_cholesky():
+    """The Cholesky helpers' derivatives are made of the same helpers, so every order works:
+    the fifth derivative is the slope of the fourth."""
+    fourth = _times(srcdiff.gradient, cholesky, 4)
+    _check(srcdiff.gradient(fourth)(T), fourth, abs(fourth(T)) + 1.0)

@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (registration side effects)
     indexing,
     joining,
     linalg,
+    linalg_orders,
     math,
     numpy,
     reductions,

@@ -23,6 +23,8 @@ derivative this table would need of a helper that serves only higher derivatives
 derivative of ``np.prod``) is refused where it is asked for. ``matrix_power``'s helpers have
 derivatives of every order: each is a derivative of a power of a block matrix
 ``[[a, t], [0, a]]`` (``power_block``), whose top right block is the power's derivative.
+The helpers of ``np.linalg.cholesky`` and of the adjugate (``det``) are declared in
+:mod:`srcdiff.primitives.linalg_orders`, with derivatives of higher orders.
 """
 
 import builtins
@@ -339,23 +341,6 @@ _general(rt.solve_lhs_vjp_vjp, "h, v, p, a, b, of='g'",
                                     "a": H.like("a", "a", "h")}),
          domain={"a": "invertible"}, complex=HOLOMORPHIC, notes="v, p and a are refused")
 
-_CHOLESKY3 = _refused("the cholesky helpers", "np.linalg.cholesky")
-_general(rt.cholesky_vjp, "v, L", "cholesky_tangent(L, g)", "cholesky_vjp_vjp(g, v, L)",
-         jvp=("cholesky_vjp(v_dot, L)", "cholesky_vjp_jvp(v, L, L_dot)"),
-         shape=H.like("L", "L", "v"), domain={"L": "invertible"},
-         notes="L is the factor, whose every entry the formula reads")
-_general(rt.cholesky_tangent, "L, t", _CHOLESKY3, "cholesky_vjp(g, L)",
-         jvp=(_CHOLESKY3, "cholesky_tangent(L, t_dot)"), shape=H.like("L", "L", "t"),
-         domain={"L": "invertible"}, notes="np.linalg.cholesky's tangent; L is refused")
-_general(rt.cholesky_vjp_jvp, "v, L, t", _CHOLESKY3, _CHOLESKY3, "cholesky_vjp_vjp(g, v, L)",
-         jvp=("cholesky_vjp_jvp(v_dot, L, t)", _CHOLESKY3, "cholesky_vjp_jvp(v, L, t_dot)"),
-         shape=H.like("L", "L", "v", "t"), domain={"L": "invertible"},
-         notes="v and L are refused")
-_general(rt.cholesky_vjp_vjp, "h, v, L", "cholesky_vjp_jvp(v, L, g)", _CHOLESKY3, _CHOLESKY3,
-         jvp=("cholesky_vjp_vjp(h_dot, v, L)", "cholesky_vjp_vjp(h, v_dot, L)", _CHOLESKY3),
-         shape=H.like("L", "L", "v", "h"), domain={"L": "invertible"},
-         notes="v and L are refused")
-
 _EIGH3 = _refused("the eigvalsh helpers", "np.linalg.eigvalsh")
 _general(rt.eigvalsh_vjp, "v, a, UPLO='L'", "eigvalsh_tangent(a, g, UPLO)",
          "eigvalsh_hvp(v, a, g, UPLO)", None,
@@ -419,15 +404,6 @@ _linear(rt.top_right, "x", "power_block(0.0 * g, g)", shape=H.blocks("x", scale=
         notes="the top right block; its adjoint is the block matrix with g there alone")
 _linear(rt.diagonal_blocks, "x", "power_block(g, 0.0 * g)", shape=H.blocks("x", scale=0.5),
         notes="the sum of the diagonal blocks; its adjoint repeats g on the diagonal")
-_TRANSPOSED = "np.swapaxes(adjugate_jvp(a, np.swapaxes(g, -1, -2)), -1, -2)"
-_general(rt.adjugate, "a", _TRANSPOSED, jvp=("adjugate_jvp(a, a_dot)",), shape=H.like("a"),
-         domain={"a": "invertible"}, complex=HOLOMORPHIC,
-         notes="its derivative comes from det's second derivative in the SVD's bases, exact "
-               "for singular matrices too")
-_general(rt.adjugate_jvp, "a, t", _refused("adjugate_jvp", "np.linalg.det"), _TRANSPOSED,
-         jvp=(_refused("adjugate_jvp", "np.linalg.det"), "adjugate_jvp(a, t_dot)"),
-         shape=H.like("a", "a", "t"), domain={"a": "invertible"}, complex=HOLOMORPHIC,
-         notes="a is refused")
 _general(rt.polyval_derivative, "p, x, order=1", "polyval_coefficients_vjp(g, p, x, order)",
          "g * polyval_derivative(p, x, order + 1)", None,
          jvp=("polyval_derivative(p_dot, x, order)",

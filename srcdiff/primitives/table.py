@@ -23,6 +23,8 @@ FAMILIES = {
     "creation": "NumPy, creation and inactive queries",
     "helpers": "srcdiff's runtime helpers (what generated code calls)",
     "forward_helpers": "srcdiff's runtime helpers for forward mode (what its code calls)",
+    "linalg_orders": "srcdiff's runtime helpers for derivatives of higher order of "
+                     "np.linalg.cholesky and np.linalg.det",
 }
 PLACEHOLDERS = {
     "axis": "the literal axis",
