@@ -1094,6 +1094,9 @@ def test_view_flag(case):
     avals_ = {p: avals.of_value(values[p]) for p in bound}
     assert not shared or case.rule.returns_view(avals_), (
         f"{case.rule.name} returns a view of {shared}")
+    if isinstance(case.rule.views, tuple):
+        assert set(shared) <= set(case.rule.views), (
+            f"{case.rule.name} returns a view of {shared}, not only of {case.rule.views}")
 
 
 def test_every_rule_is_tested_or_excluded():

@@ -81,17 +81,17 @@ for _rule in CHECKS:
 
 # elementwise adjoints and the special cases of powers and sinc
 
-_linear(rt.unbroadcast, "v, x", "spread_like(g, v)", None, views=True, shape=H.unbroadcast_result,
+_linear(rt.unbroadcast, "v, x", "spread_like(g, v)", None, views=("v",), shape=H.unbroadcast_result,
         notes="sums v over the axes along which x was broadcast; its adjoint spreads g back")
-_pointwise(rt.spread_like, "t, like", "g", None, complex=HOLOMORPHIC, views=True,
+_pointwise(rt.spread_like, "t, like", "g", None, complex=HOLOMORPHIC, views=("t",),
            notes="t broadcast to like's shape; the adjoint sums g back")
 _linear(rt.last_assigned, "v, index", "assigned_only(g, v, index)", None, shape=H.indexed,
         notes="v[index] where only the last write to a repeated position counts")
 _linear(rt.assigned_only, "h, v, index", "last_assigned(g, index)", None, None,
         shape=H.like("v", "h", "v"), notes="zeros like v with h written at index")
-_linear(rt.cast_like, "value, x", "cast_like(g, value)", None, views=True, shape=H.cast_result,
-        notes="value in x's dtype; the adjoint goes back to value's (a real value's share "
-              "of a complex adjoint is its real part)")
+_linear(rt.cast_like, "value, x", "cast_like(g, value)", None, views=("value",),
+        shape=H.cast_result, notes="value in x's dtype; the adjoint goes back to value's (a "
+                                   "real value's share of a complex adjoint is its real part)")
 _pointwise(rt.dpow_dx, "x, y", "g * scaled_power(y * (y - 1), x, y - 2)",
            "g * (scaled_power(1.0, x, y - 1) + dpow_dy(x, ans))", domain={"x": "positive"},
            notes="y * x ** (y - 1), 0 where y is 0: its slopes keep that case (the factor y "
@@ -249,9 +249,9 @@ _inactive(rt.eye_like, "a, offset=0", shape=H.like("a"), notes="np.trace's adjoi
 _linear(rt.diff_vjp, "v, a, n=1, axis=-1", "np.diff(g, n, axis)", None, None, None,
         shape=H.like("a", "v", "a"))
 _linear(rt.pad_to_full, "v, a, w, mode", "cut_from_full(g, a, w, mode)", None, None, None,
-        views=True, shape=H.convolution("a", "w", "v"))
+        views=("v",), shape=H.convolution("a", "w", "v"))
 _linear(rt.cut_from_full, "h, a, v, mode", "pad_to_full(g, a, v, mode)", None, None, None,
-        views=True, shape=H.convolution("a", "v", "h"))
+        views=("h",), shape=H.convolution("a", "v", "h"))
 
 
 # products and linear algebra: helpers that cast their result to a real operand's dtype
@@ -438,7 +438,7 @@ _linear(rt.unstack_like, "v, arrays, axis=0", "np.stack(g, axis)", None, None, s
 _linear(rt.split_hstack, "v, arrays", "np.hstack(g)", None, shape=H.pieces)
 _linear(rt.split_vstack, "v, arrays", "np.vstack(g)", None, shape=H.pieces)
 _linear(rt.unarray, "v, items", "np.array(g)", None, shape=H.unarrayed)
-_linear(rt.cast_tree, "v, like", "cast_tree(g, v)", None, views=True, shape=H.cast_tree_result)
+_linear(rt.cast_tree, "v, like", "cast_tree(g, v)", None, views=("v",), shape=H.cast_tree_result)
 _inactive(rt.einsum_labels, "subscripts, ndims", shape=H.labels)
 
 

@@ -165,7 +165,9 @@ def render():
         for rule in rules:
             notes = rule.notes.replace("|", "\\|")
             if rule.views:
-                notes = "; ".join(n for n in (notes, "may return a view of its operand") if n)
+                viewed = (" or ".join(rule.views) if isinstance(rule.views, tuple)
+                          else "its operand")
+                notes = "; ".join(n for n in (notes, f"may return a view of {viewed}") if n)
             out.append(f"| {signature(rule)} | {reverse_rule(rule)} | {complex_support(rule)} "
                        f"| {notes} |")
         out.append("")
