@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import SrcdiffError
 
 STEP = 1e-6
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-7}
@@ -212,11 +211,15 @@ def test_forward_and_reverse_over_forward_match_differences(label):
                                        **TOLERANCE)
 
 
-def test_a_third_derivative_through_a_decomposition_is_refused_where_it_is_asked_for():
-    """Forward mode over forward over forward meets the derivative of ``cholesky_jvp_jvp``
-    in the factor, which is refused (a third derivative of np.linalg.cholesky)."""
+def test_a_third_derivative_through_a_decomposition_matches_differences():
+    """Forward mode over forward over forward through ``np.linalg.cholesky``: the
+    derivatives of ``cholesky_jvp`` are made of the Cholesky helpers again, so the third
+    derivative is the slope of the second."""
     tangent = srcdiff.value_and_tangent(cholesky_of_gram)
     second = srcdiff.value_and_tangent(tangent)
     third = srcdiff.value_and_tangent(second)
-    with pytest.raises(SrcdiffError, match="order three or more"):
-        third(M33, M33.T, W33, M33 * 0.5)
+    direction = M33 * 0.5
+    value, slope = third(M33, M33.T, W33, direction)
+    np.testing.assert_allclose(np.ravel(value), np.ravel(second(M33, M33.T, W33)), rtol=1e-12)
+    moved = [np.ravel(second(M33 + step * direction, M33.T, W33)) for step in (STEP, -STEP)]
+    np.testing.assert_allclose(np.ravel(slope), (moved[0] - moved[1]) / (2 * STEP), **TOLERANCE)

@@ -474,3 +474,38 @@ def test_results_that_callees_compute_afresh_can_be_written_into():
 def test_a_callee_returning_a_view_is_followed():
     with pytest.raises(SrcdiffError, match="shares memory with the array that"):
         gradient(writes_into_a_callee_view)(X)
+
+
+def _first(x, y):
+    return x
+
+
+def _first_of_either(x, y):
+    return x
+
+
+srcdiff.primitives.declare(_first, "x, y", "g", None, views=("x",), user=True)
+srcdiff.primitives.declare(_first_of_either, "x, y", "g", None, views=True, user=True)
+
+
+def _written_after_a_view_of_the_other(first):
+    def f(x):
+        y = x * 2.0
+        z = first(x * 3.0, y)
+        y[0] = 5.0
+        return np.sum(z * y)
+    return f
+
+
+def test_a_rule_may_name_the_operands_its_result_views():
+    """``views=("x",)``: the result is a view of ``x`` only, so writing into ``y`` leaves it
+    exact (the second derivative of a gradient that adds into two slices of one adjoint
+    meets this in ``spread_like(t, like)``); with ``views=True`` it may view ``y``, and the
+    read after the write is refused."""
+    named = _written_after_a_view_of_the_other(_first)
+    np.testing.assert_allclose(gradient(named)(X), central_difference(named, (X,), 0), rtol=1e-6)
+    either = _written_after_a_view_of_the_other(_first_of_either)
+    with pytest.raises(SrcdiffError, match="shares memory with the array that 'y\\[0\\] = 5.0'"):
+        gradient(either)(X)
+    with pytest.raises(srcdiff.primitives.RuleError, match="views names"):
+        srcdiff.primitives.declare(_first, "x, y", "g", None, views=("z",), user=True)

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (registration side effects)
     indexing,
     joining,
     linalg,
+    linalg_orders,
     math,
     numpy,
     reductions,

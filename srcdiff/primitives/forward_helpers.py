@@ -6,17 +6,18 @@ makes).
 
 Each helper is linear in the tangent it carries, its first parameter: the tangent of that
 is the helper applied to the new tangent, and its adjoint the reverse-mode helper of the
-same primitive (``cholesky_vjp`` for ``cholesky_jvp``), of which it is the transpose. Its
+same primitive (``eigvalsh_vjp`` for ``eigvalsh_jvp``), of which it is the transpose. Its
 derivative in the operand is a second derivative of the primitive in two directions,
 symmetric in them: the adjoint is the Hessian-vector product the reverse-mode rules already
 call (``matrix_power_hvp``), the tangent a helper of
 :mod:`srcdiff.runtime.forward_derivatives` (``matrix_power_jvp2``) whose own derivative in
 the operand is refused (a third derivative). The rules of ``eigvalsh_jvp``, ``svdvals_jvp``
 and their second derivatives, which have derivatives of every order, are in
-:mod:`.spectral`.
-``cholesky_jvp`` takes the factor ``L`` rather than the matrix, and ``average_jvp`` the
-average, as arguments of their own; the joins of tangents are linear in the tangents, the
-items giving only shapes.
+:mod:`.spectral`. ``average_jvp`` takes the average as an argument of its own; the joins of
+tangents are linear in the tangents, the items giving only shapes. ``cholesky_jvp``, which
+takes the factor ``L`` rather than the matrix, is declared with the Cholesky helpers whose
+family it belongs to (:mod:`srcdiff.primitives.linalg_orders`), where derivatives of every
+order are made.
 
 As in ``helpers.py``, a parameter that holds a result computed from another argument (``p``
 is ``np.cumprod(a)``, ``r`` the norm of ``x``) gets no derivative: the other argument's rule
@@ -116,16 +117,6 @@ _general(rt.average_jvp, "t, r, a, weights, axis=None, keepdims=False",
 
 # decompositions and matrix powers
 
-_CHOLESKY3 = _refused("cholesky_jvp_jvp", "np.linalg.cholesky")
-_general(rt.cholesky_jvp, "t, L", "cholesky_vjp(g, L)", "cholesky_vjp_vjp(t, g, L)",
-         jvp=("cholesky_jvp(t_dot, L)", "cholesky_jvp_jvp(t, L, L_dot)"),
-         shape=H.like("L", "L", "t"), domain={"L": "invertible"},
-         notes="np.linalg.cholesky's tangent at the factor L, the transpose of cholesky_vjp")
-_general(rt.cholesky_jvp_jvp, "t, L, s", "cholesky_vjp_jvp(g, L, s)", _CHOLESKY3,
-         "cholesky_vjp_vjp(t, g, L)",
-         jvp=("cholesky_jvp_jvp(t_dot, L, s)", _CHOLESKY3, "cholesky_jvp_jvp(t, L, s_dot)"),
-         shape=H.like("L", "L", "t", "s"), domain={"L": "invertible"},
-         notes="cholesky_jvp's derivative in L along s; L is refused")
 _POWER3 = _refused("matrix_power_jvp2", "np.linalg.matrix_power")
 _general(rt.matrix_power_jvp, "t, a, n", "matrix_power_vjp(g, a, n)",
          "matrix_power_hvp(g, a, t, n)", None,

@@ -27,6 +27,8 @@ have ``np.cumprod``'s, whose third derivatives are cumulative products of dual n
 (:mod:`.every_order`).
 The rules of ``eigvalsh``'s and ``svdvals``' helpers, which have derivatives of every order
 too, are in :mod:`.spectral`.
+The helpers of ``np.linalg.cholesky`` and of the adjugate (``det``) are declared in
+:mod:`srcdiff.primitives.linalg_orders`, with derivatives of higher orders.
 """
 
 import builtins
@@ -84,17 +86,17 @@ for _rule in CHECKS:
 
 # elementwise adjoints and the special cases of powers and sinc
 
-_linear(rt.unbroadcast, "v, x", "spread_like(g, v)", None, views=True, shape=H.unbroadcast_result,
+_linear(rt.unbroadcast, "v, x", "spread_like(g, v)", None, views=("v",), shape=H.unbroadcast_result,
         notes="sums v over the axes along which x was broadcast; its adjoint spreads g back")
-_pointwise(rt.spread_like, "t, like", "g", None, complex=HOLOMORPHIC, views=True,
+_pointwise(rt.spread_like, "t, like", "g", None, complex=HOLOMORPHIC, views=("t",),
            notes="t broadcast to like's shape; the adjoint sums g back")
 _linear(rt.last_assigned, "v, index", "assigned_only(g, v, index)", None, shape=H.indexed,
         notes="v[index] where only the last write to a repeated position counts")
 _linear(rt.assigned_only, "h, v, index", "last_assigned(g, index)", None, None,
         shape=H.like("v", "h", "v"), notes="zeros like v with h written at index")
-_linear(rt.cast_like, "value, x", "cast_like(g, value)", None, views=True, shape=H.cast_result,
-        notes="value in x's dtype; the adjoint goes back to value's (a real value's share "
-              "of a complex adjoint is its real part)")
+_linear(rt.cast_like, "value, x", "cast_like(g, value)", None, views=("value",),
+        shape=H.cast_result, notes="value in x's dtype; the adjoint goes back to value's (a "
+                                   "real value's share of a complex adjoint is its real part)")
 _pointwise(rt.dpow_dx, "x, y", "g * scaled_power(y * (y - 1), x, y - 2)",
            "g * (scaled_power(1.0, x, y - 1) + dpow_dy(x, ans))", domain={"x": "positive"},
            notes="y * x ** (y - 1), 0 where y is 0: its slopes keep that case (the factor y "
@@ -255,9 +257,9 @@ _inactive(rt.eye_like, "a, offset=0", shape=H.like("a"), notes="np.trace's adjoi
 _linear(rt.diff_vjp, "v, a, n=1, axis=-1", "np.diff(g, n, axis)", None, None, None,
         shape=H.like("a", "v", "a"))
 _linear(rt.pad_to_full, "v, a, w, mode", "cut_from_full(g, a, w, mode)", None, None, None,
-        views=True, shape=H.convolution("a", "w", "v"))
+        views=("v",), shape=H.convolution("a", "w", "v"))
 _linear(rt.cut_from_full, "h, a, v, mode", "pad_to_full(g, a, v, mode)", None, None, None,
-        views=True, shape=H.convolution("a", "v", "h"))
+        views=("h",), shape=H.convolution("a", "v", "h"))
 
 
 # products and linear algebra: helpers that cast their result to a real operand's dtype
@@ -321,24 +323,6 @@ _general(rt.solve_lhs_vjp_vjp, "h, v, p, a, b, of='g'",
                                     "a": H.like("a", "a", "h")}),
          domain={"a": "invertible"}, complex=HOLOMORPHIC, notes="v, p and a are refused")
 
-_CHOLESKY3 = _refused("the cholesky helpers", "np.linalg.cholesky")
-_general(rt.cholesky_vjp, "v, L", "cholesky_tangent(L, g)", "cholesky_vjp_vjp(g, v, L)",
-         jvp=("cholesky_vjp(v_dot, L)", "cholesky_vjp_jvp(v, L, L_dot)"),
-         shape=H.like("L", "L", "v"), domain={"L": "invertible"},
-         notes="L is the factor, whose every entry the formula reads")
-_general(rt.cholesky_tangent, "L, t", _CHOLESKY3, "cholesky_vjp(g, L)",
-         jvp=(_CHOLESKY3, "cholesky_tangent(L, t_dot)"), shape=H.like("L", "L", "t"),
-         domain={"L": "invertible"}, notes="np.linalg.cholesky's tangent; L is refused")
-_general(rt.cholesky_vjp_jvp, "v, L, t", _CHOLESKY3, _CHOLESKY3, "cholesky_vjp_vjp(g, v, L)",
-         jvp=("cholesky_vjp_jvp(v_dot, L, t)", _CHOLESKY3, "cholesky_vjp_jvp(v, L, t_dot)"),
-         shape=H.like("L", "L", "v", "t"), domain={"L": "invertible"},
-         notes="v and L are refused")
-_general(rt.cholesky_vjp_vjp, "h, v, L", "cholesky_vjp_jvp(v, L, g)", _CHOLESKY3, _CHOLESKY3,
-         jvp=("cholesky_vjp_vjp(h_dot, v, L)", "cholesky_vjp_vjp(h, v_dot, L)", _CHOLESKY3),
-         shape=H.like("L", "L", "v", "h"), domain={"L": "invertible"},
-         notes="v and L are refused")
-
-
 def _second_power(a, t, s):
     """The second derivative of ``matrix_power(a, n)`` along ``t`` and ``s``: the top right
     block of the derivative of the power of ``power_block(a, t)``."""
@@ -381,15 +365,6 @@ _linear(rt.top_right, "x", "power_block(0.0 * g, g)", shape=H.blocks("x", scale=
         notes="the top right block; its adjoint is the block matrix with g there alone")
 _linear(rt.diagonal_blocks, "x", "power_block(g, 0.0 * g)", shape=H.blocks("x", scale=0.5),
         notes="the sum of the diagonal blocks; its adjoint repeats g on the diagonal")
-_TRANSPOSED = "np.swapaxes(adjugate_jvp(a, np.swapaxes(g, -1, -2)), -1, -2)"
-_general(rt.adjugate, "a", _TRANSPOSED, jvp=("adjugate_jvp(a, a_dot)",), shape=H.like("a"),
-         domain={"a": "invertible"}, complex=HOLOMORPHIC,
-         notes="its derivative comes from det's second derivative in the SVD's bases, exact "
-               "for singular matrices too")
-_general(rt.adjugate_jvp, "a, t", _refused("adjugate_jvp", "np.linalg.det"), _TRANSPOSED,
-         jvp=(_refused("adjugate_jvp", "np.linalg.det"), "adjugate_jvp(a, t_dot)"),
-         shape=H.like("a", "a", "t"), domain={"a": "invertible"}, complex=HOLOMORPHIC,
-         notes="a is refused")
 _general(rt.polyval_derivative, "p, x, order=1", "polyval_coefficients_vjp(g, p, x, order)",
          "g * polyval_derivative(p, x, order + 1)", None,
          jvp=("polyval_derivative(p_dot, x, order)",
@@ -424,7 +399,7 @@ _linear(rt.unstack_like, "v, arrays, axis=0", "np.stack(g, axis)", None, None, s
 _linear(rt.split_hstack, "v, arrays", "np.hstack(g)", None, shape=H.pieces)
 _linear(rt.split_vstack, "v, arrays", "np.vstack(g)", None, shape=H.pieces)
 _linear(rt.unarray, "v, items", "np.array(g)", None, shape=H.unarrayed)
-_linear(rt.cast_tree, "v, like", "cast_tree(g, v)", None, views=True, shape=H.cast_tree_result)
+_linear(rt.cast_tree, "v, like", "cast_tree(g, v)", None, views=("v",), shape=H.cast_tree_result)
 _inactive(rt.einsum_labels, "subscripts, ndims", shape=H.labels)
 
 

@@ -300,10 +300,14 @@ class Rule(Record):
 
     def result_memory(self, call, sharing):
         """The roots of the memory the result may see (see :mod:`srcdiff.analysis.memory`):
-        its own, and its operands' where it may be a view of one."""
-        if self.returns_view({p: sharing.aval(op) for p, op in call.bound().items()}):
-            return sharing.own.union(*(sharing.of(a) for a in call.args))
-        return sharing.own
+        its own, and its operands' where it may be a view of one (of those ``views`` names,
+        where it names them)."""
+        bound = call.bound()
+        if not self.returns_view({p: sharing.aval(op) for p, op in bound.items()}):
+            return sharing.own
+        if isinstance(self.views, tuple):
+            return sharing.own.union(*(sharing.of(bound[p]) for p in self.views if p in bound))
+        return sharing.own.union(*(sharing.of(a) for a in call.args))
 
     def vjp_reads(self, call, args, result, active, site):
         """The parameters (and ``ans``, the result) whose values the adjoints of the
@@ -377,7 +381,8 @@ class Rule(Record):
 
     def returns_view(self, avals):
         """Whether the result may share memory with an operand, for operands of these kinds
-        (``views`` is a bool, or a function of the operands' abstract values)."""
+        (``views`` is a bool, a function of the operands' abstract values, or the names of
+        the parameters whose operands the result may be a view of)."""
         return self.views(avals) if callable(self.views) else bool(self.views)
 
     @property

@@ -216,9 +216,11 @@ def declare(fn, signature, *templates, kind=ELEMENTWISE, name=None, cases=None, 
     code calls them by that name. ``shape(avals, bound)`` gives the result's abstract value
     where the kind's own rule does not (``general`` rules must have one); ``selector`` picks
     templates (see ``Rule.select``), among ``forms`` (label -> one template per parameter).
-    ``views`` says the result may share memory with the first operand (NumPy returns a view),
-    so that writing into one would change the other: True, or a function of the operands'
-    abstract values where that depends on their kinds (``np.diag`` of a vector is new).
+    ``views`` says the result may share memory with an operand (NumPy returns a view), so
+    that writing into one would change the other: True (any operand), a function of the
+    operands' abstract values where that depends on their kinds (``np.diag`` of a vector is
+    new), or a tuple of the parameters whose operands it may be a view of (``unbroadcast(v,
+    x)`` may return ``v``, never ``x``), so that a write into another operand leaves it be.
     ``pointwise=False`` marks an elementwise rule whose adjoint mixes elements of ``g``
     (``np.cross``). ``shape_only=True`` marks a result that depends on the first operand's
     shape alone (``len``, ``np.shape``). ``complex`` is ``HOLOMORPHIC``, one template per
@@ -280,6 +282,8 @@ def _make(fn, signature, templates, *, kind, name, cases, domain, notes, symbol,
     for param in (domain or {}):
         if param not in params or domain[param] not in DOMAINS:
             raise RuleError(f"{label}: bad domain {param}={domain[param]!r}")
+    if isinstance(views, tuple) and not (views and set(views) <= set(params)):
+        raise RuleError(f"{label}: views names {views!r}, not among its parameters")
     rule = Rule(fn=fn, name=label, params=params, defaults=dict(parsed_signature.defaults),
                 templates=parsed, kind=kind, cases=parsed_cases, domain=dict(domain or {}),
                 notes=notes, symbol=symbol, shape=shape, user=user, helpers=helpers,

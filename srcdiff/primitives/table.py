@@ -27,6 +27,8 @@ FAMILIES = {
                    "einsum_like)",
     "spectral": "srcdiff's runtime helpers for eigenvalues and singular values (both modes, "
                 "every order)",
+    "linalg_orders": "srcdiff's runtime helpers for derivatives of higher order of "
+                     "np.linalg.cholesky and np.linalg.det",
 }
 PLACEHOLDERS = {
     "axis": "the literal axis",
@@ -167,7 +169,9 @@ def render():
         for rule in rules:
             notes = rule.notes.replace("|", "\\|")
             if rule.views:
-                notes = "; ".join(n for n in (notes, "may return a view of its operand") if n)
+                viewed = (" or ".join(rule.views) if isinstance(rule.views, tuple)
+                          else "its operand")
+                notes = "; ".join(n for n in (notes, f"may return a view of {viewed}") if n)
             out.append(f"| {signature(rule)} | {reverse_rule(rule)} | {complex_support(rule)} "
                        f"| {notes} |")
         out.append("")

@@ -6,10 +6,10 @@ compiled, and where a textbook formula fails at a point where the derivative exi
 specialized on known shapes uses plain NumPy.
 
 The helpers live in one module per family (``arithmetic``, ``reductions``, ``shapes``,
-``linalg``, ``containers``, and ``derivatives``, ``linalg_derivatives``,
+``linalg``, ``containers``, and ``derivatives``, ``linalg_derivatives``, ``linalg_orders``,
 ``forward_derivatives``, ``duals`` and ``spectral`` for what the derivatives of the helpers
-themselves call) and are all names of this package, which is where generated code and the rule
-templates find them.
+themselves call) and are all names of this package, which is where generated code and the
+rule templates find them.
 """
 
 from . import (
@@ -20,6 +20,7 @@ from . import (
     forward_derivatives,
     linalg,
     linalg_derivatives,
+    linalg_orders,
     reductions,
     shapes,
     spectral,
@@ -31,12 +32,14 @@ from .duals import *  # noqa: F403
 from .forward_derivatives import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .linalg_derivatives import *  # noqa: F403
+from .linalg_orders import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shapes import *  # noqa: F403
 from .spectral import *  # noqa: F403
 
 __all__ = [name for module in (arithmetic, reductions, shapes, linalg, containers, derivatives,
-                               linalg_derivatives, forward_derivatives, duals, spectral)
+                               linalg_derivatives, linalg_orders, forward_derivatives, duals,
+                               spectral)
            for name in module.__all__]
 
 for _name in __all__:

@@ -4,29 +4,18 @@ tangent ``t`` through ``cholesky_jvp(t, L)``, ``eigvalsh_jvp(t, a)``, ``svdvals_
 the operand they are taken at too, along a second direction ``s``, and needs their
 derivatives there. For the decompositions and norms these are second derivatives, symmetric
 in ``t`` and ``s``, whose adjoints are the Hessian-vector products the reverse-mode helpers
-already give (``eigvalsh_hvp``, ``svdvals_hvp``, ``matrix_power_hvp``, ``norm_hvp``);
-``cholesky_jvp`` takes the factor itself, so its derivative is in ``L``."""
+already give (``eigvalsh_hvp``, ``svdvals_hvp``, ``matrix_power_hvp``, ``norm_hvp``).
+``cholesky_jvp`` takes the factor itself; its derivatives are those of ``cholesky_tangent``
+(:mod:`.linalg_orders`)."""
 
 import numpy as np
 
 from .arithmetic import cast_like
 from .derivatives import norm_hvp
-from .linalg_derivatives import _from_lower, _phi, _read, _t, matrix_power_tangent
+from .linalg_derivatives import _read, _t, matrix_power_tangent
 from .reductions import norm_axes
 
-__all__ = ["cholesky_jvp_jvp", "eigvalsh_jvp2", "svdvals_jvp2", "matrix_power_jvp2",
-           "norm_jvp2"]
-
-
-def cholesky_jvp_jvp(a_dot, L, L_dot):
-    """The derivative of ``cholesky_jvp(a_dot, L)`` (``L Phi(X)``, ``X = L^-1 S L^-T`` with
-    ``S`` the symmetric tangent of the lower triangle read) in ``L`` along ``L_dot``:
-    ``L_dot Phi(X) + L Phi(X_dot)``, ``X_dot = -L^-1 L_dot X - X L_dot^T L^-T``."""
-    L, L_dot = np.asarray(L), np.asarray(L_dot)
-    inv = np.linalg.inv(L)
-    inner = inv @ _from_lower(a_dot) @ _t(inv)
-    inner_dot = -inv @ L_dot @ inner - inner @ _t(L_dot) @ _t(inv)
-    return L_dot @ _phi(inner) + L @ _phi(inner_dot)
+__all__ = ["eigvalsh_jvp2", "svdvals_jvp2", "matrix_power_jvp2", "norm_jvp2"]
 
 
 def eigvalsh_jvp2(a, t, s, UPLO="L"):

@@ -1,8 +1,8 @@
 """Helpers for the derivatives of the linear-algebra helpers (see :mod:`.derivatives`): the
 tangents of ``solve``, ``cholesky``, ``eigvalsh``, ``svdvals`` and ``matrix_power``, and the
 derivatives of their adjoints, which are the Hessians of ``sum(g * f(a))`` (symmetric, so
-one helper gives both the tangent and the adjoint); the derivative of the adjugate, exact
-for singular matrices too; the block matrices whose powers hold the derivatives of
+one helper gives both the tangent and the adjoint; those of ``cholesky`` and of the adjugate
+are in :mod:`.linalg_orders`); the block matrices whose powers hold the derivatives of
 ``matrix_power`` of every order."""
 
 import numpy as np
@@ -10,13 +10,11 @@ import numpy as np
 from .arithmetic import cast_like, unbroadcast
 from .derivatives import _svd_slope
 from .linalg import _lower_part, matrix_power_vjp
-from .reductions import product_of_others
 
 __all__ = [
     "solve_rhs_vjp_jvp", "solve_lhs_vjp_jvp", "solve_lhs_vjp_vjp", "cholesky_tangent",
-    "cholesky_vjp_jvp", "cholesky_vjp_vjp", "eigvalsh_tangent", "eigvalsh_hvp", "svdvals_tangent",
-    "svdvals_hvp", "matrix_power_tangent", "matrix_power_hvp", "power_block", "top_right",
-    "diagonal_blocks", "adjugate_jvp",
+    "eigvalsh_tangent", "eigvalsh_hvp", "svdvals_tangent", "svdvals_hvp", "matrix_power_tangent",
+    "matrix_power_hvp", "power_block", "top_right", "diagonal_blocks",
 ]
 
 
@@ -90,39 +88,6 @@ def cholesky_tangent(L, t):
     inner = inv @ _from_lower(t) @ _t(inv)
     n = L.shape[-1]
     return cast_like(L @ (np.tril(inner) - 0.5 * inner * np.eye(n, dtype=inner.dtype)), L)
-
-
-def _murray(g, L):
-    """The parts of ``cholesky_vjp``: ``L^-1`` and ``S = L^-T Phi(L^T g) L^-1``."""
-    n = L.shape[-1]
-    inv = np.linalg.inv(L)
-    p = np.tril(_t(L) @ g)
-    p = p - 0.5 * p * np.eye(n, dtype=p.dtype)
-    return inv, _t(inv) @ p @ inv
-
-
-def _phi(x):
-    n = x.shape[-1]
-    return np.tril(x) - 0.5 * x * np.eye(n, dtype=x.dtype)
-
-
-def cholesky_vjp_jvp(g, L, t):
-    """The derivative of ``cholesky_vjp(g, L)`` in ``L`` along ``t``."""
-    L, g = np.asarray(L), np.asarray(g)
-    inv, s = _murray(g, L)
-    slope = -_t(inv) @ _t(t) @ s + _t(inv) @ _phi(_t(t) @ g) @ inv - s @ t @ inv
-    return cast_like(_lower_part(0.5 * (slope + _t(slope))), L)
-
-
-def cholesky_vjp_vjp(h, g, L):
-    """The adjoint of ``cholesky_vjp(g, L)`` with respect to ``L``, for the adjoint ``h`` of
-    its result."""
-    L, g = np.asarray(L), np.asarray(g)
-    inv, s = _murray(g, L)
-    k = _lower_part(np.asarray(h))
-    k = 0.5 * (k + _t(k))
-    r = _phi(inv @ k @ _t(inv))
-    return cast_like(g @ _t(r) - s @ _t(k) @ _t(inv) - _t(s) @ k @ _t(inv), L)
 
 
 def eigvalsh_tangent(a, t, UPLO="L"):
@@ -242,21 +207,3 @@ def _halves(x):
     return rows // 2, columns // 2
 
 
-def adjugate_jvp(a, t):
-    """The derivative of ``adjugate(a)`` along ``t``, exact for singular matrices too: with
-    ``a = U diag(s) V^H``, the second derivative of ``det`` is
-    ``c * sum over i != j of M[i, j] (B'_ii T'_jj - B'_ij T'_ji)``, ``B' = U^H B V``,
-    ``M[i, j]`` the product of the singular values other than ``s_i`` and ``s_j`` and
-    ``c = det(U) det(V^H)``; the adjugate is the transpose of det's gradient."""
-    a = np.asarray(a)
-    u, s, vh = np.linalg.svd(a)
-    uh, v = np.conj(_t(u)), np.conj(_t(vh))
-    scale = np.linalg.det(u) * np.linalg.det(vh)
-    n = s.shape[-1]
-    eye = np.eye(n, dtype=bool)
-    pairs = product_of_others(np.where(eye, 1.0, s[..., None, :]), -1)
-    others = np.where(eye, 0.0, pairs)
-    x = uh @ t @ v
-    along = (others @ np.diagonal(x, axis1=-2, axis2=-1)[..., :, None])[..., 0]
-    w = -others * _t(x) + eye * along[..., :, None]
-    return scale[..., None, None] * (v @ _t(w) @ uh)
