@@ -291,9 +291,10 @@ def _view(args, wrt):
     counts = {p for p, kind in assumed_avals(fn_ir, scope).items() if kind == avals.PY_INT}
     given = args.trace if args.trace is not None else args.at
     flag = "--trace" if args.trace is not None else "--at"
-    at = None if given is None else values.bind(
-        fn_ir.param_names, values.parse_assignments(given, flag), flag, counts)
     namespace = static.namespace(source, scope)
+    at = None if given is None else values.bind(
+        fn_ir.param_names, values.parse_assignments(given, flag), flag, counts,
+        values.defaults_of(namespace.get(functions[0].name)))
     if args.trace is not None:
         return str(trace.trace_lowered(fn_ir, scope, namespace, at, wanted, args.mode))
     picture = graph.graph_lowered(fn_ir, scope, namespace, at, wanted, args.highlight)

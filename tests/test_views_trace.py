@@ -191,8 +191,8 @@ def test_values_on_the_command_line():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["e", "--trace", "a=2"], "--trace: no value for b\nhint: give every parameter a value, "
-                              "e.g. --trace a=1.0,b=1.0"),
+    (["e", "--trace", "a=2"], "--trace: no value for b\nhint: give every parameter without "
+                              "a default a value, e.g. --trace a=1.0,b=1.0"),
     (["e", "--trace", "a=2,b=1,z=3"], "no parameter named 'z'"),
     (["--trace", "x=1"], "--trace shows one function; name it"),
     (["e", "--at", "a=2,b=1"], "--at and --highlight go with --graph"),
@@ -203,6 +203,38 @@ def test_command_line_errors(args, message, capsys):
     assert status == 1 and out == ""
     assert message in err
     assert "Traceback" not in err
+
+
+DAMPED = """import math
+
+
+def damped(x, rate=0.5, steps=3):
+    y = x
+    for _ in range(steps):
+        y = y * rate + math.sin(y)
+    return y
+"""
+
+
+def test_parameters_left_out_take_their_defaults(tmp_path, capsys):
+    """As a call would: ``--trace x=0.7`` runs ``damped(0.7)`` with rate 0.5 and 3 steps,
+    and a value given replaces the default (``steps=1``)."""
+    path = tmp_path / "defaults.py"
+    path.write_text(DAMPED)
+    namespace = {}
+    exec(DAMPED, namespace)  # noqa: S102
+    damped = namespace["damped"]
+    for given, call in (("x=0.7", (0.7,)), ("x=0.7,steps=1", (0.7, 0.5, 1))):
+        status = cli.main([str(path), "damped", "--trace", given])
+        out = capsys.readouterr().out
+        assert status == 0
+        assert f"value: damped = {damped(*call):.6g}" in out
+    status = cli.main([str(path), "damped", "--graph", "-", "--at", "x=0.7"])
+    assert status == 0
+    assert "at x = 0.7, rate = 0.5, steps = 3" in capsys.readouterr().out
+    status = cli.main([str(path), "damped", "--trace", "rate=0.7"])
+    assert status == 1
+    assert "--trace: no value for x" in capsys.readouterr().err
 
 
 def test_the_file_is_not_run(capsys):

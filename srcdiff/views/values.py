@@ -8,6 +8,7 @@ Also the values a user types for the command line's ``--trace`` and ``--at``
 from __future__ import annotations
 
 import ast
+import inspect
 
 import numpy as np
 
@@ -154,21 +155,33 @@ def _numbers(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def bind(param_names, given, flag, counts=()):
-    """The values of ``given`` (by name) in parameter order; a missing or unknown name is
-    an error with a hint. Whole numbers become floats, except for the parameters in
-    ``counts`` (loop bounds and indices), which stay ints."""
+def bind(param_names, given, flag, counts=(), defaults=None):
+    """The values of ``given`` (by name) in parameter order, a parameter left out taking its
+    value from ``defaults`` (the function's own defaults, as a call would); a missing or
+    unknown name is an error with a hint. Whole numbers given become floats, except for the
+    parameters in ``counts`` (loop bounds and indices), which stay ints."""
+    defaults = defaults or {}
     unknown = [name for name in given if name not in param_names]
     if unknown:
         raise SrcdiffError(f"{flag}: the function has no parameter named {unknown[0]!r}",
                            hint=f"its parameters are: {', '.join(param_names)}")
-    missing = [name for name in param_names if name not in given]
+    missing = [name for name in param_names if name not in given and name not in defaults]
     if missing:
-        example = ",".join(f"{name}=1.0" for name in param_names)
+        example = ",".join(f"{name}=1.0" for name in param_names if name not in defaults)
         raise SrcdiffError(f"{flag}: no value for {', '.join(missing)}",
-                           hint=f"give every parameter a value, e.g. {flag} {example}")
-    return [given[name] if name in counts or not _whole(given[name]) else float(given[name])
+                           hint=f"give every parameter without a default a value, e.g. "
+                                f"{flag} {example}")
+    return [defaults[name] if name not in given else given[name]
+            if name in counts or not _whole(given[name]) else float(given[name])
             for name in param_names]
+
+
+def defaults_of(fn):
+    """The default values of a function's parameters, by name (none where ``fn`` is None)."""
+    if fn is None:
+        return {}
+    return {name: p.default for name, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty}
 
 
 def _whole(value):
