@@ -14,6 +14,7 @@ matrix a triangle stands for) and ``onto_lower`` (its adjoint). That family is c
 differentiation, so derivatives of every order follow from the rules of its members.
 """
 
+import functools
 import itertools
 
 import numpy as np
@@ -31,12 +32,12 @@ def _other_products(s, count):
     ``s`` at the positions other than the ``c``'s where those are distinct, 0 where two are
     equal."""
     n = s.shape[-1]
-    grids = np.meshgrid(*[np.arange(n)] * count, indexing="ij")
+    grids = np.meshgrid(*[np.arange(n)] * count, indexing="ij", sparse=True)
     products = np.ones(s.shape[:-1] + (n,) * count, dtype=s.dtype)
     for i in range(n):
-        chosen = np.any([grid == i for grid in grids], axis=0)
+        chosen = functools.reduce(np.logical_or, [grid == i for grid in grids])
         products = products * np.where(chosen, 1.0, s[(...,) + (i,) + (None,) * count])
-    distinct = np.ones(grids[0].shape, dtype=bool)
+    distinct = np.ones((n,) * count, dtype=bool)
     for j, k in itertools.combinations(range(count), 2):
         distinct &= grids[j] != grids[k]
     return np.where(distinct, products, 0.0)
@@ -74,7 +75,7 @@ def _adjugate_derivative(a, *directions):
     for tau in itertools.permutations(range(count)):
         terms = [f"...{labels}"] + [f"...{labels[tau[j]]}{labels[j]}" for j in range(1, count)]
         out = labels[0] if tau[0] == 0 else labels[tau[0]] + labels[0]
-        term = np.einsum(",".join(terms) + f"->...{out}", products, *xs, optimize=count > 2)
+        term = np.einsum(",".join(terms) + f"->...{out}", products, *xs)
         if tau[0] == 0:
             term = term[..., :, None] * np.eye(s.shape[-1])
         w = w + _sign(tau) * term
