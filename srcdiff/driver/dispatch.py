@@ -96,12 +96,23 @@ class Family:
         return args[:positional]
 
     def bind(self, args, kwargs):
+        names = self.fn_ir.param_names
+        if not kwargs and len(args) == len(names) and self._all_positional():
+            return list(args)
         try:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise TypeError(f"{self.fn.__name__}: {exc}") from None
         bound.apply_defaults()
         return [bound.arguments[p] for p in self.fn_ir.param_names]
+
+    def _all_positional(self):
+        """Whether every parameter may be passed by position: then arguments given one per
+        parameter bind in order, as ``Signature.bind`` would bind them."""
+        found = self.__dict__.get("_positional")
+        if found is None:
+            found = self._positional = all(p.kind != "keyword_only" for p in self.fn_ir.params)
+        return found
 
     def dispatch(self, holder, args, kwargs):
         return self.function_for(holder, args, kwargs)(*args, **kwargs)
