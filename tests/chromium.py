@@ -117,12 +117,22 @@ class Chromium:
 
     def hover(self, selector):
         """Move the mouse onto the middle of the first element ``selector`` matches."""
-        box = self.evaluate(
+        x, y = self._middle(selector)
+        self.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=x, y=y)
+
+    def click(self, selector):
+        """Move the mouse onto the first element ``selector`` matches and click it."""
+        x, y = self._middle(selector)
+        self.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=x, y=y)
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", session=True, type=kind, x=x, y=y,
+                      button="left", clickCount=1)
+
+    def _middle(self, selector):
+        return self.evaluate(
             f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
             " el.scrollIntoView({block: 'center'}); const r = el.getBoundingClientRect();"
             " return [r.left + r.width / 2, r.top + r.height / 2]; })()")
-        self.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=box[0],
-                  y=box[1])
 
     def screenshot(self, path):
         data = self.call("Page.captureScreenshot", session=True, format="png")["data"]

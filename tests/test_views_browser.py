@@ -106,3 +106,30 @@ def test_two_notebook_views_on_one_page_keep_their_highlights_apart(browser, see
     fonts = browser.evaluate("Array.from(document.querySelectorAll('.sd-code'))"
                              ".map(el => getComputedStyle(el).fontFamily)")
     assert fonts and all("monospace" in font for font in fonts)
+
+
+PINNED = "Array.from(document.querySelectorAll('.sd-pinned')).map(el => el.dataset.k)"
+
+
+def test_clicking_a_line_keeps_its_highlight_until_it_is_clicked_again(browser, seed_page):
+    url, view = seed_page
+    browser.open(url)
+    source_key = view.find(SOURCE, "c = a + b")
+    browser.click(f'[data-k="{source_key}"]')
+    assert browser.evaluate(PINNED) == [source_key]
+    browser.hover(f'[data-k="{view.find(SOURCE, "return c * d")}"]')
+    browser.hover("h1")
+    assert set(highlighted(browser)) == set(view.links[source_key])
+    other = view.find(DERIVATIVE, "b_bar = b_bar + c_bar")
+    browser.click(f'[data-k="{other}"]')
+    assert browser.evaluate(PINNED) == [other]
+    assert set(highlighted(browser)) == {view.find(SOURCE, "c = a + b"),
+                                         view.find(LOWERED, "c = a + b")}
+    browser.click(f'[data-k="{other}"]')
+    assert browser.evaluate(PINNED) == []
+    browser.hover(f'[data-k="{source_key}"]')
+    assert set(highlighted(browser)) == set(view.links[source_key])
+    browser.click(f'[data-k="{source_key}"]')
+    browser.click("h1")
+    browser.hover("h1")
+    assert browser.evaluate(PINNED) == [] and highlighted(browser) == {}

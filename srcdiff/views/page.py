@@ -50,7 +50,8 @@ LEGEND = (
 HELP = ("Hover a line to highlight where it comes from and what was made from it: a source "
         "line lights up its three-address statements and every derivative line made for "
         "it; a three-address or derivative line lights up its source line and its "
-        "counterpart in the other column.")
+        "counterpart in the other column. Click a line to keep its highlight; click it "
+        "again to let it go.")
 
 PAGE_ID = "srcdiff-page"
 
@@ -222,7 +223,7 @@ def _legend(views):
     items = [f"<li><span class=\"sd-swatch sd-r-{group}\"></span>{_escape(label)}</li>\n"
              for group, label in LEGEND if group in present]
     items.append("<li><span class=\"sd-swatch sd-hl\"></span>a source or three-address "
-                 "line linked to the hovered one</li>\n")
+                 "line linked to the hovered or clicked one</li>\n")
     return "<ul class=\"sd-legend\">\n" + "".join(items) + "</ul>\n"
 
 

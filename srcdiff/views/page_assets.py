@@ -8,7 +8,9 @@ handed that view's element, and only looks inside it.
 
 Roles of derivative lines are coloured by group: a left rule on every line, and a background
 of the same hue while the line is highlighted. A highlighted source or three-address line,
-which has no role, is yellow.
+which has no role, is yellow. Hovering a line highlights what it is linked to; clicking it
+pins that highlight (for reading it while scrolling, and on screens without a mouse
+pointer) until the line, or anything that is not a line, is clicked again.
 """
 
 STYLE = """\
@@ -56,6 +58,8 @@ ROOT .sd-hl.sd-r-result, ROOT .sd-swatch.sd-r-result { background: #e3e5e8; }
 ROOT .sd-hl.sd-r-guard, ROOT .sd-swatch.sd-r-guard { background: #eceff1; }
 ROOT .sd-hl.sd-r-comment, ROOT .sd-swatch.sd-r-comment { background: #f1f3f4; }
 ROOT .sd-at { background: #ffe27a; outline: 1px solid #d4a72c; }
+ROOT .sd-pinned { outline: 2px solid #9a6700; }
+ROOT .sd-line[data-k] { cursor: pointer; }
 ROOT .sd-error { white-space: pre-wrap; color: #a40e26; background: #ffebe9;
   border: 1px solid #ff8182; border-radius: 6px; padding: 8px; font-family: ui-monospace,
   Menlo, Consolas, monospace; font-size: 13px; }
@@ -65,24 +69,38 @@ SCRIPT = """\
 (function (root) {
   "use strict";
   if (!root) { return; }
-  var lit = [];
+  var lit = [], pinned = null;
   function clear() {
-    lit.forEach(function (el) { el.classList.remove("sd-hl", "sd-at"); });
+    lit.forEach(function (el) { el.classList.remove("sd-hl", "sd-at", "sd-pinned"); });
     lit = [];
   }
-  root.addEventListener("mouseover", function (event) {
+  function lineAt(target) {
+    var line = target.closest ? target.closest(".sd-line[data-k]") : null;
+    return line && root.contains(line) ? line : null;
+  }
+  function show(line) {
     clear();
-    var line = event.target.closest ? event.target.closest(".sd-line[data-k]") : null;
-    if (!line || !root.contains(line)) { return; }
+    if (!line) { return; }
     var section = line.closest(".sd-fn");
     line.classList.add("sd-at");
+    if (line === pinned) { line.classList.add("sd-pinned"); }
     lit.push(line);
     (line.getAttribute("data-to") || "").split(" ").forEach(function (key) {
       if (!key) { return; }
       var target = section.querySelector('[data-k="' + key + '"]');
       if (target) { target.classList.add("sd-hl"); lit.push(target); }
     });
+  }
+  root.addEventListener("mouseover", function (event) {
+    if (!pinned) { show(lineAt(event.target)); }
   });
-  root.addEventListener("mouseleave", clear);
+  root.addEventListener("click", function (event) {
+    var line = lineAt(event.target);
+    pinned = line && line !== pinned ? line : null;
+    show(pinned || line);
+  });
+  root.addEventListener("mouseleave", function () {
+    if (!pinned) { clear(); }
+  });
 })(document.getElementById(ROOT_ID));
 """
