@@ -106,6 +106,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         tidy.adjoint_copies(body, self._variable_of, temporary)
         tidy.folded_factors(body, self._variable_of, temporary, self.scalar)
         tidy.unit_copies(body, self._float_array)
+        tidy.unneeded_tapes(body, self._variable_of)
         out.body = tidy.unneeded_inits(body, self._variable_of)
         return out
 

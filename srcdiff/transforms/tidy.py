@@ -408,6 +408,45 @@ def _targets(line):
     return []
 
 
+def unneeded_tapes(lines, name_of):
+    """Deletes the tapes that nothing reads back: ``t2_tape``'s pushes, pops and list where
+    no line of the reverse sweep reads ``t2``. The tape plan saves a value that the sweep
+    may read for its shape alone (a zero adjoint made from it, where the shape is known only
+    when the code runs); where the adjoints came out without that zero, the tape is dead."""
+    start = next((k for k, line in enumerate(lines) if isinstance(line, code.Mark)
+                  and line.name == code.ADJOINTS), None)
+    if start is None or not any(isinstance(line, code.Pop)
+                                for line in _walked(lines[start + 1:])):
+        return
+    read = set()
+    for line in _walked(lines[start + 1:]):
+        if isinstance(line, code.Push):
+            read.add(name_of((DEF, line.variable)))
+        for value in vars(line).values():
+            if isinstance(value, gast.AST):
+                read.update(name_of((DEF, ref[1])) for node in trees.walk(value)
+                            if (ref := code.ref_of(node)) is not None and ref[0] in (DEF, "old"))
+    plain = {}
+    for line in _walked(lines):
+        if isinstance(line, (code.Push, code.Pop)):
+            name = name_of((DEF, line.variable))
+            plain[name] = plain.get(name, True) and line.index is None
+    dead = {name for name, whole in plain.items() if whole and name not in read}
+    if dead:
+        _delete_tapes(lines, dead, name_of)
+
+
+def _delete_tapes(block, dead, name_of):
+    block[:] = [line for line in block if not (
+        isinstance(line, (code.Push, code.Pop, code.TapeInit))
+        and name_of((DEF, line.variable)) in dead)]
+    for line in block:
+        for nested in ("body", "orelse"):
+            inner = getattr(line, nested, None)
+            if isinstance(inner, list):
+                _delete_tapes(inner, dead, name_of)
+
+
 def unneeded_inits(lines, name_of):
     """The lines without each ``t1 = None`` that no path needs: it binds a variable that a
     path may read before assigning it (a tape push of its old value, a zero made from it
