@@ -98,7 +98,11 @@ def plan(program, activity, wrt, with_value):
     for value in list(result.reads):
         aval = program.avals.get(value)
         if aval is not None and aval.kind == "array" and aval.known_shape is None:
-            read(web_values(ssa, ssa.web(value)), SHAPE)
+            # A zero adjoint of the variable may be made from any of its values; a variable
+            # with no active value has no adjoint.
+            values = web_values(ssa, ssa.web(value))
+            if any(activity.active(v) for v in values):
+                read(values, SHAPE)
     zeroed = []
     for web in _joined_webs(program, activity, result.active_blocks):
         # Where paths join, an adjoint that one path leaves undefined is made zero: from
