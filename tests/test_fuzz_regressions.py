@@ -923,3 +923,48 @@ def test_an_adjoint_that_unbroadcast_hands_on_is_not_owned_twice():
     forward = [srcdiff.jvp(unbroadcast_shares_the_adjoint, (u, 2), (e, None))[1]
                for e in np.eye(2)]
     np.testing.assert_allclose(grad, forward, rtol=1e-12)
+
+
+def eye_of_a_size_argument_in_a_loop(u, n, a):
+    for _ in u:
+        a = np.eye(n) * (math.floor(a[0, 0]) + a[0, 0])
+    return np.sum(np.sin(a))
+
+
+def test_an_eye_of_a_size_argument_is_two_dimensional():
+    """``np.eye(n)`` for an int argument ``n`` of unknown value is a matrix of unknown size,
+    not an array of unknown rank: around the loop ``a[0, 0]`` stays a number, and
+    ``math.floor`` of it an int (they had become of unknown kind, and the indexing was
+    refused). Found by the fuzzer (sizes, seed 2001966)."""
+    for n, a in ((1, np.array([[-1.14]])), (2, np.array([[0.3, 0.2], [0.1, 0.4]]))):
+        assert_exact(eye_of_a_size_argument_in_a_loop, (U3, n, a), "a")
+
+
+SIZE = 3
+
+
+def row_stored_from_part_of_another_row(a, b):
+    y = a * b
+    y[SIZE - 1] = y[SIZE, :4]
+    y[-1, 1:] = y[0, :3]
+    return np.sum(y * y)
+
+
+def test_a_row_stored_from_a_slice_of_another_row_is_exact():
+    """``y[2] = y[3, :4]`` and ``y[-1, 1:] = y[0, :3]``: both indices start with different
+    known rows, so the regions share no element whatever the rest of the index says (they
+    were refused as writes of a value that shares memory with the array). Found by the
+    fuzzer (language, seed 2000565)."""
+    a = np.arange(16.0).reshape(4, 4) / 7.0 - 1.0
+    assert_exact(row_stored_from_part_of_another_row, (a, 0.5), ("a", "b"))
+
+
+def row_stored_from_a_slice_of_itself(a):
+    y = a * 2.0
+    y[1, 1:] = y[1, :3]
+    return np.sum(y * y)
+
+
+def test_a_slice_stored_into_an_overlapping_slice_of_the_same_row_is_still_refused():
+    with pytest.raises(srcdiff.SrcdiffError, match="shares memory with it"):
+        srcdiff.gradient(row_stored_from_a_slice_of_itself)(np.ones((3, 4)))

@@ -24,11 +24,12 @@ from __future__ import annotations
 import gast
 import numpy as np
 
+from ..ir import avals, trees
 from ..ir import nodes as ir
-from ..ir import trees
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN
 from ..ir.names import spelled_in
 from ..ir.ssa import UNDEFINED, Param, Phi
+from ..primitives.indexing import slot
 
 
 def holds_memory(aval):
@@ -272,7 +273,36 @@ def _same_or_apart(program, store, source, array):
         return False
     written = _integer_positions(program, store, store.value, store.value.args[2:])
     read = _integer_positions(program, source, source.value, source.value.args[1:])
-    return written is not None and written == read
+    if written is not None and written == read:
+        return True
+    return _other_rows(program, store, source, array)
+
+
+def _other_rows(program, store, source, array):
+    """Whether ``y[2] = y[3, :4]``: both indices start with an integer known when the code
+    is compiled, and those differ, so the regions lie in different rows."""
+    rows = [_first_integer(program, store, store.value.index, store.value.args[2:]),
+            _first_integer(program, source, source.value.index, source.value.args[1:])]
+    if None in rows:
+        return False
+    if min(rows) < 0:
+        shape = program.avals.get(array)
+        count = None if shape is None or not shape.known_shape else shape.known_shape[0]
+        if count is None:
+            return False
+        rows = [row % count for row in rows]
+    return rows[0] != rows[1]
+
+
+def _first_integer(program, stmt, index, parts):
+    first = index.elts[0] if isinstance(index, gast.Tuple) and index.elts else index
+    if isinstance(first, gast.Constant):
+        return first.value if type(first.value) is int else None
+    position = slot(first)
+    if position is None:
+        return None
+    value = avals.known_int(program.aval(stmt, parts[position]))
+    return value if isinstance(value, int) else None
 
 
 def _integer_positions(program, stmt, call, parts):

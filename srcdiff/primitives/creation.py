@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..ir import nodes as ir
 from . import results as R
 from .families import zero_derivative
 from .registry import GENERAL, HOLOMORPHIC, AppliedText, declare, tangent_form
@@ -32,14 +33,25 @@ for _fn in (np.zeros_like, np.ones_like, np.empty_like):
     _inactive(_fn, "a, dtype=None", R.like("a"), R.requested("dtype", R.same("a")))
 
 
+def _size(avals, bound, name):
+    """A size argument's value: a constant, or an int variable's value where it is known;
+    None where it is not (the result's rank is known all the same)."""
+    if isinstance(bound.get(name), ir.Var):
+        aval = avals[name]
+        return aval.value if R.is_int(aval) else None
+    return R.constant(bound, name)
+
+
 def _eye_dims(avals, bound):
-    n = R.constant(bound, "N")
-    m = R.constant(bound, "M", None)
-    return (n, n if m is None else m)
+    n = _size(avals, bound, "N")
+    columns = bound.get("M")
+    if columns is None or isinstance(columns, ir.Const) and columns.value is None:
+        return (n, n)
+    return (n, _size(avals, bound, "M"))
 
 
 _inactive(np.eye, "N, M=None, k=0, dtype=None", _eye_dims, R.requested("dtype", FLOAT), ())
-_inactive(np.identity, "n, dtype=None", lambda avals, bound: (R.constant(bound, "n"),) * 2,
+_inactive(np.identity, "n, dtype=None", lambda avals, bound: (_size(avals, bound, "n"),) * 2,
           R.requested("dtype", FLOAT), ())
 declare(np.full, "shape, fill_value, dtype=None", None, "g", None, name="numpy.full",
         shape=R.result(R.given_shape("shape"), R.requested("dtype", R.same("fill_value")), ()),
