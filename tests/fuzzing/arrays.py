@@ -236,7 +236,8 @@ def reshaped(w, kind, depth):
     operand = _array(w, partner, depth)
     if not partner:
         return None
-    return E(call("np.broadcast_to", operand, shape), kind, views=operand.views, atom=True)
+    return E(call("np.broadcast_to", operand, shape), kind, views=operand.views, atom=True,
+             readonly=True)
 
 
 def along_axis(w, kind, depth):

@@ -45,6 +45,7 @@ class E:
     fresh: bool = False
     views: frozenset = frozenset()
     atom: bool = False
+    readonly: bool = False  # a view NumPy will not write through (np.broadcast_to)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ class Writer:
         copy where a view would break a protected array)."""
         e = self.unshared(e, name)
         viewed = [self.scope[v] for v in e.views if v in self.scope]
-        owned = self.aliasing and (e.fresh or any(v.owned for v in viewed))
+        owned = self.aliasing and not e.readonly and (e.fresh or any(v.owned for v in viewed))
         bases = frozenset()
         if self.aliasing:
             self.counter += 1
