@@ -111,6 +111,17 @@ def walk(node):
         yield current
 
 
+def rewrite_children(node, rewrite):
+    """``node`` with each child subtree replaced, in place, by ``rewrite(child)``: the step
+    that bottom-up and top-down rewrites of a tree repeat at every node."""
+    for field, value in gast.iter_fields(node):
+        if isinstance(value, list):
+            setattr(node, field, [rewrite(v) if isinstance(v, gast.AST) else v for v in value])
+        elif isinstance(value, gast.AST):
+            setattr(node, field, rewrite(value))
+    return node
+
+
 def _class_in(module, kind, known):
     target = known.get(kind)
     if target is None:

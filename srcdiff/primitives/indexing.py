@@ -182,16 +182,8 @@ def fill(index, parts):
     index = code.clone(index)
 
     def visit(node):
-        for field, value in gast.iter_fields(node):
-            if isinstance(value, list):
-                setattr(node, field, [parts[slot(v)] if slot(v) is not None else visit(v)
-                                      for v in value])
-            elif isinstance(value, gast.AST):
-                setattr(node, field, parts[slot(value)] if slot(value) is not None
-                        else visit(value))
-        return node
-    if slot(index) is not None:
-        return parts[slot(index)]
+        return parts[slot(node)] if slot(node) is not None else trees.rewrite_children(
+            node, visit)
     return visit(index)
 
 

@@ -159,13 +159,7 @@ def numpy_division(expr, aval_of):
             expr.right) and _python_type(expr.right, aval_of, {}) is not None:
         return np_call("divide", [numpy_division(expr.left, aval_of),
                                   numpy_division(expr.right, aval_of)])
-    for field_name, value in gast.iter_fields(expr):
-        if isinstance(value, list):
-            setattr(expr, field_name, [numpy_division(v, aval_of) if isinstance(v, gast.AST)
-                                       else v for v in value])
-        elif isinstance(value, gast.AST):
-            setattr(expr, field_name, numpy_division(value, aval_of))
-    return expr
+    return trees.rewrite_children(expr, lambda child: numpy_division(child, aval_of))
 
 
 def real_part(expr):

@@ -53,13 +53,7 @@ def fuse_rebinds(lines):
 def _replaced(tree, old, new):
     if tree is old:
         return new
-    for field_name, value in gast.iter_fields(tree):
-        if isinstance(value, list):
-            setattr(tree, field_name, [_replaced(v, old, new) if isinstance(v, gast.AST)
-                                       else v for v in value])
-        elif isinstance(value, gast.AST):
-            setattr(tree, field_name, _replaced(value, old, new))
-    return tree
+    return trees.rewrite_children(tree, lambda child: _replaced(child, old, new))
 
 
 def literal_containers(lines, aval_of):
@@ -422,10 +416,7 @@ def unneeded_tapes(lines, name_of):
     for line in _walked(lines[start + 1:]):
         if isinstance(line, code.Push):
             read.add(name_of((DEF, line.variable)))
-        for value in vars(line).values():
-            if isinstance(value, gast.AST):
-                read.update(name_of((DEF, ref[1])) for node in trees.walk(value)
-                            if (ref := code.ref_of(node)) is not None and ref[0] in (DEF, "old"))
+        read.update(_variables_read(*vars(line).values(), name_of=name_of))
     plain = {}
     for line in _walked(lines):
         if isinstance(line, (code.Push, code.Pop)):
@@ -459,17 +450,18 @@ def unneeded_inits(lines, name_of):
             if not (isinstance(line, code.Init) and name_of((DEF, line.variable)) not in early)]
 
 
+def _variables_read(*nodes, name_of):
+    """The variables the expressions among ``nodes`` read (their current or old values)."""
+    return {name_of((DEF, ref[1])) for node in nodes if isinstance(node, gast.AST)
+            for sub in trees.walk(node)
+            if (ref := code.ref_of(sub)) is not None and ref[0] in (DEF, "old")}
+
+
 def _assigned_after(lines, assigned, early, name_of):
     """The variables certainly assigned after ``lines`` run, given those before; adds to
     ``early`` each variable read where it may not be assigned yet."""
     def read(*nodes):
-        for node in nodes:
-            for sub in trees.walk(node) if isinstance(node, gast.AST) else ():
-                ref = code.ref_of(sub)
-                if ref is not None and ref[0] in (DEF, "old"):
-                    variable = name_of((DEF, ref[1]))
-                    if variable not in assigned:
-                        early.add(variable)
+        early.update(_variables_read(*nodes, name_of=name_of) - assigned)
 
     for line in lines:
         if isinstance(line, code.If):
@@ -519,10 +511,4 @@ def _unit_copied(tree, is_float_array):
             and code.ref_of(tree.right) is not None and code.ref_of(tree.right)[0] == DEF
             and is_float_array(code.ref_of(tree.right)[1])):
         return code.copy_of(tree.right)
-    for field, value in gast.iter_fields(tree):
-        if isinstance(value, list):
-            setattr(tree, field, [_unit_copied(v, is_float_array) if isinstance(v, gast.AST)
-                                  else v for v in value])
-        elif isinstance(value, gast.AST):
-            setattr(tree, field, _unit_copied(value, is_float_array))
-    return tree
+    return trees.rewrite_children(tree, lambda child: _unit_copied(child, is_float_array))
