@@ -4,27 +4,30 @@
 (``source(f)``, or the ``srcdiff`` command) and runs it at the speed of hand-written code.
 """
 
-from .api import (
-    assert_grad,
-    check_grad,
-    gradient,
-    graph,
-    hessian,
-    hvp,
-    jacfwd,
-    jacobian,
-    jacrev,
-    jvp,
-    page,
-    show,
-    source,
-    trace,
-    value_and_grad,
-    value_and_tangent,
-    vjp,
-)
-from .errors import SrcdiffError
-from .primitives.user import defjvp, defvjp, nondifferentiable, vjp_of
+from .driver import collector
+
+with collector.paused():  # importing allocates long-lived objects only: nothing to collect
+    from .api import (
+        assert_grad,
+        check_grad,
+        gradient,
+        graph,
+        hessian,
+        hvp,
+        jacfwd,
+        jacobian,
+        jacrev,
+        jvp,
+        page,
+        show,
+        source,
+        trace,
+        value_and_grad,
+        value_and_tangent,
+        vjp,
+    )
+    from .errors import SrcdiffError
+    from .primitives.user import defjvp, defvjp, nondifferentiable, vjp_of
 
 __version__ = "0.1.0"
 __all__ = ["SrcdiffError", "assert_grad", "check_grad", "defjvp", "defvjp", "gradient",

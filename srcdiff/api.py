@@ -12,13 +12,25 @@ import numpy as np
 
 from .analysis import usage
 from .backend import standalone
-from .driver import dispatch, higher, jacobians, pipeline
-from .driver.options import FORWARD, REVERSE, Options
+from .driver import dispatch, pipeline
+from .driver.options import FORWARD, REVERSE, Options, composite_of
 from .driver.wrt import normalize_wrt
 from .errors import SrcdiffError, describe_object
+from .frontend.callees import is_derivative
 from .frontend.scope import Live
 from .ir import avals, specs
-from .views import check
+
+
+def _jacobians():
+    """Jacobians, Hessians and JVPs are imported when first used, as derivatives of
+    derivatives are (:func:`_higher`): ``import srcdiff`` stays fast."""
+    from .driver import jacobians
+    return jacobians
+
+
+def _higher():
+    from .driver import higher
+    return higher
 
 
 def _public(function):
@@ -70,7 +82,7 @@ def jvp(f, primals, tangents):
     """JAX's ``jvp``: ``(f(*primals), tangent)``, the tangent of ``f``'s result along
     ``tangents``, one per primal (``None`` for an argument that is held fixed). Compiled once
     for each kind of arguments and set of tangents given, as :func:`gradient` is."""
-    return jacobians.jvp(_function(f), tuple(primals), tuple(tangents))
+    return _jacobians().jvp(_function(f), tuple(primals), tuple(tangents))
 
 
 @_public
@@ -79,7 +91,7 @@ def vjp(f, *primals):
     the result's shape, returns one gradient per primal: ⟨cotangent, f⟩'s gradient (``None``
     for an argument that is not a float, an array of floats, or a container of them). The
     result may be an array; ``vjp_fn`` runs the forward sweep again with each call."""
-    return jacobians.vjp(_function(f), primals)
+    return _jacobians().vjp(_function(f), primals)
 
 
 @_public
@@ -87,14 +99,14 @@ def jacfwd(f, *, wrt=None):
     """A function returning the Jacobian of ``f`` with respect to ``wrt`` (given as for
     :func:`gradient`), of shape ``result.shape + argument.shape``, by forward mode: one
     pass per element of the arguments differentiated."""
-    return jacobians.jacobian_function(_function(f), wrt, FORWARD)
+    return _jacobians().jacobian_function(_function(f), wrt, FORWARD)
 
 
 @_public
 def jacrev(f, *, wrt=None):
     """Like :func:`jacfwd`, by reverse mode: one forward and one reverse pass per element
     of the result."""
-    return jacobians.jacobian_function(_function(f), wrt, REVERSE)
+    return _jacobians().jacobian_function(_function(f), wrt, REVERSE)
 
 
 @_public
@@ -105,7 +117,7 @@ def jacobian(f, *, wrt=None, mode="auto"):
     if mode not in ("auto", FORWARD, REVERSE):
         raise SrcdiffError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}",
                            hint="mode='auto' picks the cheaper one")
-    return jacobians.jacobian_function(_function(f), wrt, mode)
+    return _jacobians().jacobian_function(_function(f), wrt, mode)
 
 
 @_public
@@ -114,7 +126,7 @@ def hessian(f, *, wrt=None):
     (given as for :func:`gradient`): forward mode over reverse mode, the Jacobian of the
     gradient, of shape ``argument.shape + argument.shape`` (a nested tuple of blocks for
     several parameters). It costs one forward pass over the gradient's code per element."""
-    return jacobians.hessian_function(_function(f), wrt)
+    return _jacobians().hessian_function(_function(f), wrt)
 
 
 @_public
@@ -122,7 +134,7 @@ def hvp(f, *, wrt=None):
     """A function ``g(*args, v)``: the Hessian of ``f`` at ``args`` times ``v`` (one vector
     of the argument's shape, or a tuple of them for several parameters), by one forward
     pass over the gradient's code."""
-    return jacobians.hvp_function(_function(f), wrt)
+    return _jacobians().hvp_function(_function(f), wrt)
 
 
 @_public
@@ -167,7 +179,7 @@ def show(f, *args, wrt=None, mode=None):
     fn_ir, emitted, mode = _emitted(f, wrt, args or None, mode)
     view = side_by_side.function_view(fn_ir, emitted, mode)
     picture = None
-    if args and getattr(f, "__srcdiff__", None) is None and jacobians.composite_of(f) is None:
+    if args and getattr(f, "__srcdiff__", None) is None and composite_of(f) is None:
         def picture():
             return graph(f, *args, wrt=wrt)
     return side_by_side.Shown([view], _printed(fn_ir, emitted), picture)
@@ -188,12 +200,12 @@ def _emitted(f, wrt, args, mode):
         wrt = wrt_given if wrt is None else wrt
         if args is not None and request.extra_arguments:
             args = tuple(args)[:len(args) - request.extra_arguments]
-    if higher.is_derivative(f):
+    if is_derivative(f):
         if args is None:
             raise SrcdiffError(f"the source of a derivative of {f.__name__} depends on the "
                                "kinds of its arguments", hint="pass example arguments: "
                                "source(g, args=(...))")
-        f = higher.materialized(f, tuple(args))
+        f = _higher().materialized(f, tuple(args))
     fn = _function(f)
     fn_ir, scope = dispatch.lowered(fn)
     names = normalize_wrt(fn_ir.param_names, wrt, fn.__name__)
@@ -223,6 +235,7 @@ def check_grad(f, *args, wrt=None, rtol=None, raise_on_failure=False):
     ``raise_on_failure`` a disagreement raises ``GradientMismatch``, both a
     :class:`SrcdiffError` and an ``AssertionError``, whose message is the report.
     """
+    from .views import check  # imported when first used: start-up stays fast
     result = check.check_grad(_function(f), args, wrt, rtol)
     if raise_on_failure and not result.ok:
         raise check.GradientMismatch(str(result).rstrip("\n"))
@@ -284,11 +297,12 @@ def graph(f, *args, wrt=None, highlight=None):
 
 def _derivative(f, wrt, *, suffix, with_value=False, mode=REVERSE):
     fn = _function(f)
-    if jacobians.composite_of(fn) is not None:
-        return jacobians.composite_derivative(fn, wrt, with_value, mode)
+    if composite_of(fn) is not None:
+        return _jacobians().composite_derivative(fn, wrt, with_value, mode)
     names = normalize_wrt(_parameter_names(fn), wrt, fn.__name__)
     request = Options(names, with_value=with_value, mode=mode)
-    family = higher.family_for(fn, request)
+    family = (_higher().family_for(fn, request) if is_derivative(fn) else
+              dispatch.LazyFamily(fn, request))
     holder = dispatch.make_holder(family, fn.__name__ + suffix)
     holder.__module__ = fn.__module__
     holder.__doc__ = fn.__doc__

@@ -27,7 +27,7 @@ from ..ir import avals, code, names
 from ..ir.avals import ARRAY, NP, OTHER, PY
 from ..ir.code import OBJ
 from ..primitives import REGISTRY
-from . import caches
+from . import caches, collector
 from .options import FORWARD
 from .pipeline import derive
 
@@ -125,7 +125,8 @@ class Family:
         key = self.key_of(values)
         function = self.specializations.get(key)
         if function is None:
-            function = self.specialize(key, values, holder)
+            with collector.paused():
+                function = self.specialize(key, values, holder)
         elif key == self.fast_key and holder.__code__ is not self.fast_code:
             holder.__code__ = self.fast_code
         return function
@@ -279,7 +280,8 @@ class LazyFamily:
 
     def dispatch(self, holder, args, kwargs):
         if self.family is None or self.version != REGISTRY.version:
-            self.family = family_of(self.fn, self.request)
+            with collector.paused():
+                self.family = family_of(self.fn, self.request)
             self.version = REGISTRY.version
         return self.family.dispatch(holder, args, kwargs)
 

@@ -26,7 +26,7 @@ from ..ir import avals
 from ..transforms.reverse import Wrt
 from .dispatch import make_holder, parameters
 from .higher import family_for
-from .options import FORWARD, REVERSE, Options
+from .options import FORWARD, REVERSE, Options, composite_of, mark_composite
 from .wrt import normalize_wrt
 
 _HOLDERS = weakref.WeakKeyDictionary()  # function -> {(mode, parameter names): derivative}
@@ -123,7 +123,7 @@ def jacobian_function(fn, wrt, mode):
         return tuple(found) if names.multiple else found[0]
     jacobian.__name__ = f"{fn.__name__}_jacobian"
     jacobian.__qualname__ = f"{fn.__qualname__}_jacobian"
-    jacobian.__srcdiff_composite__ = Composite(jacobian, fn, directional)
+    mark_composite(jacobian, Composite(jacobian, fn, directional))
     return jacobian
 
 
@@ -303,8 +303,8 @@ def hessian_function(fn, wrt):
         return tuple(tuple(rows[j][i] for j in range(len(names))) for i in range(len(names)))
     hessian.__name__ = f"{fn.__name__}_hessian"
     hessian.__qualname__ = f"{fn.__qualname__}_hessian"
-    hessian.__srcdiff_composite__ = Composite(
-        hessian, fn, lambda args, directions: hessian(*args, directions=directions))
+    mark_composite(hessian, Composite(
+        hessian, fn, lambda args, directions: hessian(*args, directions=directions)))
     return hessian
 
 
@@ -386,10 +386,6 @@ class Composite:
         return value, vjp_fn
 
 
-def composite_of(fn):
-    return getattr(fn, "__srcdiff_composite__", None)
-
-
 def composite_derivative(fn, wrt, with_value, mode):
     """``gradient``, ``value_and_grad`` or ``value_and_tangent`` of a Jacobian or Hessian
     srcdiff assembled: by forward mode over its assembly (a gradient is then itself such a
@@ -418,8 +414,7 @@ def composite_derivative(fn, wrt, with_value, mode):
         return (value, grads) if with_value else grads
     gradient.__name__ = f"{fn.__name__}_grad"
     if not with_value:
-        gradient.__srcdiff_composite__ = Composite(gradient, fn,
-                                                   composite_of(columns).directional)
+        mark_composite(gradient, Composite(gradient, fn, composite_of(columns).directional))
     return gradient
 
 

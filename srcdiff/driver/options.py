@@ -50,3 +50,13 @@ class Options(Record):
         if self.mode == FORWARD:
             return len(self.wrt)
         return 1 if self.vjp else 0
+
+
+def composite_of(fn):
+    """What assembled ``fn``, where srcdiff made it from derivatives (a Jacobian, a Hessian,
+    or a derivative of one of them); None for any other function."""
+    return getattr(fn, "__srcdiff_composite__", None)
+
+
+def mark_composite(fn, composite):
+    fn.__srcdiff_composite__ = composite

@@ -20,7 +20,7 @@ from ..errors import SrcdiffError
 from ..ir import avals
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, OTHER
-from ..transforms import forward, reverse
+from ..transforms import reverse
 from .linker import Linker
 from .options import FORWARD
 
@@ -60,6 +60,8 @@ def stages(fn_ir, scope, param_avals, options, linker):
         _check_wrt_types(fn_ir, param_avals, wrt, located)
     program = infer.specialize(fn_ir, param_avals, located)
     if options.mode == FORWARD:
+        from ..transforms import forward  # forward mode is imported when first used
+
         act = activity.analyze(program, wrt)
         out = forward.transform(program, act, wrt, name=options.name, linker=linker)
     else:

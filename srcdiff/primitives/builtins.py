@@ -2,7 +2,7 @@
 
 import builtins as py
 
-from ..ir.avals import ARRAY, NP, PY, AVal, join
+from ..ir.avals import ARRAY, NP, OTHER, PY, AVal, join
 from .arith import POWER_NOTES, power_forms, select_power
 from .families import elementwise, zero_derivative
 from .registry import GENERAL, HOLOMORPHIC, SCALAR, declare
@@ -64,3 +64,16 @@ declare(py.sum, "iterable, /, start=0", "spread(g, iterable)", "unbroadcast(g, s
         notes="over a list or tuple of numbers or arrays, or the rows of an array",
         complex=HOLOMORPHIC,
         jvp=("sum_tangents(iterable_dot, iterable, ans)", "spread_like(start_dot, ans)"))
+declare(py.complex, "x", "cast_like(g, x)", kind=SCALAR, name="complex",
+        jvp=("x_dot + 0j",), complex=HOLOMORPHIC,
+        notes="a cast, as a gradient of a complex argument ends; a real x gets the real part "
+              "of the adjoint")
+
+
+def _slice(avals, bound):
+    return AVal(OTHER, pytype=slice)
+
+
+for _signature in ("stop", "start, stop", "start, stop, step"):
+    # ``last_assigned(g, (slice(None), i))``: generated code passes slices as values
+    zero_derivative(py.slice, _signature, name="slice", shape=_slice)

@@ -20,7 +20,6 @@ declared for one, two and three operands, as ``np.einsum`` is.
 """
 
 from .. import runtime as rt
-from ..runtime import einsum_swapped
 from . import helper_results as H
 from . import results as R
 from .families import linear, zero_derivative
@@ -132,7 +131,7 @@ def _select_einsum_like(rule, avals, bound):
     if subscripts is None:
         return rule.templates
     texts = _einsum_like_templates(rule.params[2:],
-                                   lambda k: repr(einsum_swapped(subscripts[0], k)))
+                                   lambda k: repr(rt.einsum_swapped(subscripts[0], k)))
     return tuple(None if text is None else rule.parse(text) for text in texts)
 
 

@@ -11,9 +11,12 @@ derivatives from helpers of their own (:mod:`srcdiff.runtime.derivatives` and
 :mod:`srcdiff.runtime.linalg_derivatives`), exact where the helper is (``dpow_dx`` at x = 0,
 products with zeros, the adjugate of a singular matrix).
 
-The table ends with what generated code calls besides the helpers: casts to a NumPy scalar
-type or to a dtype (``np.float32(x_bar)``, ``x_bar.astype(np.float32, copy=False)``),
-``complex(z_bar)``, ``np.correlate`` (in ``np.convolve``'s adjoint) and ``slice(None)``.
+What generated code calls besides the helpers (casts such as ``np.float32(x_bar)`` and
+``x_bar.astype(np.float32, copy=False)``, ``complex(z_bar)``, ``np.correlate`` in
+``np.convolve``'s adjoint, ``slice(None)``) has its rules in the tables of user-facing
+functions (:mod:`.shapes`, :mod:`.builtins`), since user code calls them too. This table and
+the other tables of helpers are imported when a helper is first looked up
+(:mod:`srcdiff.primitives`): first derivatives never need them.
 
 A parameter that holds the result the helper's adjoint was made from (the ``ans`` of
 ``cumprod_vjp`` and ``norm_vjp``, a cache of a function of another argument) gets no adjoint:
@@ -31,17 +34,14 @@ The helpers of ``np.linalg.cholesky`` and of the adjugate (``det``) are declared
 :mod:`srcdiff.primitives.linalg_orders`, with derivatives of higher orders.
 """
 
-import builtins
 
-import numpy as np
 
 from .. import runtime as rt
 from . import helper_results as H
-from . import results as R
 from .effects import CHECKS
 from .every_order import cumprod_derivative, cumprod_gradient
-from .families import bilinear, elementwise, linear, multilinear, zero_derivative
-from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, REGISTRY, SCALAR, Refusal, declare
+from .families import elementwise, linear, multilinear, zero_derivative
+from .registry import GENERAL, HOLOMORPHIC, REGISTRY, Refusal, declare
 
 THIRD = ("the derivatives of {} that this would need are not supported (a derivative of "
          "order three or more through {})")
@@ -401,52 +401,3 @@ _linear(rt.split_vstack, "v, arrays", "np.vstack(g)", None, shape=H.pieces)
 _linear(rt.unarray, "v, items", "np.array(g)", None, shape=H.unarrayed)
 _linear(rt.cast_tree, "v, like", "cast_tree(g, v)", None, views=("v",), shape=H.cast_tree_result)
 _inactive(rt.einsum_labels, "subscripts, ndims", shape=H.labels)
-
-
-# what generated code writes besides the helpers: casts to a NumPy scalar type or dtype, and
-# ``slice(None)`` in an index passed as a value (``last_assigned(g, (slice(None), i))``)
-
-for _type in (np.float64, np.float32, np.complex128, np.complex64):
-    linear(_type, "x", "cast_like(g, x)", kind=ELEMENTWISE, name=f"numpy.{_type.__name__}",
-           views=True,
-           complex=HOLOMORPHIC, notes="a cast; the adjoint is cast back to x's type (a real x "
-           "gets the real part of a complex adjoint)")
-declare(builtins.complex, "x", "cast_like(g, x)", kind=SCALAR, name="complex",
-        jvp=("x_dot + 0j",), complex=HOLOMORPHIC,
-        notes="a cast, as a gradient of a complex argument ends; a real x gets the real part "
-              "of the adjoint")
-linear(np.asarray, "a, dtype", "cast_like(g, a)", None, kind=ELEMENTWISE, name="numpy.asarray",
-       views=True, complex=HOLOMORPHIC, notes="with a dtype: a cast, as np.astype")
-linear(np.astype, "x, dtype, /, *, copy", "cast_like(g, x)", None, None, kind=GENERAL,
-       name="numpy.astype", shape=R.result(R.like("x"), R.requested("dtype", R.same("x"))),
-       views=True, complex=HOLOMORPHIC,
-       notes="x.astype(dtype, copy=False), which generated code writes: as without copy")
-
-
-def _correlated(avals, bound):
-    m, n = R.total(avals, "a"), R.total(avals, "v")
-    mode = R.constant(bound, "mode", "valid")
-    if m is None or n is None:
-        return (None,)
-    return ({"full": m + n - 1, "same": max(m, n), "valid": max(m, n) - min(m, n) + 1}[mode],)
-
-
-def _select_correlate(rule, avals, bound):
-    """np.correlate is np.convolve with v reversed in the "valid" and "full" modes (its
-    "same" mode centres the result differently)."""
-    mode = R.literals(bound, "mode")
-    if mode is None or mode[0] not in ("valid", "full"):
-        return rule.refuse("np.correlate's adjoint is supported in the 'valid' and 'full' "
-                           "modes", "use mode='valid' or mode='full'")
-    return rule.templates
-
-
-bilinear(np.correlate, "a, v, mode='valid'",
-         "np.correlate(pad_to_full(g, a, v, mode), v[::-1], 'valid')",
-         "np.correlate(pad_to_full(g, a, v, mode), a, 'valid')[::-1]", None, kind=GENERAL,
-         name="numpy.correlate", shape=R.result(_correlated, R.same("a", "v")),
-         selector=_select_correlate,
-         notes="np.convolve's adjoint calls it; np.convolve(a, v[::-1], mode) in the modes "
-               "'valid' and 'full'")
-for _signature in ("stop", "start, stop", "start, stop, step"):
-    zero_derivative(builtins.slice, _signature, name="slice", shape=H.python_object(slice))

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import einsum_labels, einsum_swapped
+from .. import runtime as rt
 from . import results as R
 from .families import bilinear, linear
 from .registry import (
@@ -187,7 +187,7 @@ def _einsum_dims(avals, bound):
     operands = [p for p in ("a", "b", "c") if p in avals]
     subscripts = R.constant(bound, "subscripts")
     dims = [R.dims_of(avals, p) for p in operands]
-    terms, output = einsum_labels(subscripts, [len(d) for d in dims])
+    terms, output = rt.einsum_labels(subscripts, [len(d) for d in dims])
     sizes = {}
     for term, shape in zip(terms, dims):
         for label, size in zip(term, shape):
@@ -212,12 +212,12 @@ def _select_einsum(rule, avals, bound):
     subscripts = R.literals(bound, "subscripts")
     if subscripts is None:
         return rule.templates
-    general = [rule.parse(_into_operand(operands, i, repr(einsum_swapped(subscripts[0], i))))
+    general = [rule.parse(_into_operand(operands, i, repr(rt.einsum_swapped(subscripts[0], i))))
                for i in range(len(operands))]
     ndims = [avals[p].ndim for p in operands]
     if None in ndims:
         return (SUBLISTS, *general)
-    terms, output = einsum_labels(subscripts[0], ndims)
+    terms, output = rt.einsum_labels(subscripts[0], ndims)
     shapes = [avals[p].known_shape for p in operands]
     if not _same_sizes(terms, shapes):
         return (SUBLISTS, *general)

@@ -31,11 +31,11 @@ for complex operands, so a call with one is refused rather than risk a wrong gra
 
 from __future__ import annotations
 
+import _thread
 import ast
 import functools
 import itertools
 import sys
-import threading
 
 from ..ir.records import Record
 from .protocol import (  # noqa: F401  (the protocol's names, re-exported for the tables)
@@ -121,7 +121,8 @@ class Registry:
         self._order = {}  # (function key, parameters) -> (sequence, rule); redeclared: last
         self._pending = {}  # function key -> [(sequence, build)], made on first lookup
         self._sequence = itertools.count()
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()  # not threading's: importing it costs 1 ms
+        self._tables = []  # [(covers, load)]: tables imported when a primitive needs them
         self.version = 0
         self.listeners = []
         self.structural = {}
@@ -136,6 +137,7 @@ class Registry:
         self.version += 1
         for listener in self.listeners:
             listener()
+        self._load_tables(rule.fn)  # a table loaded later must not replace the user's rule
         key = _key(rule.fn)
         self._settle(key)
         self._insert(key, rule, next(self._sequence))
@@ -146,6 +148,21 @@ class Registry:
         the tables' rules are never used in a process, and making them all would cost more
         than the rest of importing srcdiff. Declaration order is kept."""
         self._pending.setdefault(_key(fn), []).append((next(self._sequence), build))
+
+    def load_when(self, covers, load):
+        """Import tables later: ``load()`` declares the rules of every primitive for which
+        ``covers(fn)`` is true, the first time one of them is looked up and has no rule yet.
+        Their rules must be for primitives no other table declares (a test checks)."""
+        self._tables.append((covers, load))
+
+    def _load_tables(self, fn=None):
+        """Load the tables that cover ``fn`` (all of them for None); whether any was."""
+        with self._lock:
+            due = [t for t in self._tables if fn is None or t[0](fn)]
+            for table in due:
+                self._tables.remove(table)
+                table[1]()
+            return bool(due)
 
     def _settle(self, key):
         if key not in self._pending:
@@ -168,7 +185,11 @@ class Registry:
         try:
             key = _key(fn)
             self._settle(key)
-            return self._by_fn.get(key, [])
+            found = self._by_fn.get(key)
+            if found is None and self._tables and self._load_tables(fn):
+                self._settle(key)
+                found = self._by_fn.get(key)
+            return found or []
         except TypeError:
             return []
 
@@ -176,11 +197,13 @@ class Registry:
         return bool(self.lookup(fn))
 
     def __iter__(self):
+        self._load_tables()
         for key in list(self._pending):
             self._settle(key)
         return iter([rule for _, rule in sorted(self._order.values(), key=_first)])
 
     def __len__(self):
+        self._load_tables()
         for key in list(self._pending):
             self._settle(key)
         return len(self._order)

@@ -10,7 +10,7 @@ import numpy as np
 from ..ir import nodes as ir
 from . import results as R
 from .families import bilinear, elementwise, linear
-from .registry import GENERAL, HOLOMORPHIC, declare, signature_of, tangent_form
+from .registry import ELEMENTWISE, GENERAL, HOLOMORPHIC, declare, signature_of, tangent_form
 
 RESHAPED = "np.reshape(g, {x}.shape)"
 RESHAPED_ANY = "np.reshape(g, np.shape({x}))"
@@ -446,6 +446,17 @@ linear(np.astype, "x, dtype, /", "cast_like(g, x)", None, kind=GENERAL, name="nu
        notes="the adjoint is cast back to x's dtype (a real part where a complex value was "
              "cast from a real one; a cast of complex to real keeps the real part, whose "
              "adjoint is g)")
+linear(np.asarray, "a, dtype", "cast_like(g, a)", None, kind=ELEMENTWISE, name="numpy.asarray",
+       views=True, complex=HOLOMORPHIC, notes="with a dtype: a cast, as np.astype")
+linear(np.astype, "x, dtype, /, *, copy", "cast_like(g, x)", None, None, kind=GENERAL,
+       name="numpy.astype", shape=R.result(R.like("x"), R.requested("dtype", R.same("x"))),
+       views=True, complex=HOLOMORPHIC,
+       notes="x.astype(dtype, copy=False), which generated code writes: as without copy")
+for _type in (np.float64, np.float32, np.complex128, np.complex64):
+    linear(_type, "x", "cast_like(g, x)", kind=ELEMENTWISE, name=f"numpy.{_type.__name__}",
+           views=True,
+           complex=HOLOMORPHIC, notes="a cast; the adjoint is cast back to x's type (a real x "
+           "gets the real part of a complex adjoint)")
 
 
 def _select_convolve(rule, avals, bound):
@@ -459,3 +470,30 @@ bilinear(np.convolve, "a, v, mode='full'",
          kind=GENERAL, name="numpy.convolve", shape=R.result(_convolve_dims, R.same("a", "v")),
          selector=_select_convolve,
          forms={"full": ("np.correlate(g, v, 'valid')", "np.correlate(g, a, 'valid')", None)})
+
+
+def _correlated(avals, bound):
+    m, n = R.total(avals, "a"), R.total(avals, "v")
+    mode = R.constant(bound, "mode", "valid")
+    if m is None or n is None:
+        return (None,)
+    return ({"full": m + n - 1, "same": max(m, n), "valid": max(m, n) - min(m, n) + 1}[mode],)
+
+
+def _select_correlate(rule, avals, bound):
+    """np.correlate is np.convolve with v reversed in the "valid" and "full" modes (its
+    "same" mode centres the result differently)."""
+    mode = R.literals(bound, "mode")
+    if mode is None or mode[0] not in ("valid", "full"):
+        return rule.refuse("np.correlate's adjoint is supported in the 'valid' and 'full' "
+                           "modes", "use mode='valid' or mode='full'")
+    return rule.templates
+
+
+bilinear(np.correlate, "a, v, mode='valid'",
+         "np.correlate(pad_to_full(g, a, v, mode), v[::-1], 'valid')",
+         "np.correlate(pad_to_full(g, a, v, mode), a, 'valid')[::-1]", None, kind=GENERAL,
+         name="numpy.correlate", shape=R.result(_correlated, R.same("a", "v")),
+         selector=_select_correlate,
+         notes="np.convolve's adjoint calls it; np.convolve(a, v[::-1], mode) in the modes "
+               "'valid' and 'full'")
