@@ -11,6 +11,10 @@ For each method and workload: the CPU milliseconds of importing the method's mod
 preparing and making its first gradient call (the medians over `--runs` processes). srcdiff
 is also measured on `e` defined at the end of a 300-line module of other functions, the case
 its start-up targets name: import at most 50 ms beyond NumPy, that first gradient at most 5 ms.
+
+CPU time on a shared machine moves by half with its load. ``--instructions`` also counts the
+instructions of srcdiff's import and of that first gradient under Valgrind's callgrind (when
+it is installed): a count the load does not change, to compare code across runs.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -120,11 +126,44 @@ def medians(peer, workload, runs, module_file=None):
     return found
 
 
+COUNTED = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    import numpy
+    sys.path.insert(0, {module_dir!r})
+    import {module_name} as module
+    {step}
+""")
+STEPS = {"before": "pass", "import": "import srcdiff",
+         "first": "import srcdiff; srcdiff.gradient(module.e)(1.5, 2.5)"}
+
+
+def instructions(module_file):
+    """Millions of instructions that importing srcdiff, and then making the first gradient
+    of ``e`` in ``module_file``, execute: each the difference of two processes' totals
+    under callgrind, which run the same code up to that step (hash seeds fixed)."""
+    counts = {}
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for step, code in STEPS.items():
+        program = COUNTED.format(root=str(ROOT), module_dir=str(module_file.parent),
+                                 module_name=module_file.stem, step=code)
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                               sys.executable, "-c", program], capture_output=True, text=True,
+                              cwd=ROOT, timeout=1200, env=env)
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if done.returncode or not found:
+            return None
+        counts[step] = int(found.group(1))
+    return {"import": (counts["import"] - counts["before"]) / 1e6,
+            "first": (counts["first"] - counts["import"]) / 1e6}
+
+
 def ms(seconds):
     return f"{1000 * seconds:8.1f}"
 
 
-def run(peers=None, runs=5):
+def run(peers=None, runs=5, count_instructions=False):
     """Measure, print a table, and return the results."""
     peers = peers or list(IMPORTS)
     results = {}
@@ -145,7 +184,11 @@ def run(peers=None, runs=5):
         print(f"{peer:<16}{ms(first['import']):>9}{cells}")
     if "srcdiff" in peers:
         with tempfile.TemporaryDirectory() as folder:
-            big = medians("srcdiff", "e", runs, module_of_300_lines(folder))
+            module_file = module_of_300_lines(folder)
+            big = medians("srcdiff", "e", runs, module_file)
+            counted = None
+            if count_instructions and shutil.which("valgrind"):
+                counted = instructions(module_file)
         if "error" not in big:
             results["srcdiff"]["e in a 300-line module"] = big
             imported = results["srcdiff"]["e"]["import"]
@@ -157,6 +200,14 @@ def run(peers=None, runs=5):
                 print(f"srcdiff {label}: median {ms(value).strip()} ms, fastest "
                       f"{ms(least).strip()} ms (target <= {1000 * TARGETS[label]:.0f} ms): "
                       f"{verdict}")
+        if count_instructions:
+            if counted is None:
+                print("srcdiff instructions: needs valgrind (callgrind)")
+            else:
+                results["srcdiff"]["instructions"] = counted
+                print(f"srcdiff instructions (millions, callgrind): import "
+                      f"{counted['import']:.1f}, first e in a 300-line module "
+                      f"{counted['first']:.1f}")
     return results
 
 
@@ -165,9 +216,11 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per cell")
     parser.add_argument("--only", action="append", choices=list(IMPORTS), metavar="METHOD",
                         help="measure only this method (repeatable)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count srcdiff's instructions under valgrind's callgrind")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
-    results = run(args.only, args.runs)
+    results = run(args.only, args.runs, args.instructions)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 

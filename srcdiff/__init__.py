@@ -6,7 +6,7 @@
 
 from .driver import collector
 
-with collector.paused():  # importing allocates long-lived objects only: nothing to collect
+with collector.paused(long_lived=True):  # importing makes long-lived objects only
     from .api import (
         assert_grad,
         check_grad,

@@ -22,9 +22,18 @@ _was_enabled = False
 class paused:
     """``with paused():`` runs its body with automatic collection off, restoring it after
     the outermost such block ends (nested and concurrent blocks share one pause), unless
-    something else turned collection off first."""
+    something else turned collection off first.
 
-    __slots__ = ()
+    ``paused(long_lived=True)`` says that what the body made stays for the process's life
+    (srcdiff's modules, on import): it is then moved to the oldest generation, as
+    collections would move it one generation at a time, without traversing it. A process
+    that froze objects itself (``gc.freeze()``, before forking) is left as it was.
+    """
+
+    __slots__ = ("long_lived",)
+
+    def __init__(self, long_lived=False):
+        self.long_lived = long_lived
 
     def __enter__(self):
         global _depth, _was_enabled
@@ -39,6 +48,9 @@ class paused:
         global _depth
         with _lock:
             _depth -= 1
+            if _depth == 0 and self.long_lived and gc.get_freeze_count() == 0:
+                gc.freeze()  # every tracked object to the permanent generation,
+                gc.unfreeze()  # and back to the oldest one
             if _depth == 0 and _was_enabled:
                 gc.enable()
         return False

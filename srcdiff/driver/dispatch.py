@@ -280,8 +280,7 @@ class LazyFamily:
 
     def dispatch(self, holder, args, kwargs):
         if self.family is None or self.version != REGISTRY.version:
-            with collector.paused():
-                self.family = family_of(self.fn, self.request)
+            self.family = family_of(self.fn, self.request)
             self.version = REGISTRY.version
         return self.family.dispatch(holder, args, kwargs)
 
@@ -307,8 +306,9 @@ def family_of(fn, request):
 
 
 def lowered(fn):
-    source, node = parse.function_source(fn)
-    return lower.lower(source, node, RuntimeScope(fn)), RuntimeScope(fn)
+    with collector.paused():
+        source, node = parse.function_source(fn)
+        return lower.lower(source, node, RuntimeScope(fn)), RuntimeScope(fn)
 
 
 class _Param:
