@@ -133,6 +133,8 @@ COUNTED = textwrap.dedent("""
     sys.path.insert(0, {module_dir!r})
     import {module_name} as module
     {step}
+    import os
+    os._exit(0)  # the interpreter's own exit, and what it frees, are not counted
 """)
 STEPS = {"before": "pass", "import": "import srcdiff",
          "first": "import srcdiff; srcdiff.gradient(module.e)(1.5, 2.5)"}
@@ -143,7 +145,9 @@ def instructions(module_file):
     of ``e`` in ``module_file``, execute: each the difference of two processes' totals
     under callgrind, which run the same code up to that step (hash seeds fixed)."""
     counts = {}
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    # one BLAS thread: worker threads spin while they wait, and that spinning is counted
+    env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     for step, code in STEPS.items():
         program = COUNTED.format(root=str(ROOT), module_dir=str(module_file.parent),

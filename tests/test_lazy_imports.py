@@ -1,7 +1,7 @@
 """What ``import srcdiff`` leaves for later: the rule tables of the runtime's own helpers,
 the runtime's less used families, forward mode, Jacobians, derivatives of derivatives and
-the views are imported when first needed, and collection is paused while srcdiff imports
-and compiles. Each is checked in a fresh process, where nothing was imported before."""
+the views are imported when first needed; collection is paused while srcdiff imports.
+Each is checked in a fresh process, where nothing was imported before."""
 
 import gc
 import importlib
@@ -118,37 +118,32 @@ def test_a_users_rule_for_a_helper_outlives_the_helper_tables(tmp_path):
     assert out == ["False", "True", "True", "True"]
 
 
-def test_collection_resumes_after_the_outermost_pause():
+def test_collection_is_back_on_after_a_long_lived_block():
     assert gc.isenabled()
-    with collector.paused():
-        with collector.paused():
-            assert not gc.isenabled()
+    with collector.long_lived():
         assert not gc.isenabled()
     assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with collector.long_lived():
+            raise ValueError
+    assert gc.isenabled()
 
 
-def test_a_pause_leaves_collection_off_where_it_was_off():
+def test_collection_stays_off_where_it_was_off():
     gc.disable()
     try:
-        with collector.paused():
+        with collector.long_lived():
             pass
         assert not gc.isenabled()
     finally:
         gc.enable()
 
 
-def test_a_pause_ends_when_its_body_raises():
-    with pytest.raises(ValueError):
-        with collector.paused():
-            raise ValueError
-    assert gc.isenabled()
-
-
-def test_what_an_import_made_goes_to_the_oldest_generation():
+def test_what_a_long_lived_block_made_goes_to_the_oldest_generation():
     """Collections would move srcdiff's modules to the oldest generation one at a time,
-    traversing them each time; a long-lived pause moves them there at once."""
+    traversing them each time; the import's block moves them there at once."""
     gc.collect()
-    with collector.paused(long_lived=True):
+    with collector.long_lived():
         made = [[index] for index in range(2000)]
     assert gc.get_count()[0] < 100 and gc.is_tracked(made[0])
     assert any(made[0] is obj for obj in gc.get_objects(generation=2))
@@ -158,42 +153,8 @@ def test_a_process_that_froze_objects_keeps_them_frozen():
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with collector.paused(long_lived=True):
+        with collector.long_lived():
             pass
         assert gc.get_freeze_count() == frozen > 0
     finally:
         gc.unfreeze()
-
-
-def test_compiling_runs_with_collection_paused(tmp_path):
-    """A rule's shape hook runs while srcdiff compiles: collection is off then, for a
-    gradient's first call and for ``source``, and back on after each."""
-    (tmp_path / "paused.py").write_text(textwrap.dedent("""
-        import gc
-        import srcdiff
-        from srcdiff.ir.avals import AVal
-
-        SEEN = []
-
-        def total(x):
-            return 2.0 * x
-
-        def _shape(x):
-            SEEN.append(gc.isenabled())
-            return AVal("py", float)
-
-        srcdiff.defvjp(total, lambda g, ans, x: 2.0 * g, shape=_shape)
-
-        def loss(x):
-            return total(x) ** 2
-    """))
-    out = _fresh("""
-        import gc, sys
-        sys.path.insert(0, ".")
-        import srcdiff, paused
-        print(srcdiff.gradient(paused.loss)(1.5), gc.isenabled())
-        srcdiff.source(paused.loss, args=(2.5,))
-        print(*paused.SEEN, gc.isenabled())
-    """, tmp_path)
-    assert out[:2] == ["12.0", "True"]
-    assert out[2:] == ["False"] * (len(out) - 3) + ["True"] and len(out) > 3

@@ -27,7 +27,7 @@ from ..ir import avals, code, names
 from ..ir.avals import ARRAY, NP, OTHER, PY
 from ..ir.code import OBJ
 from ..primitives import REGISTRY
-from . import caches, collector
+from . import caches
 from .options import FORWARD
 from .pipeline import derive
 
@@ -125,8 +125,7 @@ class Family:
         key = self.key_of(values)
         function = self.specializations.get(key)
         if function is None:
-            with collector.paused():
-                function = self.specialize(key, values, holder)
+            function = self.specialize(key, values, holder)
         elif key == self.fast_key and holder.__code__ is not self.fast_code:
             holder.__code__ = self.fast_code
         return function
@@ -306,9 +305,8 @@ def family_of(fn, request):
 
 
 def lowered(fn):
-    with collector.paused():
-        source, node = parse.function_source(fn)
-        return lower.lower(source, node, RuntimeScope(fn)), RuntimeScope(fn)
+    source, node = parse.function_source(fn)
+    return lower.lower(source, node, RuntimeScope(fn)), RuntimeScope(fn)
 
 
 class _Param:

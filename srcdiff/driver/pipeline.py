@@ -21,7 +21,6 @@ from ..ir import avals
 from ..ir import nodes as ir
 from ..ir.avals import ARRAY, OTHER
 from ..transforms import reverse
-from . import collector
 from .linker import Linker
 from .options import FORWARD
 
@@ -31,8 +30,7 @@ def derive(fn_ir, scope, param_avals, options, compiled=False):
     VJPs of the user functions it calls (compiled too where ``compiled``)."""
     linker = new_linker(compiled)
     try:
-        with collector.paused():
-            emitted = stages(fn_ir, scope, param_avals, options, linker)
+        emitted = stages(fn_ir, scope, param_avals, options, linker)
         emitted.callees = list(linker.emitted)
         return emitted
     except SrcdiffError:
