@@ -137,7 +137,7 @@ COUNTED = textwrap.dedent("""
     os._exit(0)  # the interpreter's own exit, and what it frees, are not counted
 """)
 STEPS = {"before": "pass", "import": "import srcdiff",
-         "first": "import srcdiff; srcdiff.gradient(module.e)(1.5, 2.5)"}
+         "first": "import srcdiff; srcdiff.gradient(module.e, wrt=(0, 1))(1.5, 2.5)"}
 
 
 def instructions(module_file):
