@@ -158,3 +158,33 @@ def test_a_process_that_froze_objects_keeps_them_frozen():
         assert gc.get_freeze_count() == frozen > 0
     finally:
         gc.unfreeze()
+
+
+def test_every_thread_finds_the_helpers_rules_while_a_table_loads(tmp_path):
+    """Threads look up helpers at once: the first loads the helper tables, and the others
+    must wait for it rather than find a helper without a rule."""
+    out = _fresh("""
+        import sys
+        import threading
+        import srcdiff
+        from srcdiff import runtime
+        from srcdiff.primitives import REGISTRY
+        sys.setswitchinterval(1e-6)  # switch threads inside the loading of a table
+        helpers = [getattr(runtime, name) for name in
+                   ("scaled_power", "unbroadcast", "one_hot", "cumprod_tangent", "dual")]
+        missing = []
+        barrier = threading.Barrier(8)
+
+        def look():
+            barrier.wait()
+            for helper in helpers:
+                if not REGISTRY.lookup(helper):
+                    missing.append(helper.__name__)
+        threads = [threading.Thread(target=look) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(len(missing), *missing)
+    """, tmp_path)
+    assert out == ["0"]

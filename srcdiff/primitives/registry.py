@@ -123,6 +123,7 @@ class Registry:
         self._sequence = itertools.count()
         self._lock = _thread.RLock()  # not threading's: importing it costs 1 ms
         self._tables = []  # [(covers, load)]: tables imported when a primitive needs them
+        self._deferred_tables = False  # whether any ever was (a miss then takes the lock)
         self.version = 0
         self.listeners = []
         self.structural = {}
@@ -154,15 +155,15 @@ class Registry:
         ``covers(fn)`` is true, the first time one of them is looked up and has no rule yet.
         Their rules must be for primitives no other table declares (a test checks)."""
         self._tables.append((covers, load))
+        self._deferred_tables = True
 
     def _load_tables(self, fn=None):
-        """Load the tables that cover ``fn`` (all of them for None); whether any was."""
+        """Load the tables that cover ``fn`` (all of them for None). Each leaves the list
+        before it loads, so that a lookup its own import makes does not load it again."""
         with self._lock:
-            due = [t for t in self._tables if fn is None or t[0](fn)]
-            for table in due:
+            for table in [t for t in self._tables if fn is None or t[0](fn)]:
                 self._tables.remove(table)
                 table[1]()
-            return bool(due)
 
     def _settle(self, key):
         if key not in self._pending:
@@ -186,9 +187,11 @@ class Registry:
             key = _key(fn)
             self._settle(key)
             found = self._by_fn.get(key)
-            if found is None and self._tables and self._load_tables(fn):
-                self._settle(key)
-                found = self._by_fn.get(key)
+            if found is None and self._deferred_tables:
+                with self._lock:  # a table another thread is loading is in once held
+                    self._load_tables(fn)
+                    self._settle(key)
+                    found = self._by_fn.get(key)
             return found or []
         except TypeError:
             return []
