@@ -91,6 +91,15 @@ def test_lazy_runtime_families_name_their_helpers():
         runtime.no_such_helper  # noqa: B018
 
 
+def test_a_late_helper_is_listed_before_it_is_imported(tmp_path):
+    out = _fresh("""
+        import sys
+        from srcdiff import runtime
+        print("dual" in dir(runtime), "srcdiff.runtime.duals" in sys.modules)
+    """, tmp_path)
+    assert out == ["True", "False"]
+
+
 def test_helper_tables_declare_only_helpers_no_other_table_declares():
     """A helper table is loaded when a helper without a rule is looked up: so it may declare
     nothing but helpers, and no helper another table declares (that one would be found

@@ -76,5 +76,9 @@ def __getattr__(name):
     return globals()[name]
 
 
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
 for _module in (arithmetic, reductions, shapes, containers):
     _adopt(_module)
