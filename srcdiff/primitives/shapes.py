@@ -271,12 +271,17 @@ def _sort_dims(avals, bound):
     return R.dims_of(avals, "a")
 
 
-def _convolve_dims(avals, bound):
-    m, n = R.total(avals, "a"), R.total(avals, "v")
-    mode = R.constant(bound, "mode", "full")
-    if m is None or n is None:
-        return (None,)
-    return ({"full": m + n - 1, "same": max(m, n), "valid": max(m, n) - min(m, n) + 1}[mode],)
+def _sliding_dims(default_mode):
+    """The length of ``np.convolve(a, v, mode)`` or ``np.correlate``'s, whose mode is
+    ``default_mode`` when not given."""
+    def dims(avals, bound):
+        m, n = R.total(avals, "a"), R.total(avals, "v")
+        mode = R.constant(bound, "mode", default_mode)
+        if m is None or n is None:
+            return (None,)
+        return ({"full": m + n - 1, "same": max(m, n),
+                 "valid": max(m, n) - min(m, n) + 1}[mode],)
+    return dims
 
 
 # rules
@@ -467,17 +472,10 @@ def _select_convolve(rule, avals, bound):
 bilinear(np.convolve, "a, v, mode='full'",
          "np.correlate(pad_to_full(g, a, v, mode), v, 'valid')",
          "np.correlate(pad_to_full(g, a, v, mode), a, 'valid')", None,
-         kind=GENERAL, name="numpy.convolve", shape=R.result(_convolve_dims, R.same("a", "v")),
+         kind=GENERAL, name="numpy.convolve",
+         shape=R.result(_sliding_dims("full"), R.same("a", "v")),
          selector=_select_convolve,
          forms={"full": ("np.correlate(g, v, 'valid')", "np.correlate(g, a, 'valid')", None)})
-
-
-def _correlated(avals, bound):
-    m, n = R.total(avals, "a"), R.total(avals, "v")
-    mode = R.constant(bound, "mode", "valid")
-    if m is None or n is None:
-        return (None,)
-    return ({"full": m + n - 1, "same": max(m, n), "valid": max(m, n) - min(m, n) + 1}[mode],)
 
 
 def _select_correlate(rule, avals, bound):
@@ -493,7 +491,7 @@ def _select_correlate(rule, avals, bound):
 bilinear(np.correlate, "a, v, mode='valid'",
          "np.correlate(pad_to_full(g, a, v, mode), v[::-1], 'valid')",
          "np.correlate(pad_to_full(g, a, v, mode), a, 'valid')[::-1]", None, kind=GENERAL,
-         name="numpy.correlate", shape=R.result(_correlated, R.same("a", "v")),
+         name="numpy.correlate", shape=R.result(_sliding_dims("valid"), R.same("a", "v")),
          selector=_select_correlate,
          notes="np.convolve's adjoint calls it; np.convolve(a, v[::-1], mode) in the modes "
                "'valid' and 'full'")
