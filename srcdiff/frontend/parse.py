@@ -10,6 +10,7 @@ import ast
 import bisect
 import functools
 import linecache
+import re
 import tokenize
 
 import gast
@@ -215,9 +216,16 @@ def _file_text(filename, lines):
     seen = _LINES_SEEN.get(filename)
     if seen is None or seen[0] is not lines:
         text = "".join(lines)
-        seen = _LINES_SEEN[filename] = (lines, text, text.splitlines(), [
-            k for k, line in enumerate(lines) if line.startswith(("import ", "from "))])
+        imports, counted, line = [], 0, 0
+        for found in _IMPORT_LINE.finditer(text):
+            line += text.count("\n", counted, found.start())
+            counted = found.start()
+            imports.append(line)
+        seen = _LINES_SEEN[filename] = (lines, text, text.splitlines(), imports)
     return seen[1:]
+
+
+_IMPORT_LINE = re.compile(r"^(?:import|from) ", re.MULTILINE)
 
 
 def _starts_statement(line):

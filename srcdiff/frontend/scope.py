@@ -111,10 +111,9 @@ class RuntimeScope:
         name is all that hangs on it: compiled code holds the objects themselves)."""
         index = self.__dict__.get("_spellings")
         if index is None or index[0] != len(self.globals):
-            names = {}
-            for name, value in self.globals.items():
-                if name not in self.closure:
-                    names.setdefault(id(value), name)
+            closure = self.closure
+            names = {id(value): name for name, value in reversed(self.globals.items())
+                     if name not in closure}  # the first name of each object stays
             index = self._spellings = (len(self.globals), names)
         name = index[1].get(id(obj))
         return name if name is not None and self.globals.get(name) is obj else None

@@ -90,17 +90,16 @@ def is_docstring(stmt):
 def stored_names(node):
     """Names a function assigns, not counting those of functions nested in it."""
     names = set()
-
-    def visit(n, top):
-        if not top and isinstance(n, (gast.FunctionDef, gast.Lambda)):
+    stack = trees.children(node)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (gast.FunctionDef, gast.Lambda)):
             if isinstance(n, gast.FunctionDef):
                 names.add(n.name)
-            return
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            continue
+        if type(n) is gast.Name and isinstance(n.ctx, gast.Store):
             names.add(n.id)
-        for child in gast.iter_child_nodes(n):
-            visit(child, False)
-    visit(node, True)
+        stack += trees.children(n)
     return names
 
 

@@ -58,8 +58,13 @@ def copy_of(node):
                      keywords=[])
 
 
+def ref_nodes(tree):
+    """The nodes of a tree that carry a symbolic reference."""
+    return [n for n in trees.nodes(tree) if "srcdiff_ref" in n.__dict__]
+
+
 def refs(node, kind=None):
-    return [r for n in trees.walk(node) if (r := ref_of(n)) is not None
+    return [r for n in trees.nodes(node) if (r := n.__dict__.get("srcdiff_ref")) is not None
             and (kind is None or r[0] == kind)]
 
 

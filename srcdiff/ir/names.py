@@ -15,8 +15,6 @@ A suffixed name that is already one of the user's takes underscores until it is 
 
 from __future__ import annotations
 
-import gast
-
 from . import trees
 
 ADJOINT = "_bar"
@@ -31,8 +29,7 @@ def spelled_in(node):
     emitter all ask for the function's."""
     found = node.__dict__.get("_srcdiff_spelled")
     if found is None:
-        found = node._srcdiff_spelled = frozenset(
-            n.id for n in trees.walk(node) if isinstance(n, gast.Name))
+        found = node._srcdiff_spelled = frozenset(n.id for n in trees.names(node))
     return found
 
 

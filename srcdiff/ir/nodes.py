@@ -226,8 +226,10 @@ def walk(block):
     """Every statement in a block, nested ones included, in program order."""
     for stmt in block:
         yield stmt
-        for inner in getattr(stmt, "blocks", lambda: [])():
-            yield from walk(inner)
+        blocks = getattr(stmt, "blocks", None)
+        if blocks is not None:
+            for inner in blocks():
+                yield from walk(inner)
 
 
 class Param(Record):

@@ -33,16 +33,15 @@ from .adjoints import zero_like
 def fuse_rebinds(lines):
     """``a_bar = e`` right before ``a_bar = f(a_bar)`` reads better as ``a_bar = f(e)``
     (a scalar adjoint that an array adjoint is then filled with, say)."""
-    for line in lines:
-        for block in ("body", "orelse"):
-            fuse_rebinds(getattr(line, block, []))
+    for block in _nested_blocks(lines):
+        fuse_rebinds(block)
     index = 0
     while index + 1 < len(lines):
         first, second = lines[index], lines[index + 1]
         if (isinstance(first, code.Assign) and isinstance(second, code.Assign)
                 and first.target == second.target and first.target[0] == ADJ
                 and not isinstance(first.target[0], tuple)):
-            uses = [n for n in trees.walk(second.value) if code.ref_of(n) == first.target]
+            uses = [n for n in code.ref_nodes(second.value) if n.srcdiff_ref == first.target]
             if len(uses) == 1:
                 second.value = _replaced(second.value, uses[0], first.value)
                 del lines[index]
@@ -59,9 +58,9 @@ def _replaced(tree, old, new):
 def literal_containers(lines, aval_of):
     """``add_tree(one_hot(t, 1, b_bar), one_hot(t, 0, a_bar))``, the adjoint of a tuple
     whose elements were read, reads better written out: ``(a_bar, b_bar)``."""
+    for block in _nested_blocks(lines):
+        literal_containers(block, aval_of)
     for line in lines:
-        for block in ("body", "orelse"):
-            literal_containers(getattr(line, block, []), aval_of)
         if isinstance(line, code.Assign):
             written = written_out(line.value, aval_of)
             if written is not None:
@@ -286,8 +285,8 @@ class _Uses:
         reads = collections.Counter()
         for value in vars(line).values():
             if isinstance(value, gast.AST):
-                reads.update(self.name_of(ref) for node in trees.walk(value)
-                             if (ref := code.ref_of(node)) is not None and ref[0] != OBJ)
+                reads.update(self.name_of(ref) for node in code.ref_nodes(value)
+                             if (ref := node.srcdiff_ref)[0] != OBJ)
         return reads
 
     def total(self, name):
@@ -354,8 +353,8 @@ def _rename(lines, renamed, name_of):
         for line in _walked(lines):
             for value in vars(line).values():
                 if isinstance(value, gast.AST):
-                    for node in trees.walk(value):
-                        ref = code.ref_of(node)
+                    for node in code.ref_nodes(value):
+                        ref = node.srcdiff_ref
                         if ref in renamed:
                             node.srcdiff_ref = renamed[ref]
 
@@ -376,10 +375,28 @@ def _copies_read_through(lines, candidates, given, name_of, targets, sources):
 
 
 def _walked(lines):
+    """The lines of a block and of the blocks inside them, each before its own."""
+    found = []
     for line in lines:
-        yield line
-        for block in ("body", "orelse"):
-            yield from _walked(getattr(line, block, []))
+        found.append(line)
+        values = line.__dict__
+        if "body" in values:
+            found += _walked(values["body"])
+            if "orelse" in values:
+                found += _walked(values["orelse"])
+    return found
+
+
+def _nested_blocks(lines):
+    """The blocks (``body``, ``orelse``) of the lines that hold any."""
+    found = []
+    for line in lines:
+        values = line.__dict__
+        if "body" in values:
+            found.append(values["body"])
+            if "orelse" in values:
+                found.append(values["orelse"])
+    return found
 
 
 def _targets(line):
@@ -453,8 +470,7 @@ def unneeded_inits(lines, name_of):
 def _variables_read(*nodes, name_of):
     """The variables the expressions among ``nodes`` read (their current or old values)."""
     return {name_of((DEF, ref[1])) for node in nodes if isinstance(node, gast.AST)
-            for sub in trees.walk(node)
-            if (ref := code.ref_of(sub)) is not None and ref[0] in (DEF, "old")}
+            for sub in code.ref_nodes(node) if (ref := sub.srcdiff_ref)[0] in (DEF, "old")}
 
 
 def _assigned_after(lines, assigned, early, name_of):
@@ -501,14 +517,20 @@ def unit_copies(lines, is_float_array):
     where dropping it would hand back the caller's own array)."""
     for line in _walked(lines):
         for field, value in vars(line).items():
-            if isinstance(value, gast.AST):
+            if isinstance(value, gast.AST) and any(
+                    _is_unit_copy(node, is_float_array) for node in trees.nodes(value)
+                    if type(node) is gast.BinOp):
                 setattr(line, field, _unit_copied(value, is_float_array))
 
 
-def _unit_copied(tree, is_float_array):
-    if (isinstance(tree, gast.BinOp) and isinstance(tree.op, gast.Mult)
+def _is_unit_copy(tree, is_float_array):
+    return (isinstance(tree, gast.BinOp) and isinstance(tree.op, gast.Mult)
             and code.is_const(tree.left, 1) and isinstance(tree.right, gast.Name)
             and code.ref_of(tree.right) is not None and code.ref_of(tree.right)[0] == DEF
-            and is_float_array(code.ref_of(tree.right)[1])):
+            and is_float_array(code.ref_of(tree.right)[1]))
+
+
+def _unit_copied(tree, is_float_array):
+    if _is_unit_copy(tree, is_float_array):
         return code.copy_of(tree.right)
     return trees.rewrite_children(tree, lambda child: _unit_copied(child, is_float_array))
