@@ -49,7 +49,9 @@ class Compiled:
     def _compile(self):
         Stats.compiles += 1
         emitted = self.emitted
+        referring = emitted.referring
         body = [emit.prepared_for_compiling(stmt, emitted.references, self.placeholder)
+                if referring is None or id(stmt) in referring else stmt
                 for stmt in emitted.statements]
         line = emitted.def_line
         adjoints = emitted.marks.get(ADJOINTS)

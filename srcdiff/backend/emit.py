@@ -38,15 +38,16 @@ class Emitted(Record):
     its :class:`LineInfo`."""
 
     fields = ("name", "text", "imports", "statements", "references", "arguments", "def_line",
-              "callees", "marks", "source_file", "source_name", "lines", "namespace")
+              "callees", "marks", "source_file", "source_name", "lines", "namespace",
+              "referring")
     hidden = ("statements", "references", "arguments", "callees", "marks", "lines",
-              "namespace")
+              "namespace", "referring")
     compared = ("name", "text", "imports", "statements", "references", "arguments", "def_line",
                 "callees", "marks", "source_file", "source_name", "lines")
 
     def __init__(self, name, text, imports, statements=None, references=None, arguments=None,
                  def_line=1, callees=None, marks=None, source_file=None, source_name=None,
-                 lines=None):
+                 lines=None, referring=None):
         self.name = name
         self.text = text
         self.imports = imports
@@ -59,6 +60,9 @@ class Emitted(Record):
         self.source_file = source_file
         self.source_name = source_name
         self.lines = {} if lines is None else lines
+        self.referring = referring
+        """The ids of the top-level ``statements`` that hold a node of ``references``
+        (None: any may); the others compile as they are."""
         self.namespace = None
         """The module-level names of the function this derivative is of, which its printed
         text reads (None: the caller's)."""
@@ -118,6 +122,8 @@ class _Printer:
         self.marks = {}
         self.table = {}
         self.provenance = LineInfo(None)
+        self.referring = set()
+        self.converting_line = None
 
     def run(self, header):
         self.name_variables()
@@ -134,7 +140,7 @@ class _Printer:
         return Emitted(self.out.name, "\n".join(self.text) + "\n", self.imports, statements,
                        self.references, arguments, def_line, marks=self.marks,
                        source_file=self.fn.source.filename, source_name=self.fn.name,
-                       lines=self.table)
+                       lines=self.table, referring=self.referring)
 
     # printing
 
@@ -156,9 +162,12 @@ class _Printer:
             elif isinstance(line, code.Mark):
                 self.marks[line.name] = len(self.text) + 1
             else:
+                known = len(self.references)
                 stmt = self.statement(line, depth)
                 if stmt is not None:
                     statements.append(stmt)
+                    if len(self.references) > known:
+                        self.referring.add(id(stmt))
             self.provenance = enclosing
         if not statements:
             statements.append(_located(ast.Pass(), self.line(depth, "pass")))
@@ -170,7 +179,8 @@ class _Printer:
         if isinstance(line, code.If):
             test, body, orelse = self.expr(line.test), line.body, line.orelse
             if not _has_code(body) and _has_code(orelse):
-                test, body, orelse = ast.UnaryOp(op=ast.Not(), operand=test), orelse, body
+                test, body, orelse = trees.at_line(ast.UnaryOp(op=ast.Not(), operand=test),
+                                                   len(self.text) + 1), orelse, body
             node = ast.If(test=test, body=[], orelse=[])
             _located(node, self.line(depth, f"if {_unparsed(test)}:"))
             node.body = self.block(body, depth + 1)
@@ -183,9 +193,12 @@ class _Printer:
                 names = [self.target_name(t) for t in line.target]
                 target = ", ".join(names)
                 stored = ast.Tuple(elts=[ast.Name(n, _STORE) for n in names], ctx=_STORE)
+                for element in stored.elts:
+                    trees.at_line(element, len(self.text) + 1)
             else:
                 target = self.variable(line.target) if line.target is not None else "_"
                 stored = ast.Name(target, _STORE)
+            trees.at_line(stored, len(self.text) + 1)
             iterable = self.expr(line.iterable)
             node = ast.For(target=stored, iter=iterable, body=[], orelse=[], type_comment=None)
             _located(node, self.line(depth, f"for {target} in {_unparsed(iterable)}:"))
@@ -371,23 +384,27 @@ class _Printer:
         """The standard library's tree of a gast tree of output code, its symbolic names
         spelled; the objects that names and module attributes refer to are recorded in
         ``references``, by the nodes that :mod:`srcdiff.backend.compile` swaps for them."""
-        return trees.to_stdlib(node, self._resolved)
+        self.converting_line = len(self.text) + 1  # the line it will be printed on
+        return trees.to_stdlib(node, self._resolved, self.converting_line)
 
     def _resolved(self, node):
-        reference = code.ref_of(node)
-        if reference is not None and isinstance(node, gast.Name):
+        reference = node.__dict__.get("srcdiff_ref")
+        line = self.converting_line
+        if reference is not None and type(node) is gast.Name:
             kind, key = reference
             if kind in (DEF, "old"):
-                return ast.Name(self.variable(key), _CONTEXTS[type(node.ctx)])
+                return trees.at_line(ast.Name(self.variable(key), _CONTEXTS[type(node.ctx)]), line)
             if kind == ADJ:
-                return ast.Name(self.adjoint_name(key), _CONTEXTS[type(node.ctx)])
+                return trees.at_line(ast.Name(self.adjoint_name(key), _CONTEXTS[type(node.ctx)]),
+                                     line)
             if kind == TAN:
-                return ast.Name(self.tangent_name(key), _CONTEXTS[type(node.ctx)])
-            new = ast.Name(self.spell(key), _CONTEXTS[type(node.ctx)])
+                return trees.at_line(ast.Name(self.tangent_name(key), _CONTEXTS[type(node.ctx)]),
+                                     line)
+            new = trees.at_line(ast.Name(self.spell(key), _CONTEXTS[type(node.ctx)]), line)
         elif reference is not None and reference[0] == OBJ:
-            new, key = trees.converted_fields(node, self._resolved), reference[1]
-        elif isinstance(node, gast.Attribute) and _module_ref(node.value):
-            new = trees.converted_fields(node, self._resolved)
+            new, key = trees.converted_fields(node, self._resolved, line), reference[1]
+        elif type(node) is gast.Attribute and _module_ref(node.value):
+            new = trees.converted_fields(node, self._resolved, line)
             key = getattr(code.ref_of(node.value)[1], node.attr)
         else:
             return None
@@ -408,8 +425,7 @@ def _load(name):
 
 
 def _located(stmt, lineno):
-    stmt.lineno = lineno
-    return stmt
+    return trees.at_line(stmt, lineno)
 
 
 def _self_assignment(stmt):

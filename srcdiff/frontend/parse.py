@@ -10,7 +10,6 @@ import ast
 import bisect
 import functools
 import linecache
-import re
 import tokenize
 
 import gast
@@ -185,7 +184,7 @@ def _top_level_alone(lines, filename, code):
         return None
     end = next((k for k in range(header + 1, len(lines)) if _starts_statement(lines[k])),
                len(lines))
-    text, split, import_lines = _file_text(filename, lines)
+    text, import_lines = _file_text(filename, lines)
     imports = import_lines[:bisect.bisect_left(import_lines, start)]
     try:
         tree = ast.parse("\n" * start + "".join(lines[start:end]), filename=filename)
@@ -199,7 +198,7 @@ def _top_level_alone(lines, filename, code):
     node = tree.body[0]
     module = ast.Module(body=[stmt for piece in pieces for stmt in piece] + [node],
                         type_ignores=[])
-    source = SourceFile(filename, text, module, split)
+    source = SourceFile(filename, text, module)
     if not stale.same_code(source, node, code):
         return None
     return source, trees.to_gast(node)
@@ -209,23 +208,25 @@ _LINES_SEEN = {}
 
 
 def _file_text(filename, lines):
-    """The file's text, its lines as :attr:`SourceFile.lines` gives them, and the lines
-    where top-level imports start: found once per version of the file that ``linecache``
-    holds (the same list until the file changes), as a module's functions are
-    differentiated one after the other."""
+    """The file's text and the lines where top-level imports start: found once per version
+    of the file that ``linecache`` holds (the same list until the file changes), as a
+    module's functions are differentiated one after the other."""
     seen = _LINES_SEEN.get(filename)
     if seen is None or seen[0] is not lines:
         text = "".join(lines)
+        starts = [0] if text.startswith(("import ", "from ")) else []
+        for prefix in ("\nimport ", "\nfrom "):
+            at = text.find(prefix)
+            while at >= 0:
+                starts.append(at + 1)
+                at = text.find(prefix, at + 1)
         imports, counted, line = [], 0, 0
-        for found in _IMPORT_LINE.finditer(text):
-            line += text.count("\n", counted, found.start())
-            counted = found.start()
+        for start in sorted(starts):
+            line += text.count("\n", counted, start)
+            counted = start
             imports.append(line)
-        seen = _LINES_SEEN[filename] = (lines, text, text.splitlines(), imports)
+        seen = _LINES_SEEN[filename] = (lines, text, imports)
     return seen[1:]
-
-
-_IMPORT_LINE = re.compile(r"^(?:import|from) ", re.MULTILINE)
 
 
 def _starts_statement(line):

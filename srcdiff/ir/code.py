@@ -20,9 +20,15 @@ DEF, ADJ, TAN, OBJ = "def", "adj", "tan", "obj"
 
 
 def ref(kind, key):
-    node = gast.Name(id=f"<{kind}>", ctx=gast.Load(), annotation=None, type_comment=None)
-    node.srcdiff_ref = (kind, key)
+    """A name node that stands for ``key``'s variable, adjoint, tangent or object (made
+    without gast's generic constructor: the transforms make one for every operand)."""
+    node = _new(gast.Name)
+    node.__dict__.update(id=f"<{kind}>", ctx=_new(gast.Load), annotation=None,
+                         type_comment=None, srcdiff_ref=(kind, key))
     return node
+
+
+_new = gast.AST.__new__
 
 
 def ref_of(node):

@@ -64,10 +64,11 @@ def to_gast(node):
     return _located_like(new, node)
 
 
-def to_stdlib(node, swap=None):
+def to_stdlib(node, swap=None, line=None):
     """The standard library's tree for a gast tree of output code. ``swap(node)`` may give
     the standard library's node to use in the place of ``node`` and its subtree (it may
-    build it with :func:`converted_fields`)."""
+    build it with :func:`converted_fields`). Each node keeps the location of the node it
+    converts, or, given a ``line``, is placed at its start (as printed code is compiled)."""
     if swap is not None:
         replaced = swap(node)
         if replaced is not None:
@@ -75,21 +76,44 @@ def to_stdlib(node, swap=None):
     kind = type(node)
     if kind is gast.Name:
         new = ast.Name(node.id, _TO_STDLIB_CONTEXTS[type(node.ctx)])
-        return _located_like(new, node)
+        return _located_like(new, node) if line is None else at_line(new, line)
     if kind in _TO_STDLIB_CONTEXTS:
         return _TO_STDLIB_CONTEXTS[kind]
-    return converted_fields(node, swap)
+    return converted_fields(node, swap, line)
 
 
-def converted_fields(node, swap=None):
+def converted_fields(node, swap=None, line=None):
     """``node`` converted as :func:`to_stdlib` does, without asking ``swap`` about it (its
     fields are converted with ``swap``)."""
     kind = type(node)
     if kind is gast.ExceptHandler or kind is gast.arguments:
         raise TypeError(f"output code has no {kind.__name__}")
     target = _class_in(ast, kind, _STDLIB_CLASSES)
-    new = _fields_converted(node, target, gast.AST, lambda n: to_stdlib(n, swap))
-    return _located_like(new, node)
+    new = target.__new__(target)
+    values = new.__dict__
+    given = node.__dict__
+    for name in target._fields:
+        value = given.get(name)
+        if type(value) is list:
+            value = [to_stdlib(v, swap, line) if isinstance(v, gast.AST) else v for v in value]
+        elif isinstance(value, gast.AST):
+            value = to_stdlib(value, swap, line)
+        values[name] = value
+    if line is None:
+        return _located_like(new, node)
+    if "lineno" in target._attributes:
+        values["lineno"] = values["end_lineno"] = line
+        values["col_offset"] = values["end_col_offset"] = 0
+    return new
+
+
+def at_line(node, line):
+    """``node`` (if it has a location) placed at the start of ``line``."""
+    if "lineno" in node._attributes:
+        values = node.__dict__
+        values["lineno"] = values["end_lineno"] = line
+        values["col_offset"] = values["end_col_offset"] = 0
+    return node
 
 
 def walk(node):
