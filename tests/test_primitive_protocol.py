@@ -340,3 +340,23 @@ def test_rules_made_on_first_lookup_are_found_by_every_thread():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "0"
+
+
+def test_samples_are_evaluated_quietly_and_nesting_restores_the_caller_state():
+    """Abstract evaluation runs primitives on samples that may divide by zero: no warning
+    escapes and NumPy's error state is restored, however the quiet scopes nest."""
+    import warnings
+
+    from srcdiff.primitives.protocol import quietly
+
+    before = np.geterr()
+    with np.errstate(divide="raise"):
+        with quietly():
+            with quietly():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    assert np.float64(1.0) / np.float64(0.0) == np.inf  # ignored, not raised
+            assert np.float64(1.0) / np.float64(0.0) == np.inf
+        with pytest.raises(FloatingPointError):
+            np.float64(1.0) / np.float64(0.0)
+    assert np.geterr() == before

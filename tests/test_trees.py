@@ -100,3 +100,35 @@ def test_whole_files_convert_as_gast_converts_them():
     for tree in trees_checked:
         assert gast.dump(trees.to_gast(tree), include_attributes=True) == gast.dump(
             gast.ast_to_gast(tree), include_attributes=True)
+
+
+def test_nodes_are_every_node_but_contexts_and_operators():
+    """``trees.nodes`` (what the passes that look for names and references visit) finds
+    the nodes ``ast.walk`` finds, less the contexts and operators, across the language."""
+    leaves = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+    for tree in [gast.ast_to_gast(ast.parse(MORE_SYNTAX))] + [
+            gast.ast_to_gast(ast.parse(path.read_text())) for path in _python_files()[:5]]:
+        walked = [n for n in trees.walk(tree) if not isinstance(n, leaves)]
+        found = trees.nodes(tree)
+        assert sorted(map(id, found)) == sorted(map(id, walked))
+        assert {id(n) for n in trees.names(tree)} == {
+            id(n) for n in walked if isinstance(n, gast.Name)}
+
+
+def test_same_trees_compare_fields_values_and_references():
+    def expr(text, refs=()):
+        tree = trees.parse_expression(text)
+        names = [n for n in trees.walk(tree) if isinstance(n, gast.Name)]
+        for node, ref in zip(names, refs):
+            node.srcdiff_ref = ref
+        return tree
+
+    assert trees.same(expr("g * r + 1.0"), expr("g * r + 1.0"))
+    assert not trees.same(expr("g * r + 1.0"), expr("g * r + 1"))  # 1 == 1.0, yet not the same
+    assert not trees.same(expr("g * r"), expr("g * r + 0"))
+    assert not trees.same(expr("g - r"), expr("g + r"))
+    assert not trees.same(expr("g * -0.0"), expr("g * 0.0"))
+    assert trees.same(expr("g * r", [("adj", 1), ("def", 2)]), expr("g * r", [("adj", 1),
+                                                                            ("def", 2)]))
+    assert not trees.same(expr("g * r", [("adj", 1), ("def", 2)]),
+                          expr("g * r", [("adj", 1), ("def", 3)]))

@@ -15,7 +15,7 @@ from ..ir import nodes as ir
 from ..ir.avals import OTHER, PY, AVal, join
 from ..ir.ssa import SSA, UNDEFINED, Phi
 from ..primitives import calls
-from ..primitives.protocol import NotApplicable, ShapeMismatch, Site
+from ..primitives.protocol import NotApplicable, ShapeMismatch, Site, quietly
 from . import branches, memory
 
 MAX_PASSES = 12
@@ -56,13 +56,18 @@ def specialize(fn, param_avals, located):
     program = Program(fn, SSA(fn))
     for p in program.ssa.params:
         program.avals[p] = param_avals[p.name]
-    for _ in range(MAX_PASSES):
-        if not _pass(program, located):
-            break
-    else:
-        for value in list(program.avals):
-            if isinstance(value, Phi):
-                program.avals[value] = avals.UNKNOWN_AVAL
+    # Without loops every operand is settled before it is read: one pass reaches the
+    # fixed point that loops need several passes to find.
+    loops = any(isinstance(stmt, ir.LOOPS) for stmt in ir.walk(fn.body))
+    with quietly():
+        for _ in range(MAX_PASSES if loops else 1):
+            if not _pass(program, located):
+                break
+        else:
+            if loops:
+                for value in list(program.avals):
+                    if isinstance(value, Phi):
+                        program.avals[value] = avals.UNKNOWN_AVAL
     empty = [stmt for stmt in ir.walk(fn.body)
              if isinstance(stmt, ir.For) and _never_runs(program, stmt)]
     if empty:

@@ -466,25 +466,22 @@ def _user_names(fn):
 
 
 def prepared_for_compiling(stmt, references, placeholder):
-    """A printed statement made ready to compile, in place: every node on its statement's
-    printed line (nested statements keep their own), and each node in ``references``
-    replaced by a constant.
+    """A printed statement made ready to compile, in place: each node in ``references``
+    replaced by a constant on the line of the node it replaces (the printer placed every
+    node on its statement's printed line).
 
     ``placeholder(obj)`` gives a unique string constant that :mod:`srcdiff.backend.compile`
     swaps for ``obj`` in the compiled code object, so generated code never looks names up
     in, or adds names to, the user's module, and loads each helper as fast as a constant.
     """
-    def constant(obj, lineno):
+    def constant(obj, located):
+        lineno = located.lineno
         if isinstance(obj, code.CellContents):
             return _at(ast.Attribute(value=_at(ast.Constant(placeholder(obj.cell)), lineno),
                                      attr="cell_contents", ctx=_LOAD), lineno)
         return _at(ast.Constant(placeholder(obj)), lineno)
 
-    def place(node, lineno):
-        if isinstance(node, ast.stmt) and getattr(node, "lineno", None):
-            lineno = node.lineno
-        if "lineno" in node._attributes:
-            _at(node, lineno)
+    def place(node):
         fields = node.__dict__
         for name in node._fields:
             value = fields.get(name)
@@ -493,16 +490,16 @@ def prepared_for_compiling(stmt, references, placeholder):
                     if isinstance(item, ast.AST):
                         obj = references.get(id(item), _KEPT)
                         if obj is _KEPT:
-                            place(item, lineno)
+                            place(item)
                         else:
-                            value[k] = constant(obj, lineno)
+                            value[k] = constant(obj, item)
             elif isinstance(value, ast.AST) and not isinstance(value, _CONTEXT_TYPES):
                 obj = references.get(id(value), _KEPT)
                 if obj is _KEPT:
-                    place(value, lineno)
+                    place(value)
                 else:
-                    fields[name] = constant(obj, lineno)
-    place(stmt, stmt.lineno)
+                    fields[name] = constant(obj, value)
+    place(stmt)
     return stmt
 
 

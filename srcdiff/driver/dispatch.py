@@ -23,7 +23,7 @@ from ..backend.compile import Compiled, filename_for, remember_text
 from ..errors import SrcdiffError
 from ..frontend import callees, lower, parse
 from ..frontend.scope import RuntimeScope
-from ..ir import avals, code, names
+from ..ir import avals, code, names, trees
 from ..ir.avals import ARRAY, NP, OTHER, PY
 from ..ir.code import OBJ
 from ..primitives import REGISTRY
@@ -408,7 +408,9 @@ def _trampoline(fn_ir, name, dispatch, extra=()):
                         + [ast.Name(n, load) for n in extra],
                         keywords=[ast.keyword(arg=p.name, value=ast.Name(p.name, load))
                                   for p in params if p.kind == "keyword_only"])
-        statement = ast.Return(value=call, lineno=2)
+        statement = ast.Return(value=call)
+        for node in ast.walk(statement):
+            trees.at_line(node, 2)
         body = f"):\n    {ast.unparse(statement)}\n"
         emitted = emit.Emitted("trampoline", f"def trampoline({signature}{body}", [],
                                [statement], {id(call.func): _DISPATCH},

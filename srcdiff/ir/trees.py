@@ -185,6 +185,19 @@ def names(tree):
     return [node for node in nodes(tree) if type(node) is gast.Name]
 
 
+def same(a, b):
+    """Whether two trees are the same expression: the same nodes with the same fields (as
+    ``gast.dump`` shows them, locations aside) and the same symbolic references."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is list:
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if not isinstance(a, _ANY_AST):
+        return a is b or repr(a) == repr(b)
+    return all(same(getattr(a, name, None), getattr(b, name, None)) for name in a._fields) and (
+        a.__dict__.get("srcdiff_ref") == b.__dict__.get("srcdiff_ref"))
+
+
 def rewrite_children(node, rewrite):
     """``node`` with each child subtree replaced, in place, by ``rewrite(child)``: the step
     that bottom-up and top-down rewrites of a tree repeat at every node."""

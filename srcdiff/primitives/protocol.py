@@ -21,6 +21,7 @@ axes; the structural primitives are subclasses of :class:`Rule` in their own mod
 
 from __future__ import annotations
 
+import _thread
 import functools
 import re
 import warnings
@@ -552,13 +553,37 @@ def _evaluate(rule, bound, args):
             else:
                 samples[name] = avals.sample(args[name], rule.domain.get(name, "real"),
                                              variant)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        with quietly():
             try:
                 return rule.fn(*[samples[p] for p in rule.params])
             except (ArithmeticError, ValueError):
                 if variant:
                     raise
+
+
+class quietly:
+    """Samples are evaluated without warnings, and with NumPy's floating point errors
+    ignored (a sample may divide by zero). Entered once around a whole specialization, so
+    that each sample does not pay for both context managers; nested entries cost nothing.
+    Per thread: NumPy's error state is, and a thread must not rely on another's."""
+
+    _depth = _thread._local()
+
+    def __enter__(self):
+        depth = getattr(self._depth, "value", 0)
+        self._depth.value = depth + 1
+        if depth == 0:
+            self._contexts = (warnings.catch_warnings(), np.errstate(all="ignore"))
+            for context in self._contexts:
+                context.__enter__()
+            warnings.simplefilter("ignore")
+        return self
+
+    def __exit__(self, *exc):
+        self._depth.value -= 1
+        for context in reversed(getattr(self, "_contexts", ())):
+            context.__exit__(*exc)
+        return False
 
 
 _FAILED = object()

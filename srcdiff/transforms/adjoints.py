@@ -43,8 +43,7 @@ def python_calls_to_math(expr, aval_of):
 
 def merge_repeats(exprs):
     """``g * r + g * r`` (from ``r * r``) reads better as ``2.0 * g * r``; doubling is exact."""
-    if len(exprs) == 2 and gast.dump(exprs[0]) == gast.dump(exprs[1]) and code.refs(
-            exprs[0]) == code.refs(exprs[1]):
+    if len(exprs) == 2 and trees.same(exprs[0], exprs[1]):
         first = exprs[0]
         if isinstance(first, gast.BinOp) and isinstance(first.op, gast.Mult):
             doubled = gast.BinOp(left=code.const(2.0), op=gast.Mult(), right=first.left)

@@ -159,11 +159,16 @@ class Results:
 
 
 def _assignments(lines):
+    found = []
     for line in lines:
         if isinstance(line, code.Assign):
-            yield line
-        for block in ("body", "orelse"):
-            yield from _assignments(getattr(line, block, []))
+            found.append(line)
+        values = line.__dict__
+        if "body" in values:
+            found += _assignments(values["body"])
+            if "orelse" in values:
+                found += _assignments(values["orelse"])
+    return found
 
 
 def _needs_cast(aval):
