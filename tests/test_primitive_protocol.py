@@ -347,7 +347,7 @@ def test_samples_are_evaluated_quietly_and_nesting_restores_the_caller_state():
     escapes and NumPy's error state is restored, however the quiet scopes nest."""
     import warnings
 
-    from srcdiff.primitives.protocol import quietly
+    from srcdiff.primitives.sampling import quietly
 
     before = np.geterr()
     with np.errstate(divide="raise"):

@@ -15,7 +15,8 @@ from ..ir import nodes as ir
 from ..ir.avals import OTHER, PY, AVal, join
 from ..ir.ssa import SSA, UNDEFINED, Phi
 from ..primitives import calls
-from ..primitives.protocol import NotApplicable, ShapeMismatch, Site, quietly
+from ..primitives.protocol import NotApplicable, ShapeMismatch, Site
+from ..primitives.sampling import quietly
 from . import branches, memory
 
 MAX_PASSES = 12

@@ -392,14 +392,9 @@ class _Printer:
         line = self.converting_line
         if reference is not None and type(node) is gast.Name:
             kind, key = reference
-            if kind in (DEF, "old"):
-                return trees.at_line(ast.Name(self.variable(key), _CONTEXTS[type(node.ctx)]), line)
-            if kind == ADJ:
-                return trees.at_line(ast.Name(self.adjoint_name(key), _CONTEXTS[type(node.ctx)]),
-                                     line)
-            if kind == TAN:
-                return trees.at_line(ast.Name(self.tangent_name(key), _CONTEXTS[type(node.ctx)]),
-                                     line)
+            spelled = _NAMERS.get(kind)
+            if spelled is not None:
+                return trees.at_line(ast.Name(spelled(self, key), _CONTEXTS[type(node.ctx)]), line)
             new = trees.at_line(ast.Name(self.spell(key), _CONTEXTS[type(node.ctx)]), line)
         elif reference is not None and reference[0] == OBJ:
             new, key = trees.converted_fields(node, self._resolved, line), reference[1]
@@ -410,6 +405,11 @@ class _Printer:
             return None
         self.references[id(new)] = key
         return new
+
+
+_NAMERS = {DEF: _Printer.variable, "old": _Printer.variable, ADJ: _Printer.adjoint_name,
+           TAN: _Printer.tangent_name}
+"""How a symbolic name of each kind is spelled (an object's spelling also imports it)."""
 
 
 def _has_code(lines):

@@ -23,6 +23,7 @@ _TO_STDLIB_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del:
 _TYPE_PARAMETERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 """Nodes whose ``type_params`` gast gives as ``[]`` where Python (before 3.12) has none."""
 _ANY_AST = (ast.AST, gast.AST)
+_new = gast.AST.__new__
 _GAST_CLASSES = {}
 _STDLIB_CLASSES = {}
 
@@ -43,8 +44,9 @@ def to_gast(node):
     ``except`` clause binds are gast ``Name`` nodes."""
     kind = type(node)
     if kind is ast.Name:
-        new = gast.Name(id=node.id, ctx=_TO_GAST_CONTEXTS[type(node.ctx)](), annotation=None,
-                        type_comment=None)
+        new = _new(gast.Name)
+        new.__dict__.update(id=node.id, ctx=_new(_TO_GAST_CONTEXTS[type(node.ctx)]),
+                            annotation=None, type_comment=None)
     elif kind in _TO_GAST_CONTEXTS:
         return _TO_GAST_CONTEXTS[kind]()
     elif kind is ast.arg:
@@ -239,10 +241,11 @@ def _fields_converted(node, target, source_base, convert, present_only=False):
 def _located_like(new, node):
     given = node.__dict__
     if "lineno" in given or "col_offset" in given:
+        values = new.__dict__
         for attribute in _LOCATION:
             value = given.get(attribute)
             if value is not None:
-                setattr(new, attribute, value)
+                values[attribute] = value
     return new
 
 

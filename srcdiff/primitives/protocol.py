@@ -21,10 +21,8 @@ axes; the structural primitives are subclasses of :class:`Rule` in their own mod
 
 from __future__ import annotations
 
-import _thread
 import functools
 import re
-import warnings
 
 import gast
 import numpy as np
@@ -35,6 +33,7 @@ from ..ir import nodes as ir
 from ..ir.avals import ARRAY, NP, OTHER, PY, UNKNOWN, AVal
 from ..ir.records import Record
 from ..ir.trees import parse_expression
+from .sampling import evaluated_on_samples
 
 TEMPLATE_MODULES = ("math", "np", "xp")
 ELEMENTWISE, SCALAR, REDUCE, MATMUL, NONDIFF, GENERAL = (
@@ -116,8 +115,8 @@ def _expression(text, allowed):
         expr = parse_expression(text)
     except SyntaxError as exc:
         raise RuleError(f"template {text!r} is not a Python expression: {exc.msg}") from None
-    for node in trees.walk(expr):
-        if isinstance(node, gast.Name) and node.id not in allowed:
+    for node in trees.names(expr):
+        if node.id not in allowed:
             if node.id in TEMPLATE_MODULES or hasattr(runtime, node.id):
                 continue
             raise RuleError(f"template {text!r} uses unknown name {node.id!r}")
@@ -126,8 +125,7 @@ def _expression(text, allowed):
 
 @functools.cache
 def _names(text, allowed):
-    return frozenset(n.id for n in trees.walk(_expression(text, allowed))
-                     if isinstance(n, gast.Name))
+    return frozenset(n.id for n in trees.names(_expression(text, allowed)))
 
 
 class Refusal:
@@ -289,7 +287,7 @@ class Rule(Record):
         if any(a.kind == UNKNOWN for a in args.values()):
             return AVal(PY, float) if self.kind == SCALAR else avals.UNKNOWN_AVAL
         try:
-            value = _evaluate(self, bound, args)
+            value = evaluated_on_samples(self, bound, args)
         except Exception as exc:  # the primitive rejected its operands' kinds
             if any(a.kind == ARRAY and a.ndim is None for a in args.values()):
                 return AVal(ARRAY, None, None)  # a sample of unknown rank proves nothing
@@ -537,53 +535,6 @@ def _known_value(aval):
         values = tuple(_known_value(item) for item in aval.items)
         return None if None in values else values
     return avals.known_int(aval)
-
-
-def _evaluate(rule, bound, args):
-    """The primitive applied to samples of its operands' kinds. Where the first samples hit
-    a point outside its domain (a division by ``i - 2``), other samples decide."""
-    for variant in (0, 1):
-        samples = {}
-        for name, operand in bound.items():
-            if isinstance(operand, ir.Const):
-                samples[name] = operand.value
-            elif isinstance(operand, ir.Global) and operand.known and not isinstance(
-                    operand.value, np.ndarray):
-                samples[name] = operand.value
-            else:
-                samples[name] = avals.sample(args[name], rule.domain.get(name, "real"),
-                                             variant)
-        with quietly():
-            try:
-                return rule.fn(*[samples[p] for p in rule.params])
-            except (ArithmeticError, ValueError):
-                if variant:
-                    raise
-
-
-class quietly:
-    """Samples are evaluated without warnings, and with NumPy's floating point errors
-    ignored (a sample may divide by zero). Entered once around a whole specialization, so
-    that each sample does not pay for both context managers; nested entries cost nothing.
-    Per thread: NumPy's error state is, and a thread must not rely on another's."""
-
-    _depth = _thread._local()
-
-    def __enter__(self):
-        depth = getattr(self._depth, "value", 0)
-        self._depth.value = depth + 1
-        if depth == 0:
-            self._contexts = (warnings.catch_warnings(), np.errstate(all="ignore"))
-            for context in self._contexts:
-                context.__enter__()
-            warnings.simplefilter("ignore")
-        return self
-
-    def __exit__(self, *exc):
-        self._depth.value -= 1
-        for context in reversed(getattr(self, "_contexts", ())):
-            context.__exit__(*exc)
-        return False
 
 
 _FAILED = object()

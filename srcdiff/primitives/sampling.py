@@ -1,0 +1,59 @@
+"""Evaluating a primitive on samples of its operands' abstract values: how abstract
+evaluation learns a result's kind and dtype from NumPy itself rather than from tables."""
+
+from __future__ import annotations
+
+import _thread
+import warnings
+
+import numpy as np
+
+from ..ir import avals
+from ..ir import nodes as ir
+
+
+def evaluated_on_samples(rule, bound, args):
+    """The primitive applied to samples of its operands' kinds. Where the first samples hit
+    a point outside its domain (a division by ``i - 2``), other samples decide."""
+    for variant in (0, 1):
+        samples = {}
+        for name, operand in bound.items():
+            if isinstance(operand, ir.Const):
+                samples[name] = operand.value
+            elif isinstance(operand, ir.Global) and operand.known and not isinstance(
+                    operand.value, np.ndarray):
+                samples[name] = operand.value
+            else:
+                samples[name] = avals.sample(args[name], rule.domain.get(name, "real"),
+                                             variant)
+        with quietly():
+            try:
+                return rule.fn(*[samples[p] for p in rule.params])
+            except (ArithmeticError, ValueError):
+                if variant:
+                    raise
+
+
+class quietly:
+    """Samples are evaluated without warnings, and with NumPy's floating point errors
+    ignored (a sample may divide by zero). Entered once around a whole specialization, so
+    that each sample does not pay for both context managers; nested entries cost nothing.
+    Per thread: NumPy's error state is, and a thread must not rely on another's."""
+
+    _depth = _thread._local()
+
+    def __enter__(self):
+        depth = getattr(self._depth, "value", 0)
+        self._depth.value = depth + 1
+        if depth == 0:
+            self._contexts = (warnings.catch_warnings(), np.errstate(all="ignore"))
+            for context in self._contexts:
+                context.__enter__()
+            warnings.simplefilter("ignore")
+        return self
+
+    def __exit__(self, *exc):
+        self._depth.value -= 1
+        for context in reversed(getattr(self, "_contexts", ())):
+            context.__exit__(*exc)
+        return False
