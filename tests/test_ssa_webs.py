@@ -44,3 +44,31 @@ def test_a_new_value_starts_a_web_of_its_own():
     (z,) = _assignments(fn_ir, "z")
     (y, *_) = _assignments(fn_ir, "y")
     assert ssa.web(z) is not ssa.web(y)
+
+
+def test_parameters_of_one_name_are_one_object():
+    """The analyses key their tables by values; parameters, asked for by name everywhere,
+    are one object per name, so that they hash and compare as fast as statements do, and
+    copies keep being that object."""
+    import copy
+    import pickle
+    import threading
+
+    from srcdiff.ir.ssa import Param
+
+    made = []
+    barrier = threading.Barrier(4)
+
+    def make():
+        barrier.wait()
+        made.append(Param("interned_in_threads"))
+    threads = [threading.Thread(target=make) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    first = made[0]
+    assert all(p is first for p in made) and Param("interned_in_threads") is first
+    assert copy.deepcopy(first) is first and pickle.loads(pickle.dumps(first)) is first
+    assert Param("a") == Param("a") and Param("a") != Param("b")
+    assert {Param("a"): 1}[Param("a")] == 1

@@ -17,12 +17,26 @@ from .records import Record
 
 
 class Param(Record):
+    """A parameter's value on entry. Parameters of one name are one object, so that they
+    compare and hash by identity, in C: the analyses key dictionaries by values, and
+    parameters are asked for by name everywhere."""
+
     fields = ("name",)
-    compared = ("name",)
-    hashable = True
+    _interned = {}
+
+    def __new__(cls, name):
+        known = cls._interned.get(name)
+        if known is None:
+            made = super().__new__(cls)
+            made.name = name
+            known = cls._interned.setdefault(name, made)  # atomic: one object per name
+        return known
 
     def __init__(self, name):
-        self.name = name
+        pass
+
+    def __reduce__(self):
+        return Param, (self.name,)
 
 
 class _Undefined:

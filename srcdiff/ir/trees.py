@@ -67,15 +67,17 @@ def to_gast(node):
 
 
 def to_stdlib(node, swap=None, line=None):
-    """The standard library's tree for a gast tree of output code. ``swap(node)`` may give
-    the standard library's node to use in the place of ``node`` and its subtree (it may
-    build it with :func:`converted_fields`). Each node keeps the location of the node it
-    converts, or, given a ``line``, is placed at its start (as printed code is compiled)."""
-    if swap is not None:
+    """The standard library's tree for a gast tree of output code. ``swap(node)``, asked
+    about names, attributes and nodes that carry a symbolic reference, may give the standard
+    library's node to use in the place of ``node`` and its subtree (it may build it with
+    :func:`converted_fields`). Each node keeps the location of the node it converts, or,
+    given a ``line``, is placed at its start (as printed code is compiled)."""
+    kind = type(node)
+    if swap is not None and (kind is gast.Name or kind is gast.Attribute
+                             or "srcdiff_ref" in node.__dict__):
         replaced = swap(node)
         if replaced is not None:
             return replaced
-    kind = type(node)
     if kind is gast.Name:
         new = ast.Name(node.id, _TO_STDLIB_CONTEXTS[type(node.ctx)])
         return _located_like(new, node) if line is None else at_line(new, line)

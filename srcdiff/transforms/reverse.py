@@ -113,8 +113,10 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
     def _variable_of(self, target):
         """The variable a target names, (kind, name) as the code will print it; a
         variable the tapes name is a name already."""
-        kind, key = target
-        return kind, self.plan.names.get(key, key) if not isinstance(key, tuple) else key
+        key = target[1]
+        if type(key) is tuple:
+            return target
+        return target[0], self.plan.names.get(key, key)
 
     # names and kinds
 

@@ -158,7 +158,7 @@ def adjoint_copies(lines, name_of, temporary):
         renamed[line.target] = source
         return True
     _drop_lines(lines, uses, goes)
-    _rename(lines, renamed, name_of)
+    _renamed_refs(uses.all_ref_nodes(), renamed)
 
 
 def _drop_lines(block, uses, goes):
@@ -262,8 +262,10 @@ class _Uses:
 
     def __init__(self, lines, name_of):
         self.name_of = name_of
+        self.names = {}  # reference -> name_of(reference), asked again and again
         self.found = {}
         self.direct = {}
+        self.refs = {}  # id(line) -> the nodes of its own expressions that hold a reference
         self.place = {}  # id(line) -> (the block holding it, the line holding that block)
         self.by_name = collections.defaultdict(list)
         self.order = {}  # id(line) -> its rank in the order lines are written out
@@ -271,23 +273,35 @@ class _Uses:
 
     def _index(self, block, parent):
         for line in block:
-            self.place[id(line)] = (block, parent)
-            self.order[id(line)] = len(self.order)
-            reads = self.direct[id(line)] = self._direct_reads(line)
+            key = id(line)
+            self.place[key] = (block, parent)
+            self.order[key] = len(self.order)
+            reads = self.direct[key] = self._direct_reads(line)
             for name in reads:
                 self.by_name[name].append(line)
-            for nested in ("body", "orelse"):
-                inner = getattr(line, nested, None)
-                if isinstance(inner, list):
-                    self._index(inner, line)
+            values = line.__dict__
+            if "body" in values:
+                self._index(values["body"], line)
+                if "orelse" in values:
+                    self._index(values["orelse"], line)
 
     def _direct_reads(self, line):
-        reads = collections.Counter()
-        for value in vars(line).values():
-            if isinstance(value, gast.AST):
-                reads.update(self.name_of(ref) for node in code.ref_nodes(value)
-                             if (ref := node.srcdiff_ref)[0] != OBJ)
+        """The number of times ``line``'s own expressions read each variable."""
+        nodes = self.refs[id(line)] = [node for value in line.__dict__.values()
+                                       if isinstance(value, gast.AST)
+                                       for node in code.ref_nodes(value)]
+        reads, names = {}, self.names
+        for node in nodes:
+            ref = node.srcdiff_ref
+            if ref[0] != OBJ:
+                name = names.get(ref)
+                if name is None:
+                    name = names[ref] = self.name_of(ref)
+                reads[name] = reads.get(name, 0) + 1
         return reads
+
+    def all_ref_nodes(self):
+        return [node for nodes in self.refs.values() for node in nodes]
 
     def total(self, name):
         return sum(self.direct[id(line)][name] for line in self.by_name[name])
@@ -348,15 +362,18 @@ def _counts(lines, name_of):
     return counts
 
 
-def _rename(lines, renamed, name_of):
+def _rename(lines, renamed):
     if renamed:
-        for line in _walked(lines):
-            for value in vars(line).values():
-                if isinstance(value, gast.AST):
-                    for node in code.ref_nodes(value):
-                        ref = node.srcdiff_ref
-                        if ref in renamed:
-                            node.srcdiff_ref = renamed[ref]
+        _renamed_refs([node for line in _walked(lines) for value in vars(line).values()
+                       if isinstance(value, gast.AST) for node in code.ref_nodes(value)],
+                      renamed)
+
+
+def _renamed_refs(nodes, renamed):
+    for node in nodes:
+        ref = node.srcdiff_ref
+        if ref in renamed:
+            node.srcdiff_ref = renamed[ref]
 
 
 def _copies_read_through(lines, candidates, given, name_of, targets, sources):
@@ -371,7 +388,7 @@ def _copies_read_through(lines, candidates, given, name_of, targets, sources):
         if counts.get(name_of(line.target)) == 1 and counts.get(name_of(source), 0) == expected:
             renamed[line.target] = source
             lines.remove(line)
-    _rename(lines, renamed, name_of)
+    _rename(lines, renamed)
 
 
 def _walked(lines):
