@@ -132,3 +132,35 @@ def test_same_trees_compare_fields_values_and_references():
                                                                             ("def", 2)]))
     assert not trees.same(expr("g * r", [("adj", 1), ("def", 2)]),
                           expr("g * r", [("adj", 1), ("def", 3)]))
+
+
+def test_stored_names_and_spelled_names_come_from_one_walk():
+    """``syntax.stored_names`` finds what a function assigns (not what functions nested in
+    it assign, only their names) and, on the way, every name it spells."""
+    from srcdiff.frontend import syntax
+    from srcdiff.ir import names
+
+    def reference_stored(node):
+        found = set()
+
+        def visit(n, top):
+            if not top and isinstance(n, (gast.FunctionDef, gast.Lambda)):
+                if isinstance(n, gast.FunctionDef):
+                    found.add(n.name)
+                return
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                found.add(n.id)
+            for child in gast.iter_child_nodes(n):
+                visit(child, False)
+        visit(node, True)
+        return found
+
+    checked = 0
+    for path in _python_files():
+        for node in gast.walk(gast.ast_to_gast(ast.parse(path.read_text()))):
+            if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+                spelled = frozenset(n.id for n in gast.walk(node) if isinstance(n, gast.Name))
+                assert syntax.stored_names(node) == reference_stored(node)
+                assert names.spelled_in(node) == spelled
+                checked += 1
+    assert checked > 100

@@ -483,7 +483,7 @@ def prepared_for_compiling(stmt, references, placeholder):
 
     def place(node):
         fields = node.__dict__
-        for name in node._fields:
+        for name in trees.child_fields(type(node)):
             value = fields.get(name)
             if type(value) is list:
                 for k, item in enumerate(value):
@@ -493,7 +493,7 @@ def prepared_for_compiling(stmt, references, placeholder):
                             place(item)
                         else:
                             value[k] = constant(obj, item)
-            elif isinstance(value, ast.AST) and not isinstance(value, _CONTEXT_TYPES):
+            elif isinstance(value, ast.AST):
                 obj = references.get(id(value), _KEPT)
                 if obj is _KEPT:
                     place(value)
@@ -512,4 +512,3 @@ def _at(node, lineno):
 _KEPT = object()
 _LOAD, _STORE = ast.Load(), ast.Store()
 _CONTEXTS = {gast.Load: _LOAD, gast.Store: _STORE, gast.Del: ast.Del()}
-_CONTEXT_TYPES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)

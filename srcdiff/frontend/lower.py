@@ -57,9 +57,9 @@ class _Lowerer(BindingLowering, ExpressionLowering, CallLowering, NestedLowering
         self.body = []
         self.name = node.name if isinstance(node, gast.FunctionDef) else "f"
         self.params = self._params(node.args)
-        self.used = set(names.spelled_in(node))
-        self.used |= {p.name for p in self.params} | {self.name}
         self.locals = {p.name for p in self.params} | syntax.stored_names(node)
+        self.used = set(names.spelled_in(node))  # found by the same walk
+        self.used |= {p.name for p in self.params} | {self.name}
         self.bindings = Bindings(p.name for p in self.params)
         self.flagged = set(flagged)
         self.flags = {}

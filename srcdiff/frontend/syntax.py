@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gast
 
-from ..ir import trees
+from ..ir import names, trees
 
 SUPPORTED = "see the table of what is supported in srcdiff's README"
 
@@ -89,18 +89,24 @@ def is_docstring(stmt):
 
 def stored_names(node):
     """Names a function assigns, not counting those of functions nested in it."""
-    names = set()
-    stack = trees.children(node)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (gast.FunctionDef, gast.Lambda)):
-            if isinstance(n, gast.FunctionDef):
-                names.add(n.name)
+    stored, spelled = set(), set()
+    outer, nested = trees.children(node), []  # the nodes outside nested functions, inside
+    while outer or nested:
+        inside = not outer
+        n = nested.pop() if inside else outer.pop()
+        kind = type(n)
+        if kind is gast.Name:
+            spelled.add(n.id)
+            if not inside and isinstance(n.ctx, gast.Store):
+                stored.add(n.id)
+        elif not inside and (kind is gast.FunctionDef or kind is gast.Lambda):
+            if kind is gast.FunctionDef:
+                stored.add(n.name)
+            nested += trees.children(n)
             continue
-        if type(n) is gast.Name and isinstance(n.ctx, gast.Store):
-            names.add(n.id)
-        stack += trees.children(n)
-    return names
+        (nested if inside else outer).extend(trees.children(n))
+    names.spelled_in(node, spelled)  # the same walk finds them
+    return stored
 
 
 def assigned_in(statements):

@@ -23,13 +23,15 @@ TAPE = "_tape"
 NEW = "_new"
 
 
-def spelled_in(node):
+def spelled_in(node, walked=None):
     """Every identifier a source tree spells, read or written: the names generated code
     must not take. Found once per tree and kept on it, as the frontend, the tape and the
-    emitter all ask for the function's."""
+    emitter all ask for the function's (``walked``: they, where a caller walked the tree
+    for its own ends already)."""
     found = node.__dict__.get("_srcdiff_spelled")
     if found is None:
-        found = node._srcdiff_spelled = frozenset(n.id for n in trees.names(node))
+        found = node._srcdiff_spelled = frozenset(
+            walked if walked is not None else (n.id for n in trees.names(node)))
     return found
 
 

@@ -167,12 +167,18 @@ def children(node):
     return found
 
 
-def _add_children(node, found):
-    kind = type(node)
+def child_fields(kind):
+    """The fields of a node class that may hold subtrees other than contexts and
+    operators."""
     fields = _CHILD_FIELDS.get(kind)
     if fields is None:
         fields = _CHILD_FIELDS[kind] = tuple(
             name for name in kind._fields if name not in _LEAF_FIELDS)
+    return fields
+
+
+def _add_children(node, found):
+    fields = _CHILD_FIELDS.get(type(node)) or child_fields(type(node))
     values = node.__dict__
     for name in fields:
         value = values.get(name)
