@@ -45,17 +45,27 @@ def is_const(node, *values):
 
 
 def clone(node):
-    """Deep copy of a gast tree that shares (does not copy) the symbolic references. A
-    node's fields, location and reference all live in its ``__dict__``."""
+    """Deep copy of a gast tree that shares (does not copy) the symbolic references, and
+    the contexts and operators (``Load``, ``Add``), which carry nothing and are never
+    changed. A node's fields, location and reference all live in its ``__dict__``."""
     kind = type(node)
     if kind is list:
         return [clone(n) for n in node]
-    if not isinstance(node, gast.AST):
+    if not isinstance(node, gast.AST) or kind in _SHARED:
         return node
     copied = kind.__new__(kind)
-    copied.__dict__.update({name: clone(value) if isinstance(value, (list, gast.AST)) else value
-                            for name, value in node.__dict__.items()})
+    fields = copied.__dict__
+    for name, value in node.__dict__.items():
+        if type(value) is list:
+            value = [clone(v) for v in value]
+        elif isinstance(value, gast.AST) and type(value) not in _SHARED:
+            value = clone(value)
+        fields[name] = value
     return copied
+
+
+_SHARED = frozenset(kind for kind in vars(gast).values() if isinstance(kind, type) and issubclass(
+    kind, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)))
 
 
 def copy_of(node):
