@@ -76,6 +76,8 @@ def copy_of(node):
 
 def ref_nodes(tree):
     """The nodes of a tree that carry a symbolic reference."""
+    if type(tree) is gast.Name:  # most operands and many adjoints
+        return [tree] if "srcdiff_ref" in tree.__dict__ else []
     return [n for n in trees.nodes(tree) if "srcdiff_ref" in n.__dict__]
 
 

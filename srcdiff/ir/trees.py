@@ -152,11 +152,21 @@ def nodes(tree):
     and the tidy passes look at every output line."""
     found = []
     stack = [tree]
-    pop, add = stack.pop, found.append
+    pop, push, add = stack.pop, stack.append, found.append
     while stack:
         node = pop()
         add(node)
-        _add_children(node, stack)
+        values = node.__dict__
+        for name in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+            value = values.get(name)
+            if value is None:
+                continue
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _ANY_AST):
+                        push(item)
+            elif isinstance(value, _ANY_AST):
+                push(value)
     return found
 
 

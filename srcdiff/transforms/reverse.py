@@ -105,7 +105,8 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
             return is_temporary(self._variable_of(target)[1], user_names)
         tidy.adjoint_copies(body, self._variable_of, temporary)
         tidy.folded_factors(body, self._variable_of, temporary, self.scalar)
-        tidy.unit_copies(body, self._float_array)
+        if any(aval.kind == ARRAY for aval in self.web_avals.values()):
+            tidy.unit_copies(body, self._float_array)
         tidy.unneeded_tapes(body, self._variable_of)
         out.body = tidy.unneeded_inits(body, self._variable_of)
         return out

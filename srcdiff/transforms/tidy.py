@@ -477,6 +477,8 @@ def unneeded_inits(lines, name_of):
     path may read before assigning it (a tape push of its old value, a zero made from it
     after a loop that ran no iteration); where every read finds the variable assigned on
     every path, it goes. ``name_of`` gives the variable of a ``(kind, key)`` target."""
+    if not any(isinstance(line, code.Init) for line in lines):
+        return lines
     early = set()
     _assigned_after([line for line in lines if not isinstance(line, code.Init)], set(), early,
                     name_of)
