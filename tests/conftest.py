@@ -21,3 +21,11 @@ def module_from(tmp_path):
         spec.loader.exec_module(module)
         return module
     return load
+
+
+def pytest_configure(config):
+    """Every statement srcdiff prints in the tests is also printed by ``ast.unparse``, and
+    the two texts must agree (see :mod:`srcdiff.backend.unparse`)."""
+    from srcdiff.backend import unparse
+
+    unparse.CHECK = True

@@ -27,6 +27,7 @@ from ..ir.code import ADJ, DEF, OBJ, TAN
 from ..ir.records import Record
 from ..primitives.indexing import ADD_AT, index_value
 from .arrays import NUMPY
+from .unparse import unparse
 
 INDENT = "    "
 _CANONICAL = {math: ("math", "import math"), np: ("np", "import numpy as np")}
@@ -444,8 +445,8 @@ def _unparsed(converted):
         converted.lineno = 0  # the unparser looks for type comments by line
     if isinstance(converted, ast.Return) and isinstance(converted.value, ast.Tuple) and (
             len(converted.value.elts) > 1):
-        return "return " + ", ".join(ast.unparse(e) for e in converted.value.elts)
-    return ast.unparse(converted).strip()
+        return "return " + ", ".join(unparse(e) for e in converted.value.elts)
+    return unparse(converted).strip()
 
 
 def _module_ref(node):

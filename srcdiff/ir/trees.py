@@ -19,7 +19,13 @@ import gast
 
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 _TO_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
-_TO_STDLIB_CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}
+_STDLIB_LEAVES = {
+    kind: getattr(ast, kind.__name__)() for kind in vars(gast).values()
+    if isinstance(kind, type) and issubclass(kind, (
+        gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop))
+    and hasattr(ast, kind.__name__) and kind is not getattr(ast, kind.__name__)}
+"""The standard library's contexts and operators, one node of each, as its own parser
+shares them: they carry nothing."""
 _TYPE_PARAMETERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 """Nodes whose ``type_params`` gast gives as ``[]`` where Python (before 3.12) has none."""
 _ANY_AST = (ast.AST, gast.AST)
@@ -73,16 +79,17 @@ def to_stdlib(node, swap=None, line=None):
     :func:`converted_fields`). Each node keeps the location of the node it converts, or,
     given a ``line``, is placed at its start (as printed code is compiled)."""
     kind = type(node)
+    leaf = _STDLIB_LEAVES.get(kind)
+    if leaf is not None:
+        return leaf
     if swap is not None and (kind is gast.Name or kind is gast.Attribute
                              or "srcdiff_ref" in node.__dict__):
         replaced = swap(node)
         if replaced is not None:
             return replaced
     if kind is gast.Name:
-        new = ast.Name(node.id, _TO_STDLIB_CONTEXTS[type(node.ctx)])
+        new = ast.Name(node.id, _STDLIB_LEAVES[type(node.ctx)])
         return _located_like(new, node) if line is None else at_line(new, line)
-    if kind in _TO_STDLIB_CONTEXTS:
-        return _TO_STDLIB_CONTEXTS[kind]
     return converted_fields(node, swap, line)
 
 
@@ -96,12 +103,13 @@ def converted_fields(node, swap=None, line=None):
     new = target.__new__(target)
     values = new.__dict__
     given = node.__dict__
+    leaves = _STDLIB_LEAVES
     for name in target._fields:
         value = given.get(name)
         if type(value) is list:
             value = [to_stdlib(v, swap, line) if isinstance(v, gast.AST) else v for v in value]
         elif isinstance(value, gast.AST):
-            value = to_stdlib(value, swap, line)
+            value = leaves.get(type(value)) or to_stdlib(value, swap, line)
         values[name] = value
     if line is None:
         return _located_like(new, node)

@@ -26,8 +26,10 @@ import srcdiff
 from fuzzing.finite_differences import WHOLE, Probe, largest_intermediate, probe, traced_path
 from fuzzing.forward import check_forward
 from fuzzing.values import leaves, literal, nudged, rebuild, replaced, same_value, to_float64
+from srcdiff.backend import unparse
 
 INTERNAL_REPRS = ("AVal(", "<function", "object at 0x", "Traceback")
+unparse.CHECK = True  # every printed statement agrees with ast.unparse, or fails as internal
 
 
 class Discard(Exception):
