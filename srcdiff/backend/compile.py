@@ -15,6 +15,7 @@ import linecache
 import types
 import warnings
 
+from ..ir import trees
 from ..ir.code import ADJOINTS
 from . import emit, failures
 
@@ -75,10 +76,8 @@ class Compiled:
         """``try: body`` with a handler that raises ``site.explain(error)`` for arithmetic
         errors (see :mod:`srcdiff.backend.failures`); the handler sits on the ``def`` line."""
         def located(node):
-            for sub in ast.walk(node):
-                if "lineno" in sub._attributes:
-                    sub.lineno = sub.end_lineno = line
-                    sub.col_offset = sub.end_col_offset = 0
+            for sub in trees.nodes(node):
+                trees.at_line(sub, line)
             return node
         caught = ast.Constant(self.placeholder(failures.CAUGHT))
         explain = ast.Attribute(value=ast.Constant(self.placeholder(site)), attr="explain",

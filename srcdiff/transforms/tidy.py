@@ -358,7 +358,8 @@ def _counts(lines, name_of):
     counts = {}
     for line in _walked(lines):
         for target in _targets(line):
-            counts[name_of(target)] = counts.get(name_of(target), 0) + 1
+            name = name_of(target)
+            counts[name] = counts.get(name, 0) + 1
     return counts
 
 
