@@ -238,6 +238,8 @@ def write(w):
     if op == "/=":
         text = f"(2.0 + np.cos({value.text}))"
     w.line(f"{name}[{part}] {op} {text}")
+    if w.aliasing and _reads_shared_memory(w, name, text):
+        w.may_refuse = True  # srcdiff refuses a store of a value that may share the array
     _written(w, name)
     return True
 
@@ -309,7 +311,17 @@ def write_into(w, name):
     op = w.c.weighted(OPERATORS[:4])
     value = w.expr(Arr(shape[1:]) if len(shape) > 1 and w.c.chance(0.5) else FLOAT, 1)
     w.line(f"{name}[{index}] {op} {value.text}")
+    if w.aliasing and _reads_shared_memory(w, name, value.text):
+        w.may_refuse = True  # srcdiff refuses a store of a value that may share the array
     _written(w, name)
+
+
+def _reads_shared_memory(w, name, text):
+    """Whether ``text`` reads a name sharing ``name``'s memory (``y[2] = c[:, -1]`` where
+    ``c = y.T``), which the store's own text does not show."""
+    bases = w.scope[name].bases
+    return any(var.bases & bases and re.search(rf"\b{re.escape(other)}\b", text)
+               for other, var in w.scope.vars.items())
 
 
 def _written(w, name):
