@@ -287,3 +287,40 @@ def test_a_tuple_of_one_gradient_prints_as_a_tuple():
     exec(compile(text, "<printed>", "exec"), namespace)
     assert namespace["_product_grad"](2.0, 3.0) == srcdiff.gradient(_product, wrt=(0,))(
         2.0, 3.0) == (3.0,)
+
+
+def test_parameters_from_the_code_object_are_the_signature_s():
+    """Parameters are read from a plain function's code object, as ``inspect.signature``
+    reads them; a function that names another signature (``functools.wraps``,
+    ``__signature__``) is read through ``inspect``."""
+    import functools
+    import inspect
+
+    from srcdiff.driver import dispatch
+
+    def plain(a, b=1.0):
+        return a
+
+    def mixed(a, /, b, *, c, d=2.0):
+        z = a * b
+        return z
+
+    def wrapper(*args, **kwargs):
+        return plain(*args, **kwargs)
+    wrapped = functools.wraps(plain)(wrapper)
+
+    def signed(x, y):
+        return x
+    signed.__signature__ = inspect.Signature([inspect.Parameter(
+        "x", inspect.Parameter.KEYWORD_ONLY)])
+
+    kinds = {inspect.Parameter.POSITIONAL_ONLY: "positional_only",
+             inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional",
+             inspect.Parameter.KEYWORD_ONLY: "keyword_only"}
+    for fn in (plain, mixed, lambda u, *, v: u, wrapped, signed):
+        expected = [(p.name, kinds[p.kind]) for p in inspect.signature(fn).parameters.values()]
+        assert [(p.name, p.kind) for p in dispatch.parameters(fn)] == expected
+    assert dispatch._code_parameters(wrapped) is None
+    assert dispatch._code_parameters(signed) is None
+    assert [p.kind for p in dispatch._code_parameters(mixed)] == [
+        "positional_only", "positional", "keyword_only", "keyword_only"]
