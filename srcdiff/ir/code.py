@@ -64,8 +64,7 @@ def clone(node):
     return copied
 
 
-_SHARED = frozenset(kind for kind in vars(gast).values() if isinstance(kind, type) and issubclass(
-    kind, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)))
+_SHARED = trees.LEAF_CLASSES
 
 
 def copy_of(node):

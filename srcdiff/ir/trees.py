@@ -19,13 +19,13 @@ import gast
 
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 _TO_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
-_STDLIB_LEAVES = {
-    kind: getattr(ast, kind.__name__)() for kind in vars(gast).values()
-    if isinstance(kind, type) and issubclass(kind, (
-        gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop))
-    and hasattr(ast, kind.__name__) and kind is not getattr(ast, kind.__name__)}
+LEAF_CLASSES = frozenset(kind for kind in vars(gast).values() if isinstance(kind, type) and (
+    issubclass(kind, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop))))
+"""gast's contexts and operators (``Load``, ``Add``): nodes that carry nothing."""
+_STDLIB_LEAVES = {kind: getattr(ast, kind.__name__)() for kind in LEAF_CLASSES
+                  if kind is not getattr(ast, kind.__name__, kind)}
 """The standard library's contexts and operators, one node of each, as its own parser
-shares them: they carry nothing."""
+shares them."""
 _TYPE_PARAMETERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 """Nodes whose ``type_params`` gast gives as ``[]`` where Python (before 3.12) has none."""
 _ANY_AST = (ast.AST, gast.AST)
