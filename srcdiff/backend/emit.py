@@ -240,13 +240,15 @@ class _Printer:
             return self.simple(ast.Return(value=self.expr(line.value)), depth)
         if isinstance(line, (code.Push, code.Pop, code.TapeInit, code.Init)):
             return self.simple(self.converted(self.tape(line)), depth)
+        value = self.converted(line.value)  # the targets are made as they are compiled
+        at = self.converting_line
         if isinstance(line.target[0], tuple):
-            targets = [_store(self.target_name(t)) for t in line.target]
-            target = gast.Tuple(elts=targets, ctx=gast.Store())
+            target = ast.Tuple(elts=[trees.at_line(ast.Name(self.target_name(t), _STORE), at)
+                                     for t in line.target], ctx=_STORE)
         else:
-            target = _store(self.target_name(line.target))
-        stmt = self.converted(gast.Assign(targets=[target], value=line.value, type_comment=None))
-        if _self_assignment(stmt):
+            target = ast.Name(self.target_name(line.target), _STORE)
+        stmt = ast.Assign(targets=[trees.at_line(target, at)], value=value, type_comment=None)
+        if _self_assignment(trees.at_line(stmt, at)):
             return None
         return self.simple(stmt, depth)
 
