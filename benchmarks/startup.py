@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import re
 import shutil
 import statistics
@@ -149,10 +150,13 @@ def instructions(module_file):
     env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # Without address randomization: orders keyed by ``id`` then repeat from run to run.
+    fixed = ["setarch", platform.machine(), "-R"] if shutil.which("setarch") else []
     for step, code in STEPS.items():
         program = COUNTED.format(root=str(ROOT), module_dir=str(module_file.parent),
                                  module_name=module_file.stem, step=code)
-        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+        done = subprocess.run(fixed + ["valgrind", "--tool=callgrind",
+                               "--callgrind-out-file=/dev/null",
                                sys.executable, "-c", program], capture_output=True, text=True,
                               cwd=ROOT, timeout=1200, env=env)
         found = re.search(r"Collected : (\d+)", done.stderr)
