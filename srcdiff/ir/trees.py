@@ -165,7 +165,8 @@ def nodes(tree):
         node = pop()
         add(node)
         values = node.__dict__
-        for name in _CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+        fields = _CHILD_FIELDS.get(type(node))
+        for name in fields if fields is not None else child_fields(type(node)):
             value = values.get(name)
             if value is None:
                 continue
@@ -196,7 +197,9 @@ def child_fields(kind):
 
 
 def _add_children(node, found):
-    fields = _CHILD_FIELDS.get(type(node)) or child_fields(type(node))
+    fields = _CHILD_FIELDS.get(type(node))
+    if fields is None:
+        fields = child_fields(type(node))
     values = node.__dict__
     for name in fields:
         value = values.get(name)
