@@ -1,7 +1,8 @@
 """Stage 6: name every value and print the derivative as Python source with comments.
 
 Neither ``ast.unparse`` nor astor prints comments, so the function is printed statement by
-statement: each statement through ``gast.unparse``, comments and indentation by this module.
+statement: each statement through :mod:`srcdiff.backend.unparse` (``ast.unparse``'s text),
+comments and indentation by this module.
 The same pass builds the AST that :mod:`srcdiff.backend.compile` compiles, with every
 statement on the line it has in the printed text, so tracebacks point at the lines a user
 reads.

@@ -21,6 +21,7 @@ import gast
 from ..backend import emit
 from ..backend.arrays import NUMPY
 from ..backend.compile import Compiled, filename_for, remember_text
+from ..backend.unparse import unparse
 from ..errors import SrcdiffError
 from ..frontend import callees, lower, parse
 from ..frontend.scope import RuntimeScope
@@ -438,7 +439,7 @@ def _trampoline(fn_ir, name, dispatch, extra=()):
         statement = ast.Return(value=call)
         for node in ast.walk(statement):
             trees.at_line(node, 2)
-        body = f"):\n    {ast.unparse(statement)}\n"
+        body = f"):\n    {unparse(statement)}\n"
         emitted = emit.Emitted("trampoline", f"def trampoline({signature}{body}", [],
                                [statement], {id(call.func): _DISPATCH},
                                list(params) + [_Param(n, "positional") for n in extra], 1)
