@@ -226,9 +226,11 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
             contributions = stmt.value.rule.adjoint(self, stmt, g, state, lines)
         own = contributions.pop(web, [])
         old = [e for exprs in contributions.values() for e in exprs] + own
-        reads_old = any(code.refs(expression_of(e), "old") for e in old)
-        early = next((k for k, line in enumerate(lines) if _reads_old(line)), None)
-        if pushed and (reads_old or early is not None):
+        early = None  # an old value is given back only where it was pushed
+        if pushed:
+            early = next((k for k, line in enumerate(lines) if _reads_old(line)), None)
+        if pushed and (early is not None or any(code.refs(expression_of(e), "old")
+                                                for e in old)):
             # The adjoints read the value this assignment overwrote (``y = step(y, x)``
             # hands the old ``y`` to ``step_vjp``): give it back before the first such read.
             # Where they read the new value too (``y = y / t``: ``t`` gets ``-g * y / t``
