@@ -248,8 +248,9 @@ class _Printer:
                                      for t in line.target], ctx=_STORE)
         else:
             target = ast.Name(self.target_name(line.target), _STORE)
-        stmt = ast.Assign(targets=[trees.at_line(target, at)], value=value, type_comment=None)
-        if _self_assignment(trees.at_line(stmt, at)):
+        stmt = trees.at_line(ast.Assign(targets=[trees.at_line(target, at)], value=value,
+                                        type_comment=None), at)
+        if _self_assignment(stmt):
             return None
         return self.simple(stmt, depth)
 

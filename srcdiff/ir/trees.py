@@ -2,11 +2,15 @@
 
 A differentiated function, rule templates, operands spelled in the source (``math.pi``) and
 callee spellings are converted to gast each time a derivative first needs them; output
-statements, built with gast, are converted back to be printed (``ast.unparse``) and
-compiled. gast's own converters go through a generic visitor, which costs more than
-parsing; a direct conversion does the same two to three times as fast;
-``to_stdlib`` also takes a ``swap`` hook that replaces nodes as it goes (the emitter spells
-symbolic names with it) instead of copying the tree first.
+statements, built with gast, are converted back to be printed and compiled. gast's own
+converters go through a generic visitor, which costs more than parsing; a direct conversion
+does the same two to three times as fast; ``to_stdlib`` also takes a ``swap`` hook that
+replaces nodes as it goes (the emitter spells symbolic names with it) instead of copying
+the tree first, and places each node on the line it will be printed on.
+
+The walks the passes share live here too: :func:`walk` (every node, as ``ast.walk`` gives
+them) and :func:`nodes` (every node but contexts and operators, as a list: what the passes
+that look for names and references need, at a third of the cost).
 """
 
 from __future__ import annotations
@@ -111,12 +115,7 @@ def converted_fields(node, swap=None, line=None):
         elif isinstance(value, gast.AST):
             value = leaves.get(type(value)) or to_stdlib(value, swap, line)
         values[name] = value
-    if line is None:
-        return _located_like(new, node)
-    if "lineno" in target._attributes:
-        values["lineno"] = values["end_lineno"] = line
-        values["col_offset"] = values["end_col_offset"] = 0
-    return new
+    return _located_like(new, node) if line is None else at_line(new, line)
 
 
 def at_line(node, line):
