@@ -269,3 +269,12 @@ def test_a_store_through_an_alias_of_the_target_may_be_refused():
     assert "y8[2] = c12[:, -1]" in program.text
     assert any(fragment in "writes into an array a value that shares memory with it"
                for fragment in program.may_refuse)
+
+
+def test_a_helper_that_stores_a_view_of_itself_may_be_refused():
+    """Language program 2700683 calls a helper that stores ``a0[:, 1]`` into ``a0[1]``: the
+    refusal of that store is allowed, as it is in the function itself."""
+    program = program_for("language", 2700683)
+    assert "    a0[1] = a0[:, 1]" in program.text
+    assert any(fragment in "writes into an array a value that shares memory with it"
+               for fragment in program.may_refuse)

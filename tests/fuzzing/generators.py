@@ -223,7 +223,7 @@ def generate(name, c):
     may_refuse = ()
     if profile.aliasing and (writer.may_refuse or stale_reads(lines, writer.stale_after)):
         may_refuse = REFUSAL_FRAGMENTS
-    if any(_stores_a_view_of_itself(line) for line in lines):
+    if any(_stores_a_view_of_itself(line) for line in text.splitlines()):  # helpers too
         may_refuse = may_refuse + (OVERLAP_FRAGMENT,)
     return Program(name, text, names, tuple(p[2] for p in params), wrt, wrt_names,
                    may_refuse, [n for n, _ in module.constants])
