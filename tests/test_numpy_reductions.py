@@ -239,3 +239,23 @@ def test_keepdims_adjoint_is_not_filled_out(module_from):
         """)
     text = srcdiff.source(mod.f, args=(X, W))
     assert "full_like" not in text
+
+
+@pytest.mark.parametrize("into_int", [True, False])
+def test_a_whole_array_count_has_the_kind_numpy_gives_it(monkeypatch, into_int):
+    """``np.count_nonzero(a)`` is a Python int before NumPy 2.3 (srcdiff's minimum is 2.2)
+    and an ``np.intp`` after: the rule's abstract value follows the NumPy that runs, so
+    that the code around a count is specialized on the type it will see. With ``axis``
+    given, or ``keepdims``, every version gives a NumPy value."""
+    from srcdiff.ir import avals
+    from srcdiff.ir import nodes as ir
+    from srcdiff.primitives import REGISTRY, creation
+
+    monkeypatch.setattr(creation, "_counts_into_int", lambda: into_int)
+    (rule,) = REGISTRY.lookup(np.count_nonzero)
+    array = avals.AVal(avals.ARRAY, np.dtype(np.float64), (2, 3))
+    whole = rule.shape({"a": array}, {"a": ir.Var("x")})
+    along = rule.shape({"a": array}, {"a": ir.Var("x"), "axis": ir.Const(0, "0")})
+    assert (whole.kind, whole.dtype) == ((avals.PY, int) if into_int else
+                                         (avals.NP, np.dtype(np.intp)))
+    assert along.kind == avals.ARRAY and along.shape == (3,)

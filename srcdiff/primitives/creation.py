@@ -5,11 +5,13 @@ value, ``np.linspace``'s endpoints, ``np.arange``'s start and step) that argumen
 adjoint. Result shapes come from constant arguments.
 """
 
+import functools
 import math
 
 import numpy as np
 
 from ..ir import nodes as ir
+from ..ir.avals import NP, PY, AVal
 from . import results as R
 from .families import zero_derivative
 from .registry import GENERAL, HOLOMORPHIC, AppliedText, declare, tangent_form
@@ -162,7 +164,28 @@ for _fn in (np.argmax, np.argmin):
     _inactive(_fn, "a, axis=None, *, keepdims=False", R.reduced("a"), INDEX)
 for _fn in (np.all, np.any):
     _inactive(_fn, "a, axis=None, *, keepdims=False", R.reduced("a"), R.fixed(bool))
-_inactive(np.count_nonzero, "a, axis=None, *, keepdims=False", R.reduced("a"), INDEX)
+_counted = R.result(R.reduced("a"), INDEX)
+
+
+def _nonzero_count(avals, bound):
+    """NumPy before 2.3 counts a whole array (``axis=None``) into a Python int, later
+    versions into ``np.intp``: the kind follows the NumPy that runs."""
+    found = _counted(avals, bound)
+    try:
+        whole = R.constant(bound, "axis", None) is None and not R.constant(
+            bound, "keepdims", False)
+    except R.NotConstant:
+        return found
+    return AVal(PY, int) if whole and found.kind == NP and _counts_into_int() else found
+
+
+@functools.cache
+def _counts_into_int():
+    return type(np.count_nonzero(np.zeros(1))) is int
+
+
+zero_derivative(np.count_nonzero, "a, axis=None, *, keepdims=False",
+                name=_name(np.count_nonzero), shape=_nonzero_count)
 
 
 def _argsort_dims(avals, bound):
