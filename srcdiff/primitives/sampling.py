@@ -50,6 +50,11 @@ class quietly:
             for context in self._contexts:
                 context.__enter__()
             warnings.simplefilter("ignore")
+            # NumPy before 2.3 still converts a one-element array to a Python scalar, with a
+            # warning (``math.sin(np.ones(1))``): a sample has one element, the real array
+            # more, and later NumPy refuses it, so the primitive does not apply.
+            warnings.filterwarnings("error", "Conversion of an array with ndim > 0",
+                                    DeprecationWarning)
         return self
 
     def __exit__(self, *exc):
