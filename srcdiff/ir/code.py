@@ -105,6 +105,20 @@ class Line(Record):
         super().__init_subclass__(**kwargs)
 
 
+def walk_lines(lines):
+    """The statements of a block and of the blocks inside them (``body``, ``orelse``),
+    each before those it holds."""
+    found = []
+    for line in lines:
+        found.append(line)
+        values = line.__dict__
+        if "body" in values:
+            found += walk_lines(values["body"])
+            if "orelse" in values:
+                found += walk_lines(values["orelse"])
+    return found
+
+
 def stamp(lines, role, origin):
     """Give the statements that have none (at any depth) this role (comments the role
     ``COMMENT``) and origin."""

@@ -159,22 +159,11 @@ def nodes(tree):
     and the tidy passes look at every output line."""
     found = []
     stack = [tree]
-    pop, push, add = stack.pop, stack.append, found.append
+    pop, add = stack.pop, found.append
     while stack:
         node = pop()
         add(node)
-        values = node.__dict__
-        fields = _CHILD_FIELDS.get(type(node))
-        for name in fields if fields is not None else child_fields(type(node)):
-            value = values.get(name)
-            if value is None:
-                continue
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, _ANY_AST):
-                        push(item)
-            elif isinstance(value, _ANY_AST):
-                push(value)
+        _add_children(node, stack)
     return found
 
 

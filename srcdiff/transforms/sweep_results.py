@@ -159,16 +159,7 @@ class Results:
 
 
 def _assignments(lines):
-    found = []
-    for line in lines:
-        if isinstance(line, code.Assign):
-            found.append(line)
-        values = line.__dict__
-        if "body" in values:
-            found += _assignments(values["body"])
-            if "orelse" in values:
-                found += _assignments(values["orelse"])
-    return found
+    return [line for line in code.walk_lines(lines) if isinstance(line, code.Assign)]
 
 
 def _needs_cast(aval):

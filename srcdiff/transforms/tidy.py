@@ -139,7 +139,8 @@ def adjoint_copies(lines, name_of, temporary):
     read only after the copy in its block (so in the same run of a loop's body), before the
     source is bound anew. Only the adjoints of temporaries go (``temporary(target)``):
     ``yhat_bar = t1`` stays, the δ of the seed's rule, named."""
-    if not any(_copy_source(line, (ADJ,), (ADJ, DEF), temporary) for line in _walked(lines)):
+    if not any(_copy_source(line, (ADJ,), (ADJ, DEF), temporary)
+               for line in code.walk_lines(lines)):
         return
     counts = _counts(lines, name_of)
     renamed = {}
@@ -183,7 +184,7 @@ def folded_factors(lines, name_of, temporary, is_scalar):
     constant (``t6_bar = 2.0 * t8_bar * t6``): the factor goes into the read, where the
     constants fold (``t6_bar = E_bar * t6``), and the temporary goes. ``E_bar`` must keep
     its binding up to the read."""
-    if not any(_scaled_temporary(line, temporary) for line in _walked(lines)):
+    if not any(_scaled_temporary(line, temporary) for line in code.walk_lines(lines)):
         return
     counts = _counts(lines, name_of)
     uses = _Uses(lines, name_of)
@@ -323,13 +324,13 @@ class _Uses:
         found = self.found.get(id(line))
         if found is None:
             found = collections.Counter()
-            for inner in _walked([line]):
+            for inner in code.walk_lines([line]):
                 found.update(self.direct.get(id(inner)) or self._direct_reads(inner))
             self.found[id(line)] = found
         return found
 
     def binds(self, line):
-        return {self.name_of(t) for inner in _walked([line]) for t in _targets(inner)}
+        return {self.name_of(t) for inner in code.walk_lines([line]) for t in _targets(inner)}
 
     def forget(self, line):
         """``line`` is deleted: its reads no longer count."""
@@ -356,7 +357,7 @@ def _copy_source(line, targets, sources, removable=lambda target: True):
 
 def _counts(lines, name_of):
     counts = {}
-    for line in _walked(lines):
+    for line in code.walk_lines(lines):
         for target in _targets(line):
             name = name_of(target)
             counts[name] = counts.get(name, 0) + 1
@@ -365,7 +366,7 @@ def _counts(lines, name_of):
 
 def _rename(lines, renamed):
     if renamed:
-        _renamed_refs([node for line in _walked(lines) for value in vars(line).values()
+        _renamed_refs([node for line in code.walk_lines(lines) for value in vars(line).values()
                        if isinstance(value, gast.AST) for node in code.ref_nodes(value)],
                       renamed)
 
@@ -390,19 +391,6 @@ def _copies_read_through(lines, candidates, given, name_of, targets, sources):
             renamed[line.target] = source
             lines.remove(line)
     _rename(lines, renamed)
-
-
-def _walked(lines):
-    """The lines of a block and of the blocks inside them, each before its own."""
-    found = []
-    for line in lines:
-        found.append(line)
-        values = line.__dict__
-        if "body" in values:
-            found += _walked(values["body"])
-            if "orelse" in values:
-                found += _walked(values["orelse"])
-    return found
 
 
 def _nested_blocks(lines):
@@ -445,15 +433,15 @@ def unneeded_tapes(lines, name_of):
     start = next((k for k, line in enumerate(lines) if isinstance(line, code.Mark)
                   and line.name == code.ADJOINTS), None)
     if start is None or not any(isinstance(line, code.Pop)
-                                for line in _walked(lines[start + 1:])):
+                                for line in code.walk_lines(lines[start + 1:])):
         return
     read = set()
-    for line in _walked(lines[start + 1:]):
+    for line in code.walk_lines(lines[start + 1:]):
         if isinstance(line, code.Push):
             read.add(name_of((DEF, line.variable)))
         read.update(_variables_read(*vars(line).values(), name_of=name_of))
     plain = {}
-    for line in _walked(lines):
+    for line in code.walk_lines(lines):
         if isinstance(line, (code.Push, code.Pop)):
             name = name_of((DEF, line.variable))
             plain[name] = plain.get(name, True) and line.index is None
@@ -535,7 +523,7 @@ def unit_copies(lines, is_float_array):
     """``1.0 * x`` where ``x`` is a float array (``is_float_array(key)``) reads as what it
     is: ``x.copy()``, a new array with ``x``'s values (the simplifier keeps the product
     where dropping it would hand back the caller's own array)."""
-    for line in _walked(lines):
+    for line in code.walk_lines(lines):
         for field, value in vars(line).items():
             if isinstance(value, gast.AST) and any(
                     _is_unit_copy(node, is_float_array) for node in trees.nodes(value)
