@@ -4,6 +4,7 @@ evaluation learns a result's kind and dtype from NumPy itself rather than from t
 from __future__ import annotations
 
 import _thread
+import functools
 import warnings
 
 import numpy as np
@@ -34,6 +35,23 @@ def evaluated_on_samples(rule, bound, args):
                     raise
 
 
+_SCALAR_CONVERSION = "Conversion of an array with ndim > 0"
+
+
+@functools.cache
+def converts_with_a_warning():
+    """Whether this NumPy still converts a one-element array to a scalar (with a warning),
+    as NumPy 2.2 does; later versions refuse. Asked once: the filter that makes the warning
+    an error compiles a pattern, a tenth of a first gradient's work, needed only here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            float(np.ones(1))
+        except TypeError:
+            return False
+    return True
+
+
 class quietly:
     """Samples are evaluated without warnings, and with NumPy's floating point errors
     ignored (a sample may divide by zero). Entered once around a whole specialization, so
@@ -50,11 +68,11 @@ class quietly:
             for context in self._contexts:
                 context.__enter__()
             warnings.simplefilter("ignore")
-            # NumPy before 2.3 still converts a one-element array to a Python scalar, with a
-            # warning (``math.sin(np.ones(1))``): a sample has one element, the real array
-            # more, and later NumPy refuses it, so the primitive does not apply.
-            warnings.filterwarnings("error", "Conversion of an array with ndim > 0",
-                                    DeprecationWarning)
+            if converts_with_a_warning():
+                # This NumPy still converts a one-element array to a Python scalar, with a
+                # warning (``math.sin(np.ones(1))``): a sample has one element, the real
+                # array more, and later NumPy refuses it, so the primitive does not apply.
+                warnings.filterwarnings("error", _SCALAR_CONVERSION, DeprecationWarning)
         return self
 
     def __exit__(self, *exc):
