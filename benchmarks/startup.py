@@ -12,6 +12,13 @@ preparing and making its first gradient call (the medians over `--runs` processe
 is also measured on `e` defined at the end of a 300-line module of other functions, the case
 its start-up targets name: import at most 50 ms beyond NumPy, that first gradient at most 5 ms.
 
+NumPy's BLAS library (OpenBLAS) starts worker threads that busy-wait for work for tens of
+milliseconds after they start, and again after each BLAS call: on this machine, one worker
+spins for about 60 ms after ``import numpy``. A process's CPU time counts that spinning, which
+had doubled srcdiff's measured import (27 ms of its own) and added 4 ms to its first gradient
+in most runs. Each step is therefore measured only once the process's other threads are idle:
+what is counted is the step's own work, and that of any thread the step itself wakes.
+
 CPU time on a shared machine moves by half with its load. ``--instructions`` also counts the
 instructions of srcdiff's import and of that first gradient under Valgrind's callgrind (when
 it is installed): a count the load does not change, to compare code across runs.
@@ -46,14 +53,24 @@ WORKLOADS = ["e", "mlp"]
 TARGETS = {"import": 0.050, "first e in a 300-line module": 0.005}
 
 CHILD = textwrap.dedent("""
-    import dataclasses, importlib, json, resource, sys
+    import dataclasses, importlib, json, resource, sys, time
     sys.path.insert(0, {root!r})
 
     def cpu():
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
 
+    def settle(limit=3.0):  # until the process's other threads are idle (see the docstring)
+        start, busy = time.perf_counter(), cpu() - time.thread_time()
+        while time.perf_counter() - start < limit:
+            time.sleep(0.01)
+            now = cpu() - time.thread_time()
+            if now - busy < 0.0002:
+                return
+            busy = now
+
     import numpy
+    settle()
     from benchmarks.peers import PEERS, Unavailable, short_reason
     from benchmarks.workloads import BY_NAME
 
@@ -70,6 +87,7 @@ CHILD = textwrap.dedent("""
             sys.path.insert(0, {module_dir!r})
             function = importlib.import_module({module_name!r}).e
             workload = dataclasses.replace(workload, func=function)
+        settle()
         start = cpu()
         prepared = peer.prepare(workload)
         value = prepared.grad(*prepared.args)
