@@ -15,7 +15,6 @@ import linecache
 import types
 import warnings
 
-from ..ir import trees
 from ..ir.code import ADJOINTS
 from . import emit, failures
 
@@ -75,18 +74,16 @@ class Compiled:
     def _explaining_failures(self, body, line, site):
         """``try: body`` with a handler that raises ``site.explain(error)`` for arithmetic
         errors (see :mod:`srcdiff.backend.failures`); the handler sits on the ``def`` line."""
-        def located(node):
-            for sub in trees.nodes(node):
-                trees.at_line(sub, line)
-            return node
-        caught = ast.Constant(self.placeholder(failures.CAUGHT))
-        explain = ast.Attribute(value=ast.Constant(self.placeholder(site)), attr="explain",
-                                ctx=ast.Load())
-        raised = ast.Raise(exc=ast.Call(func=explain, args=[ast.Name("error", ast.Load())],
-                                        keywords=[]), cause=ast.Constant(None))
-        handler = located(ast.ExceptHandler(type=caught, name="error", body=[raised]))
-        return [ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[], lineno=line,
-                        col_offset=0, end_lineno=line, end_col_offset=0)]
+        at = {"lineno": line, "col_offset": 0, "end_lineno": line, "end_col_offset": 0}
+        load = ast.Load()
+        caught = ast.Constant(self.placeholder(failures.CAUGHT), **at)
+        explain = ast.Attribute(value=ast.Constant(self.placeholder(site), **at),
+                                attr="explain", ctx=load, **at)
+        raised = ast.Raise(exc=ast.Call(func=explain, args=[ast.Name("error", load, **at)],
+                                        keywords=[], **at),
+                           cause=ast.Constant(None, **at), **at)
+        handler = ast.ExceptHandler(type=caught, name="error", body=[raised], **at)
+        return [ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[], **at)]
 
     def _patch(self, code_object):
         consts = tuple(
