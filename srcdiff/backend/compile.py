@@ -93,6 +93,18 @@ class Compiled:
         return code_object.replace(co_consts=consts)
 
 
+def compiled_function(text, filename, constants):
+    """The code object of the one function that ``text`` defines, with each string constant
+    that ``constants`` names replaced by its object (a call of such a constant compiles, and
+    the compiler's warning about calling a string is not shown)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        module_code = compile(text, filename, "exec", dont_inherit=True)
+    function_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    return function_code.replace(co_consts=tuple(
+        constants.get(c, c) if type(c) is str else c for c in function_code.co_consts))
+
+
 def remember_text(filename, text):
     """Show ``text`` as the file ``filename`` in tracebacks and ``inspect.getsource``."""
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)

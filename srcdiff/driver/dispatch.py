@@ -10,7 +10,6 @@ directly, with no wrapper call. Other kinds of arguments fail the guard and go t
 
 from __future__ import annotations
 
-import ast
 import functools
 import inspect
 import types
@@ -20,12 +19,11 @@ import gast
 
 from ..backend import emit
 from ..backend.arrays import NUMPY
-from ..backend.compile import Compiled, filename_for, remember_text
-from ..backend.unparse import unparse
+from ..backend.compile import Compiled, compiled_function, filename_for, remember_text
 from ..errors import SrcdiffError
 from ..frontend import callees, lower, parse
 from ..frontend.scope import RuntimeScope
-from ..ir import avals, code, names, trees
+from ..ir import avals, code, names
 from ..ir.avals import ARRAY, NP, OTHER, PY
 from ..ir.code import OBJ
 from ..primitives import REGISTRY
@@ -407,6 +405,7 @@ def make_holder(family, name):
 
 
 _DISPATCH = object()
+_CALLED = "\x00srcdiff:dispatch"  # the constant a trampoline calls, until it is patched
 _TRAMPOLINES = {}  # the parameter list -> the trampoline's code, calling _DISPATCH
 
 
@@ -427,23 +426,16 @@ def _trampoline(fn_ir, name, dispatch, extra=()):
     """``def name(a, b): return dispatch(a, b)``, compiled once per parameter list and
     given each holder's name, file name and dispatcher."""
     signature = emit_signature(fn_ir, extra)
-    params = fn_ir.params
     made = _TRAMPOLINES.get(signature)
     if made is None:
-        load = ast.Load()
-        call = ast.Call(func=ast.Name("dispatch", load),
-                        args=[ast.Name(p.name, load) for p in params if p.kind != "keyword_only"]
-                        + [ast.Name(n, load) for n in extra],
-                        keywords=[ast.keyword(arg=p.name, value=ast.Name(p.name, load))
-                                  for p in params if p.kind == "keyword_only"])
-        statement = ast.Return(value=call)
-        for node in ast.walk(statement):
-            trees.at_line(node, 2)
-        body = f"):\n    {unparse(statement)}\n"
-        emitted = emit.Emitted("trampoline", f"def trampoline({signature}{body}", [],
-                               [statement], {id(call.func): _DISPATCH},
-                               list(params) + [_Param(n, "positional") for n in extra], 1)
-        made = _TRAMPOLINES[signature] = (Compiled(emitted, "<srcdiff trampoline>").code, body)
+        params = fn_ir.params
+        arguments = ", ".join([p.name for p in params if p.kind != "keyword_only"] + list(extra)
+                              + [f"{p.name}={p.name}" for p in params if p.kind == "keyword_only"])
+        body = f"):\n    return dispatch({arguments})\n"
+        compiled = compiled_function(
+            f"def trampoline({signature}):\n    return {_CALLED!r}({arguments})\n",
+            "<srcdiff trampoline>", {_CALLED: _DISPATCH})
+        made = _TRAMPOLINES[signature] = (compiled, body)
     template, body = made
     filename = filename_for(name)
     remember_text(filename, f"def {name}({signature}{body}")
