@@ -111,17 +111,19 @@ def plan(program, activity, wrt, with_value):
         if any(_zero_reads_value(program.avals.get(v)) for v in values):
             read(values, SHAPE)
             zeroed.append(web)
+    overwrites_nothing = _overwrites_nothing(program.fn)
     while True:
         _shared_reads(program, result, stores, read)
         _keep(program, result, with_value)
         result.names = _names(program, result)
-        physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
-                       lambda stmt, op: _physical_read(program.ssa, result.names, stmt, op),
-                       lambda stmt: stmt in result.kept)
         result.pushed, result.checkpoints, result.unbound = set(), {}, set()
         result.pushed_after = set()
         result.recomputed = {}
-        _saves(program.fn.body, physical, result, Recompute(program, result))
+        if not overwrites_nothing:
+            physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
+                           lambda stmt, op: _physical_read(program.ssa, result.names, stmt, op),
+                           lambda stmt: stmt in result.kept)
+            _saves(program.fn.body, physical, result, Recompute(program, result))
         for listed in result.recomputed.values():
             listed.sort(key=lambda stmt: result.places[stmt][0])
         drop_recomputed(program, result)
@@ -250,6 +252,20 @@ def _restoring_writes(program, result):
             if written_roots(program, memory, stmt) & read_roots:
                 found.add(stmt)
     return found
+
+
+def _overwrites_nothing(fn):
+    """Whether ``fn`` is straight-line code that assigns each variable once and no parameter:
+    then no assignment overwrites a value, and nothing is pushed, recomputed or left unbound
+    (what :func:`_saves` would find, without the SSA over the generated names it needs)."""
+    targets = set(fn.param_names)
+    for stmt in fn.body:
+        if isinstance(stmt, ir.Return):
+            continue
+        if not isinstance(stmt, ir.Assign) or stmt.target in targets:
+            return False
+        targets.add(stmt.target)
+    return True
 
 
 def _physical_read(ssa, names, stmt, op):
