@@ -968,3 +968,33 @@ def row_stored_from_a_slice_of_itself(a):
 def test_a_slice_stored_into_an_overlapping_slice_of_the_same_row_is_still_refused():
     with pytest.raises(srcdiff.SrcdiffError, match="shares memory with it"):
         srcdiff.gradient(row_stored_from_a_slice_of_itself)(np.ones((3, 4)))
+
+
+def integer_grown_into_a_float_list(x, y):
+    acc = []
+    for i in range(1):
+        acc.append(sum(acc))  # sum([]) is the integer 0
+    acc.append(math.sin(y))
+    first = acc[0]
+    return first * first + x
+
+
+def integers_packed_then_joined(x):
+    pairs = [(0, 1)]
+    for k in range(2):
+        pairs.append((x * k, x))
+    a, b = pairs[0]
+    return a * b + pairs[2][0]
+
+
+@pytest.mark.parametrize("f, args, expected", [
+    (integer_grown_into_a_float_list, (1.0, 0.5), (1.0, 1.0)),
+    (integers_packed_then_joined, (0.7,), (0.7, 1.0)),
+])
+def test_an_integer_put_into_a_list_has_a_zero_tangent(f, args, expected):
+    """The list's kinds are joined after the loop, so a read takes the integer for a float
+    and computes with its tangent, which was None (fuzz seeds containers 3101455, 3102160)."""
+    tangents = tuple(1.0 for _ in args)
+    value, tangent = srcdiff.value_and_tangent(f, wrt=tuple(range(len(args))))(*args, *tangents)
+    assert (value, tangent) == pytest.approx(expected)
+    assert type(tangent) is float

@@ -15,6 +15,7 @@ the result (``x = x / y``), the new value is kept apart (``x_new``) until the ta
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..analysis.memory import allocations, written_roots
@@ -22,7 +23,7 @@ from ..backend import printer
 from ..backend.simplify import simplify
 from ..ir import code
 from ..ir import nodes as ir
-from ..ir.avals import ARRAY, PY, broadcast_shapes
+from ..ir.avals import ARRAY, NP, PY, broadcast_shapes
 from ..ir.code import DEF, OBJ, TAN
 from ..primitives import indexing
 from ..primitives.protocol import Refusal, is_complex
@@ -265,18 +266,11 @@ class TangentRules:
 
     def tangent_pack(self, stmt):
         """``t = (a, b)``: ``t_dot = (a_dot, b_dot)``; an element without a tangent has a
-        zero one where it is a float or an array, None where it has none (an integer)."""
+        zero one (see :meth:`element_tangent`)."""
         if not self.carries(stmt):
             return [self.primal_line(stmt)]
         call = stmt.value
-        elements = []
-        for operand in call.args:
-            tangent = self.tangent_of(stmt, operand)
-            if tangent is None:
-                aval = self.program.aval(stmt, operand)
-                tangent = (zero_like(aval, self.operand(stmt, operand)) if aval.differentiable
-                           else code.const(None))
-            elements.append(tangent)
+        elements = [self.element_tangent(stmt, operand) for operand in call.args]
         packed = call.rule.expression(call, lambda op: elements[call.args.index(op)])
         return [self.primal_line(stmt), self._tangent_line(stmt, packed)]
 
@@ -286,16 +280,27 @@ class TangentRules:
         lines = [self.primal_line(stmt)]
         if not self.carries(stmt):
             return lines
-        tangent = self.tangent_of(stmt, call.args[1])
-        if tangent is None:
-            aval = self.program.aval(stmt, call.args[1])
-            tangent = (zero_like(aval, self.operand(stmt, call.args[1])) if aval.differentiable
-                       else code.const(None))
+        tangent = self.element_tangent(stmt, call.args[1])
         method = gast.Attribute(value=code.ref(TAN, self.web(stmt)), attr="append",
                                 ctx=gast.Load())
         lines.append(code.Expr(gast.Call(func=method, args=[tangent], keywords=[]),
                                role=code.TANGENT))
         return lines
+
+    def element_tangent(self, stmt, operand):
+        """The tangent of a value put into a container: its own; a zero where it has none
+        and is a number, or holds numbers only (an integer's is ``0.0``: a list that grows
+        in a loop joins its elements' kinds, so a read may take the integer for a float and
+        compute with its tangent); None where it is no number (a string, None)."""
+        tangent = self.tangent_of(stmt, operand)
+        if tangent is not None:
+            return tangent
+        aval = self.program.aval(stmt, operand)
+        if aval.kind in (PY, NP) and not aval.differentiable and _numeric(aval):
+            return code.const(0.0)
+        if aval.differentiable or _numeric(aval):
+            return zero_like(aval, self.operand(stmt, operand))
+        return code.const(None)
 
     def tangent_shrink(self, stmt):
         """``lst.pop()``: ``lst_dot.pop()``."""
@@ -329,3 +334,14 @@ class TangentRules:
         value = gast.Call(func=code.ref(OBJ, made), args=args, keywords=keywords)
         web = self.web(stmt)
         return [code.Assign(((DEF, web), (TAN, web)), value)]
+
+
+def _numeric(aval):
+    """Whether values of this kind are numbers (of any dtype), or containers of numbers."""
+    if aval.kind == PY:
+        return aval.dtype in (bool, int, float, complex)
+    if aval.kind in (NP, ARRAY):
+        return aval.dtype is not None and np.dtype(aval.dtype).kind in "biufc"
+    if aval.container and (aval.items is not None or aval.element is not None):
+        return all(_numeric(element) for element in aval.elements)
+    return False
