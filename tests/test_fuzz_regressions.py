@@ -998,3 +998,28 @@ def test_an_integer_put_into_a_list_has_a_zero_tangent(f, args, expected):
     value, tangent = srcdiff.value_and_tangent(f, wrt=tuple(range(len(args))))(*args, *tangents)
     assert (value, tangent) == pytest.approx(expected)
     assert type(tangent) is float
+
+
+def reshaped_to_a_variable_shape_then_listed(u, a):
+    y2 = np.reshape(u, a.shape)
+    u = u + sum([row for row in y2])
+    return np.sum(u * u)
+
+
+def reshaped_to_a_variable_shape_then_written(u, a):
+    y = u * 1.0
+    v = np.reshape(y, a.shape)
+    y[0] = 5.0
+    return np.sum(v * u)
+
+
+def test_a_view_shares_no_memory_with_the_shape_it_was_given():
+    """``np.reshape(u, a.shape)`` may be a view of ``u``, not of the tuple ``a.shape``: the
+    appends that build a list of its rows wrote into that tuple, as the analysis saw it, and
+    the reshape read after them was refused as stale (fuzz seed language 3200260)."""
+    u, a = np.array([1.0, 2.0, 3.0]), np.ones((1, 3))
+    assert_exact(reshaped_to_a_variable_shape_then_listed, (u, a))
+    got = srcdiff.gradient(reshaped_to_a_variable_shape_then_listed)(u, a)
+    np.testing.assert_allclose(got, 2.0 * (u + u) * 2.0)
+    with pytest.raises(srcdiff.SrcdiffError, match="shares memory"):
+        srcdiff.gradient(reshaped_to_a_variable_shape_then_written)(u, a)

@@ -142,6 +142,16 @@ class Refusal:
         self.names = frozenset()
 
 
+def _may_hold_arrays(aval):
+    """Whether a value of this kind may be, or hold, an array that a view could see: a tuple
+    of integers (``np.reshape(u, a.shape)``) cannot, so a view does not share its memory."""
+    if aval.kind in (PY, NP):
+        return False
+    if aval.kind == OTHER and (aval.items is not None or aval.element is not None):
+        return any(_may_hold_arrays(element) for element in aval.elements)
+    return True
+
+
 def is_complex(aval):
     """Whether values of this abstract value are complex, or hold complex values (a list of
     complex arrays); a dtype that is not known is taken to be real."""
@@ -306,7 +316,8 @@ class Rule(Record):
             return sharing.own
         if isinstance(self.views, tuple):
             return sharing.own.union(*(sharing.of(bound[p]) for p in self.views if p in bound))
-        return sharing.own.union(*(sharing.of(a) for a in call.args))
+        return sharing.own.union(*(sharing.of(a) for a in call.args
+                                   if _may_hold_arrays(sharing.aval(a))))
 
     def vjp_reads(self, call, args, result, active, site):
         """The parameters (and ``ans``, the result) whose values the adjoints of the
