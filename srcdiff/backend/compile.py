@@ -63,13 +63,9 @@ class Compiled:
             decorator_list=[], returns=None, type_comment=None, type_params=[],
             lineno=line, col_offset=0, end_lineno=line, end_col_offset=0)
         module = ast.Module(body=[function], type_ignores=[])
-        with warnings.catch_warnings():
-            # Calls through patched constants look like calls of a string to the compiler.
-            warnings.simplefilter("ignore", SyntaxWarning)
-            module_code = compile(module, self.filename, "exec")
-        function_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+        code_object = compiled_function(module, self.filename, self.placeholders)
         remember_text(self.filename, emitted.text)
-        return self._patch(function_code)
+        return code_object
 
     def _explaining_failures(self, body, line, site):
         """``try: body`` with a handler that raises ``site.explain(error)`` for arithmetic
@@ -85,24 +81,23 @@ class Compiled:
         handler = ast.ExceptHandler(type=caught, name="error", body=[raised], **at)
         return [ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[], **at)]
 
-    def _patch(self, code_object):
-        consts = tuple(
-            self.placeholders.get(c, c) if isinstance(c, str) else
-            (self._patch(c) if isinstance(c, types.CodeType) else c)
-            for c in code_object.co_consts)
-        return code_object.replace(co_consts=consts)
-
-
-def compiled_function(text, filename, constants):
-    """The code object of the one function that ``text`` defines, with each string constant
-    that ``constants`` names replaced by its object (a call of such a constant compiles, and
-    the compiler's warning about calling a string is not shown)."""
+def compiled_function(source, filename, constants):
+    """The code object of the one function that ``source`` (text or a module's tree) defines,
+    with each string constant that ``constants`` names replaced by its object, in nested code
+    too. A call of such a constant compiles, and the compiler's warning about calling a
+    string is not shown."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
-        module_code = compile(text, filename, "exec", dont_inherit=True)
+        module_code = compile(source, filename, "exec")
     function_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
-    return function_code.replace(co_consts=tuple(
-        constants.get(c, c) if type(c) is str else c for c in function_code.co_consts))
+    return _patched(function_code, constants)
+
+
+def _patched(code_object, constants):
+    return code_object.replace(co_consts=tuple(
+        constants.get(c, c) if type(c) is str else
+        (_patched(c, constants) if isinstance(c, types.CodeType) else c)
+        for c in code_object.co_consts))
 
 
 def remember_text(filename, text):

@@ -186,7 +186,7 @@ def join(a, b):
     if a.kind == PY and b.kind == PY and {a.dtype, b.dtype} <= {bool, int, float, complex}:
         order = [bool, int, float, complex]
         return AVal(PY, max(a.dtype, b.dtype, key=order.index))
-    if {a.kind, b.kind} <= {PY, NP} and all(_numeric(x) for x in (a, b)):
+    if {a.kind, b.kind} <= {PY, NP} and all(holds_numbers(x) for x in (a, b)):
         # A Python number on one path, a NumPy scalar on another (``x > 0.0`` of a float
         # or of an np.float64): a NumPy scalar covers both.
         dtype = np.result_type(*(x.dtype if x.kind == NP else x.dtype(0) for x in (a, b)))
@@ -233,9 +233,14 @@ def join(a, b):
     return UNKNOWN_AVAL
 
 
-def _numeric(aval):
+def holds_numbers(aval):
+    """Whether values of this kind are numbers (of any dtype, in arrays too), or containers
+    that hold numbers only."""
     if aval.kind == PY:
         return aval.dtype in (bool, int, float, complex)
+    if aval.container:
+        return (aval.items is not None or aval.element is not None) and all(
+            holds_numbers(element) for element in aval.elements)
     return aval.dtype is not None and np.dtype(aval.dtype).kind in "biufc"
 
 

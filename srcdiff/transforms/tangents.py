@@ -15,7 +15,6 @@ the result (``x = x / y``), the new value is kept apart (``x_new``) until the ta
 from __future__ import annotations
 
 import gast
-import numpy as np
 
 from .. import runtime
 from ..analysis.memory import allocations, written_roots
@@ -23,7 +22,7 @@ from ..backend import printer
 from ..backend.simplify import simplify
 from ..ir import code
 from ..ir import nodes as ir
-from ..ir.avals import ARRAY, NP, PY, broadcast_shapes
+from ..ir.avals import ARRAY, NP, PY, broadcast_shapes, holds_numbers
 from ..ir.code import DEF, OBJ, TAN
 from ..primitives import indexing
 from ..primitives.protocol import Refusal, is_complex
@@ -296,11 +295,11 @@ class TangentRules:
         if tangent is not None:
             return tangent
         aval = self.program.aval(stmt, operand)
-        if aval.kind in (PY, NP) and not aval.differentiable and _numeric(aval):
+        if not aval.differentiable and not holds_numbers(aval):
+            return code.const(None)
+        if not aval.differentiable and aval.kind in (PY, NP):
             return code.const(0.0)
-        if aval.differentiable or _numeric(aval):
-            return zero_like(aval, self.operand(stmt, operand))
-        return code.const(None)
+        return zero_like(aval, self.operand(stmt, operand))
 
     def tangent_shrink(self, stmt):
         """``lst.pop()``: ``lst_dot.pop()``."""
@@ -335,13 +334,3 @@ class TangentRules:
         web = self.web(stmt)
         return [code.Assign(((DEF, web), (TAN, web)), value)]
 
-
-def _numeric(aval):
-    """Whether values of this kind are numbers (of any dtype), or containers of numbers."""
-    if aval.kind == PY:
-        return aval.dtype in (bool, int, float, complex)
-    if aval.kind in (NP, ARRAY):
-        return aval.dtype is not None and np.dtype(aval.dtype).kind in "biufc"
-    if aval.container and (aval.items is not None or aval.element is not None):
-        return all(_numeric(element) for element in aval.elements)
-    return False
