@@ -17,8 +17,9 @@ from ..ir.code import OBJ
 
 
 class ArrayNamespace:
-    def __init__(self, module, array_type, scalar_type):
+    def __init__(self, module, array_type, scalar_type, prefix):
         self.module = module
+        self.prefix = prefix
         self.array_type = array_type
         self.scalar_type = scalar_type
 
@@ -58,24 +59,26 @@ class ArrayNamespace:
 
     # -- dispatch -----------------------------------------------------------------------------
 
-    def guard_tests(self, name, aval):
+    def guard_tests(self, writer, name, aval):
         """Tests, true where the variable ``name`` no longer holds an array of ``aval``'s
         kind: its type, dtype, and its shape (or, where sizes are not specialized, its
-        rank)."""
-        def attribute(attr):
-            return gast.Attribute(value=_name(name), attr=attr, ctx=gast.Load())
-        kind = gast.Call(func=code.ref(OBJ, type), args=[_name(name)], keywords=[])
-        tests = [gast.Compare(left=kind, ops=[gast.IsNot()],
-                              comparators=[code.ref(OBJ, self.array_type)]),
-                 gast.Compare(left=attribute("dtype"), ops=[gast.NotEq()],
-                              comparators=[code.ref(OBJ, aval.dtype.type)])]
+        rank), written with a :class:`srcdiff.backend.guard.GuardWriter`."""
+        dtype = aval.dtype.type
+        tests = [writer.type_is_not(writer.name(name), self.array_type,
+                                    self.spelled(self.array_type)),
+                 writer.compare(writer.attribute(writer.name(name), "dtype"), "!=",
+                                writer.obj(dtype, self.spelled(dtype)))]
         if aval.known_shape is not None:
-            tests.append(gast.Compare(left=attribute("shape"), ops=[gast.NotEq()],
-                                      comparators=[code.const(aval.known_shape)]))
+            tests.append(writer.compare(writer.attribute(writer.name(name), "shape"), "!=",
+                                        writer.literal(aval.known_shape)))
         else:
-            tests.append(gast.Compare(left=attribute("ndim"), ops=[gast.NotEq()],
-                                      comparators=[code.const(aval.ndim)]))
+            tests.append(writer.compare(writer.attribute(writer.name(name), "ndim"), "!=",
+                                        writer.literal(aval.ndim)))
         return tests
+
+    def spelled(self, kind):
+        """How a type of the library is printed (``np.float64``)."""
+        return f"{self.prefix}.{kind.__name__}"
 
     def value_key(self, value, general):
         """The part of a specialization's key an array gives (shape and dtype, or rank and
@@ -93,4 +96,4 @@ def _name(identifier):
     return gast.Name(id=identifier, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
-NUMPY = ArrayNamespace(np, np.ndarray, np.generic)
+NUMPY = ArrayNamespace(np, np.ndarray, np.generic, "np")

@@ -38,7 +38,7 @@ class Compiled:
     def __init__(self, emitted, filename):
         self.emitted = emitted
         self.filename = filename
-        self.placeholders = {}
+        self.placeholders = dict(emitted.objects)
         self.code = self._compile()
 
     def placeholder(self, obj):

@@ -41,15 +41,15 @@ class Emitted(Record):
 
     fields = ("name", "text", "imports", "statements", "references", "arguments", "def_line",
               "callees", "marks", "source_file", "source_name", "lines", "namespace",
-              "referring")
+              "referring", "objects")
     hidden = ("statements", "references", "arguments", "callees", "marks", "lines",
-              "namespace", "referring")
+              "namespace", "referring", "objects")
     compared = ("name", "text", "imports", "statements", "references", "arguments", "def_line",
                 "callees", "marks", "source_file", "source_name", "lines")
 
     def __init__(self, name, text, imports, statements=None, references=None, arguments=None,
                  def_line=1, callees=None, marks=None, source_file=None, source_name=None,
-                 lines=None, referring=None):
+                 lines=None, referring=None, objects=None):
         self.name = name
         self.text = text
         self.imports = imports
@@ -65,6 +65,9 @@ class Emitted(Record):
         self.referring = referring
         """The ids of the top-level ``statements`` that hold a node of ``references``
         (None: any may); the others compile as they are."""
+        self.objects = {} if objects is None else objects
+        """The objects that string constants of ``statements`` stand for (the guard's: see
+        :class:`srcdiff.ir.code.Verbatim`)."""
         self.namespace = None
         """The module-level names of the function this derivative is of, which its printed
         text reads (None: the caller's)."""
@@ -125,6 +128,7 @@ class _Printer:
         self.table = {}
         self.provenance = LineInfo(None)
         self.referring = set()
+        self.objects = {}
         self.converting_line = None
 
     def run(self, header):
@@ -142,7 +146,7 @@ class _Printer:
         return Emitted(self.out.name, "\n".join(self.text) + "\n", self.imports, statements,
                        self.references, arguments, def_line, marks=self.marks,
                        source_file=self.fn.source.filename, source_name=self.fn.name,
-                       lines=self.table, referring=self.referring)
+                       lines=self.table, referring=self.referring, objects=self.objects)
 
     # printing
 
@@ -178,6 +182,8 @@ class _Printer:
     def statement(self, line, depth):
         if isinstance(line, gast.stmt):
             return self.simple(self.converted(line), depth)
+        if isinstance(line, code.Verbatim):
+            return self.verbatim(line, depth)
         if isinstance(line, code.If):
             test, body, orelse = self.expr(line.test), line.body, line.orelse
             if not _has_code(body) and _has_code(orelse):
@@ -240,7 +246,7 @@ class _Printer:
         if isinstance(line, code.Return):
             return self.simple(ast.Return(value=self.expr(line.value)), depth)
         if isinstance(line, (code.Push, code.Pop, code.TapeInit, code.Init)):
-            return self.simple(self.converted(self.tape(line)), depth)
+            return self.simple(self.converted(_tape_statement(line, self.tape_name)), depth)
         value = self.converted(line.value)  # the targets are made as they are compiled
         at = self.converting_line
         if isinstance(line.target[0], tuple):
@@ -261,28 +267,13 @@ class _Printer:
             first = first or number
         return _located(stmt, first)
 
-    def tape(self, line):
-        name = line.variable
-        tape = self.tape_name(name)
-        if isinstance(line, code.TapeInit):
-            return gast.Assign(targets=[_store(tape)], value=gast.List(elts=[], ctx=gast.Load()),
-                               type_comment=None)
-        if isinstance(line, code.Init):
-            return gast.Assign(targets=[_store(name)], value=code.const(None), type_comment=None)
-        method = "append" if isinstance(line, code.Push) else "pop"
-        saved = _load(name)
-        if line.index is not None:
-            saved = gast.Subscript(value=saved, slice=line.index, ctx=gast.Load())
-        if isinstance(line, code.Push) and line.copy:
-            saved = code.copy_of(saved)
-        call = gast.Call(func=gast.Attribute(value=_load(tape), attr=method, ctx=gast.Load()),
-                         args=[saved] if method == "append" else [], keywords=[])
-        if isinstance(line, code.Push):
-            return gast.Expr(value=call)
-        target = _store(name)
-        if line.index is not None:
-            target = gast.Subscript(value=_load(name), slice=line.index, ctx=gast.Store())
-        return gast.Assign(targets=[target], value=call, type_comment=None)
+    def verbatim(self, line, depth):
+        for text, placed in zip(line.shown.splitlines(), line.nodes):
+            number = self.line(depth, text)
+            for node in placed:
+                trees.at_line(node, number)
+        self.objects.update(line.objects)
+        return line.tree
 
     # names
 
@@ -415,6 +406,31 @@ class _Printer:
 _NAMERS = {DEF: _Printer.variable, "old": _Printer.variable, ADJ: _Printer.adjoint_name,
            TAN: _Printer.tangent_name}
 """How a symbolic name of each kind is spelled (an object's spelling also imports it)."""
+
+
+def _tape_statement(line, tape_name):
+    """The statement of a tape's line: its initialiser, a push or a pop."""
+    name = line.variable
+    tape = tape_name(name)
+    if isinstance(line, code.TapeInit):
+        return gast.Assign(targets=[_store(tape)], value=gast.List(elts=[], ctx=gast.Load()),
+                           type_comment=None)
+    if isinstance(line, code.Init):
+        return gast.Assign(targets=[_store(name)], value=code.const(None), type_comment=None)
+    method = "append" if isinstance(line, code.Push) else "pop"
+    saved = _load(name)
+    if line.index is not None:
+        saved = gast.Subscript(value=saved, slice=line.index, ctx=gast.Load())
+    if isinstance(line, code.Push) and line.copy:
+        saved = code.copy_of(saved)
+    call = gast.Call(func=gast.Attribute(value=_load(tape), attr=method, ctx=gast.Load()),
+                     args=[saved] if method == "append" else [], keywords=[])
+    if isinstance(line, code.Push):
+        return gast.Expr(value=call)
+    target = _store(name)
+    if line.index is not None:
+        target = gast.Subscript(value=_load(name), slice=line.index, ctx=gast.Store())
+    return gast.Assign(targets=[target], value=call, type_comment=None)
 
 
 def _has_code(lines):

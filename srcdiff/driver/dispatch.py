@@ -15,17 +15,15 @@ import inspect
 import types
 import weakref
 
-import gast
-
 from ..backend import emit
 from ..backend.arrays import NUMPY
 from ..backend.compile import Compiled, compiled_function, filename_for, remember_text
+from ..backend.guard import GuardWriter
 from ..errors import SrcdiffError
 from ..frontend import callees, lower, parse
 from ..frontend.scope import RuntimeScope
-from ..ir import avals, code, names
+from ..ir import avals, names
 from ..ir.avals import ARRAY, NP, OTHER, PY
-from ..ir.code import OBJ
 from ..primitives import REGISTRY
 from . import caches
 from .options import FORWARD
@@ -160,72 +158,59 @@ class Family:
         return function
 
     def _guard(self, param_avals, holder):
+        writer = GuardWriter()
         tests = []
         for p in self.fn_ir.params:
-            tests.extend(_guard_tests(p.name, param_avals[p.name]))
+            tests.extend(_guard_tests(writer, p.name, param_avals[p.name]))
         for scope, name, value in self.watched or ():
-            tests.append(_constant_test(self._current(scope, name), value))
-        positional = [p for p in self.fn_ir.params if p.kind != "keyword_only"]
-        keyword = [p for p in self.fn_ir.params if p.kind == "keyword_only"]
-        extra = [_name(n) for n in extra_parameters(self.fn_ir, self.request)]
-        call = gast.Call(func=code.ref(OBJ, holder.__srcdiff_dispatch__),
-                         args=[_name(p.name) for p in positional] + extra,
-                         keywords=[gast.keyword(arg=p.name, value=_name(p.name)) for p in keyword])
-        test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
-        if not tests:
-            test = code.const(False)
-        return gast.If(test=test, body=[gast.Return(value=call)], orelse=[])
+            current = functools.partial(self._current, writer, scope, name)
+            tests.append(_constant_test(writer, name, current, value))
+        positional = [p.name for p in self.fn_ir.params if p.kind != "keyword_only"]
+        keyword = [p.name for p in self.fn_ir.params if p.kind == "keyword_only"]
+        return writer.statement(tests, holder.__srcdiff_dispatch__,
+                                positional + extra_parameters(self.fn_ir, self.request),
+                                keyword)
 
-
-    def _current(self, scope, name):
+    def _current(self, writer, scope, name):
         """An expression reading ``name`` now, from the compiled code of this family's
         function (whose globals are the function's own)."""
         cell = scope.cell(name)
         if cell is not None:
-            return code.ref(OBJ, code.CellContents(cell, name))
+            return writer.cell_contents(cell, name)
         if scope is self.scope:
-            return _name(name)
+            return writer.name(name)
         def read(namespace=scope.globals):
             return namespace.get(name)
-        return gast.Call(func=code.ref(OBJ, read), args=[], keywords=[])
+        return writer.call(writer.obj(read), [])
 
 
-def _constant_test(current, value):
-    """An expression that is true when a watched name no longer holds ``value``."""
+def _constant_test(writer, name, current, value):
+    """An expression that is true when the watched ``name`` no longer holds ``value``;
+    ``current()`` reads it. Values other than numbers, strings and None are compared by
+    their :func:`~srcdiff.frontend.callees.constant_key`, printed as ``{name}_key``."""
     if value is None or isinstance(value, bool):
-        return gast.Compare(left=current, ops=[gast.IsNot()], comparators=[code.const(value)])
+        return writer.compare(current(), "is not", writer.literal(value))
     if type(value) in (int, str) or type(value) is float and value == value:
-        check = gast.Call(func=code.ref(OBJ, type), args=[current], keywords=[])
-        differs = gast.Compare(left=code.clone(current), ops=[gast.NotEq()],
-                               comparators=[code.const(value)])
-        return gast.BoolOp(op=gast.Or(), values=[
-            gast.Compare(left=check, ops=[gast.IsNot()], comparators=[code.ref(OBJ, type(value))]),
-            differs])
-    key = gast.Call(func=code.ref(OBJ, callees.constant_key), args=[current], keywords=[])
-    return gast.Compare(left=key, ops=[gast.NotEq()],
-                        comparators=[code.ref(OBJ, callees.constant_key(value))])
+        return writer.either([writer.type_is_not(current(), type(value)),
+                              writer.compare(current(), "!=", writer.obj(value, repr(value)))],
+                             nested=True)
+    key = callees.constant_key(value)
+    return writer.compare(writer.call(writer.obj(callees.constant_key), [current()]), "!=",
+                          writer.obj(key, f"{name}_key"))
 
 
-def _name(identifier):
-    return gast.Name(id=identifier, ctx=gast.Load(), annotation=None, type_comment=None)
-
-
-def _type_is_not(name, cls):
-    call = gast.Call(func=code.ref(OBJ, type), args=[_name(name)], keywords=[])
-    return gast.Compare(left=call, ops=[gast.IsNot()], comparators=[code.ref(OBJ, cls)])
-
-
-def _guard_tests(name, aval):
+def _guard_tests(writer, name, aval):
     if aval.kind == PY:
-        return [_type_is_not(name, aval.dtype)]
+        return [writer.type_is_not(writer.name(name), aval.dtype)]
     if aval.kind == NP:
-        return [_type_is_not(name, aval.dtype.type)]
+        return [writer.type_is_not(writer.name(name), aval.dtype.type,
+                                   NUMPY.spelled(aval.dtype.type))]
     if aval.kind == OTHER and aval.container:
-        return [code.const(True)]
+        return [writer.literal(True)]
     if aval.kind == OTHER:
-        return [_type_is_not(name, aval.pytype)]
+        return [writer.type_is_not(writer.name(name), aval.pytype)]
     if aval.kind == ARRAY:
-        return NUMPY.guard_tests(name, aval)
+        return NUMPY.guard_tests(writer, name, aval)
     return []
 
 

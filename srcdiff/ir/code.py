@@ -318,6 +318,24 @@ class Init(Line):
         self.origin = origin
 
 
+class Verbatim(Line):
+    """A statement made whole, as the standard library's ``tree`` that compiles, and the
+    text ``shown`` in its place (its lines indented relative to the first). ``nodes`` holds
+    the nodes of each of those lines, for the printer to place; each object the statement
+    reads is a string constant of the tree that ``objects`` maps to the object (the
+    dispatcher's type guard: see :mod:`srcdiff.backend.guard`)."""
+
+    own = ('shown', 'tree', 'nodes', 'objects')
+
+    def __init__(self, shown, tree, nodes, objects, *, role=None, origin=None):
+        self.shown = shown
+        self.tree = tree
+        self.nodes = nodes
+        self.objects = objects
+        self.role = role
+        self.origin = origin
+
+
 class Output(Record):
     """A generated function before naming: params are primal definitions; ``seed`` is the
     variable whose adjoint is a parameter too (a VJP), ``tangents`` the variables whose
