@@ -85,7 +85,7 @@ def plans(monkeypatch):
     def planned(program, activity, wrt, with_value):
         quick = tape.plan(program, activity, wrt, with_value)
         with monkeypatch.context() as patched:
-            patched.setattr(tape, "_overwrites_nothing", lambda fn: False)
+            patched.setattr(tape, "overwrites_nothing", lambda fn: False)
             full = tape.plan(program, activity, wrt, with_value)
         made.append((program.fn, quick, full))
         return quick
@@ -101,7 +101,7 @@ def test_the_shortcut_plans_what_the_full_analysis_plans(plans, fn, args, wrt, w
     made(fn, wrt=wrt)(*args)
     assert plans, "the reverse transform made no plan"
     for lowered, quick, full in plans:
-        assert tape._overwrites_nothing(lowered)
+        assert tape.overwrites_nothing(lowered)
         assert quick == full
         assert not quick.pushed and not quick.recomputed and not quick.unbound
 
@@ -110,4 +110,4 @@ def test_the_shortcut_plans_what_the_full_analysis_plans(plans, fn, args, wrt, w
 def test_the_shortcut_does_not_apply_where_a_value_is_overwritten(plans, fn):
     srcdiff.gradient(fn)(0.8)
     assert plans
-    assert not any(tape._overwrites_nothing(lowered) for lowered, _, _ in plans)
+    assert not any(tape.overwrites_nothing(lowered) for lowered, _, _ in plans)

@@ -100,13 +100,22 @@ class Adjoints:
     ones added), adjoints made variables where code needs one (zeros, fills), and ownership
     kept as the module docstring says. ``aval_of`` gives a variable's abstract value,
     ``name_of`` the generated name of a value's variable, ``scalar`` whether a name node
-    holds a scalar (for simplification)."""
+    holds a scalar (for simplification).
 
-    def __init__(self, aval_of, name_of, scalar, unbound=frozenset()):
+    ``passed_through(web)`` says whether a scalar adjoint of ``web`` whose whole value is
+    another variable may stay that variable's name (``t1_bar`` is ``t2``: nothing is
+    written, and the sweep reads ``t2`` where it would read ``t1_bar``). That holds for the
+    temporaries of code that overwrites no variable: the value named is not changed for the
+    rest of the sweep, whether it is a value of the forward sweep or an adjoint already
+    complete (that of the statement walked back over). It is what ``tidy.adjoint_copies``
+    would make of the copy, without writing the copy first."""
+
+    def __init__(self, aval_of, name_of, scalar, unbound=frozenset(), passed_through=None):
         self.aval_of = aval_of
         self.name = name_of
         self.scalar = scalar
         self.unbound = unbound  # variables that may hold no value yet (bound to None)
+        self.passed_through = passed_through
 
     def accumulate(self, contributions, state, last=None, staying=()):
         """First contributions are assigned, later ones added; an adjoint sharing its name
@@ -142,6 +151,10 @@ class Adjoints:
             if code.is_const(value) and self.aval_of(web).kind in (PY, NP):
                 state[web] = value
                 continue
+            if self._stays_a_name(value, web, last):
+                state[web] = value
+                state.owned.discard(web)
+                continue
             if not self._same_variable(value, web):
                 lines.append(code.Assign((ADJ, web), value))
             state[web] = code.ref(ADJ, web)
@@ -151,6 +164,17 @@ class Adjoints:
             else:
                 owned.discard(web)
         return lines
+
+    def _stays_a_name(self, value, web, last):
+        """Whether the adjoint of ``web`` may stay ``value``, the name of another variable
+        (see ``passed_through``)."""
+        if self.passed_through is None or type(value) is not gast.Name:
+            return False
+        ref = code.ref_of(value)
+        if ref is None or type(ref[1]) is tuple or not (
+                ref[0] == DEF or ref[0] == ADJ and ref[1] == last and last != web):
+            return False
+        return self.aval_of(web).kind in (PY, NP) and self.passed_through(web)
 
     def _same_variable(self, value, web):
         """Whether ``value`` is the adjoint of a value sharing ``web``'s name: the adjoint is

@@ -28,7 +28,7 @@ from .sweep_forward import ForwardSweep
 from .sweep_results import VALUE, Results
 from .sweep_templates import TemplateAdjoints
 from .sweep_writes import WriteAdjoints
-from .tape import plan, unknown_rank
+from .tape import overwrites_nothing, plan, unknown_rank
 
 
 class Wrt(list):
@@ -59,7 +59,10 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         self.with_value = with_value
         self.plan = plan(program, activity, wrt, with_value)
         self.web_avals = self._web_avals()
-        self.adjoints = Adjoints(self.aval_of, self.name, self.scalar, self.plan.unbound)
+        self.user_names = spelled_in(program.fn.node)
+        stable = overwrites_nothing(program.fn)
+        self.adjoints = Adjoints(self.aval_of, self.name, self.scalar, self.plan.unbound,
+                                 self._temporary_web if stable else None)
 
     def run(self, name):
         fn = self.fn
@@ -100,9 +103,8 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         self.body_lines = body
         body.append(code.Return(self.result(state, returned), role=code.RESULT,
                                 origin=returned))
-        user_names = spelled_in(fn.node)
         def temporary(target):
-            return is_temporary(self._variable_of(target)[1], user_names)
+            return is_temporary(self._variable_of(target)[1], self.user_names)
         tidy.adjoint_copies(body, self._variable_of, temporary)
         tidy.folded_factors(body, self._variable_of, temporary, self.scalar)
         if any(aval.kind == ARRAY for aval in self.web_avals.values()):
@@ -110,6 +112,9 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         tidy.unneeded_tapes(body, self._variable_of)
         out.body = tidy.unneeded_inits(body, self._variable_of)
         return out
+
+    def _temporary_web(self, web):
+        return is_temporary(self.plan.names.get(web, web), self.user_names)
 
     def _variable_of(self, target):
         """The variable a target names, (kind, name) as the code will print it; a

@@ -111,7 +111,7 @@ def plan(program, activity, wrt, with_value):
         if any(_zero_reads_value(program.avals.get(v)) for v in values):
             read(values, SHAPE)
             zeroed.append(web)
-    overwrites_nothing = _overwrites_nothing(program.fn)
+    straight = overwrites_nothing(program.fn)
     while True:
         _shared_reads(program, result, stores, read)
         _keep(program, result, with_value)
@@ -119,7 +119,7 @@ def plan(program, activity, wrt, with_value):
         result.pushed, result.checkpoints, result.unbound = set(), {}, set()
         result.pushed_after = set()
         result.recomputed = {}
-        if not overwrites_nothing:
+        if not straight:
             physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
                            lambda stmt, op: _physical_read(program.ssa, result.names, stmt, op),
                            lambda stmt: stmt in result.kept)
@@ -254,7 +254,7 @@ def _restoring_writes(program, result):
     return found
 
 
-def _overwrites_nothing(fn):
+def overwrites_nothing(fn):
     """Whether ``fn`` is straight-line code that assigns each variable once and no parameter:
     then no assignment overwrites a value, and nothing is pushed, recomputed or left unbound
     (what :func:`_saves` would find, without the SSA over the generated names it needs)."""
