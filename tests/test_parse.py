@@ -25,6 +25,18 @@ def test_a_top_level_function_is_read_without_parsing_its_file(module_from):
     assert gradient(mod.e)(2.0, 0.0) == pytest.approx(1.0)
 
 
+def test_imports_over_several_lines_are_read_with_the_block(module_from):
+    mod = module_from("import math\nfrom math import (\n    cos,\n    sin,\n)\n\nSCALE = 2.0\n"
+                      "import numpy as np  # late\n\n\n" + PADDING + "def e(a, b):\n"
+                      "    return np.float64(SCALE) * cos(a) * sin(b) + math.pi\n")
+    before = _whole_file_parses()
+    source, node = parse.function_source(mod.e)
+    assert _whole_file_parses() == before
+    assert [stmt.lineno for stmt in source.module.body] == [1, 2, 8, node.lineno]
+    assert source.located.line(node.lineno) == "def e(a, b):"
+    assert gradient(mod.e, wrt=(0, 1))(0.0, 0.0) == pytest.approx((0.0, 2.0))
+
+
 @pytest.mark.parametrize("text, args, expected", [
     ('import numpy as np\n\n\ndef f(x):\n    s = """\ncolumn zero\n"""\n'
      "    return np.sin(x) * len(s)\n", (0.0,), 13.0),

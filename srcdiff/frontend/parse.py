@@ -171,7 +171,8 @@ def function_source(fn):
 def _top_level_alone(lines, filename, code):
     """A top-level ``def`` read without parsing its whole file: its block (to the next line
     that starts a top-level statement) and the module's top-level imports, which are all
-    that can change how Python compiled it, parsed alone at their own lines. The result is
+    that can change how Python compiled it, parsed together (in one call, which costs less
+    than the text it reads) at their own lines. The result is
     used only where the block compiles to exactly the code that runs; anything else (a
     block cut short by a column-0 line inside a string, a function nested in a class, a
     stale file) goes the long way, parsing the whole file."""
@@ -186,18 +187,21 @@ def _top_level_alone(lines, filename, code):
                len(lines))
     text, import_lines = _file_text(filename, lines)
     imports = import_lines[:bisect.bisect_left(import_lines, start)]
+    parts, at = [], 0  # the imports and the block at their own lines, parsed at once
+    for k in imports:
+        statement = _statement_at(lines, k)
+        parts += ["\n" * (k - at), statement]
+        at = k + statement.count("\n")
+    parts += ["\n" * (start - at), *lines[start:end]]
     try:
-        tree = ast.parse("\n" * start + "".join(lines[start:end]), filename=filename)
-        pieces = [ast.parse("\n" * k + _statement_at(lines, k), filename=filename).body
-                  for k in imports]
+        body = ast.parse("".join(parts), filename=filename).body
     except SyntaxError:
         return None
-    if len(tree.body) != 1 or not isinstance(tree.body[0], _FUNCTION_NODES[:2]) or (
-            tree.body[0].name != code.co_name):
+    node = body[-1] if body else None
+    if not isinstance(node, _FUNCTION_NODES[:2]) or node.name != code.co_name or (
+            node.lineno - 1 < start) or len(body) > 1 and body[-2].lineno - 1 >= start:
         return None
-    node = tree.body[0]
-    module = ast.Module(body=[stmt for piece in pieces for stmt in piece] + [node],
-                        type_ignores=[])
+    module = ast.Module(body=body, type_ignores=[])
     source = SourceFile(filename, text, module)
     if not stale.same_code(source, node, code):
         return None
