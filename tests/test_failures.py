@@ -8,6 +8,7 @@ import pytest
 
 import srcdiff
 from srcdiff import SrcdiffError
+from srcdiff.backend import failures
 
 
 def radius(x):
@@ -79,3 +80,34 @@ def test_shapes_that_do_not_broadcast_are_not_an_infinite_slope():
     message = str(caught.value)
     assert "internal error" in message and "could not be broadcast" in message
     assert "infinite slope" not in message and "w = badly_shaped(u)" in message
+
+
+def _explains_failures(derivative):
+    return any(isinstance(c, failures.AdjointSite) for c in derivative.__code__.co_consts)
+
+
+def products(a, b):
+    t = (a + b) * (b - 1.5)
+    return -t * a + 2.0
+
+
+def halves(a, n):
+    return a * n / 2.0
+
+
+@pytest.mark.parametrize("fn, args, explained", [
+    (products, (1.5, 2.5), False),  # sums and products of floats overflow to inf
+    (radius, (1.5,), True),  # sqrt's adjoint divides
+    (reciprocal, (2.0,), True),
+    (halves, (1.5, 3), True),  # an int may be too large for a float
+    (arcsines, (0.5,), True),  # a loop
+])
+def test_only_adjoints_that_may_raise_are_wrapped_in_a_handler(fn, args, explained):
+    derivative = srcdiff.gradient(fn)
+    derivative(*args)
+    assert _explains_failures(derivative) == explained
+
+
+def test_float_products_overflow_to_inf_in_the_adjoints_as_in_the_function():
+    derivative = srcdiff.gradient(products, wrt=(0, 1))
+    assert derivative(1e200, 1e200) == (-math.inf, -math.inf)

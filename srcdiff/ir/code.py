@@ -175,7 +175,9 @@ class Mark(Line):
         self.origin = origin
 
 
-ADJOINTS = "adjoints"  # the mark where the forward sweep ends and the adjoints begin
+ADJOINTS = "adjoints"
+"""The mark where the forward sweep ends and adjoints that may raise an arithmetic error
+begin (none where none can: see ``tidy.unraising_adjoints``)."""
 
 
 class Return(Line):

@@ -111,6 +111,7 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
             tidy.unit_copies(body, self._float_array)
         tidy.unneeded_tapes(body, self._variable_of)
         out.body = tidy.unneeded_inits(body, self._variable_of)
+        tidy.unraising_adjoints(out.body, self.aval_of)
         return out
 
     def _temporary_web(self, web):

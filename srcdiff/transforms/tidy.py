@@ -12,6 +12,8 @@
   caller's ``x``, reads ``x.copy()`` where ``x`` is a float array.
 * ``adjoint_copies``: the reverse sweep's ``yhat_bar = t1`` at the top of the function
   goes where ``t1`` can be read in its place.
+* ``unraising_adjoints``: adjoints that are sums, differences and products of Python
+  floats cannot raise, so the compiled code needs no handler to explain an error there.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .. import runtime
 from ..backend.arrays import NUMPY
 from ..backend.simplify import simplify
 from ..ir import code, trees
-from ..ir.avals import ARRAY
+from ..ir.avals import ARRAY, PY
 from ..ir.code import ADJ, DEF, OBJ, TAN
 from .adjoints import zero_like
 
@@ -542,3 +544,50 @@ def _unit_copied(tree, is_float_array):
     if _is_unit_copy(tree, is_float_array):
         return code.copy_of(tree.right)
     return trees.rewrite_children(tree, lambda child: _unit_copied(child, is_float_array))
+
+
+def unraising_adjoints(lines, aval_of):
+    """Deletes the mark where the adjoints start (``code.ADJOINTS``: the compiled code
+    explains an arithmetic error raised after it, see ``srcdiff.backend.failures``) where
+    no adjoint statement can raise one: each is a sum, difference or product of Python
+    floats and small constants, which overflow to inf rather than raise."""
+    start = next((k for k, line in enumerate(lines) if isinstance(line, code.Mark)
+                  and line.name == code.ADJOINTS), None)
+    if start is None:
+        return
+    for line in lines[start + 1:]:
+        if isinstance(line, code.Comment):
+            continue
+        if not (isinstance(line, (code.Assign, code.Return))
+                and _float_arithmetic(line.value, aval_of)):
+            return
+    del lines[start]
+
+
+_NON_RAISING = (gast.Add, gast.Sub, gast.Mult, gast.USub, gast.UAdd)
+
+
+def _float_arithmetic(tree, aval_of):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is gast.Name:
+            ref = code.ref_of(node)
+            if ref is None or ref[0] not in (DEF, ADJ) or type(ref[1]) is tuple:
+                return False
+            aval = aval_of(ref[1])
+            if aval.kind != PY or aval.dtype is not float:
+                return False
+        elif kind is gast.Constant:
+            if type(node.value) not in (int, float) or abs(node.value) > 2 ** 53:
+                return False
+        elif kind is gast.BinOp or kind is gast.UnaryOp:
+            if not isinstance(node.op, _NON_RAISING):
+                return False
+            stack += [node.left, node.right] if kind is gast.BinOp else [node.operand]
+        elif kind is gast.Tuple:
+            stack += node.elts
+        else:
+            return False
+    return True
