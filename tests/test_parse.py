@@ -60,3 +60,22 @@ def test_a_changed_top_level_function_is_still_refused(module_from):
         handle.write("def f(x):\n    return x * 3.0\n")
     with pytest.raises(SrcdiffError, match="changed since it was imported"):
         gradient(mod.f)(1.0)
+
+
+@pytest.mark.parametrize("data", [
+    b"def f(x):\n    return x\n", b"def f(x):\n    return x", b"def f(x):\r\n    return x\r\n",
+    b"def f(x):\r    return x\r", b"# a\x0c page\ndef f(x):\n    return x\n",
+    b"\xef\xbb\xbfdef f(x):\n    return x\n", b"# -*- coding: latin-1 -*-\ns = '\xe9'\n",
+    "s = 'a\u2028b'\n".encode(), b"", b"s = '\xff'\n",
+], ids=["plain", "no final newline", "crlf", "cr", "form feed", "bom", "latin-1", "u2028",
+        "empty", "undecodable"])
+def test_a_file_is_read_into_lines_as_linecache_reads_it(tmp_path, data):
+    import linecache
+
+    path = str(tmp_path / "module.py")
+    with open(path, "wb") as handle:
+        handle.write(data)
+    mine = parse.source_lines(path)
+    cached = linecache.cache.pop(path, None)
+    assert mine == linecache.getlines(path)
+    assert cached is None or cached == linecache.cache[path]

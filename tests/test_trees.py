@@ -164,3 +164,10 @@ def test_stored_names_and_spelled_names_come_from_one_walk():
                 assert names.spelled_in(node) == spelled
                 checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("text", ["g", "ans", "x_1", "None", "True", "g * y", "ﬁ"])
+def test_a_template_parses_as_the_parser_parses_it(text):
+    parsed = ast.parse(text, mode="eval").body
+    assert ast.dump(trees._parsed(text), include_attributes=True) == ast.dump(
+        parsed, include_attributes=True)

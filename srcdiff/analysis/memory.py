@@ -98,16 +98,23 @@ def roots(program):
     program.loop_bodies = bodies
     result = {p: frozenset([p]) if holds_memory(program.avals.get(p)) else frozenset()
               for p in ssa.params}
-    statements = [s for s in ir.walk(program.fn.body) if isinstance(s, (ir.Assign, ir.For))]
+    made = _values(program)[len(ssa.params):]
     changed = True
     while changed:
         changed = False
-        for value in statements + ssa.phis:
+        for value in made:
             new = _roots_of(program, value, result)
             if new != result.get(value):
                 result[value] = new
                 changed = True
     return result
+
+
+def _values(program):
+    """The parameters, then every value an assignment or a loop makes, then the phis."""
+    ssa = program.ssa
+    return list(ssa.params) + [s for s in ir.walk(program.fn.body)
+                               if isinstance(s, (ir.Assign, ir.For))] + ssa.phis
 
 
 def _roots_of(program, value, known):
@@ -201,6 +208,9 @@ def writes(program, memory):
 def check(program, located):
     """Refuse writes into memory the caller (or the module) can see, and reads of a name
     whose memory a write through another name has changed."""
+    if not any(holds_memory(program.avals.get(v)) for v in _values(program)):
+        program.memory = {}  # scalars alone: every value's roots are empty, nothing is written
+        return
     memory = roots(program)
     program.memory = memory
     found = writes(program, memory)

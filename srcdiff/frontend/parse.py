@@ -9,7 +9,9 @@ from __future__ import annotations
 import ast
 import bisect
 import functools
+import io
 import linecache
+import os
 import tokenize
 
 import gast
@@ -109,9 +111,8 @@ def read_file(path):
 
 
 def _decoded(data, filename):
-    lines = iter(data.splitlines(keepends=True))
-    try:
-        encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
+    try:  # the first two lines, as Python's own loader reads them
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
         raise SrcdiffError(f"cannot read the file: {exc.msg}", filename=filename, lineno=1,
                            col_offset=0, source_line=_line_of(data, 0),
@@ -149,7 +150,7 @@ def function_source(fn):
                            hint="pass a function defined with def or lambda")
     filename = code.co_filename
     linecache.checkcache(filename)
-    lines = linecache.getlines(filename, getattr(fn, "__globals__", None))
+    lines = source_lines(filename, getattr(fn, "__globals__", None))
     if not lines:
         raise SrcdiffError(
             f"cannot read the source of {code.co_name} (defined in {filename})",
@@ -166,6 +167,40 @@ def function_source(fn):
             hint="the file may have changed since it was imported; reload it")
     stale.check(source, node, code)
     return source, trees.to_gast(node)
+
+
+def source_lines(filename, module_globals=None):
+    """``linecache.getlines(filename, module_globals)``: a file's lines as Python reads
+    them, cached for tracebacks too. A file linecache does not hold yet is read here
+    whole, decoded and split at once, as linecache would cache it, where linecache reads
+    it line by line through a text stream (0.2M instructions for 300 lines, against 0.05M).
+    Anything else (a file not found where its name says, a notebook cell, a module in a
+    zip file, bytes that do not decode) is linecache's."""
+    if filename not in linecache.cache and not filename.startswith("<"):
+        try:
+            stat = os.stat(filename)
+            with open(filename, "rb") as handle:
+                data = handle.read()
+            text = _decoded(data, filename)
+        except (OSError, SrcdiffError):
+            return linecache.getlines(filename, module_globals)
+        if "\r" in text:  # universal newlines
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if any(separator in text for separator in _OTHER_LINE_BREAKS):
+            pieces = text.split("\n")
+            lines = [piece + "\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
+        else:
+            lines = text.splitlines(keepends=True)
+        if lines:
+            if not lines[-1].endswith("\n"):
+                lines[-1] += "\n"
+            linecache.cache[filename] = (stat.st_size, stat.st_mtime, lines, filename)
+            return lines
+    return linecache.getlines(filename, module_globals)
+
+
+_OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+"""Characters that ``str.splitlines`` breaks lines at, and a file's lines do not."""
 
 
 def _top_level_alone(lines, filename, code):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import collections
 import functools
+import keyword
 
 import gast
 
@@ -45,6 +46,10 @@ def parse_expression(text):
 
 @functools.lru_cache(maxsize=4096)
 def _parsed(text):
+    if text.isascii() and text.isidentifier() and not keyword.iskeyword(text):
+        # the commonest template (``g``), made as the parser makes it, without its start-up
+        return ast.Name(text, ast.Load(), lineno=1, col_offset=0, end_lineno=1,
+                        end_col_offset=len(text))
     return ast.parse(text, mode="eval").body
 
 
