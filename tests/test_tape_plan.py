@@ -111,3 +111,16 @@ def test_the_shortcut_does_not_apply_where_a_value_is_overwritten(plans, fn):
     srcdiff.gradient(fn)(0.8)
     assert plans
     assert not any(tape.overwrites_nothing(lowered) for lowered, _, _ in plans)
+
+
+def test_the_shortcut_plans_arrays_of_sizes_known_only_when_the_code_runs(plans):
+    """After eight sizes a derivative is specialized on ranks alone: zero adjoints are then
+    made from the arrays themselves, which the plan must read."""
+    g = srcdiff.gradient(arrays, wrt=(0, 1))
+    for n in range(1, 11):
+        g(np.full((3, n), 0.3), np.linspace(-1.0, 1.0, n))
+    general = [(quick, full) for lowered, quick, full in plans
+               if any(site == tape.SHAPE for sites in quick.sites.values() for site in sites)]
+    assert general, "no plan read an array for its shape"
+    for quick, full in general:
+        assert quick == full

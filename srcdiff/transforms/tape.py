@@ -76,6 +76,18 @@ def plan(program, activity, wrt, with_value):
     for stmt in ir.walk(program.fn.body):
         if isinstance(stmt, ir.Assign) and activity.active(stmt):
             read(_template_reads(program, activity, stmt), stmt)
+    if overwrites_nothing(program.fn):
+        _read_at_the_end(program, activity, wrt, with_value, result, read)
+        _keep(program, result, with_value)
+        result.names = _names(program, result)
+        return result
+    return _planned(program, activity, wrt, with_value, result, read)
+
+
+def _planned(program, activity, wrt, with_value, result, read):
+    """The plan of code that may overwrite values (see :func:`plan`, which has found what
+    the adjoints read): what the reverse sweep reads besides, and what is saved for it."""
+    ssa = program.ssa
     stores = [s for s in ir.walk(program.fn.body) if _is_store(s)]
     _shared_reads(program, result, stores, read)
     restoring = _restoring_writes(program, result)
@@ -90,19 +102,7 @@ def plan(program, activity, wrt, with_value):
                  stmt)
         if isinstance(stmt, ir.LOOPS) and stmt.trips:
             read(_trips_values(ssa, stmt), stmt)
-    read([Param(name) for name in wrt], END)
-    if program.result is not None and (with_value or activity.active(program.result) and (
-            unknown_rank(program.avals.get(program.result)))):
-        # The result is returned, or checked to be a scalar when the code runs.
-        read([program.result], END)
-    for value in list(result.reads):
-        aval = program.avals.get(value)
-        if aval is not None and aval.kind == "array" and aval.known_shape is None:
-            # A zero adjoint of the variable may be made from any of its values; a variable
-            # with no active value has no adjoint.
-            values = web_values(ssa, ssa.web(value))
-            if any(activity.active(v) for v in values):
-                read(values, SHAPE)
+    _read_at_the_end(program, activity, wrt, with_value, result, read)
     zeroed = []
     for web in _joined_webs(program, activity, result.active_blocks):
         # Where paths join, an adjoint that one path leaves undefined is made zero: from
@@ -111,7 +111,6 @@ def plan(program, activity, wrt, with_value):
         if any(_zero_reads_value(program.avals.get(v)) for v in values):
             read(values, SHAPE)
             zeroed.append(web)
-    straight = overwrites_nothing(program.fn)
     while True:
         _shared_reads(program, result, stores, read)
         _keep(program, result, with_value)
@@ -119,11 +118,10 @@ def plan(program, activity, wrt, with_value):
         result.pushed, result.checkpoints, result.unbound = set(), {}, set()
         result.pushed_after = set()
         result.recomputed = {}
-        if not straight:
-            physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
-                           lambda stmt, op: _physical_read(program.ssa, result.names, stmt, op),
-                           lambda stmt: stmt in result.kept)
-            _saves(program.fn.body, physical, result, Recompute(program, result))
+        physical = SSA(program.fn, lambda d: result.names[program.ssa.web(d)],
+                       lambda stmt, op: _physical_read(program.ssa, result.names, stmt, op),
+                       lambda stmt: stmt in result.kept)
+        _saves(program.fn.body, physical, result, Recompute(program, result))
         for listed in result.recomputed.values():
             listed.sort(key=lambda stmt: result.places[stmt][0])
         drop_recomputed(program, result)
@@ -145,6 +143,25 @@ def plan(program, activity, wrt, with_value):
             result.unbound.add(result.names[web])
     result.unbound -= set(program.fn.param_names)
     return result
+
+
+def _read_at_the_end(program, activity, wrt, with_value, result, read):
+    """What the reverse sweep reads after its last adjoint: the parameters it returns the
+    gradients of, and the result (returned, or checked to be a scalar when the code runs);
+    and the values of an array read so far whose shape is known only when the code runs,
+    from any of which a zero adjoint of its variable may be made."""
+    ssa = program.ssa
+    read([Param(name) for name in wrt], END)
+    if program.result is not None and (with_value or activity.active(program.result) and (
+            unknown_rank(program.avals.get(program.result)))):
+        read([program.result], END)
+    for value in list(result.reads):
+        aval = program.avals.get(value)
+        if aval is not None and aval.kind == "array" and aval.known_shape is None:
+            # A variable with no active value has no adjoint.
+            values = web_values(ssa, ssa.web(value))
+            if any(activity.active(v) for v in values):
+                read(values, SHAPE)
 
 
 def _joined_webs(program, activity, active_blocks):
@@ -256,8 +273,10 @@ def _restoring_writes(program, result):
 
 def overwrites_nothing(fn):
     """Whether ``fn`` is straight-line code that assigns each variable once and no parameter:
-    then no assignment overwrites a value, and nothing is pushed, recomputed or left unbound
-    (what :func:`_saves` would find, without the SSA over the generated names it needs)."""
+    then no assignment overwrites a value, nothing is pushed, recomputed or left unbound, and
+    no branch or loop, store or append asks for more reads, so the plan is what the adjoints
+    and the end of the reverse sweep read (found without the SSA over generated names, the
+    search for values to save and the passes over branches, loops and writes)."""
     targets = set(fn.param_names)
     for stmt in fn.body:
         if isinstance(stmt, ir.Return):
