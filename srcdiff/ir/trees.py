@@ -123,6 +123,18 @@ def converted_fields(node, swap=None, line=None):
     return _located_like(new, node) if line is None else at_line(new, line)
 
 
+def shift_lines(tree, offset):
+    """Every node of a tree that has a location moved ``offset`` lines down, in place."""
+    if not offset:
+        return
+    for node in nodes(tree):
+        values = node.__dict__
+        if "lineno" in values:
+            values["lineno"] += offset
+            if values.get("end_lineno") is not None:
+                values["end_lineno"] += offset
+
+
 def at_line(node, line):
     """``node`` (if it has a location) placed at the start of ``line``."""
     if "lineno" in node._attributes:
