@@ -271,6 +271,16 @@ def test_a_store_through_an_alias_of_the_target_may_be_refused():
                for fragment in program.may_refuse)
 
 
+def test_a_stale_view_read_in_the_index_of_a_store_may_be_refused():
+    """Aliasing program 3700364 makes ``c4 = u.reshape(-1)``, writes ``u[-1:] *= ...``,
+    and then reads ``c4`` in the index of a store into ``u``: srcdiff refuses the read of
+    the changed view, and the generator must allow that (it looked at the right-hand
+    sides of stores alone, and flagged the refusal as unexpected)."""
+    program = program_for("aliasing", 3700364)
+    assert "u[np.full((2,), c4[1]) > 0.0] = " in program.text
+    assert "shares memory" in program.may_refuse
+
+
 def test_a_helper_that_stores_a_view_of_itself_may_be_refused():
     """Language program 2700683 calls a helper that stores ``a0[:, 1]`` into ``a0[1]``: the
     refusal of that store is allowed, as it is in the function itself."""

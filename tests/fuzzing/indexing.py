@@ -336,17 +336,18 @@ def _written(w, name):
 
 def stale_reads(lines, stale_after):
     """Whether a name made stale by a write appears in a later line (a read that srcdiff
-    may refuse), ignoring lines that rebind it first. A write into part of it
-    (``a[2] = v``, ``a += v``) changes the stale array, so it counts as a read."""
+    may refuse), ignoring lines that rebind it first. Anywhere in a line but the target
+    of a rebinding counts: a write into part of it (``a[2] = v``, ``a += v``) changes the
+    stale array, and the index of a store into another array reads it
+    (``y[c[1] > 0.0] = v``)."""
     for start, names in stale_after:
         live = set(names)
         for line in lines[start:]:
             for name in list(live):
-                if re.search(rf"\b{name}\b", line.split(" = ", 1)[-1]):
+                rebinding = re.match(rf"\s*{name} = ", line)
+                if re.search(rf"\b{name}\b", line.split(" = ", 1)[-1] if rebinding else line):
                     return True
-                if re.match(rf"\s*\(?{name}(\[|\s*[-+*/@%]+=)", line):
-                    return True
-                if re.match(rf"\s*{name} = ", line):
+                if rebinding:
                     live.discard(name)
     return False
 
