@@ -90,15 +90,16 @@ def allocations(found):
     return frozenset(_allocation(root) for root in found)
 
 
-def roots(program):
-    """For every value, the roots of the memory it may see (an empty set for scalars)."""
+def roots(program, values):
+    """For every value (``values``: see :func:`_values`), the roots of the memory it may see
+    (an empty set for scalars)."""
     ssa = program.ssa
     bodies = {id(loop): set(ir.walk(loop.body)) for loop in ir.walk(program.fn.body)
               if isinstance(loop, ir.LOOPS)}
     program.loop_bodies = bodies
     result = {p: frozenset([p]) if holds_memory(program.avals.get(p)) else frozenset()
               for p in ssa.params}
-    made = _values(program)[len(ssa.params):]
+    made = values[len(ssa.params):]
     changed = True
     while changed:
         changed = False
@@ -208,10 +209,11 @@ def writes(program, memory):
 def check(program, located):
     """Refuse writes into memory the caller (or the module) can see, and reads of a name
     whose memory a write through another name has changed."""
-    if not any(holds_memory(program.avals.get(v)) for v in _values(program)):
+    values = _values(program)
+    if not any(holds_memory(program.avals.get(v)) for v in values):
         program.memory = {}  # scalars alone: every value's roots are empty, nothing is written
         return
-    memory = roots(program)
+    memory = roots(program, values)
     program.memory = memory
     found = writes(program, memory)
     for stmt in found:

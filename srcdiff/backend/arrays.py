@@ -92,8 +92,4 @@ class ArrayNamespace:
         return None
 
 
-def _name(identifier):
-    return gast.Name(id=identifier, ctx=gast.Load(), annotation=None, type_comment=None)
-
-
 NUMPY = ArrayNamespace(np, np.ndarray, np.generic, "np")
