@@ -2,6 +2,7 @@
 its block and the module's top-level imports are parsed alone, and used only where they
 compile to exactly the code that runs; every other case parses the whole file."""
 
+import gast
 import pytest
 
 from srcdiff import SrcdiffError, gradient
@@ -32,8 +33,12 @@ def test_imports_over_several_lines_are_read_with_the_block(module_from):
     before = _whole_file_parses()
     source, node = parse.function_source(mod.e)
     assert _whole_file_parses() == before
-    assert [stmt.lineno for stmt in source.module.body] == [1, 2, 8, node.lineno]
     assert source.located.line(node.lineno) == "def e(a, b):"
+    # the file's own tree, should anything need it, is the whole file's, parsed then
+    assert [stmt.lineno for stmt in source.module.body][:4] == [1, 2, 7, 8]
+    assert _whole_file_parses() == before + 1
+    assert gast.dump(node, include_attributes=True) == gast.dump(
+        source.tree.body[-1], include_attributes=True)  # the block at its own lines
     assert gradient(mod.e, wrt=(0, 1))(0.0, 0.0) == pytest.approx((0.0, 2.0))
 
 

@@ -102,6 +102,17 @@ def test_whole_files_convert_as_gast_converts_them():
             gast.ast_to_gast(tree), include_attributes=True)
 
 
+def test_a_tree_converts_to_lines_further_down():
+    """A block parsed apart from the lines before it is converted at its own lines."""
+    tree = ast.parse(MORE_SYNTAX)
+    moved = trees.to_gast(tree, 40)
+    assert gast.dump(moved, include_attributes=True) == gast.dump(
+        gast.ast_to_gast(ast.increment_lineno(ast.parse(MORE_SYNTAX), 40)),
+        include_attributes=True)
+    assert gast.dump(trees.to_gast(tree), include_attributes=True) == gast.dump(
+        gast.ast_to_gast(ast.parse(MORE_SYNTAX)), include_attributes=True)
+
+
 def test_nodes_are_every_node_but_contexts_and_operators():
     """``trees.nodes`` (what the passes that look for names and references visit) finds
     the nodes ``ast.walk`` finds, less the contexts and operators, across the language."""
@@ -171,3 +182,19 @@ def test_a_template_parses_as_the_parser_parses_it(text):
     parsed = ast.parse(text, mode="eval").body
     assert ast.dump(trees._parsed(text), include_attributes=True) == ast.dump(
         parsed, include_attributes=True)
+
+
+def test_a_clone_is_a_new_tree_that_shares_references():
+    from srcdiff.ir import code
+
+    node = trees.parse_expression("f(x, 2.0) + y")
+    node.left.args[0].srcdiff_ref = ("def", "x")
+    copied = code.clone(node)
+    assert gast.dump(copied, include_attributes=True) == gast.dump(node, include_attributes=True)
+    assert trees.same(copied, node)
+    originals = {id(n) for n in trees.nodes(node)}
+    assert not originals & {id(n) for n in trees.nodes(copied)}
+    assert copied.left.args[0].srcdiff_ref is node.left.args[0].srcdiff_ref
+    annotated = gast.Name(id="a", ctx=gast.Param(), annotation=trees.parse_expression("int"),
+                          type_comment=None)
+    assert code.clone(annotated).annotation is not annotated.annotation

@@ -17,7 +17,7 @@ import weakref
 
 from ..backend import emit
 from ..backend.arrays import NUMPY
-from ..backend.compile import Compiled, compiled_function, filename_for, remember_text
+from ..backend.compile import Compiled, filename_for
 from ..backend.guard import GuardWriter
 from ..errors import SrcdiffError
 from ..frontend import callees, lower, parse
@@ -25,7 +25,7 @@ from ..frontend.scope import RuntimeScope
 from ..ir import avals, names
 from ..ir.avals import ARRAY, NP, OTHER, PY
 from ..primitives import REGISTRY
-from . import caches
+from . import caches, trampolines
 from .options import FORWARD
 from .pipeline import derive
 
@@ -389,11 +389,6 @@ def make_holder(family, name):
     return holder
 
 
-_DISPATCH = object()
-_CALLED = "\x00srcdiff:dispatch"  # the constant a trampoline calls, until it is patched
-_TRAMPOLINES = {}  # the parameter list -> the trampoline's code, calling _DISPATCH
-
-
 def extra_parameters(fn_ir, request):
     """The names of the arguments a derivative takes after the function's own: the tangents
     of a JVP (as the printed code names them), or the result's adjoint of a VJP."""
@@ -408,43 +403,8 @@ def extra_parameters(fn_ir, request):
 
 
 def _trampoline(fn_ir, name, dispatch, extra=()):
-    """``def name(a, b): return dispatch(a, b)``, compiled once per parameter list and
-    given each holder's name, file name and dispatcher."""
-    signature = emit_signature(fn_ir, extra)
-    made = _TRAMPOLINES.get(signature)
-    if made is None:
-        params = fn_ir.params
-        arguments = ", ".join([p.name for p in params if p.kind != "keyword_only"] + list(extra)
-                              + [f"{p.name}={p.name}" for p in params if p.kind == "keyword_only"])
-        body = f"):\n    return dispatch({arguments})\n"
-        compiled = compiled_function(
-            f"def trampoline({signature}):\n    return {_CALLED!r}({arguments})\n",
-            "<srcdiff trampoline>", {_CALLED: _DISPATCH})
-        made = _TRAMPOLINES[signature] = (compiled, body)
-    template, body = made
-    filename = filename_for(name)
-    remember_text(filename, f"def {name}({signature}{body}")
-    renamed = {"co_name": name, "co_filename": filename}
-    if hasattr(template, "co_qualname"):  # Python 3.11 and later
-        renamed["co_qualname"] = name
-    return template.replace(
-        co_consts=tuple(dispatch if c is _DISPATCH else c for c in template.co_consts),
-        **renamed)
-
-
-def emit_signature(fn_ir, extra=()):
-    """Parameter names only (then ``extra`` ones); defaults are carried by the function
-    object."""
-    parts = []
     params = fn_ir.params
-    posonly = [p.name for p in params if p.kind == "positional_only"]
-    plain = [p.name for p in params if p.kind == "positional"] + list(extra)
-    keyword = [p.name for p in params if p.kind == "keyword_only"]
-    parts.extend(posonly)
-    if posonly:
-        parts.append("/")
-    parts.extend(plain)
-    if keyword:
-        parts.append("*")
-        parts.extend(keyword)
-    return ", ".join(parts)
+    return trampolines.trampoline(
+        name, [p.name for p in params if p.kind == "positional_only"],
+        [p.name for p in params if p.kind == "positional"] + list(extra),
+        [p.name for p in params if p.kind == "keyword_only"], dispatch)

@@ -24,19 +24,25 @@ from . import stale
 
 class SourceFile(Record):
     """A file's text and its syntax tree. ``module`` is the standard library's tree, parsed
-    once per text and shared; ``tree``, the whole file in gast, is made only where it is
-    needed (the command line), and a differentiated function is converted to gast alone."""
+    once per text and shared, and only where it is needed (a top-level function is read
+    from its own lines, see :func:`function_source`); ``tree``, the whole file in gast, is
+    made only where it is needed (the command line), and a differentiated function is
+    converted to gast alone."""
 
-    fields = ("filename", "text", "module")
-    hidden = ("module",)
-    compared = ("filename", "text", "module")
+    fields = ("filename", "text")
+    compared = ("filename", "text")
 
-    def __init__(self, filename, text, module, lines=None):
+    def __init__(self, filename, text, module=None, lines=None):
         self.filename = filename
         self.text = text
-        self.module = module
+        if module is not None:
+            self.__dict__["module"] = module
         if lines is not None:
             self.__dict__["lines"] = lines
+
+    @functools.cached_property
+    def module(self):
+        return _parsed(self.text, self.filename)
 
     @functools.cached_property
     def tree(self):
@@ -237,13 +243,12 @@ def _top_level_alone(lines, filename, code):
             node.lineno - 1 < at) or len(body) > 1 and body[-2].lineno - 1 >= at:
         return None
     # The block was parsed right after the imports, not after as many empty lines as come
-    # before it (each costs the parser some 300 instructions): it moves to its own lines.
-    trees.shift_lines(node, start - at)
+    # before it (each costs the parser some 300 instructions): its gast tree is made at its
+    # own lines.
     module = ast.Module(body=body, type_ignores=[])
-    source = SourceFile(filename, text, module)
-    if not stale.same_code(source, node, code):
+    if not stale.same_code(module, node, filename, code, start - at):
         return None
-    return source, trees.to_gast(node)
+    return SourceFile(filename, text), trees.to_gast(node, start - at)
 
 
 _LINES_SEEN = {}

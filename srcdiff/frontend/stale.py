@@ -20,12 +20,14 @@ import types
 from ..errors import SrcdiffError
 
 
-def same_code(source, node, code):
-    """Whether ``node``, a top-level function of ``source.module`` (which holds the
-    module's imports too), compiles to exactly ``code``."""
+def same_code(module, node, filename, code, line_offset=0):
+    """Whether ``node``, a top-level function of ``module`` (which holds the module's imports
+    too), compiles to exactly ``code``; ``module`` is parsed ``line_offset`` lines above
+    where its file has it."""
     flags = code.co_flags & _FUTURE_FLAGS
-    compiled = _compiled_alone(source.module, node, source.filename, flags)
-    return compiled is not None and any(_same(code, c) for c in _candidates(compiled, code))
+    compiled = _compiled_alone(module, node, filename, flags)
+    return compiled is not None and any(
+        _same(code, c) for c in _candidates(compiled, code, code.co_firstlineno - line_offset))
 
 
 def check(source, node, code):
@@ -80,12 +82,14 @@ def _compiled_alone(module, node, filename, future_flags):
         return None
 
 
-def _candidates(module, code):
-    """Code objects in the compiled module with ``code``'s name and first line."""
+def _candidates(module, code, first_line=None):
+    """Code objects in the compiled module with ``code``'s name and first line (or
+    ``first_line``)."""
+    first_line = code.co_firstlineno if first_line is None else first_line
     stack = [module]
     while stack:
         current = stack.pop()
-        if current.co_name == code.co_name and current.co_firstlineno == code.co_firstlineno:
+        if current.co_name == code.co_name and current.co_firstlineno == first_line:
             yield current
         stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
 

@@ -49,6 +49,10 @@ def clone(node):
     the contexts and operators (``Load``, ``Add``), which carry nothing and are never
     changed. A node's fields, location and reference all live in its ``__dict__``."""
     kind = type(node)
+    if kind is gast.Name and node.__dict__.get("annotation") is None or kind is gast.Constant:
+        copied = _new(kind)  # the commonest nodes hold no subtree
+        copied.__dict__.update(node.__dict__)
+        return copied
     if kind is list:
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST) or kind in _SHARED:

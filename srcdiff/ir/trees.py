@@ -23,7 +23,6 @@ import keyword
 import gast
 
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-_TO_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
 LEAF_CLASSES = frozenset(kind for kind in vars(gast).values() if isinstance(kind, type) and (
     issubclass(kind, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop))))
 """gast's contexts and operators (``Load``, ``Add``): nodes that carry nothing."""
@@ -31,6 +30,8 @@ _STDLIB_LEAVES = {kind: getattr(ast, kind.__name__)() for kind in LEAF_CLASSES
                   if kind is not getattr(ast, kind.__name__, kind)}
 """The standard library's contexts and operators, one node of each, as its own parser
 shares them."""
+_TO_GAST_LEAVES = {getattr(ast, kind.__name__): kind for kind in LEAF_CLASSES
+                   if hasattr(ast, kind.__name__)}
 _TYPE_PARAMETERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 """Nodes whose ``type_params`` gast gives as ``[]`` where Python (before 3.12) has none."""
 _ANY_AST = (ast.AST, gast.AST)
@@ -53,32 +54,59 @@ def _parsed(text):
     return ast.parse(text, mode="eval").body
 
 
-def to_gast(node):
+def to_gast(node, line_offset=0):
     """The gast tree of a standard library tree, as ``gast.ast_to_gast`` gives it: the
     same nodes with the same fields, except that a parameter (``arg``) and the name an
-    ``except`` clause binds are gast ``Name`` nodes."""
+    ``except`` clause binds are gast ``Name`` nodes. ``line_offset`` moves every node that
+    many lines down (a block parsed apart from the lines before it)."""
     kind = type(node)
     if kind is ast.Name:
         new = _new(gast.Name)
-        new.__dict__.update(id=node.id, ctx=_new(_TO_GAST_CONTEXTS[type(node.ctx)]),
+        new.__dict__.update(id=node.id, ctx=_new(_TO_GAST_LEAVES[type(node.ctx)]),
                             annotation=None, type_comment=None)
-    elif kind in _TO_GAST_CONTEXTS:
-        return _TO_GAST_CONTEXTS[kind]()
+    elif kind in _TO_GAST_LEAVES:
+        return _new(_TO_GAST_LEAVES[kind])
     elif kind is ast.arg:
         annotation = node.annotation
         new = gast.Name(id=node.arg, ctx=gast.Param(),
-                        annotation=None if annotation is None else to_gast(annotation),
+                        annotation=None if annotation is None else to_gast(annotation,
+                                                                           line_offset),
                         type_comment=node.type_comment)
     elif kind is ast.ExceptHandler and node.name:
-        new = gast.ExceptHandler(type=None if node.type is None else to_gast(node.type),
-                                 name=gast.Name(node.name, gast.Store(), None, None),
-                                 body=[to_gast(stmt) for stmt in node.body])
+        new = gast.ExceptHandler(
+            type=None if node.type is None else to_gast(node.type, line_offset),
+            name=gast.Name(node.name, gast.Store(), None, None),
+            body=[to_gast(stmt, line_offset) for stmt in node.body])
     else:
         target = _class_in(gast, kind, _GAST_CLASSES)
-        new = _fields_converted(node, target, ast.AST, to_gast, present_only=True)
-        if isinstance(node, _TYPE_PARAMETERS) and not hasattr(node, "type_params"):
-            new.type_params = []
-    return _located_like(new, node)
+        new = _new(target)
+        values = new.__dict__
+        given = node.__dict__
+        for name in target._fields:
+            value = given.get(name, _ABSENT)
+            if value is _ABSENT:  # a class default, or a field this Python does not have
+                value = getattr(node, name, _ABSENT)
+                if value is _ABSENT:
+                    continue
+            if type(value) is list:
+                value = [to_gast(v, line_offset) if isinstance(v, ast.AST) else v
+                         for v in value]
+            elif isinstance(value, ast.AST):
+                value = to_gast(value, line_offset)
+            values[name] = value
+        if kind in _TYPE_PARAMETERS and "type_params" not in values:
+            values["type_params"] = []
+    given = node.__dict__
+    lineno = given.get("lineno")
+    if lineno is not None:
+        values = new.__dict__
+        values["lineno"] = lineno + line_offset
+        values["col_offset"] = given.get("col_offset")
+        end = given.get("end_lineno")
+        if end is not None:
+            values["end_lineno"] = end + line_offset
+            values["end_col_offset"] = given.get("end_col_offset")
+    return new
 
 
 def to_stdlib(node, swap=None, line=None):
@@ -121,18 +149,6 @@ def converted_fields(node, swap=None, line=None):
             value = leaves.get(type(value)) or to_stdlib(value, swap, line)
         values[name] = value
     return _located_like(new, node) if line is None else at_line(new, line)
-
-
-def shift_lines(tree, offset):
-    """Every node of a tree that has a location moved ``offset`` lines down, in place."""
-    if not offset:
-        return
-    for node in nodes(tree):
-        values = node.__dict__
-        if "lineno" in values:
-            values["lineno"] += offset
-            if values.get("end_lineno") is not None:
-                values["end_lineno"] += offset
 
 
 def at_line(node, line):
@@ -250,26 +266,6 @@ def _class_in(module, kind, known):
     if target is None:
         target = known[kind] = getattr(module, kind.__name__)
     return target
-
-
-def _fields_converted(node, target, source_base, convert, present_only=False):
-    """A ``target`` node with ``node``'s fields converted; a field ``node`` lacks is None,
-    or (``present_only``) left out, as gast's own converter leaves it."""
-    new = target.__new__(target)
-    values = new.__dict__
-    given = node.__dict__
-    for name in target._fields:
-        value = given.get(name, _ABSENT)
-        if value is _ABSENT:  # a class default, or no value at all
-            if present_only and not hasattr(node, name):
-                continue
-            value = getattr(node, name, None)
-        if type(value) is list:
-            value = [convert(v) if isinstance(v, source_base) else v for v in value]
-        elif isinstance(value, source_base):
-            value = convert(value)
-        values[name] = value
-    return new
 
 
 def _located_like(new, node):
