@@ -2,6 +2,9 @@
 its block and the module's top-level imports are parsed alone, and used only where they
 compile to exactly the code that runs; every other case parses the whole file."""
 
+import inspect
+import math
+
 import gast
 import pytest
 
@@ -84,3 +87,37 @@ def test_a_file_is_read_into_lines_as_linecache_reads_it(tmp_path, data):
     cached = linecache.cache.pop(path, None)
     assert mine == linecache.getlines(path)
     assert cached is None or cached == linecache.cache[path]
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x1c", "\u2028", "\x85", "\x0b"],
+                         ids=["form feed", "file separator", "u2028", "nel", "vertical tab"])
+@pytest.mark.parametrize("nested", [False, True], ids=["top level", "method"])
+def test_a_character_that_str_splitlines_breaks_at_ends_no_line(module_from, separator,
+                                                                 nested):
+    """Python ends lines at newlines alone: a form feed in a comment (an old page break)
+    or a U+2028 in a string must not shift the lines that spellings and comments quote."""
+    body = ("    y = x * 2.0\n"
+            f"    s = 'a{separator}b'\n"
+            "    return y * math.sin(x) + len(s)\n")
+    if nested:
+        text = (f"import math\n# page one{separator} page two\n\n\nclass A:\n"
+                "    @staticmethod\n    def f(x):\n"
+                + "".join("    " + line + "\n" for line in body.split("\n")[:-1]) + "\n\nf = A.f\n")
+    else:
+        text = f"import math\n# page one{separator} page two\n\n\ndef f(x):\n" + body
+    mod = module_from(text)
+    g = gradient(mod.f)
+    assert g(1.0) == pytest.approx(2.0 * math.sin(1.0) + 2.0 * math.cos(1.0))
+    shown = inspect.getsource(g)
+    assert "# return y * math.sin(x) + len(s)   (line " in shown
+    source, node = parse.function_source(mod.f)
+    assert source.located.line(node.lineno).strip() == "def f(x):"
+    assert list(source.lines) == parse.parse_text(text, "<same text>").lines
+    assert len(source.lines) == text.count("\n")
+
+
+def test_a_syntax_error_quotes_its_own_line():
+    with pytest.raises(SrcdiffError) as raised:
+        parse.parse_text("# one\x0c two\nx = (\n", "broken.py")
+    assert raised.value.lineno == 2
+    assert "x = (" in str(raised.value)

@@ -50,7 +50,12 @@ class SourceFile(Record):
 
     @functools.cached_property
     def lines(self):
-        return self.text.splitlines()
+        """The file's lines as Python numbers them, without their ends: a form feed or a
+        U+2028 in a comment or a string ends no line, as ``str.splitlines`` has it do."""
+        lines = self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        return lines
 
     @functools.cached_property
     def located(self):
@@ -78,8 +83,9 @@ class SourceFile(Record):
         return found
 
 
-def parse_text(text, filename):
-    lines = text.splitlines()
+def parse_text(text, filename, lines=None):
+    """The file ``text`` parsed (``lines``: its lines as ``linecache`` holds them, where
+    they are at hand)."""
     if "\0" in text:
         before = text[:text.index("\0")]
         lineno = before.count("\n") + 1
@@ -87,14 +93,34 @@ def parse_text(text, filename):
         raise SrcdiffError("this is not Python source: it contains a null byte",
                            filename=filename, lineno=lineno, col_offset=column,
                            hint="give srcdiff a .py file")
+    source = SourceFile(filename, text, lines=None if lines is None else _LinecacheLines(lines))
     try:
-        module = _parsed(text, filename)
+        source.__dict__["module"] = _parsed(text, filename)
     except SyntaxError as exc:
-        line = lines[exc.lineno - 1] if exc.lineno and exc.lineno <= len(lines) else None
         raise SrcdiffError(f"invalid syntax: {exc.msg}", filename=filename, lineno=exc.lineno,
-                           col_offset=(exc.offset or 1) - 1, source_line=line,
+                           col_offset=(exc.offset or 1) - 1,
+                           source_line=source.located.line(exc.lineno),
                            hint="the file must be valid Python") from None
-    return SourceFile(filename, text, module)
+    return source
+
+
+class _LinecacheLines:
+    """A file's lines without their ends, read from ``linecache``'s lines (which keep them)
+    one at a time as they are asked for: an error or a comment quotes a line or two, and
+    splitting the whole text again cost more than the rest of reading a function."""
+
+    __slots__ = ("_lines",)
+
+    def __init__(self, lines):
+        self._lines = lines
+
+    def __len__(self):
+        return len(self._lines)
+
+    def __getitem__(self, index):
+        if type(index) is slice:
+            return [line.rstrip("\n") for line in self._lines[index]]
+        return self._lines[index].rstrip("\n")
 
 
 @functools.lru_cache(maxsize=64)
@@ -165,7 +191,7 @@ def function_source(fn):
     quick = _top_level_alone(lines, filename, code)
     if quick is not None:
         return quick
-    source = parse_text("".join(lines), filename)
+    source = parse_text("".join(lines), filename, lines)
     node = _find_function(source, code)
     if node is None:
         raise SrcdiffError(
@@ -248,7 +274,8 @@ def _top_level_alone(lines, filename, code):
     module = ast.Module(body=body, type_ignores=[])
     if not stale.same_code(module, node, filename, code, start - at):
         return None
-    return SourceFile(filename, text), trees.to_gast(node, start - at)
+    source = SourceFile(filename, text, lines=_LinecacheLines(lines))
+    return source, trees.to_gast(node, start - at)
 
 
 _LINES_SEEN = {}
