@@ -224,3 +224,42 @@ def test_rule_registration_errors_name_objects_without_addresses():
             srcdiff.defvjp(fn, vjp)
         assert "not a function" in str(info.value)
         assert not INTERNAL.search(str(info.value)), str(info.value)
+
+
+def _dead_division(x):
+    acc = []
+    for i in range(3):
+        for j in range(0, i, 2):
+            if x > 100.0:
+                return x / sum(acc)
+    return x * x + sum(acc)
+
+
+def _certain_errors(x, n):
+    if n > 1:
+        return x / sum([])
+    if n > 0:
+        return x * math.log(0.0)
+    return x * x
+
+
+def test_a_statement_that_known_numbers_make_raise_is_compiled_to_raise_as_python_does():
+    """``x / sum([])`` divides by a known zero: srcdiff had refused the whole function, which
+    runs (the statement never does, here). The derivative raises only where the function
+    does: the function's own error, or, where only the adjoint computes it, that error told
+    as a point with no derivative."""
+    g = gradient(_dead_division)
+    assert g(3.0) == 6.0
+    h = gradient(_certain_errors)
+    assert h(3.0, 0) == 6.0
+    for function, derivative, args, error in (
+            (_dead_division, g, (200.0,), ZeroDivisionError),
+            (_certain_errors, h, (3.0, 2), ZeroDivisionError),
+            (_certain_errors, h, (3.0, 1), ValueError)):  # math.log(0.0)
+        with pytest.raises(error):
+            function(*args)
+        with pytest.raises((error, SrcdiffError)) as raised:
+            derivative(*args)
+        if isinstance(raised.value, SrcdiffError):
+            assert f"raised {error.__name__}" in str(raised.value)
+            assert "has no finite derivative here" in str(raised.value)

@@ -15,24 +15,41 @@ from ..ir import nodes as ir
 
 def evaluated_on_samples(rule, bound, args):
     """The primitive applied to samples of its operands' kinds. Where the first samples hit
-    a point outside its domain (a division by ``i - 2``), other samples decide."""
-    for variant in (0, 1):
+    a point outside its domain (a division by ``i - 2``), other samples decide. Where known
+    numbers put it outside whatever the samples (``x / sum([])``, ``math.log(0)``), the
+    statement raises whenever it runs, in the derivative as in the function (often it is
+    code that never runs): samples in their place give its result's kind."""
+    for variant in (0, 1, 2):
         samples = {}
         for name, operand in bound.items():
-            if isinstance(operand, ir.Const):
+            aval = args[name]
+            if variant == 2 and _known_number(operand, aval):
+                samples[name] = avals.sample(avals.AVal(aval.kind, aval.dtype),
+                                             rule.domain.get(name, "real"), 1)
+            elif isinstance(operand, ir.Const):
                 samples[name] = operand.value
             elif isinstance(operand, ir.Global) and operand.known and not isinstance(
                     operand.value, np.ndarray):
                 samples[name] = operand.value
             else:
-                samples[name] = avals.sample(args[name], rule.domain.get(name, "real"),
-                                             variant)
+                samples[name] = avals.sample(aval, rule.domain.get(name, "real"),
+                                             min(variant, 1))
         with quietly():
             try:
                 return rule.fn(*[samples[p] for p in rule.params])
             except (ArithmeticError, ValueError):
-                if variant:
+                if variant == 2 or variant == 1 and not any(
+                        _known_number(operand, args[name]) for name, operand in bound.items()):
                     raise
+
+
+def _known_number(operand, aval):
+    """Whether the operand is a Python int or float whose value is known."""
+    if aval.kind != avals.PY or aval.dtype not in (int, float):
+        return False
+    if isinstance(operand, ir.Const):
+        return type(operand.value) in (int, float)
+    return avals.known_int(aval) is not None
 
 
 _SCALAR_CONVERSION = "Conversion of an array with ndim > 0"
