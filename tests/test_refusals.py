@@ -263,3 +263,21 @@ def test_a_statement_that_known_numbers_make_raise_is_compiled_to_raise_as_pytho
         if isinstance(raised.value, SrcdiffError):
             assert f"raised {error.__name__}" in str(raised.value)
             assert "has no finite derivative here" in str(raised.value)
+
+
+def _unread_square_root(x, n):
+    s = math.sqrt(n - 5)
+    return x * 2.0 + s
+
+
+def test_a_gradient_runs_only_what_its_adjoints_read_and_value_and_grad_all_of_it():
+    """As the README says: the square root no adjoint reads is not run by the gradient, so
+    its error is not raised there; value_and_grad computes the value, and raises it."""
+    from srcdiff import value_and_grad
+
+    with pytest.raises(ValueError):
+        _unread_square_root(1.0, 1)
+    assert gradient(_unread_square_root)(1.0, 1) == 2.0
+    with pytest.raises(ValueError):
+        value_and_grad(_unread_square_root)(1.0, 1)
+    assert value_and_grad(_unread_square_root)(1.0, 9) == (4.0, 2.0)
