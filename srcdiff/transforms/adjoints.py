@@ -84,13 +84,14 @@ def _replacement(name, g, names, all_python):
 
 
 def reduce_to(expr, operand, result, operand_expr):
-    """Sum an elementwise contribution back to the operand's shape if it was broadcast."""
+    """Sum an elementwise contribution back to the operand's shape if it was broadcast;
+    ``operand_expr()`` gives the operand, where only run time can tell the shape."""
     how = reduction(operand, result)
     if how is None:
         return expr
     if how == UNBROADCAST:
         return gast.Call(func=code.ref(OBJ, runtime.unbroadcast),
-                         args=[expr, code.clone(operand_expr)], keywords=[])
+                         args=[expr, code.clone(operand_expr())], keywords=[])
     _, axes, keepdims = how
     if axes is None:
         return np_call("sum", [expr])

@@ -75,10 +75,14 @@ class TemplateAdjoints:
         templates = rule.select(operand_avals, bound)
         complex_call = any(map(is_complex, [self.program.avals[stmt], *operand_avals.values()]))
         all_python = all(a.kind == PY for a in operand_avals.values()) and not complex_call
+        # only the names the templates read are made (``g``, not ``a`` and ``b``, for ``+``)
+        read = set().union(*(t.names for t in templates if t is not None))
         names = {name: code.ref(OBJ, obj) for name, obj in rule.helpers.items()}
         for p, op in bound.items():
-            names[p] = self.argument(stmt, op)
-        names["ans"] = code.ref(DEF, self.web(stmt))
+            if p in read:
+                names[p] = self.argument(stmt, op)
+        if "ans" in read:
+            names["ans"] = code.ref(DEF, self.web(stmt))
         result = {}
         for p, template in zip(rule.params, templates):
             operand = bound[p]
@@ -96,7 +100,8 @@ class TemplateAdjoints:
             if complex_call and not is_complex(operand_avals[p]):
                 expr = real_part(simplify(expr, self.scalar))
             if rule.broadcasts and reduce:
-                expr = reduce_to(expr, operand_avals[p], self.program.avals[stmt], names[p])
+                expr = reduce_to(expr, operand_avals[p], self.program.avals[stmt],
+                                 lambda p=p, op=operand: names.get(p) or self.argument(stmt, op))
             result.setdefault(self.web(source), []).append(simplify(expr, self.scalar))
         return result
 

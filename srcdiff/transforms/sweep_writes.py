@@ -161,7 +161,7 @@ class WriteAdjoints:
             how = reduction(value_aval, region)
             view = region.kind == ARRAY and indexing.may_view(parts, call.index) and (
                 how is None or how == UNBROADCAST)
-        expr = reduce_to(part, value_aval, region, self.argument(stmt, call.args[1]))
+        expr = reduce_to(part, value_aval, region, lambda: self.argument(stmt, call.args[1]))
         if value_aval is not given:
             shape = code.const(given.known_shape) if given.known_shape is not None else np_call(
                 "shape", [self.argument(stmt, call.args[1])])
