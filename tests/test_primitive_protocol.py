@@ -374,7 +374,36 @@ def test_a_one_element_sample_is_not_converted_to_a_scalar(monkeypatch):
 
     monkeypatch.setattr(sampling, "converts_with_a_warning", lambda: True)
     with sampling.quietly():
+        sampling.quietly.refuse_scalar_conversion()
         with pytest.raises(DeprecationWarning):
             warnings.warn("Conversion of an array with ndim > 0 to a scalar is deprecated",
                           DeprecationWarning, stacklevel=1)
         warnings.warn("something else is deprecated", DeprecationWarning, stacklevel=1)
+
+
+def test_the_conversion_filter_is_set_where_a_sample_is_an_array_and_only_there(monkeypatch):
+    """A primitive that converts a one-element array sample to a scalar, as NumPy 2.2 did
+    with a warning, does not apply; a program of scalars does not probe NumPy for it."""
+    import types
+    import warnings
+
+    from srcdiff.primitives import sampling
+
+    asked = []
+    monkeypatch.setattr(sampling, "converts_with_a_warning", lambda: asked.append(1) or True)
+
+    def as_number(x):
+        if isinstance(x, np.ndarray):
+            warnings.warn("Conversion of an array with ndim > 0 to a scalar is deprecated",
+                          DeprecationWarning, stacklevel=1)
+        return float(np.sum(x))
+
+    rule = types.SimpleNamespace(fn=as_number, params=("x",), domain={})
+    with sampling.quietly():
+        assert sampling.evaluated_on_samples(rule, {"x": ir.Var("x")},
+                                             {"x": AVal(PY, float)}) == 0.5
+        assert asked == []
+        with pytest.raises(DeprecationWarning):
+            sampling.evaluated_on_samples(rule, {"x": ir.Var("x")},
+                                          {"x": AVal(ARRAY, np.dtype(float), (3,))})
+    assert asked == [1]

@@ -35,6 +35,8 @@ def evaluated_on_samples(rule, bound, args):
                 samples[name] = avals.sample(aval, rule.domain.get(name, "real"),
                                              min(variant, 1))
         with quietly():
+            if any(type(sample) is np.ndarray for sample in samples.values()):
+                quietly.refuse_scalar_conversion()
             try:
                 return rule.fn(*[samples[p] for p in rule.params])
             except (ArithmeticError, ValueError):
@@ -58,8 +60,8 @@ _SCALAR_CONVERSION = "Conversion of an array with ndim > 0"
 @functools.cache
 def converts_with_a_warning():
     """Whether this NumPy still converts a one-element array to a scalar (with a warning),
-    as NumPy 2.2 does; later versions refuse. Asked once: the filter that makes the warning
-    an error compiles a pattern, a tenth of a first gradient's work, needed only here."""
+    as NumPy 2.2 does; later versions refuse. Asked once, and only where a sample is an
+    array (see :meth:`quietly.refuse_scalar_conversion`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -75,25 +77,35 @@ class quietly:
     that each sample does not pay for both context managers; nested entries cost nothing.
     Per thread: NumPy's error state is, and a thread must not rely on another's."""
 
-    _depth = _thread._local()
+    _state = _thread._local()  # the depth of nesting, and whether conversions are refused
 
     def __enter__(self):
-        depth = getattr(self._depth, "value", 0)
-        self._depth.value = depth + 1
+        state = self._state
+        depth = getattr(state, "depth", 0)
+        state.depth = depth + 1
         if depth == 0:
+            state.refusing = False
             self._contexts = (warnings.catch_warnings(), np.errstate(all="ignore"))
             for context in self._contexts:
                 context.__enter__()
             warnings.simplefilter("ignore")
-            if converts_with_a_warning():
-                # This NumPy still converts a one-element array to a Python scalar, with a
-                # warning (``math.sin(np.ones(1))``): a sample has one element, the real
-                # array more, and later NumPy refuses it, so the primitive does not apply.
-                warnings.filterwarnings("error", _SCALAR_CONVERSION, DeprecationWarning)
         return self
 
+    @classmethod
+    def refuse_scalar_conversion(cls):
+        """Inside the scope, where this NumPy still converts a one-element array to a
+        Python scalar with a warning (``math.sin(np.ones(1))``), make that warning an
+        error: a sample has one element, the real array more, and later NumPy refuses it,
+        so the primitive does not apply. Asked where a sample is an array: probing NumPy
+        and compiling the filter's pattern cost a program of scalars 0.04M instructions."""
+        state = cls._state
+        if not state.refusing:
+            state.refusing = True
+            if converts_with_a_warning():
+                warnings.filterwarnings("error", _SCALAR_CONVERSION, DeprecationWarning)
+
     def __exit__(self, *exc):
-        self._depth.value -= 1
+        self._state.depth -= 1
         for context in reversed(getattr(self, "_contexts", ())):
             context.__exit__(*exc)
         return False
