@@ -99,7 +99,8 @@ class _Reverse(ForwardSweep, ControlFlow, CallAdjoints, WriteAdjoints, TemplateA
         code.stamp(body[seeds:], code.ADJOINT, returned)
         body += self.reverse(fn.body[:-1], state)
         tidy.fuse_rebinds(body)
-        tidy.literal_containers(body, self.aval_of)
+        if any(aval.container for aval in self.web_avals.values()):
+            tidy.literal_containers(body, self.aval_of)
         self.body_lines = body
         body.append(code.Return(self.result(state, returned), role=code.RESULT,
                                 origin=returned))
