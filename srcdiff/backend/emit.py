@@ -180,6 +180,8 @@ class _Printer:
         return statements
 
     def statement(self, line, depth):
+        if type(line) is code.Assign:  # most lines
+            return self.assignment(line, depth)
         if isinstance(line, gast.stmt):
             return self.simple(self.converted(line), depth)
         if isinstance(line, code.Verbatim):
@@ -247,6 +249,9 @@ class _Printer:
             return self.simple(ast.Return(value=self.expr(line.value)), depth)
         if isinstance(line, (code.Push, code.Pop, code.TapeInit, code.Init)):
             return self.simple(self.converted(_tape_statement(line, self.tape_name)), depth)
+        return self.assignment(line, depth)
+
+    def assignment(self, line, depth):
         value = self.converted(line.value)  # the targets are made as they are compiled
         at = self.converting_line
         if isinstance(line.target[0], tuple):

@@ -16,6 +16,8 @@ _LEAVES = frozenset({gast.Name, gast.Constant, gast.Load, gast.Store})
 
 
 def simplify(node, is_scalar):
+    if type(node) in _LEAVES:
+        return node
     return _Simplifier(is_scalar).visit(node)
 
 

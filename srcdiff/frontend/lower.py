@@ -254,6 +254,8 @@ class _Lowerer(BindingLowering, ExpressionLowering, CallLowering, NestedLowering
         return value
 
     def value(self, node):
+        if type(node) is gast.Name:  # most operands
+            return self.name_load(node)
         if isinstance(node, gast.Constant):
             return ir.Const(node.value, self.loc.segment(node))
         folded = constant_value(node)

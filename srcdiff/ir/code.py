@@ -133,8 +133,10 @@ def stamp(lines, role, origin):
             line.role = COMMENT if isinstance(line, Comment) else role
         if line.origin is None:
             line.origin = origin
-        for block in ("body", "orelse"):
-            stamp(getattr(line, block, ()), role, origin)
+        values = line.__dict__
+        if "body" in values:
+            stamp(values["body"], role, origin)
+            stamp(values.get("orelse", ()), role, origin)
     return lines
 
 
