@@ -161,11 +161,12 @@ class _Printer:
         statements = []
         enclosing = self.provenance
         for line in lines:
+            kind = type(line)
             if isinstance(line, code.Line) and line.role is not None:
                 self.provenance = LineInfo(line.role, line.origin)
-            if isinstance(line, code.Comment):
+            if kind is code.Comment:
                 self.line(depth, "# " + line.text)
-            elif isinstance(line, code.Mark):
+            elif kind is code.Mark:
                 self.marks[line.name] = len(self.text) + 1
             else:
                 known = len(self.references)
