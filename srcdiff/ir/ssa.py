@@ -75,12 +75,12 @@ def _changed_in_place(ssa, stmt):
 
 
 def target_of(value):
+    if isinstance(value, ir.Assign):
+        return value.target
     if isinstance(value, Param):
         return value.name
     if isinstance(value, Phi):
         return value.name
-    if isinstance(value, ir.Assign):
-        return value.target
     if isinstance(value, ir.For):
         return value.target
     return None
