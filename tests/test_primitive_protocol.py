@@ -407,3 +407,20 @@ def test_the_conversion_filter_is_set_where_a_sample_is_an_array_and_only_there(
             sampling.evaluated_on_samples(rule, {"x": ir.Var("x")},
                                           {"x": AVal(ARRAY, np.dtype(float), (3,))})
     assert asked == [1]
+
+
+@pytest.mark.parametrize("text", ["a, b", "x", "", "a,b", " a ,  b ", "a, b=1", "a, /, b",
+                                  "a, *, b", "a, b=(1, -2)", "x, y, z, w"])
+def test_a_rule_signature_reads_as_the_parser_reads_it(text):
+    """A plain list of names is read without the parser: the same signature either way."""
+    from srcdiff.primitives import registry
+
+    assert registry.signature_of(text) == registry._parsed_signature(text)
+
+
+@pytest.mark.parametrize("text", ["lambda", "a, b c", "*a", "**k", "a=x"])
+def test_a_bad_rule_signature_is_refused_either_way(text):
+    from srcdiff.primitives import registry
+
+    with pytest.raises(RuleError):
+        registry.signature_of(text)

@@ -35,6 +35,7 @@ import _thread
 import ast
 import functools
 import itertools
+import keyword
 import sys
 
 from ..ir.records import Record
@@ -76,7 +77,17 @@ class Signature(Record):
 @functools.cache
 def signature_of(signature):
     """Parameters, literal defaults, and how many may be passed by position (``*`` ends them)
-    or only by position (``/`` ends those), as in a ``def``."""
+    or only by position (``/`` ends those), as in a ``def``. A plain list of names, the
+    commonest (``a, b``), is read without the parser, which a rule's first use would start
+    for it."""
+    names = [name.strip() for name in signature.split(",")] if signature.strip() else []
+    if len(set(names)) == len(names) and all(
+            name.isidentifier() and not keyword.iskeyword(name) for name in names):
+        return Signature(tuple(names), {}, len(names), 0)
+    return _parsed_signature(signature)
+
+
+def _parsed_signature(signature):
     try:
         node = ast.parse(f"def _({signature}): pass").body[0]
     except SyntaxError:
