@@ -79,20 +79,24 @@ class Template(Record):
 
     @property
     def expr(self):
-        return _expression(self.text, self.allowed)
+        return _expression(self.text)
 
     @property
     def names(self):
         """The names the template reads."""
-        return _names(self.text, self.allowed)
+        return _names(self.text)
 
     applied = False
     """A linear primitive's tangent: the call itself, with its operand's tangent in the
     operand's place (see :class:`Applied`)."""
 
     def check(self):
-        """Raise RuleError where the text is not an expression or uses an unknown name."""
-        self.expr  # noqa: B018 (parsed and checked, then cached)
+        """Raise RuleError where the text is not an expression or uses an unknown name. A
+        table's templates are not checked as a derivative first uses them: the tests check
+        every one."""
+        for name in sorted(self.names - self.allowed):
+            if name not in TEMPLATE_MODULES and not hasattr(runtime, name):
+                raise RuleError(f"template {self.text!r} uses unknown name {name!r}")
 
 
 class AppliedText(str):
@@ -110,22 +114,16 @@ class Applied(Template):
 
 
 @functools.cache
-def _expression(text, allowed):
+def _expression(text):
     try:
-        expr = parse_expression(text)
+        return parse_expression(text)
     except SyntaxError as exc:
         raise RuleError(f"template {text!r} is not a Python expression: {exc.msg}") from None
-    for node in trees.names(expr):
-        if node.id not in allowed:
-            if node.id in TEMPLATE_MODULES or hasattr(runtime, node.id):
-                continue
-            raise RuleError(f"template {text!r} uses unknown name {node.id!r}")
-    return expr
 
 
 @functools.cache
-def _names(text, allowed):
-    return frozenset(n.id for n in trees.names(_expression(text, allowed)))
+def _names(text):
+    return frozenset(n.id for n in trees.names(_expression(text)))
 
 
 class Refusal:
