@@ -140,10 +140,11 @@ class Results:
         assignments are read until nothing changes."""
         kind_read = self.derivative_kind
         python = dict(self.given_python_floats())
+        assignments = _assignments(self.body_lines)
         changed = True
         while changed:
             changed = False
-            for line in _assignments(self.body_lines):
+            for line in assignments:
                 if line.target and isinstance(line.target[0], tuple):
                     # ``a_bar, b_bar = h_vjp(...)``: whatever the VJP returns.
                     for kind, key in line.target:
