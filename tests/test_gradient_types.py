@@ -95,3 +95,26 @@ def test_numpy_scalars_in_a_list_get_numpy_scalars():
     grads = srcdiff.gradient(sum_of_squares)([np.float64(1.0), np.float32(2.0), 3.0])
     assert [type(g) for g in grads] == [np.float64, np.float32, float]
     assert grads == [2.0, 4.0, 6.0]
+
+
+def test_a_float_rebound_to_a_numpy_float_on_one_path_gets_a_float(module_from):
+    """``x **= 3`` then, on one path, ``x += u[-1]`` (a NumPy float): one adjoint variable,
+    ``x_2_bar``, holds the adjoints of both values of ``x``, and on the path that assigns
+    only the NumPy one it is a NumPy float. The cast to ``float`` had been left out, the
+    adjoint judged by the float value's own assignment (``0.0``, on the other path)."""
+    mod = module_from("""
+        import numpy as np
+
+        def rebound(u, x):
+            x **= 3
+            if u[0] > 0.0:
+                x = min(u[1], u[2])
+            else:
+                x += u[-1]
+            return x * x
+        """)
+    g = srcdiff.gradient(mod.rebound, wrt=1)
+    for first in (-1.0, 1.0):
+        got = g(np.array([first, 0.5, 0.25, 0.75]), 1.5)
+        assert type(got) is float
+    assert g(np.array([-1.0, 0.5, 0.25, 0.75]), 1.5) == pytest.approx(2 * 4.125 * 3 * 1.5 ** 2)

@@ -137,9 +137,17 @@ class Results:
 
     def _find_python_adjoints(self):
         """Loops carry adjoints from a later assignment back to an earlier one, so the
-        assignments are read until nothing changes."""
+        assignments are read until nothing changes. An adjoint is judged by the variable
+        that holds it: values that share a variable (``x`` rebound) share their adjoint's
+        variable too, and on a path that assigns only one of them, it still holds what the
+        other's assignment put there (``x_bar = 2.0 * x`` of a NumPy float, then the
+        adjoint of the float ``x`` before it, assigned ``0.0`` on another path alone)."""
         kind_read = self.derivative_kind
-        python = dict(self.given_python_floats())
+
+        def variable(key):
+            return self._variable_of((kind_read, key))
+        held = {variable(key): given for key, given in self.given_python_floats().items()}
+        python = _ByVariable(held, variable)
         assignments = _assignments(self.body_lines)
         changed = True
         while changed:
@@ -149,14 +157,26 @@ class Results:
                     # ``a_bar, b_bar = h_vjp(...)``: whatever the VJP returns.
                     for kind, key in line.target:
                         if kind == kind_read:
-                            changed = changed or python.get(key) is not False
-                            python[key] = False
+                            changed = changed or held.get(variable(key)) is not False
+                            held[variable(key)] = False
                 elif line.target[0] == kind_read:
-                    key = line.target[1]
-                    now = python_expr(line.value, self.aval_of, python) and python.get(key, True)
-                    changed = changed or python.get(key) != now
-                    python[key] = now
+                    target = variable(line.target[1])
+                    now = python_expr(line.value, self.aval_of, python) and held.get(target, True)
+                    changed = changed or held.get(target) != now
+                    held[target] = now
         return python
+
+
+class _ByVariable:
+    """Whether the adjoint (or tangent) of a key is certainly a Python float, answered for
+    the variable that holds it (see ``Results._find_python_adjoints``)."""
+
+    def __init__(self, held, variable):
+        self.held = held
+        self.variable = variable
+
+    def get(self, key, default=None):
+        return self.held.get(self.variable(key), default)
 
 
 def _assignments(lines):
