@@ -74,7 +74,7 @@ def _takes_8(a, b, c, d, e, f, g, h):
 
 _BY_ARITY = tuple(f.__code__ for f in (_takes_0, _takes_1, _takes_2, _takes_3, _takes_4,
                                        _takes_5, _takes_6, _takes_7, _takes_8))
-_COMPILED = {}  # a parameter list with keyword-only parameters -> its trampoline's code
+_COMPILED = {}  # a parameter list no template serves (keyword-only, or long) -> its code
 
 
 def trampoline(name, positional_only, positional, keyword_only, dispatch):
